@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** Operational event types published on `turbostream:events`; never disguised as alerts. */
+export const OpsEventType = z.enum([
+  'source.connected',
+  'source.down',
+  'source.gap',
+  'deadletter',
+  'window.failed',
+  'provider.unconfigured',
+  'service.started',
+  'service.stopped',
+]);
+export type OpsEventType = z.infer<typeof OpsEventType>;
+
+export const OpsEvent = z.object({
+  v: z.literal(1),
+  type: OpsEventType,
+  service: z.string(),
+  streamId: z.string().optional(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+  at: z.string(),
+});
+export type OpsEvent = z.infer<typeof OpsEvent>;

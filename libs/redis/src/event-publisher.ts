@@ -1,0 +1,43 @@
+import type { OpsEvent, OpsEventType } from '@turbostream/contracts';
+import type { Redis } from 'ioredis';
+import type { KeyLayout } from './keys.js';
+
+export interface EventInput {
+  type: OpsEventType;
+  message: string;
+  streamId?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Publishes operational events on `turbostream:events` and keeps the last ones
+ * in a capped log. Best effort: an event that cannot be published is reported
+ * to `onError`, never thrown into the caller's work.
+ */
+export class EventPublisher {
+  readonly #redis: Redis;
+  readonly #keys: KeyLayout;
+  readonly #service: string;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(options: { redis: Redis; keys: KeyLayout; service: string; onError?: (error: unknown) => void }) {
+    this.#redis = options.redis;
+    this.#keys = options.keys;
+    this.#service = options.service;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  async publish(input: EventInput): Promise<void> {
+    const event: OpsEvent = { v: 1, service: this.#service, at: new Date().toISOString(), ...input };
+    const json = JSON.stringify(event);
+    try {
+      await this.#redis
+        .multi()
+        .xadd(this.#keys.eventLog, 'MAXLEN', '~', '10000', '*', 'event', json)
+        .publish(this.#keys.eventsChannel, json)
+        .exec();
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './alert-publisher.js';
+export * from './connection.js';
+export * from './event-publisher.js';
+export * from './keys.js';
+export * from './lease.js';

@@ -1,0 +1,55 @@
+/**
+ * The Redis key layout. Every key of one source stream shares the hash tag
+ * `{<namespace>:<streamId>}` so that a stream's keys live in one Redis Cluster
+ * slot; the alert log's companions are tagged with the log's own name.
+ *
+ * The namespace defaults to `turbostream`; tests (and tenants sharing a Redis)
+ * use another one.
+ */
+export interface KeyLayout {
+  readonly namespace: string;
+  /** Pub/sub channel every alert goes to. */
+  readonly alertsChannel: string;
+  /** Pub/sub channel of one stream's alerts. */
+  alertsChannelOf(streamId: string): string;
+  /** Durable stream of every published alert, so late subscribers can catch up. */
+  readonly alertLog: string;
+  /** Marker key that an alert id was published (same slot as the log). */
+  alertSeen(alertId: string): string;
+  /** Pub/sub channel of operational events. */
+  readonly eventsChannel: string;
+  /** Durable, capped stream of operational events. */
+  readonly eventLog: string;
+  /** Frames kept aside with their reason. */
+  readonly deadLetters: string;
+  /** The source's Redis stream of messages. */
+  messages(streamId: string): string;
+  /** Counters of one source (received, stored, dead letters, reconnects). */
+  stats(streamId: string): string;
+  /** The windower's checkpoint for one stream (a hash). */
+  windowState(streamId: string): string;
+  /** The lease that makes one windower the owner of one stream. */
+  windowLease(streamId: string): string;
+  /** BullMQ key prefix (a hash tag, so each queue's keys share a cluster slot). */
+  readonly queuePrefix: string;
+}
+
+export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
+  const tag = (streamId: string) => `${namespace}:{${namespace}:${streamId}}`;
+  const alertLog = `${namespace}:alerts:log`;
+  return {
+    namespace,
+    alertsChannel: `${namespace}:alerts`,
+    alertsChannelOf: (streamId) => `${namespace}:alerts:${streamId}`,
+    alertLog,
+    alertSeen: (alertId) => `{${alertLog}}:seen:${alertId}`,
+    eventsChannel: `${namespace}:events`,
+    eventLog: `${namespace}:events:log`,
+    deadLetters: `${namespace}:deadletter`,
+    messages: (streamId) => `${tag(streamId)}:messages`,
+    stats: (streamId) => `${tag(streamId)}:stats`,
+    windowState: (streamId) => `${tag(streamId)}:window`,
+    windowLease: (streamId) => `${tag(streamId)}:lease`,
+    queuePrefix: `{${namespace}}`,
+  };
+}
