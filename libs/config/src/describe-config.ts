@@ -1,0 +1,52 @@
+import { PROVIDER_IDS } from '@turbostream/contracts';
+import { maskSecret } from './mask.js';
+import type { TurboConfig } from './types.js';
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '****';
+    if (parsed.username && parsed.password === '') parsed.username = '****';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** The effective configuration as text, secrets masked (`turbostream config check`). */
+export function describeConfig(config: TurboConfig): string {
+  const lines: string[] = [];
+  lines.push(`redis        ${redactUrl(config.redis.url)}${config.redis.explicit ? '' : ' (default; REDIS_URL not set)'}`);
+  lines.push(`namespace    ${config.namespace}`);
+  lines.push(`streams file ${config.streamsFile ?? '(none: turbostream up runs the built-in demo)'}`);
+  lines.push(`default provider ${config.defaultProvider ?? '(none)'}`);
+  lines.push('');
+  lines.push('providers');
+  for (const id of PROVIDER_IDS) {
+    const provider = config.providers[id];
+    const state = provider.configured ? 'configured' : `not configured (set ${provider.missing.join(', ')})`;
+    const details = [
+      provider.apiKey !== undefined ? `key ${maskSecret(provider.apiKey)}` : undefined,
+      provider.model !== undefined ? `model ${provider.model}` : undefined,
+      provider.baseURL !== undefined ? `base URL ${redactUrl(provider.baseURL)}` : undefined,
+    ].filter((part) => part !== undefined);
+    lines.push(`  ${id.padEnd(13)} ${state}${details.length > 0 ? `; ${details.join(', ')}` : ''}`);
+  }
+  lines.push('');
+  lines.push('streams');
+  if (config.streams.length === 0) lines.push('  (none)');
+  for (const stream of config.streams) {
+    lines.push(`  ${stream.id}  ${redactUrl(stream.source.url)}  (${stream.source.format}, ${stream.source.subscribe.length} subscribe messages${Object.keys(stream.source.headers).length > 0 ? `, headers ${Object.keys(stream.source.headers).join(', ')}` : ''})`);
+    lines.push(`    window   ${stream.window.maxMessages} messages / ${stream.window.maxBytes} bytes / ${stream.window.maxSeconds} s`);
+    for (const [index, target] of stream.targets.entries()) {
+      const configured = config.providers[target.provider].configured ? '' : '  [provider not configured here]';
+      lines.push(`    ${index === 0 ? 'target ' : 'compare'}  ${target.provider} / ${target.model}${configured}`);
+    }
+  }
+  lines.push('');
+  lines.push(`llm          max tokens ${config.llm.maxTokens}, temperature ${config.llm.temperature}, timeout ${config.llm.timeoutMs} ms`);
+  lines.push(`ingest       max frame ${config.ingest.maxFrameBytes} bytes, buffer ${config.ingest.maxBufferedMessages} messages, batch ${config.ingest.batchSize}, ping every ${config.ingest.pingIntervalMs} ms`);
+  lines.push(`windower     poll ${config.windower.pollMs} ms, lease ${config.windower.leaseMs} ms, max queued ${config.windower.maxQueued}, retention ${config.windower.retentionMs} ms`);
+  lines.push(`analyzer     concurrency ${config.analyzer.concurrency}, lock ${config.analyzer.lockMs} ms, attempts ${config.analyzer.attempts}`);
+  return lines.join('\n');
+}

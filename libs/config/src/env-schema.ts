@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/** Empty strings count as unset: `OPENAI_API_KEY=` in env.local means "no key". */
+const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().trim().min(1).optional());
+
+const integer = (what: string, fallback: number, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}) =>
+  z.preprocess(
+    (value) => (value === '' || value === undefined ? fallback : Number(value)),
+    z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(min, { error: `expected ${what} of at least ${min}` }).max(max, { error: `expected ${what} of at most ${max}` }),
+  );
+
+const decimal = (what: string, fallback: number, { min, max }: { min: number; max: number }) =>
+  z.preprocess(
+    (value) => (value === '' || value === undefined ? fallback : Number(value)),
+    z.number({ error: `expected ${what}` }).min(min, { error: `expected ${what} from ${min} to ${max}` }).max(max, { error: `expected ${what} from ${min} to ${max}` }),
+  );
+
+const httpUrl = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z
+    .string()
+    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), { error: 'expected an http:// or https:// URL' })
+    .optional(),
+);
+
+const redisUrl = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z
+    .string()
+    .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), { error: 'expected a redis:// or rediss:// URL' })
+    .optional(),
+);
+
+/** Every environment variable TurboStream reads (documented field by field in env.local.example). */
+export const EnvSchema = z.object({
+  REDIS_URL: redisUrl,
+  TURBOSTREAM_NAMESPACE: z.preprocess(
+    (value) => (value === '' || value === undefined ? 'turbostream' : value),
+    z.string().regex(/^[a-z0-9_-]{1,32}$/, { error: 'expected 1-32 characters of a-z, 0-9, _ or -' }),
+  ),
+  TURBOSTREAM_INSTANCE_ID: optionalString,
+  TURBOSTREAM_STREAMS_FILE: optionalString,
+  LOG_LEVEL: z.preprocess(
+    (value) => (value === '' || value === undefined ? 'info' : String(value).toLowerCase()),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }),
+  ),
+  LOG_FORMAT: z.preprocess(
+    (value) => (value === '' || value === undefined ? 'auto' : value),
+    z.enum(['json', 'pretty', 'auto'], { error: 'expected json, pretty or auto' }),
+  ),
+  DEFAULT_AI_PROVIDER: optionalString,
+
+  AZURE_OPENAI_ENDPOINT: httpUrl,
+  AZURE_OPENAI_API_KEY: optionalString,
+  AZURE_OPENAI_DEPLOYMENT_NAME: optionalString,
+  AZURE_OPENAI_API_VERSION: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_MODEL: optionalString,
+  OPENAI_BASE_URL: httpUrl,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_MODEL: optionalString,
+  ANTHROPIC_BASE_URL: httpUrl,
+  GOOGLE_API_KEY: optionalString,
+  GEMINI_API_KEY: optionalString,
+  GOOGLE_MODEL: optionalString,
+  GOOGLE_BASE_URL: httpUrl,
+  MISTRAL_API_KEY: optionalString,
+  MISTRAL_MODEL: optionalString,
+  MISTRAL_BASE_URL: httpUrl,
+  XAI_API_KEY: optionalString,
+  XAI_MODEL: optionalString,
+  XAI_BASE_URL: httpUrl,
+  OLLAMA_BASE_URL: httpUrl,
+  OLLAMA_MODEL: optionalString,
+
+  LLM_MAX_TOKENS: integer('a whole number of tokens', 1024, { max: 1_000_000 }),
+  LLM_TEMPERATURE: decimal('a temperature', 0.2, { min: 0, max: 2 }),
+  LLM_TIMEOUT_MS: integer('a timeout in milliseconds', 60_000, { min: 100 }),
+  HEURISTIC_THRESHOLD: decimal('a robust z-score threshold', 6, { min: 1, max: 1000 }),
+
+  INGEST_MAX_FRAME_BYTES: integer('a size in bytes', 1_048_576, { min: 64 }),
+  INGEST_MAX_BUFFERED_MESSAGES: integer('a message count', 10_000, { min: 10 }),
+  INGEST_BATCH_SIZE: integer('a message count', 500),
+  INGEST_PING_INTERVAL_MS: integer('an interval in milliseconds', 15_000, { min: 100 }),
+  INGEST_RECONNECT_INITIAL_MS: integer('a delay in milliseconds', 500, { min: 10 }),
+  INGEST_RECONNECT_MAX_MS: integer('a delay in milliseconds', 30_000, { min: 10 }),
+
+  WINDOWER_POLL_MS: integer('an interval in milliseconds', 200, { min: 10 }),
+  WINDOWER_LEASE_MS: integer('a lease time in milliseconds', 10_000, { min: 300 }),
+  WINDOWER_MAX_QUEUED: integer('a job count', 1_000),
+  WINDOWER_RETENTION_MS: integer('a time in milliseconds', 3_600_000, { min: 0 }),
+
+  ANALYZER_CONCURRENCY: integer('a number of jobs', 16, { max: 1_000 }),
+  ANALYZER_LOCK_MS: integer('a lock time in milliseconds', 30_000, { min: 1_000 }),
+  ANALYZER_ATTEMPTS: integer('a number of attempts', 5, { max: 100 }),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Variables whose values are secrets: masked in every output. */
+export const SECRET_VARIABLES = new Set([
+  'AZURE_OPENAI_API_KEY',
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'GOOGLE_API_KEY',
+  'GEMINI_API_KEY',
+  'MISTRAL_API_KEY',
+  'XAI_API_KEY',
+]);
