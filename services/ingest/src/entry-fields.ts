@@ -1,0 +1,17 @@
+import type { StreamEntryFields } from '@turbostream/contracts';
+
+/** A stream entry as flat `XADD` field/value pairs (the layout {@link StreamEntryFields} reads back). */
+export function entryFields(entry: StreamEntryFields): string[] {
+  switch (entry.kind) {
+    case 'message':
+      return ['kind', 'message', 'data', entry.data, 'receivedAt', String(entry.receivedAt)];
+    case 'gap':
+      return ['kind', 'gap', 'reason', entry.reason, 'receivedAt', String(entry.receivedAt), 'downMs', String(entry.downMs)];
+    default:
+      return assertNever(entry);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new TypeError(`unexpected stream entry: ${JSON.stringify(value)}`);
+}

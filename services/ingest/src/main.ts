@@ -1,0 +1,29 @@
+import type { TurboConfig } from '@turbostream/config';
+import type { Logger } from '@turbostream/logging';
+import type { EventPublisher, KeyLayout } from '@turbostream/redis';
+import type { Redis } from 'ioredis';
+import { Ingest } from './ingest.js';
+
+export interface IngestDeps {
+  redis: Redis;
+  logger: Logger;
+  events?: EventPublisher;
+  keys: KeyLayout;
+}
+
+/** The composition root: one ingest source per configured stream, started. The caller closes it. */
+export async function runIngest(config: TurboConfig, deps: IngestDeps): Promise<Ingest> {
+  if (config.streams.length === 0) {
+    throw new Error(`ingest needs at least one stream: none is configured${config.streamsFile ? ` in ${config.streamsFile}` : ' (no streams file was found)'}`);
+  }
+  const ingest = new Ingest({
+    redis: deps.redis,
+    keys: deps.keys,
+    logger: deps.logger,
+    ...(deps.events ? { events: deps.events } : {}),
+    sources: config.streams.map((stream) => ({ streamId: stream.id, ...stream.source })),
+    settings: config.ingest,
+  });
+  await ingest.start();
+  return ingest;
+}

@@ -1,0 +1,42 @@
+/**
+ * A FIFO queue whose front can be read in runs and dropped once written.
+ * Array-backed with a moving head, so taking from the front is O(1) instead of
+ * `Array.prototype.shift`'s O(n).
+ */
+export class PendingQueue<T> {
+  #items: T[] = [];
+  #head = 0;
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  /** Up to `max` items from the front for which `same(first, item)` holds, without removing them. */
+  peekRun(max: number, same: (first: T, item: T) => boolean): T[] {
+    const first = this.#items[this.#head];
+    if (first === undefined) return [];
+    const run: T[] = [first];
+    for (let index = this.#head + 1; index < this.#items.length && run.length < max; index += 1) {
+      const item = this.#items[index];
+      if (item === undefined || !same(first, item)) break;
+      run.push(item);
+    }
+    return run;
+  }
+
+  /** Removes `count` items from the front. */
+  drop(count: number): void {
+    this.#head = Math.min(this.#items.length, this.#head + count);
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}

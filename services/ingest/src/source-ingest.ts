@@ -1,0 +1,146 @@
+import type { IngestSettings, SourceConfig } from '@turbostream/config';
+import type { DeadLetterReason } from '@turbostream/contracts';
+import type { Logger } from '@turbostream/logging';
+import type { EventInput, EventPublisher, KeyLayout } from '@turbostream/redis';
+import type { Redis } from 'ioredis';
+import { deadLetterRecord } from './dead-letter-record.js';
+import { classifyFrame } from './frame-classifier.js';
+import { SourceConnection } from './source-connection.js';
+import { StreamWriter } from './stream-writer.js';
+
+/** A snapshot of one source's counters. */
+export interface SourceIngestStats {
+  streamId: string;
+  /** Frames received, good and bad. */
+  received: number;
+  /** Messages Redis confirmed. */
+  stored: number;
+  /** Dead letters Redis confirmed. */
+  deadLettered: number;
+  reconnects: number;
+  /** Writes held in memory, waiting for Redis. */
+  buffered: number;
+  /** The largest `buffered` seen. */
+  peakBuffered: number;
+  /** True while the socket is paused because the buffer is full. */
+  paused: boolean;
+  connected: boolean;
+}
+
+export interface SourceIngestOptions {
+  streamId: string;
+  source: SourceConfig;
+  settings: IngestSettings;
+  redis: Redis;
+  keys: KeyLayout;
+  logger: Logger;
+  events?: EventPublisher | undefined;
+  /** @defaultValue Date.now */
+  clock?: () => number;
+}
+
+/** One source: its connection, the classification of its frames and its writer, wired together. */
+export class SourceIngest {
+  readonly #options: SourceIngestOptions;
+  readonly #logger: Logger;
+  readonly #clock: () => number;
+  readonly #connection: SourceConnection;
+  readonly #writer: StreamWriter;
+  #received = 0;
+  #rejected = 0;
+
+  constructor(options: SourceIngestOptions) {
+    const { streamId, settings, logger } = options;
+    this.#options = options;
+    this.#logger = logger.child({ streamId });
+    this.#clock = options.clock ?? Date.now;
+    this.#writer = new StreamWriter({
+      redis: options.redis,
+      keys: options.keys,
+      streamId,
+      logger: this.#logger,
+      batchSize: settings.batchSize,
+      maxBuffered: settings.maxBufferedMessages,
+      onHighWater: () => {
+        this.#logger.warn({ buffered: this.#writer.buffered }, 'buffer full; pausing the source until Redis catches up');
+        this.#connection.pause();
+      },
+      onLowWater: () => {
+        this.#logger.info({ buffered: this.#writer.buffered }, 'buffer drained; resuming the source');
+        this.#connection.resume();
+      },
+    });
+    this.#connection = new SourceConnection({
+      source: options.source,
+      settings,
+      logger: this.#logger,
+      clock: this.#clock,
+      onFrame: (data, isBinary) => this.#onFrame(data, isBinary),
+      onOpen: ({ reconnect, downMs, reason }) => this.#onOpen(reconnect, downMs, reason),
+      onDown: ({ reason }) => this.#publish({ type: 'source.down', message: `source down: ${reason}`, details: { reason } }),
+      onFrameTooLarge: (detail) => this.#deadLetter('oversized', `${detail} (over ${this.#connection.maxPayload} bytes; ws closed with 1009)`, Buffer.alloc(0), false, this.#connection.maxPayload + 1),
+    });
+  }
+
+  get streamId(): string {
+    return this.#options.streamId;
+  }
+
+  start(): void {
+    this.#connection.start();
+  }
+
+  /** Closes the socket (stops intake). */
+  async stopIntake(): Promise<void> {
+    await this.#connection.close();
+  }
+
+  /** Writes what is buffered, up to `timeoutMs`. Returns the writes left unwritten. */
+  async drain(timeoutMs: number): Promise<number> {
+    return this.#writer.drain(timeoutMs);
+  }
+
+  stats(): SourceIngestStats {
+    return {
+      streamId: this.#options.streamId,
+      received: this.#received,
+      stored: this.#writer.stored,
+      deadLettered: this.#writer.deadLettered,
+      reconnects: this.#connection.reconnects,
+      buffered: this.#writer.buffered,
+      peakBuffered: this.#writer.peakBuffered,
+      paused: this.#connection.paused,
+      connected: this.#connection.connected,
+    };
+  }
+
+  #onFrame(data: Buffer, isBinary: boolean): void {
+    this.#received += 1;
+    const verdict = classifyFrame(data, isBinary, { maxFrameBytes: this.#options.settings.maxFrameBytes, format: this.#options.source.format });
+    if (verdict.kind === 'message') {
+      this.#writer.append({ kind: 'message', data: verdict.text, receivedAt: this.#clock() });
+    } else {
+      this.#deadLetter(verdict.reason, verdict.detail, data, isBinary);
+    }
+  }
+
+  #deadLetter(reason: DeadLetterReason, detail: string, data: Buffer, isBinary: boolean, bytes?: number): void {
+    const receivedAt = this.#clock();
+    this.#rejected += 1;
+    if (this.#rejected <= 10 || this.#rejected % 1000 === 0) {
+      this.#logger.warn({ reason, detail, rejected: this.#rejected }, 'frame kept aside as a dead letter');
+    }
+    this.#writer.appendDeadLetter(deadLetterRecord({ streamId: this.#options.streamId, reason, detail, data, isBinary, receivedAt, ...(bytes === undefined ? {} : { bytes }) }));
+  }
+
+  #onOpen(reconnect: boolean, downMs: number, reason: string): void {
+    this.#publish({ type: 'source.connected', message: reconnect ? 'source reconnected' : 'source connected', details: { reconnect } });
+    if (!reconnect) return;
+    this.#writer.append({ kind: 'gap', reason, receivedAt: this.#clock(), downMs });
+    this.#publish({ type: 'source.gap', message: `messages may be missing: down ${downMs} ms (${reason})`, details: { downMs, reason } });
+  }
+
+  #publish(event: Omit<EventInput, 'streamId'>): void {
+    void this.#options.events?.publish({ ...event, streamId: this.#options.streamId });
+  }
+}

@@ -1,0 +1,213 @@
+import type { DeadLetter, StreamEntryFields } from '@turbostream/contracts';
+import type { Logger } from '@turbostream/logging';
+import type { KeyLayout } from '@turbostream/redis';
+import type { Redis } from 'ioredis';
+import { backoffDelay } from './backoff.js';
+import { deadLetterFields } from './dead-letter-record.js';
+import { entryFields } from './entry-fields.js';
+import { PendingQueue } from './pending-queue.js';
+
+type PendingWrite = { lane: 'stream'; entry: StreamEntryFields } | { lane: 'dead-letter'; deadLetter: DeadLetter };
+
+export interface StreamWriterOptions {
+  redis: Redis;
+  keys: KeyLayout;
+  streamId: string;
+  logger: Logger;
+  /** Entries per `MULTI … EXEC` batch. */
+  batchSize: number;
+  /** High-water mark: at this many buffered writes `onHighWater` is called (pause the source). */
+  maxBuffered: number;
+  /** Low-water mark: at or below it, after a high-water mark, `onLowWater` is called. @defaultValue half of `maxBuffered` */
+  lowWater?: number;
+  /** Approximate length the dead-letter stream is capped at. @defaultValue 100000 */
+  deadLetterMaxLength?: number;
+  /** Delay bounds between retries of a failed batch. @defaultValue `{ initialMs: 100, maxMs: 5000 }` */
+  retry?: { initialMs: number; maxMs: number };
+  onHighWater: () => void;
+  onLowWater: () => void;
+}
+
+/**
+ * Appends one source's entries to its Redis stream in order: a bounded buffer
+ * drained by one `MULTI … EXEC` batch at a time (one batch in flight keeps the
+ * order; a transaction is all-or-nothing, so a failed batch is retried whole
+ * without duplicates). A batch stays in the buffer until Redis confirms it, so
+ * nothing is lost while Redis is down; the high/low-water callbacks let the
+ * caller stop reading the source meanwhile.
+ */
+export class StreamWriter {
+  readonly #options: StreamWriterOptions;
+  readonly #streamKey: string;
+  readonly #statsKey: string;
+  readonly #lowWater: number;
+  readonly #queue = new PendingQueue<PendingWrite>();
+  readonly #idleWaiters: Array<() => void> = [];
+  #running = false;
+  #scheduled = false;
+  #stopped = false;
+  #aboveHighWater = false;
+  #failures = 0;
+  #stored = 0;
+  #deadLettered = 0;
+  #peakBuffered = 0;
+
+  constructor(options: StreamWriterOptions) {
+    this.#options = options;
+    this.#streamKey = options.keys.messages(options.streamId);
+    this.#statsKey = options.keys.stats(options.streamId);
+    this.#lowWater = Math.max(0, Math.min(options.lowWater ?? Math.floor(options.maxBuffered / 2), options.maxBuffered - 1));
+  }
+
+  /** Writes waiting for Redis, including the batch in flight. */
+  get buffered(): number {
+    return this.#queue.size;
+  }
+
+  get peakBuffered(): number {
+    return this.#peakBuffered;
+  }
+
+  /** Messages Redis confirmed (gap markers not included). */
+  get stored(): number {
+    return this.#stored;
+  }
+
+  get deadLettered(): number {
+    return this.#deadLettered;
+  }
+
+  append(entry: StreamEntryFields): void {
+    this.#enqueue({ lane: 'stream', entry });
+  }
+
+  appendDeadLetter(deadLetter: DeadLetter): void {
+    this.#enqueue({ lane: 'dead-letter', deadLetter });
+  }
+
+  /** Waits until everything buffered is written or `timeoutMs` passes, then stops. Returns the writes left unwritten. */
+  async drain(timeoutMs: number): Promise<number> {
+    if (this.#queue.size > 0 || this.#running) {
+      this.#schedule();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.#stopped = true;
+    return this.#queue.size;
+  }
+
+  #enqueue(write: PendingWrite): void {
+    if (this.#stopped) {
+      this.#options.logger.warn({ lane: write.lane }, 'write after the writer stopped; not stored');
+      return;
+    }
+    this.#queue.push(write);
+    const size = this.#queue.size;
+    if (size > this.#peakBuffered) this.#peakBuffered = size;
+    if (!this.#aboveHighWater && size >= this.#options.maxBuffered) {
+      this.#aboveHighWater = true;
+      this.#options.onHighWater();
+    }
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#running || this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    // Deferred so that every frame of one socket read lands in the same batch.
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#run();
+    });
+  }
+
+  async #run(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      while (!this.#stopped && this.#queue.size > 0) {
+        const batch = this.#queue.peekRun(this.#options.batchSize, (first, item) => first.lane === item.lane);
+        try {
+          await this.#write(batch);
+        } catch (error) {
+          await this.#onFailure(error, batch.length);
+          continue;
+        }
+        this.#onSuccess(batch.length);
+      }
+    } finally {
+      this.#running = false;
+      if (this.#queue.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  #onSuccess(count: number): void {
+    if (this.#failures > 0) this.#options.logger.info({ failures: this.#failures }, 'redis writes recovered');
+    this.#failures = 0;
+    this.#queue.drop(count);
+    if (this.#aboveHighWater && this.#queue.size <= this.#lowWater) {
+      this.#aboveHighWater = false;
+      this.#options.onLowWater();
+    }
+  }
+
+  async #onFailure(error: unknown, count: number): Promise<void> {
+    this.#failures += 1;
+    if (this.#failures === 1 || this.#failures % 10 === 0) {
+      this.#options.logger.warn({ err: error, failures: this.#failures, batch: count, buffered: this.#queue.size }, 'redis batch failed; retrying');
+    }
+    const delay = backoffDelay(this.#failures - 1, this.#options.retry ?? { initialMs: 100, maxMs: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+
+  async #write(batch: PendingWrite[]): Promise<void> {
+    const first = batch[0];
+    if (first === undefined) return;
+    if (first.lane === 'stream') await this.#writeEntries(batch);
+    else await this.#writeDeadLetters(batch);
+  }
+
+  async #writeEntries(batch: PendingWrite[]): Promise<void> {
+    const multi = this.#options.redis.multi();
+    let messages = 0;
+    let gaps = 0;
+    for (const write of batch) {
+      if (write.lane !== 'stream') continue;
+      multi.xadd(this.#streamKey, '*', ...entryFields(write.entry));
+      if (write.entry.kind === 'message') messages += 1;
+      else gaps += 1;
+    }
+    if (messages > 0) multi.hincrby(this.#statsKey, 'stored', messages).hincrby(this.#statsKey, 'received', messages);
+    if (gaps > 0) multi.hincrby(this.#statsKey, 'reconnects', gaps);
+    throwOnError(await multi.exec(), batch.length);
+    this.#stored += messages;
+  }
+
+  async #writeDeadLetters(batch: PendingWrite[]): Promise<void> {
+    const multi = this.#options.redis.multi();
+    const maxLength = String(this.#options.deadLetterMaxLength ?? 100_000);
+    for (const write of batch) {
+      if (write.lane !== 'dead-letter') continue;
+      multi.xadd(this.#options.keys.deadLetters, 'MAXLEN', '~', maxLength, '*', ...deadLetterFields(write.deadLetter));
+    }
+    throwOnError(await multi.exec(), batch.length);
+    this.#deadLettered += batch.length;
+    // The stats hash lives in the stream's cluster slot, the dead-letter stream in another: a separate command.
+    try {
+      await this.#options.redis.hincrby(this.#statsKey, 'deadLettered', batch.length);
+      await this.#options.redis.hincrby(this.#statsKey, 'received', batch.length);
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'cannot count dead letters');
+    }
+  }
+}
+
+/** Throws the first error of an `EXEC` reply among its first `count` commands (the appends). */
+function throwOnError(results: Array<[error: Error | null, result: unknown]> | null, count: number): void {
+  if (results === null) throw new Error('transaction aborted');
+  for (const [error] of results.slice(0, count)) if (error) throw error;
+}

@@ -1,0 +1,30 @@
+import { type ProviderId, type Window, type WindowJob, windowJobId } from '@turbostream/contracts';
+import type { StreamConfig } from '@turbostream/config';
+
+/** One analysis job to store: what BullMQ needs, and the provider whose queue takes it. */
+export interface WindowJobSpec {
+  provider: ProviderId;
+  /** `windowJobId(streamId, windowId, target)`: the same window and target always map onto the same job. */
+  jobId: string;
+  data: WindowJob;
+}
+
+/** The job name analysis jobs are stored under. */
+export const WINDOW_JOB_NAME = 'window';
+
+/** One job per analysis target of the stream; none for a window without messages. */
+export function windowJobs(stream: StreamConfig, window: Window, enqueuedAt: number): WindowJobSpec[] {
+  if (window.messages.length === 0) return [];
+  return stream.targets.map((target) => ({
+    provider: target.provider,
+    jobId: windowJobId(stream.id, window.windowId, target),
+    data: { v: 1, target, instructions: stream.instructions, window, enqueuedAt },
+  }));
+}
+
+/** How many jobs each window of this stream puts on each provider's queue. */
+export function jobsPerWindow(stream: StreamConfig): Map<ProviderId, number> {
+  const counts = new Map<ProviderId, number>();
+  for (const target of stream.targets) counts.set(target.provider, (counts.get(target.provider) ?? 0) + 1);
+  return counts;
+}
