@@ -29,16 +29,31 @@ function integer(value: string | undefined, name: string, fallback: number): num
   return parsed;
 }
 
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function parse(command: string, args: string[], options: OptionSpec): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values, positionals };
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\nRun \`turbostream ${command} --help\`.`);
+  }
+}
+
+const text = (values: Values, name: string): string | undefined => {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+};
+const flag = (values: Values, name: string): boolean => values[name] === true;
+
 /** Runs one command; resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const print = (text: string) => process.stdout.write(`${text}\n`);
-  const parse = <T extends Parameters<typeof parseArgs>[0]['options']>(options: T) => {
-    try {
-      return parseArgs({ args: rest, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    } catch (error) {
-      throw new UsageError(`${error instanceof Error ? error.message : String(error)}\nRun \`turbostream ${command} --help\`.`);
-    }
+  const print = (message: string) => process.stdout.write(`${message}\n`);
+  const help = (values: Values, message: string): boolean => {
+    if (flag(values, 'help')) print(message);
+    return flag(values, 'help');
   };
   switch (command) {
     case undefined:
@@ -48,42 +63,43 @@ export async function run(argv: string[]): Promise<number> {
       print(MAIN_HELP);
       return 0;
     case 'up': {
-      const { values } = parse({ json: { type: 'boolean' } });
-      if (values.help) return print(UP_HELP), 0;
-      await up({ json: values.json === true });
+      const { values } = parse(command, rest, { json: { type: 'boolean' } });
+      if (help(values, UP_HELP)) return 0;
+      await up({ json: flag(values, 'json') });
       return 0;
     }
     case 'ingest':
     case 'windower':
     case 'analyzer': {
-      const { values } = parse({});
-      if (values.help) return print(SERVICE_HELP[command]), 0;
+      const { values } = parse(command, rest, {});
+      if (help(values, SERVICE_HELP[command])) return 0;
       await runService(command);
       return 0;
     }
     case 'alerts': {
-      const { values } = parse({ stream: { type: 'string' }, replay: { type: 'string' }, json: { type: 'boolean' } });
-      if (values.help) return print(ALERTS_HELP), 0;
-      const stream = typeof values.stream === 'string' ? values.stream : undefined;
-      await alerts({ ...(stream ? { stream } : {}), replay: integer(values.replay as string | undefined, '--replay', 0), json: values.json === true });
+      const { values } = parse(command, rest, { stream: { type: 'string' }, replay: { type: 'string' }, json: { type: 'boolean' } });
+      if (help(values, ALERTS_HELP)) return 0;
+      const stream = text(values, 'stream');
+      await alerts({ ...(stream ? { stream } : {}), replay: integer(text(values, 'replay'), '--replay', 0), json: flag(values, 'json') });
       return 0;
     }
     case 'demo-feed': {
-      const { values } = parse({ port: { type: 'string' }, host: { type: 'string' }, rate: { type: 'string' }, 'anomaly-every': { type: 'string' } });
-      if (values.help) return print(DEMO_FEED_HELP), 0;
+      const { values } = parse(command, rest, { port: { type: 'string' }, host: { type: 'string' }, rate: { type: 'string' }, 'anomaly-every': { type: 'string' } });
+      if (help(values, DEMO_FEED_HELP)) return 0;
       await demoFeed({
-        port: integer(values.port as string | undefined, '--port', 8765),
-        host: typeof values.host === 'string' ? values.host : '127.0.0.1',
-        rate: Math.max(1, integer(values.rate as string | undefined, '--rate', 20)),
-        anomalyEvery: Math.max(1, integer(values['anomaly-every'] as string | undefined, '--anomaly-every', 12)),
+        port: integer(text(values, 'port'), '--port', 8765),
+        host: text(values, 'host') ?? '127.0.0.1',
+        rate: Math.max(1, integer(text(values, 'rate'), '--rate', 20)),
+        anomalyEvery: Math.max(1, integer(text(values, 'anomaly-every'), '--anomaly-every', 12)),
       });
       return 0;
     }
     case 'config': {
-      const { values, positionals } = parse({});
-      if (values.help || positionals[0] !== 'check') {
+      const { values, positionals } = parse(command, rest, {});
+      if (help(values, CONFIG_HELP)) return 0;
+      if (positionals[0] !== 'check') {
         print(CONFIG_HELP);
-        return values.help ? 0 : 2;
+        return 2;
       }
       return configCheck();
     }

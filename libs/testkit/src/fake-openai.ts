@@ -29,6 +29,12 @@ export interface FakeContentReply {
   chunkDelayMs?: number;
   /** Streams only: drop the connection after this many content deltas, without `finish_reason` or `[DONE]`. */
   disconnectAfterChunks?: number;
+  /**
+   * How the stream stops after `disconnectAfterChunks`: `reset` drops the connection,
+   * `end` closes the response cleanly but without `finish_reason` or `[DONE]`.
+   * @defaultValue 'reset'
+   */
+  disconnectMode?: 'reset' | 'end';
 }
 
 /** Answer with an HTTP error and the documented error body. */
@@ -75,7 +81,9 @@ export function chatMessages(request: RecordedRequest): { role: string; content:
 }
 
 function field(body: unknown, name: string): unknown {
-  return typeof body === 'object' && body !== null && name in body ? (body as Record<string, unknown>)[name] : undefined;
+  if (typeof body !== 'object' || body === null) return undefined;
+  const value: unknown = Object.getOwnPropertyDescriptor(body, name)?.value;
+  return value;
 }
 
 /** Waits, unless the response closes first; true when the response is still open. */
@@ -116,6 +124,179 @@ function splitContent(content: string, chunkSize: number | undefined): string[] 
   return pieces;
 }
 
-export { sendError as fakeOpenAISendError };
-export { field as fakeOpenAIField, maskKey, pause as fakeOpenAIPause, sendJson as fakeOpenAISendJson, splitContent };
-export type { IncomingMessage };
+const DEFAULT_HANDLER: FakeOpenAIHandler = () => ({ content: '{"alerts":[]}' });
+
+let sequence = 0;
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function parseBody(text: string): { ok: true; body: unknown } | { ok: false } {
+  if (text === '') return { ok: true, body: undefined };
+  try {
+    return { ok: true, body: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Answers the `Authorization` check the way OpenAI does; true when the request may go on. */
+function authorize(request: RecordedRequest, response: ServerResponse, apiKey: string | undefined): boolean {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer (.+)$/.exec(header) : null;
+  const key = match?.[1];
+  if (key === undefined) {
+    sendError(response, 401, {
+      message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      type: 'invalid_request_error',
+    });
+    return false;
+  }
+  if (apiKey !== undefined && key !== apiKey) {
+    sendError(response, 401, {
+      message: `Incorrect API key provided: ${maskKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      type: 'invalid_request_error',
+      code: 'invalid_api_key',
+    });
+    return false;
+  }
+  return true;
+}
+
+function usageOf(reply: FakeContentReply, request: RecordedRequest) {
+  const promptTokens = reply.usage?.promptTokens ?? Math.ceil(JSON.stringify(field(request.body, 'messages') ?? '').length / 4);
+  const completionTokens = reply.usage?.completionTokens ?? Math.max(1, Math.ceil(reply.content.length / 4));
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: reply.usage?.cachedTokens ?? 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+async function sendCompletion(reply: FakeContentReply, request: RecordedRequest, response: ServerResponse): Promise<void> {
+  if (!(await pause(reply.delayMs, response))) return;
+  const requestedModel = field(request.body, 'model');
+  const base = {
+    id: `chatcmpl-fake${++sequence}`,
+    created: Math.floor(Date.now() / 1000),
+    model: reply.model ?? (typeof requestedModel === 'string' ? requestedModel : 'unknown'),
+    system_fingerprint: 'fp_fake',
+  };
+  const headers = { 'x-request-id': `req_fake${sequence}`, 'openai-processing-ms': '1' };
+  if (field(request.body, 'stream') !== true) {
+    sendJson(
+      response,
+      200,
+      {
+        ...base,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null, annotations: [] }, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }],
+        usage: usageOf(reply, request),
+        service_tier: 'default',
+      },
+      headers,
+    );
+    return;
+  }
+  const includeUsage = field(field(request.body, 'stream_options'), 'include_usage') === true;
+  const send = (choices: unknown[], usage?: unknown) => {
+    const chunk = { ...base, object: 'chat.completion.chunk', service_tier: 'default', choices, ...(includeUsage ? { usage: usage ?? null } : {}) };
+    response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  };
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+  send([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]);
+  if (!(await pause(reply.firstTokenDelayMs, response))) return;
+  let sent = 0;
+  for (const piece of splitContent(reply.content, reply.chunkSize)) {
+    if (reply.disconnectAfterChunks !== undefined && sent >= reply.disconnectAfterChunks) break;
+    if (sent > 0 && !(await pause(reply.chunkDelayMs, response))) return;
+    send([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]);
+    sent += 1;
+  }
+  if (reply.disconnectAfterChunks !== undefined) {
+    if (reply.disconnectMode === 'end') {
+      response.end();
+      return;
+    }
+    // Let the deltas reach the client, then drop the connection mid-stream.
+    await pause(20, response);
+    response.destroy();
+    return;
+  }
+  send([{ index: 0, delta: {}, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }]);
+  if (includeUsage) send([], usageOf(reply, request));
+  response.end('data: [DONE]\n\n');
+}
+
+/**
+ * A loopback fake of the OpenAI Chat Completions HTTP API: real SSE
+ * streaming with `chat.completion.chunk` objects and a usage chunk, the
+ * documented error bodies, Bearer authentication, and knobs for delays and
+ * dropped connections. The handler computes each reply from the request.
+ */
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+  let handler = options.handler ?? DEFAULT_HANDLER;
+  const requests: RecordedRequest[] = [];
+
+  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
+    const text = await readBody(incoming);
+    const parsed = parseBody(text);
+    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body: parsed.ok ? parsed.body : undefined };
+    requests.push(request);
+    if (!authorize(request, response, options.apiKey)) return;
+    if (request.method !== 'POST' || request.path.split('?')[0] !== '/v1/chat/completions') {
+      sendError(response, 404, { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error' });
+      return;
+    }
+    if (!parsed.ok) {
+      sendError(response, 400, { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error' });
+      return;
+    }
+    const reply = await handler(request);
+    if ('status' in reply) {
+      if (!(await pause(reply.delayMs, response))) return;
+      sendError(response, reply.status, reply.error, reply.headers);
+      return;
+    }
+    await sendCompletion(reply, request, response);
+  }
+
+  const server = createServer((incoming, response) => {
+    handle(incoming, response).catch((error: unknown) => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      sendError(response, 500, { message: `fake handler failed: ${error instanceof Error ? error.message : String(error)}`, type: 'server_error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('fake OpenAI server has no port');
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${address.port}/v1`,
+    requests,
+    setHandler(next) {
+      handler = next;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      return closing;
+    },
+  };
+}

@@ -104,6 +104,7 @@ export class SourceConnection {
   }
 
   #connect(): void {
+    if (this.#closed) return;
     const { source, logger } = this.#options;
     this.#failure = undefined;
     const socket = new WebSocket(source.url, {

@@ -62,11 +62,11 @@ export class SourceIngest {
       batchSize: settings.batchSize,
       maxBuffered: settings.maxBufferedMessages,
       onHighWater: () => {
-        this.#logger.warn({ buffered: this.#writer.buffered }, 'buffer full; pausing the source until Redis catches up');
+        this.#logger.debug({ buffered: this.#writer.buffered }, 'buffer full; pausing the source until Redis catches up');
         this.#connection.pause();
       },
       onLowWater: () => {
-        this.#logger.info({ buffered: this.#writer.buffered }, 'buffer drained; resuming the source');
+        this.#logger.debug({ buffered: this.#writer.buffered }, 'buffer drained; resuming the source');
         this.#connection.resume();
       },
     });

@@ -2,24 +2,29 @@ import type { DeadLetter, StreamEntryFields } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import type { KeyLayout } from '@turbostream/redis';
 import type { Redis } from 'ioredis';
+import { appendBatch } from './append-batch.js';
 import { backoffDelay } from './backoff.js';
 import { deadLetterFields } from './dead-letter-record.js';
-import { entryFields } from './entry-fields.js';
 import { PendingQueue } from './pending-queue.js';
 
-type PendingWrite = { lane: 'stream'; entry: StreamEntryFields } | { lane: 'dead-letter'; deadLetter: DeadLetter };
+/** A stream entry as is (one object per message keeps the buffer lean), or a dead letter. */
+type PendingWrite = StreamEntryFields | { kind: 'dead-letter'; deadLetter: DeadLetter };
+
+const laneOf = (write: PendingWrite): 'stream' | 'dead-letter' => (write.kind === 'dead-letter' ? 'dead-letter' : 'stream');
 
 export interface StreamWriterOptions {
   redis: Redis;
   keys: KeyLayout;
   streamId: string;
   logger: Logger;
-  /** Entries per `MULTI … EXEC` batch. */
+  /** Entries per batch (one round trip, one command). */
   batchSize: number;
   /** High-water mark: at this many buffered writes `onHighWater` is called (pause the source). */
   maxBuffered: number;
   /** Low-water mark: at or below it, after a high-water mark, `onLowWater` is called. @defaultValue half of `maxBuffered` */
   lowWater?: number;
+  /** A batch also stops growing at this many bytes of message data, so large frames make smaller batches. @defaultValue 8 MiB */
+  maxBatchBytes?: number;
   /** Approximate length the dead-letter stream is capped at. @defaultValue 100000 */
   deadLetterMaxLength?: number;
   /** Delay bounds between retries of a failed batch. @defaultValue `{ initialMs: 100, maxMs: 5000 }` */
@@ -30,11 +35,11 @@ export interface StreamWriterOptions {
 
 /**
  * Appends one source's entries to its Redis stream in order: a bounded buffer
- * drained by one `MULTI … EXEC` batch at a time (one batch in flight keeps the
- * order; a transaction is all-or-nothing, so a failed batch is retried whole
- * without duplicates). A batch stays in the buffer until Redis confirms it, so
- * nothing is lost while Redis is down; the high/low-water callbacks let the
- * caller stop reading the source meanwhile.
+ * drained by one batch at a time (one batch in flight keeps the order; see
+ * {@link appendBatch} for why a failed batch can be retried whole). A batch
+ * stays in the buffer until Redis confirms it, so nothing is lost while Redis
+ * is down; the high/low-water callbacks let the caller stop reading the source
+ * meanwhile. Dead letters share the buffer (and its bound) but go to their own stream.
  */
 export class StreamWriter {
   readonly #options: StreamWriterOptions;
@@ -78,11 +83,11 @@ export class StreamWriter {
   }
 
   append(entry: StreamEntryFields): void {
-    this.#enqueue({ lane: 'stream', entry });
+    this.#enqueue(entry);
   }
 
   appendDeadLetter(deadLetter: DeadLetter): void {
-    this.#enqueue({ lane: 'dead-letter', deadLetter });
+    this.#enqueue({ kind: 'dead-letter', deadLetter });
   }
 
   /** Waits until everything buffered is written or `timeoutMs` passes, then stops. Returns the writes left unwritten. */
@@ -102,7 +107,7 @@ export class StreamWriter {
 
   #enqueue(write: PendingWrite): void {
     if (this.#stopped) {
-      this.#options.logger.warn({ lane: write.lane }, 'write after the writer stopped; not stored');
+      this.#options.logger.warn({ kind: write.kind }, 'write after the writer stopped; not stored');
       return;
     }
     this.#queue.push(write);
@@ -130,7 +135,7 @@ export class StreamWriter {
     this.#running = true;
     try {
       while (!this.#stopped && this.#queue.size > 0) {
-        const batch = this.#queue.peekRun(this.#options.batchSize, (first, item) => first.lane === item.lane);
+        const batch = this.#nextBatch();
         try {
           await this.#write(batch);
         } catch (error) {
@@ -143,6 +148,17 @@ export class StreamWriter {
       this.#running = false;
       if (this.#queue.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** The leading run of one lane, bounded by the batch size and the batch byte budget. */
+  #nextBatch(): PendingWrite[] {
+    const maxBytes = this.#options.maxBatchBytes ?? 8 * 1024 * 1024;
+    let bytes = 0;
+    return this.#queue.peekRun(this.#options.batchSize, (first, item) => {
+      if (laneOf(first) !== laneOf(item)) return false;
+      bytes += item.kind === 'message' ? item.data.length : 0;
+      return bytes <= maxBytes;
+    });
   }
 
   #onSuccess(count: number): void {
@@ -167,31 +183,20 @@ export class StreamWriter {
   async #write(batch: PendingWrite[]): Promise<void> {
     const first = batch[0];
     if (first === undefined) return;
-    if (first.lane === 'stream') await this.#writeEntries(batch);
+    if (laneOf(first) === 'stream') await this.#writeEntries(batch);
     else await this.#writeDeadLetters(batch);
   }
 
   async #writeEntries(batch: PendingWrite[]): Promise<void> {
-    const multi = this.#options.redis.multi();
-    let messages = 0;
-    let gaps = 0;
-    for (const write of batch) {
-      if (write.lane !== 'stream') continue;
-      multi.xadd(this.#streamKey, '*', ...entryFields(write.entry));
-      if (write.entry.kind === 'message') messages += 1;
-      else gaps += 1;
-    }
-    if (messages > 0) multi.hincrby(this.#statsKey, 'stored', messages).hincrby(this.#statsKey, 'received', messages);
-    if (gaps > 0) multi.hincrby(this.#statsKey, 'reconnects', gaps);
-    throwOnError(await multi.exec(), batch.length);
-    this.#stored += messages;
+    const entries = batch.filter((write): write is StreamEntryFields => write.kind !== 'dead-letter');
+    this.#stored += await appendBatch(this.#options.redis, { stream: this.#streamKey, stats: this.#statsKey }, entries);
   }
 
   async #writeDeadLetters(batch: PendingWrite[]): Promise<void> {
     const multi = this.#options.redis.multi();
     const maxLength = String(this.#options.deadLetterMaxLength ?? 100_000);
     for (const write of batch) {
-      if (write.lane !== 'dead-letter') continue;
+      if (write.kind !== 'dead-letter') continue;
       multi.xadd(this.#options.keys.deadLetters, 'MAXLEN', '~', maxLength, '*', ...deadLetterFields(write.deadLetter));
     }
     throwOnError(await multi.exec(), batch.length);

@@ -63,13 +63,13 @@ export class AnalysisQueues {
 
   /**
    * Jobs in the provider's queue that no worker has taken yet (waiting,
-   * prioritized, paused or delayed for a retry). Cached for `countTtlMs`.
+   * prioritized, or delayed for a retry; BullMQ counts a paused queue's as waiting). Cached for `countTtlMs`.
    */
   async backlog(provider: ProviderId): Promise<number> {
     const now = this.#clock();
     const cached = this.#counts.get(provider);
     if (cached && now - cached.at < this.#countTtlMs) return cached.count;
-    const count = this.queue(provider).getJobCountByTypes('waiting', 'prioritized', 'paused', 'delayed');
+    const count = this.queue(provider).getJobCountByTypes('waiting', 'prioritized', 'delayed');
     this.#counts.set(provider, { at: now, count });
     count.catch(() => this.#counts.delete(provider));
     return count;

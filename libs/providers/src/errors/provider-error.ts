@@ -29,7 +29,7 @@ export interface ProviderErrorOptions {
  * own key before building one.
  */
 export class ProviderError extends Error {
-  private readonly [MARKER] = true;
+  readonly [MARKER] = true;
   readonly provider: ProviderId;
   readonly kind: ProviderErrorKind;
   readonly statusCode: number | undefined;

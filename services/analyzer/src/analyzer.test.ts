@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { Alert, alertId, DeadLetter, fieldsToObject, OpsEvent, type ProviderId, type WindowJob, windowJobId, WindowJobResult } from '@turbostream/contracts';
+import { createLogger } from '@turbostream/logging';
+import { type AnalysisProvider, createHeuristicProvider, createOpenAIProvider } from '@turbostream/providers';
+import { ANALYSIS_JOB_OPTIONS, analysisQueueName } from '@turbostream/queue';
+import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
+import { type FakeOpenAI, RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Analyzer } from './analyzer.js';
+
+const BASE = 1_764_102_000_000;
+const API_KEY = 'sk-test-analyzer-0123456789abcdef';
+
+function windowJob(provider: ProviderId, model: string, streamId = 'btc-trades'): WindowJob {
+  const messages = Array.from({ length: 41 }, (_, index) => ({
+    id: `${BASE + index * 10}-0`,
+    data: JSON.stringify({ s: 'BTCUSDT', p: (index === 23 ? 64_210 : 61_200 + (((index * 37) % 21) - 10)).toFixed(1) }),
+    receivedAt: BASE + index * 10,
+  }));
+  return {
+    v: 1,
+    target: { provider, model },
+    instructions: 'Alert on price outliers.',
+    enqueuedAt: BASE + 500,
+    window: { streamId, windowId: `${BASE}-0`, firstEntryId: `${BASE}-0`, lastEntryId: `${BASE + 400}-0`, closedBy: 'messages', bytes: 1000, from: BASE, to: BASE + 400, messages, gaps: [] },
+  };
+}
+
+describe('Analyzer (real redis-server, real BullMQ)', () => {
+  let server: RedisServer;
+  let fake: FakeOpenAI;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    fake = await startFakeOpenAI({ apiKey: API_KEY });
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
+  });
+  afterAll(async () => {
+    await fake.close();
+    await server.dispose();
+  });
+
+  function client(): Redis {
+    const redis = server.client();
+    redis.on('error', () => {});
+    cleanups.push(async () => redis.disconnect());
+    return redis;
+  }
+
+  interface Setup {
+    keys: KeyLayout;
+    redis: Redis;
+    analyzer: Analyzer;
+    queue: (provider: ProviderId) => Queue;
+  }
+
+  async function setup(providers: AnalysisProvider[], extra: { drainTimeoutMs?: number; instanceId?: string; keys?: KeyLayout } = {}): Promise<Setup> {
+    const keys = extra.keys ?? createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+    const redis = client();
+    const connection = client();
+    const analyzer = new Analyzer({
+      redis,
+      connection,
+      keys,
+      logger: createLogger({ level: 'silent' }),
+      providers: new Map(providers.map((provider) => [provider.id, provider])),
+      settings: { concurrency: 2, lockMs: 5_000, attempts: 3 },
+      llm: { maxTokens: 500, temperature: 0, timeoutMs: 5_000 },
+      instanceId: extra.instanceId ?? 'analyzer-test-1',
+      ...(extra.drainTimeoutMs === undefined ? {} : { drainTimeoutMs: extra.drainTimeoutMs }),
+    });
+    cleanups.push(() => analyzer.close());
+    await analyzer.start();
+    const queues = new Map<ProviderId, Queue>();
+    const queue = (provider: ProviderId) => {
+      let found = queues.get(provider);
+      if (!found) {
+        found = new Queue(analysisQueueName(provider), { connection: client(), prefix: keys.queuePrefix, defaultJobOptions: ANALYSIS_JOB_OPTIONS });
+        found.on('error', () => {});
+        const created = found;
+        cleanups.push(() => created.close());
+        queues.set(provider, found);
+      }
+      return found;
+    };
+    return { keys, redis, analyzer, queue };
+  }
+
+  async function stateOf(queue: Queue, jobId: string): Promise<string> {
+    return (await queue.getJob(jobId))?.getState() ?? 'missing';
+  }
+
+  async function alertLog(redis: Redis, keys: KeyLayout): Promise<Alert[]> {
+    const entries = await redis.xrange(keys.alertLog, '-', '+');
+    return entries.map(([, fields]) => Alert.parse(JSON.parse(fieldsToObject(fields).alert ?? 'null')));
+  }
+
+  async function events(redis: Redis, keys: KeyLayout): Promise<OpsEvent[]> {
+    const entries = await redis.xrange(keys.eventLog, '-', '+');
+    return entries.map(([, fields]) => OpsEvent.parse(JSON.parse(fieldsToObject(fields).event ?? 'null')));
+  }
+
+  it('analyses a heuristic job and publishes the alert on the channel and in the log', async () => {
+    const { keys, redis, queue } = await setup([createHeuristicProvider()]);
+    const subscriber = client();
+    const received: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => received.push(message));
+    await subscriber.subscribe(keys.alertsChannel);
+
+    const data = windowJob('heuristic', 'robust-z');
+    const jobId = windowJobId(data.window.streamId, data.window.windowId, data.target);
+    await queue('heuristic').add('window', data, { jobId });
+    await waitFor(async () => (await stateOf(queue('heuristic'), jobId)) === 'completed', { description: 'job completed' });
+
+    const expectedId = alertId('btc-trades', `${BASE}-0`, data.target, 0);
+    const [alert, ...others] = await alertLog(redis, keys);
+    expect(others).toEqual([]);
+    expect(alert).toMatchObject({
+      v: 1,
+      id: expectedId,
+      streamId: 'btc-trades',
+      windowId: `${BASE}-0`,
+      severity: 'critical',
+      title: 'p outlier: 64210 vs median 61200',
+      evidence: [`${BASE + 230}-0`],
+      provider: 'heuristic',
+      model: 'robust-z',
+      window: { messages: 41, from: new Date(BASE).toISOString(), to: new Date(BASE + 400).toISOString() },
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: null },
+    });
+    expect(alert?.timings.queuedMs).toBeGreaterThanOrEqual(0);
+    await waitFor(() => received.length === 1, { description: 'alert on the channel' });
+    expect(Alert.parse(JSON.parse(received[0] ?? 'null')).id).toBe(expectedId);
+
+    const job = await queue('heuristic').getJob(jobId);
+    expect(job?.processedBy).toBe('analyzer-test-1');
+    expect(WindowJobResult.parse(job?.returnvalue)).toMatchObject({ v: 1, analyzer: 'analyzer-test-1', alertIds: [expectedId], published: 1 });
+  });
+
+  it('publishes an alert once when the same window is processed twice', async () => {
+    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+    const first = await setup([createHeuristicProvider()], { keys, instanceId: 'analyzer-a' });
+    await setup([createHeuristicProvider()], { keys, instanceId: 'analyzer-b' });
+    const data = windowJob('heuristic', 'robust-z');
+    const jobId = windowJobId(data.window.streamId, data.window.windowId, data.target);
+    const queue = first.queue('heuristic');
+    await queue.add('window', data, { jobId });
+    await waitFor(async () => (await stateOf(queue, jobId)) === 'completed', { description: 'first run' });
+    await (await queue.getJob(jobId))?.remove();
+    await queue.add('window', data, { jobId });
+    await waitFor(async () => (await stateOf(queue, jobId)) === 'completed', { description: 'second run' });
+    // And a copy under another job id, as a windower bug might produce, taken by either analyzer.
+    await queue.add('window', data, { jobId: `${jobId}.copy` });
+    await waitFor(async () => (await stateOf(queue, `${jobId}.copy`)) === 'completed', { description: 'copy run' });
+
+    expect((await alertLog(first.redis, keys)).map((alert) => alert.id)).toEqual([alertId('btc-trades', `${BASE}-0`, data.target, 0)]);
+    expect(WindowJobResult.parse((await queue.getJob(jobId))?.returnvalue).published).toBe(0);
+  });
+
+  it('fails invalid job data for good, with a dead letter and a window.failed event', async () => {
+    const { keys, redis, queue } = await setup([createHeuristicProvider()]);
+    const invalid = { ...windowJob('heuristic', 'robust-z'), v: 2 };
+    await queue('heuristic').add('window', invalid, { jobId: 'invalid-1' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'invalid-1')) === 'failed', { description: 'job failed' });
+    const job = await queue('heuristic').getJob('invalid-1');
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toMatch(/^invalid-job: v: /);
+
+    const letters = await redis.xrange(keys.deadLetters, '-', '+');
+    expect(letters).toHaveLength(1);
+    const letter = DeadLetter.parse(fieldsToObject(letters[0]?.[1] ?? []));
+    expect(letter).toMatchObject({ streamId: 'btc-trades', reason: 'invalid-job', sampleEncoding: 'utf8' });
+    expect(letter.detail).toContain('v:');
+
+    const failed = await waitFor(async () => (await events(redis, keys)).find((event) => event.type === 'window.failed'), { description: 'window.failed event' });
+    expect(failed).toMatchObject({ service: 'analyzer', streamId: 'btc-trades', details: { windowId: `${BASE}-0`, provider: 'heuristic', model: 'robust-z' } });
+    expect(String(failed.details?.reason)).toMatch(/^invalid-job/);
+  });
+
+  it('fails a job for good on a permanent provider error and says why, without the key', async () => {
+    const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: 'sk-wrong-key-0123456789abcdef', baseURL: fake.url })]);
+    const data = windowJob('openai', 'gpt-4.1-mini');
+    await queue('openai').add('window', data, { jobId: 'permanent-1' });
+    await waitFor(async () => (await stateOf(queue('openai'), 'permanent-1')) === 'failed', { description: 'job failed' });
+    const job = await queue('openai').getJob('permanent-1');
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toMatch(/^permanent: openai answered HTTP 401/);
+    const failed = await waitFor(async () => (await events(redis, keys)).find((event) => event.type === 'window.failed'), { description: 'window.failed event' });
+    expect(failed.details).toMatchObject({ provider: 'openai', model: 'gpt-4.1-mini', windowId: `${BASE}-0` });
+    expect(JSON.stringify(failed)).not.toContain('sk-wrong-key-0123456789abcdef');
+    expect(await alertLog(redis, keys)).toEqual([]);
+  });
+
+  it('delays a rate-limited job for the time asked, without using an attempt', async () => {
+    fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '60' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
+    const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+    const before = Date.now();
+    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'limited-1' });
+    await waitFor(async () => (await stateOf(queue('openai'), 'limited-1')) === 'delayed', { description: 'job delayed' });
+    const job = await queue('openai').getJob('limited-1');
+    expect(job?.attemptsMade).toBe(0);
+    expect(job?.attemptsStarted).toBe(1);
+    expect((job?.timestamp ?? 0) + (job?.delay ?? 0)).toBeGreaterThanOrEqual(before + 59_000);
+  });
+
+  it('runs a rate-limited job again after the wait, and retries transient errors until they pass', async () => {
+    let calls = 0;
+    const answer = JSON.stringify({ alerts: [{ severity: 'info', title: 'seen', summary: 's', evidence: [`${BASE}-0`, 'not-in-window'] }] });
+    fake.setHandler(() => {
+      calls += 1;
+      if (calls === 1) return { status: 429, headers: { 'retry-after-ms': '200' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } };
+      if (calls === 2) return { status: 503, error: { message: 'overloaded', type: 'server_error' } };
+      return { content: answer };
+    });
+    const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'flaky-1', backoff: { type: 'fixed', delay: 100 } });
+    await waitFor(async () => (await stateOf(queue('openai'), 'flaky-1')) === 'completed', { description: 'job completed', timeoutMs: 15_000 });
+    expect(calls).toBe(3);
+    const [alert] = await alertLog(redis, keys);
+    expect(alert?.evidence).toEqual([`${BASE}-0`]);
+    expect(alert?.usage.inputTokens).toBeGreaterThan(0);
+  });
+
+  it('records a window as failed once transient errors use up its attempts', async () => {
+    fake.setHandler(() => ({ status: 500, error: { message: 'The server had an error', type: 'server_error' } }));
+    const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'down-1', attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+    await waitFor(async () => (await stateOf(queue('openai'), 'down-1')) === 'failed', { description: 'job failed' });
+    expect((await queue('openai').getJob('down-1'))?.attemptsMade).toBe(2);
+    const failed = await waitFor(async () => (await events(redis, keys)).filter((event) => event.type === 'window.failed'), { description: 'events' });
+    expect(failed).toHaveLength(1);
+    expect(String(failed[0]?.details?.reason)).toContain('HTTP 500');
+  });
+
+  it('refuses a job whose provider does not match its queue', async () => {
+    const { queue } = await setup([createHeuristicProvider()]);
+    await queue('heuristic').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'misrouted-1' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'misrouted-1')) === 'failed', { description: 'job failed' });
+    expect((await queue('heuristic').getJob('misrouted-1'))?.failedReason).toBe('job names provider openai but sits in queue analysis-heuristic');
+  });
+
+  it('keeps consuming after redis-server is killed and restarted', async () => {
+    const { queue } = await setup([createHeuristicProvider()]);
+    await queue('heuristic').add('window', windowJob('heuristic', 'robust-z', 'before'), { jobId: 'before-restart' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'before-restart')) === 'completed', { description: 'job before restart' });
+    await server.kill();
+    // Long enough for every connection to fail its reconnects and blocking reads.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await server.restart();
+    await queue('heuristic').add('window', windowJob('heuristic', 'robust-z', 'after'), { jobId: 'after-restart' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'after-restart')) === 'completed', { description: 'job after restart', timeoutMs: 25_000 });
+  });
+
+  it('closes within its drain deadline and hands unfinished jobs back without using an attempt', async () => {
+    const started: string[] = [];
+    const stuck: AnalysisProvider = {
+      id: 'heuristic',
+      analyze: (request) =>
+        new Promise((_, reject) => {
+          started.push(request.window.streamId);
+          request.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        }),
+    };
+    const { analyzer, queue } = await setup([stuck], { drainTimeoutMs: 300 });
+    await queue('heuristic').add('window', windowJob('heuristic', 'robust-z'), { jobId: 'stuck-1' });
+    await waitFor(() => started.length === 1, { description: 'job started' });
+    const closing = analyzer.close();
+    expect(analyzer.close()).toBe(closing);
+    await closing;
+    const job = await queue('heuristic').getJob('stuck-1');
+    expect(['delayed', 'waiting', 'wait']).toContain(await job?.getState());
+    expect(job?.attemptsMade).toBe(0);
+  });
+});

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { ProviderSettings, TurboConfig } from '@turbostream/config';
+import { Alert, fieldsToObject, PROVIDER_IDS, type ProviderId, type WindowJob } from '@turbostream/contracts';
+import { createLogger } from '@turbostream/logging';
+import { analysisQueueName } from '@turbostream/queue';
+import { createKeyLayout } from '@turbostream/redis';
+import { chatMessages, type FakeOpenAI, RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProviders, runAnalyzer } from './main.js';
+
+const API_KEY = 'sk-test-main-0123456789abcdef';
+
+function config(overrides: Partial<Record<ProviderId, Partial<ProviderSettings>>>): TurboConfig {
+  const providers = Object.fromEntries(PROVIDER_IDS.map((id) => [id, { id, configured: false, missing: ['X'], ...overrides[id] }])) as Record<ProviderId, ProviderSettings>;
+  return {
+    redis: { url: 'redis://unused', explicit: true },
+    namespace: 'unused',
+    instanceId: 'analyzer-main-test',
+    log: { level: 'silent', format: 'json' },
+    streamsFile: undefined,
+    streams: [],
+    defaultProvider: undefined,
+    providers,
+    llm: { maxTokens: 500, temperature: 0, timeoutMs: 5_000 },
+    heuristic: { threshold: 6 },
+    ingest: { maxFrameBytes: 1, maxBufferedMessages: 1, batchSize: 1, pingIntervalMs: 1, reconnectInitialMs: 1, reconnectMaxMs: 1 },
+    windower: { pollMs: 1, leaseMs: 1, maxQueued: 1, retentionMs: 1 },
+    analyzer: { concurrency: 1, lockMs: 5_000, attempts: 3 },
+  };
+}
+
+describe('runAnalyzer', () => {
+  let server: RedisServer;
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    fake = await startFakeOpenAI({ apiKey: API_KEY });
+  });
+  afterAll(async () => {
+    await fake.close();
+    await server.dispose();
+  });
+
+  it('builds every configured provider, and only those', () => {
+    expect([...buildProviders(config({})).keys()]).toEqual(['heuristic']);
+    const both = buildProviders(config({ openai: { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url } }));
+    expect([...both.keys()]).toEqual(['openai', 'heuristic']);
+  });
+
+  it('serves the configured providers; an openai job is answered from its own prompt', async () => {
+    fake.setHandler((request) => {
+      const prompt = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
+      const firstId = /^(\d+-\d+) /m.exec(prompt)?.[1] ?? 'none';
+      return { content: JSON.stringify({ alerts: [{ severity: 'info', title: 'first message', summary: 'seen', evidence: [firstId] }] }) };
+    });
+    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+    const clients: Redis[] = [server.client(), server.client(), server.client()];
+    const [redis, connection, queueConnection] = clients as [Redis, Redis, Redis];
+    const analyzer = await runAnalyzer(config({ openai: { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url } }), {
+      redis,
+      connection,
+      keys,
+      logger: createLogger({ level: 'silent' }),
+    });
+    const queue = new Queue(analysisQueueName('openai'), { connection: queueConnection, prefix: keys.queuePrefix });
+    try {
+      expect(analyzer.providers).toEqual(['openai', 'heuristic']);
+      const job: WindowJob = {
+        v: 1,
+        target: { provider: 'openai', model: 'gpt-4.1-mini' },
+        instructions: 'Cite the first message.',
+        enqueuedAt: 1,
+        window: {
+          streamId: 'feed',
+          windowId: '1000-0',
+          firstEntryId: '1000-0',
+          lastEntryId: '1001-0',
+          closedBy: 'messages',
+          bytes: 4,
+          from: 1000,
+          to: 1001,
+          messages: [
+            { id: '1000-0', data: '{"a":1}', receivedAt: 1000 },
+            { id: '1001-0', data: '{"a":2}', receivedAt: 1001 },
+          ],
+          gaps: [],
+        },
+      };
+      await queue.add('window', job, { jobId: 'main-1' });
+      const entries = await waitFor(async () => {
+        const found = await redis.xrange(keys.alertLog, '-', '+');
+        return found.length > 0 ? found : undefined;
+      });
+      const alert = Alert.parse(JSON.parse(fieldsToObject(entries[0]?.[1] ?? []).alert ?? 'null'));
+      expect(alert).toMatchObject({ provider: 'openai', model: 'gpt-4.1-mini', evidence: ['1000-0'] });
+    } finally {
+      await analyzer.close();
+      await queue.close();
+      for (const client of clients) client.disconnect();
+    }
+  });
+});

@@ -1,0 +1,111 @@
+import { type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
+import type { LlmSettings } from '@turbostream/config';
+import type { Logger } from '@turbostream/logging';
+import { type AnalysisProvider, type AnalysisResult, assertNever, ProviderError } from '@turbostream/providers';
+import { analysisQueueName } from '@turbostream/queue';
+import type { AlertPublisher, KeyLayout } from '@turbostream/redis';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { buildAlerts } from './build-alerts.js';
+import { deadLetterJob } from './dead-letter-job.js';
+import { failureContext } from './failure-context.js';
+
+export interface WindowJobProcessorOptions {
+  redis: Redis;
+  keys: KeyLayout;
+  logger: Logger;
+  publisher: AlertPublisher;
+  providers: ReadonlyMap<ProviderId, AnalysisProvider>;
+  llm: LlmSettings;
+  instanceId: string;
+  clock: () => number;
+  /** Wait after a 429 that did not say how long. */
+  rateLimitDelayMs: number;
+  /** Longest wait honoured from a provider's Retry-After. */
+  maxRateLimitDelayMs: number;
+  /** After this many starts, a rate-limited job counts its attempts like any failure, so it cannot wait forever. */
+  maxStarts: number;
+}
+
+/** Processes one analysis job: validate, analyse with the named provider only, publish alerts once. */
+export class WindowJobProcessor {
+  readonly #options: WindowJobProcessorOptions;
+
+  constructor(options: WindowJobProcessorOptions) {
+    this.#options = options;
+  }
+
+  async process(job: Job<unknown, WindowJobResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<WindowJobResult> {
+    const options = this.#options;
+    const parsed = WindowJob.safeParse(job.data);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+      await deadLetterJob(options.redis, options.keys, { streamId: failureContext(job.data).streamId, data: job.data, detail, now: options.clock() });
+      throw new UnrecoverableError(`invalid-job: ${detail}`);
+    }
+    const data = parsed.data;
+    const { target, window } = data;
+    const logger = options.logger.child({ jobId: job.id, streamId: window.streamId, windowId: window.windowId, provider: target.provider, model: target.model });
+    if (job.queueName !== analysisQueueName(target.provider)) {
+      throw new UnrecoverableError(`job names provider ${target.provider} but sits in queue ${job.queueName}`);
+    }
+    const provider = options.providers.get(target.provider);
+    if (!provider) throw new UnrecoverableError(`provider ${target.provider} is not served by analyzer ${options.instanceId}`);
+
+    let result: AnalysisResult;
+    try {
+      result = await provider.analyze({ model: target.model, instructions: data.instructions, window, maxTokens: options.llm.maxTokens, temperature: options.llm.temperature, timeoutMs: options.llm.timeoutMs, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      if (signal?.aborted) {
+        // Cancelled by a shutdown: hand the job back without spending an attempt.
+        logger.info({ reason: String(signal.reason) }, 'analysis cancelled; job handed back');
+        await job.moveToDelayed(options.clock(), token);
+        throw new DelayedError();
+      }
+      throw await this.#decide(job, token, error, logger);
+    }
+
+    const alerts = buildAlerts(data, result, { enqueuedAt: job.timestamp, startedAt: job.processedOn ?? options.clock(), now: options.clock() });
+    let published = 0;
+    for (const alert of alerts) {
+      if (await options.publisher.publish(alert)) published += 1;
+    }
+    logger.info({ alerts: alerts.length, published, ttftMs: Math.round(result.timings.ttftMs), totalMs: Math.round(result.timings.totalMs), inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens }, 'window analysed');
+    return {
+      v: 1,
+      analyzer: options.instanceId,
+      alertIds: alerts.map((alert) => alert.id),
+      published,
+      ttftMs: Math.max(0, result.timings.ttftMs),
+      totalMs: Math.max(0, result.timings.totalMs),
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+    };
+  }
+
+  /** Decides, before BullMQ sees it, what a provider failure means for the job; returns the error to throw. */
+  async #decide(job: Job<unknown, WindowJobResult>, token: string | undefined, error: unknown, logger: Logger): Promise<Error> {
+    if (!ProviderError.isInstance(error)) {
+      logger.warn({ err: error }, 'analysis failed unexpectedly; will retry');
+      return error instanceof Error ? error : new Error(String(error));
+    }
+    switch (error.kind) {
+      case 'permanent':
+      case 'invalid-output':
+        logger.warn({ err: error }, 'analysis failed for good');
+        return new UnrecoverableError(`${error.kind}: ${error.message}`);
+      case 'rate-limited': {
+        if (job.attemptsStarted >= this.#options.maxStarts) return error;
+        const waitMs = Math.min(error.retryAfterMs ?? this.#options.rateLimitDelayMs, this.#options.maxRateLimitDelayMs);
+        logger.warn({ waitMs, statusCode: error.statusCode }, 'provider rate limited; job delayed without using an attempt');
+        await job.moveToDelayed(this.#options.clock() + waitMs, token);
+        return new DelayedError();
+      }
+      case 'transient':
+        logger.warn({ err: error, attemptsMade: job.attemptsMade }, 'analysis failed; will retry with backoff');
+        return error;
+      default:
+        return assertNever(error.kind);
+    }
+  }
+}

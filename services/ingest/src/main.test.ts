@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { TurboConfig } from '@turbostream/config';
+import type { ProviderId } from '@turbostream/contracts';
+import { createLogger } from '@turbostream/logging';
+import { createKeyLayout } from '@turbostream/redis';
+import { RedisServer, waitFor } from '@turbostream/testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { runIngest } from './main.js';
+
+const provider = (id: ProviderId) => ({ id, configured: false, missing: [] });
+
+function configWith(streams: TurboConfig['streams']): TurboConfig {
+  return {
+    redis: { url: 'redis://unused', explicit: false },
+    namespace: 'unused',
+    instanceId: 'test',
+    log: { level: 'silent', format: 'json' },
+    streamsFile: 'streams.yaml',
+    streams,
+    defaultProvider: undefined,
+    providers: {
+      'azure-openai': provider('azure-openai'), openai: provider('openai'), anthropic: provider('anthropic'), gemini: provider('gemini'),
+      mistral: provider('mistral'), xai: provider('xai'), ollama: provider('ollama'), heuristic: provider('heuristic'),
+    },
+    llm: { maxTokens: 1024, temperature: 0, timeoutMs: 30_000 },
+    heuristic: { threshold: 0.01 },
+    ingest: { maxFrameBytes: 1024, maxBufferedMessages: 100, batchSize: 10, pingIntervalMs: 60_000, reconnectInitialMs: 20, reconnectMaxMs: 200 },
+    windower: { pollMs: 100, leaseMs: 5_000, maxQueued: 100, retentionMs: 60_000 },
+    analyzer: { concurrency: 1, lockMs: 30_000, attempts: 3 },
+  };
+}
+
+describe('runIngest', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    redis = server.client();
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await server.dispose();
+  });
+
+  it('refuses to start without streams, naming the streams file', async () => {
+    const keys = createKeyLayout('unused');
+    await expect(runIngest(configWith([]), { redis, keys, logger: createLogger({ level: 'silent' }) })).rejects.toThrow(/at least one stream.*streams\.yaml/);
+  });
+
+  it('maps each configured stream onto a source, started', async () => {
+    const source = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => source.once('listening', resolve));
+    const address = source.address();
+    const url = typeof address === 'object' && address ? `ws://127.0.0.1:${address.port}` : '';
+    source.on('connection', (socket) => socket.on('message', () => socket.send('{"price":1}')));
+    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+    const stream = (id: string) => ({
+      id,
+      source: { url, subscribe: [`{"subscribe":"${id}"}`], headers: {}, format: 'json' as const },
+      window: { maxMessages: 10, maxBytes: 10_000, maxSeconds: 10 },
+      targets: [{ provider: 'heuristic' as const, model: 'threshold' }],
+      instructions: 'test',
+    });
+    const ingest = await runIngest(configWith([stream('a'), stream('b')]), { redis, keys, logger: createLogger({ level: 'silent' }) });
+    try {
+      await waitFor(async () => (await redis.xlen(keys.messages('a'))) === 1 && (await redis.xlen(keys.messages('b'))) === 1, { description: 'one message per stream' });
+      expect(Object.keys(ingest.stats()).sort()).toEqual(['a', 'b']);
+    } finally {
+      await ingest.close();
+      await new Promise((resolve) => source.close(resolve));
+    }
+  });
+});
