@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RedisServer } from '@turbostream/testkit';
+import { shebangNodeFlags } from '../apps/cli/dist/node-flags.js';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' } } });
 const messages = Number(values.messages);
@@ -17,6 +18,8 @@ if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`--rounds must be 
 
 const MB = 1024 * 1024;
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
+/** Measurements run with the Node flags `turbostream` ships with (its shebang), as a deployed ingest does. */
+const NODE_FLAGS = shebangNodeFlags(here('../apps/cli/dist/main.js'));
 
 async function startProducer() {
   const child = fork(here('./ingest-producer.mjs'), [String(messages)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -30,7 +33,10 @@ async function startProducer() {
 
 /** Runs one measurement in a fresh child process, so its RSS is its own. */
 async function measure(mode, url, redisUrl, namespace) {
-  const child = fork(here('./ingest-consumer.mjs'), [mode, url, redisUrl, String(messages), namespace], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(here('./ingest-consumer.mjs'), [mode, url, redisUrl, String(messages), namespace], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...NODE_FLAGS],
+  });
   return new Promise((resolve, reject) => {
     let result;
     child.on('message', (message) => { result = message; });
@@ -65,7 +71,7 @@ try {
   const heap = worst.heapAtPeak;
   console.log('');
   console.log(`median messages/s: receive-only ${Math.round(median(receives.map((result) => result.rate))).toLocaleString('en-US')}, ingest ${Math.round(median(ingests.map((result) => result.rate))).toLocaleString('en-US')}`);
-  console.log(`at the highest ingest RSS: V8 heap ${(heap.total / MB).toFixed(0)} MB, of which young generation ${(heap.newSpace / MB).toFixed(0)} MB; live heap ${(heap.used / MB).toFixed(0)} MB (node flags: ${process.execArgv.join(' ') || 'none'}; children inherit them)`);
+  console.log(`at the highest ingest RSS: V8 heap ${(heap.total / MB).toFixed(0)} MB, of which young generation ${(heap.newSpace / MB).toFixed(0)} MB; live heap ${(heap.used / MB).toFixed(0)} MB (node flags: ${[...process.execArgv, ...NODE_FLAGS].join(' ') || 'none'}, as turbostream runs)`);
   console.log(`ingest peak buffer: ${Math.max(...ingests.map((result) => result.peakBuffered))} messages (limit 10000); dead letters: ${ingests.reduce((sum, result) => sum + result.deadLettered, 0)}; reconnects: ${ingests.reduce((sum, result) => sum + result.reconnects, 0)}`);
   const verdict = (ok) => (ok ? 'ok' : 'MISSED');
   console.log(`ratio ingest/receive-only (medians): ${ratio.toFixed(2)}× (target ≥ 0.80×) ${verdict(ratio >= 0.8)}`);
@@ -73,7 +79,7 @@ try {
   console.log(`lost, all rounds:                    ${lost} (target 0) ${verdict(lost === 0)}`);
   if (worst.peakRss > 200 * MB && heap.newSpace > heap.used) {
     console.log('note: most of that RSS is V8\'s young generation, which grows with the allocation rate up to a size set by the');
-    console.log('      machine\'s memory, not by what ingest holds; `node --max-semi-space-size=16 bench/ingest.mjs` caps it.');
+    console.log('      machine\'s memory, not by what ingest holds; --max-semi-space-size caps it (see apps/cli/src/main.ts).');
   }
 } finally {
   producer.child.disconnect();

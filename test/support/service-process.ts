@@ -2,9 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shebangNodeFlags } from '../../apps/cli/src/node-flags.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(REPO_ROOT, 'apps', 'cli', 'dist', 'main.js');
+
+/** The Node flags the command ships with (its shebang line), so tests run it as users do. */
+export function cliNodeFlags(): string[] {
+  return shebangNodeFlags(CLI);
+}
 
 /** Fails early, with the fix, when the CLI has not been built (`npm test` builds first). */
 export function assertCliBuilt(): void {
@@ -20,7 +26,7 @@ export class ServiceProcess {
 
   constructor(name: string, args: string[], options: { env: Record<string, string>; cwd: string }) {
     this.name = name;
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    this.child = spawn(process.execPath, [...cliNodeFlags(), CLI, ...args], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],

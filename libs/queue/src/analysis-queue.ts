@@ -22,9 +22,14 @@ export function queueOptions(keys: KeyLayout): { prefix: string } {
  * only deduplicates while the earlier job exists); failed jobs are kept for a
  * week as the record of why a window could not be analysed.
  */
-export const ANALYSIS_JOB_OPTIONS: DefaultJobOptions = {
-  attempts: 5,
+export const ANALYSIS_JOB_OPTIONS: DefaultJobOptions = analysisJobOptions(5);
+
+/** {@link ANALYSIS_JOB_OPTIONS} with another number of attempts (`ANALYZER_ATTEMPTS`). */
+export function analysisJobOptions(attempts: number): DefaultJobOptions {
+  return {
+  attempts,
   backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
   removeOnComplete: { age: 24 * 3600, count: 100_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
-};
+  };
+}

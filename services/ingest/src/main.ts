@@ -19,7 +19,7 @@ export async function runIngest(config: TurboConfig, deps: IngestDeps): Promise<
   const ingest = new Ingest({
     redis: deps.redis,
     keys: deps.keys,
-    logger: deps.logger,
+    logger: deps.logger.child({ service: 'ingest' }),
     ...(deps.events ? { events: deps.events } : {}),
     sources: config.streams.map((stream) => ({ streamId: stream.id, ...stream.source })),
     settings: config.ingest,

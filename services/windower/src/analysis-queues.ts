@@ -1,5 +1,5 @@
 import type { ProviderId, WindowJob } from '@turbostream/contracts';
-import { ANALYSIS_JOB_OPTIONS, analysisQueueName, queueOptions } from '@turbostream/queue';
+import { analysisJobOptions, analysisQueueName, queueOptions } from '@turbostream/queue';
 import type { KeyLayout } from '@turbostream/redis';
 import { Queue } from 'bullmq';
 import type { Logger } from '@turbostream/logging';
@@ -18,6 +18,11 @@ export interface AnalysisQueuesOptions {
    * @defaultValue 1000
    */
   countTtlMs?: number;
+  /**
+   * Attempts per analysis job for transient failures (rate limits do not use them up).
+   * @defaultValue 5
+   */
+  attempts?: number;
 }
 
 interface CachedCount {
@@ -35,6 +40,7 @@ export class AnalysisQueues {
   readonly #logger: Logger;
   readonly #clock: () => number;
   readonly #countTtlMs: number;
+  readonly #attempts: number;
   readonly #queues = new Map<ProviderId, Queue<WindowJob>>();
   readonly #counts = new Map<ProviderId, CachedCount>();
 
@@ -44,6 +50,7 @@ export class AnalysisQueues {
     this.#logger = options.logger;
     this.#clock = options.clock ?? Date.now;
     this.#countTtlMs = options.countTtlMs ?? 1_000;
+    this.#attempts = options.attempts ?? 5;
   }
 
   queue(provider: ProviderId): Queue<WindowJob> {
@@ -52,7 +59,7 @@ export class AnalysisQueues {
       queue = new Queue<WindowJob>(analysisQueueName(provider), {
         connection: this.#redis,
         ...queueOptions(this.#keys),
-        defaultJobOptions: ANALYSIS_JOB_OPTIONS,
+        defaultJobOptions: analysisJobOptions(this.#attempts),
       });
       // Command errors reach the caller; connection errors are also the shared connection's, logged by its owner.
       queue.on('error', (err) => this.#logger.debug({ err, provider }, 'analysis queue error'));

@@ -26,6 +26,7 @@ export async function runWindower(config: TurboConfig, deps: WindowerDependencie
     streams: config.streams,
     settings: config.windower,
     owner: config.instanceId,
+    jobAttempts: config.analyzer.attempts,
   });
   await windower.start();
   return windower;

@@ -32,6 +32,11 @@ export interface WindowerOptions {
    * @defaultValue 5000
    */
   closeTimeoutMs?: number;
+  /**
+   * Attempts per analysis job for transient failures (`ANALYZER_ATTEMPTS`).
+   * @defaultValue 5
+   */
+  jobAttempts?: number;
 }
 
 export interface WindowerStats {
@@ -63,7 +68,7 @@ export class Windower {
     this.#options = options;
     this.#logger = options.logger;
     const clock = options.clock ?? Date.now;
-    this.#queues = new AnalysisQueues({ redis: options.redis, keys: options.keys, logger: options.logger, clock });
+    this.#queues = new AnalysisQueues({ redis: options.redis, keys: options.keys, logger: options.logger, clock, ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}) });
     this.#streams = options.streams.map(
       (stream) =>
         new StreamWindower({

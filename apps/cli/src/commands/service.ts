@@ -26,7 +26,7 @@ ANALYZER_CONCURRENCY sets the jobs in flight per process.`,
 /** Runs one service as its own process until SIGINT/SIGTERM. */
 export async function runService(name: ServiceName): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = rootLogger(config, name);
+  const logger = rootLogger(config);
   if (name !== 'analyzer' && config.streams.length === 0) {
     throw new Error(`${name} needs streams: create streams.yaml (see streams.example.yaml) or set TURBOSTREAM_STREAMS_FILE`);
   }

@@ -35,7 +35,7 @@ export async function up({ json }: { json: boolean }): Promise<void> {
     say(`turbostream: no streams file (streams.yaml): watching the built-in demo feed at ${url}, analysed by the heuristic provider`);
     say('turbostream: copy streams.example.yaml to streams.yaml to watch your own feeds');
   }
-  const logger = rootLogger(config, 'up');
+  const logger = rootLogger(config);
   const keys = createKeyLayout(config.namespace);
   const subscriber = connectRedis({ url: config.redis.url, name: 'turbostream:up:alerts' });
   subscriber.on('error', (err) => logger.warn({ err }, 'redis connection error'));

@@ -22,10 +22,10 @@ export function loadConfigOrExit(): TurboConfig {
   return result.config;
 }
 
-/** The root logger for a service process. */
-export function rootLogger(config: TurboConfig, service: string): Logger {
+/** The root logger of a process; each service adds its own `service` field. */
+export function rootLogger(config: TurboConfig): Logger {
   const format = config.log.format === 'auto' ? (process.stderr.isTTY ? 'pretty' : 'json') : config.log.format;
-  return createLogger({ level: config.log.level, format, base: { service, instance: config.instanceId } });
+  return createLogger({ level: config.log.level, format, base: { instance: config.instanceId } });
 }
 
 export { describeConfig };

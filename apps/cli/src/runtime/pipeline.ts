@@ -42,15 +42,15 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
   };
   try {
     for (const name of SERVICE_NAMES.filter((candidate) => services.includes(candidate)).toReversed()) {
-      const child = logger.child({ service: name });
-      const events = new EventPublisher({ redis, keys, service: name, onError: (err) => child.warn({ err }, 'event not published') });
-      if (name === 'ingest') started.push([name, await runIngest(config, { redis, logger: child, events, keys })]);
-      if (name === 'windower') started.push([name, await runWindower(config, { redis, logger: child, events, keys })]);
+      const own = logger.child({ service: name });
+      const events = new EventPublisher({ redis, keys, service: name, onError: (err) => own.warn({ err }, 'event not published') });
+      if (name === 'ingest') started.push([name, await runIngest(config, { redis, logger, events, keys })]);
+      if (name === 'windower') started.push([name, await runWindower(config, { redis, logger, events, keys })]);
       if (name === 'analyzer') {
         const connection = connectRedis({ url: config.redis.url, name: 'turbostream:analyzer:bullmq' });
-        connection.on('error', (err) => child.warn({ err }, 'redis connection error'));
+        connection.on('error', (err) => own.warn({ err }, 'redis connection error'));
         connections.push(connection);
-        started.push([name, await runAnalyzer(config, { redis, connection, logger: child, events, keys })]);
+        started.push([name, await runAnalyzer(config, { redis, connection, logger, events, keys })]);
       }
     }
   } catch (error) {
