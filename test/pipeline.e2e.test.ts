@@ -102,6 +102,7 @@ describe('pipeline across processes', () => {
       ANALYZER_CONCURRENCY: '4',
       ANALYZER_LOCK_MS: '3000',
       LLM_TIMEOUT_MS: '20000',
+      INGEST_MAX_FRAME_BYTES: '4096',
     };
     spawnService('analyzer-1', 'analyzer', cwd, { ...env, TURBOSTREAM_INSTANCE_ID: 'analyzer-1' });
     spawnService('analyzer-2', 'analyzer', cwd, { ...env, TURBOSTREAM_INSTANCE_ID: 'analyzer-2' });
@@ -130,6 +131,25 @@ describe('pipeline across processes', () => {
       throw error;
     }
   };
+
+  it('keeps binary, oversized, non-JSON and invalid UTF-8 frames aside in the dead-letter stream, and carries on', async () => {
+    await dumpOnFailure(async () => {
+      await source.send(Buffer.from([0, 1, 2, 254, 255]), { binary: true });
+      await source.send(JSON.stringify({ padding: 'x'.repeat(5_000) }));
+      await source.send('this is not json');
+      await source.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]));
+      const letters = await waitFor(
+        async () => {
+          const entries = await redis.xrange(`${NAMESPACE}:deadletter`, '-', '+');
+          return entries.length >= 4 ? entries.map(([, fields]) => fields) : undefined;
+        },
+        { timeoutMs: 10_000, description: 'four dead letters' },
+      );
+      const reasons = letters.map((fields) => fields[fields.indexOf('reason') + 1]).sort();
+      expect(reasons).toEqual(['binary', 'invalid-utf8', 'not-json', 'oversized']);
+      expect(processes.every((service) => service.running)).toBe(true);
+    });
+  });
 
   it('stores every message in exactly one window, analyses each window once, spreads work over both analyzers and publishes the alerts', async () => {
     await dumpOnFailure(async () => {

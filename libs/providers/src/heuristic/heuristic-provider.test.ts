@@ -46,7 +46,7 @@ describe('heuristic provider', () => {
     expect(alert?.severity).toBe('critical');
     expect(alert?.title).toBe('p outlier: 64210 vs median 61200');
     expect(alert?.evidence).toEqual([`${BASE + 230}-0`]);
-    expect(alert?.summary).toContain('1 of 41 p value is an outlier');
+    expect(alert?.summary).toContain('1 of 41 p values is an outlier');
     expect(result.usage).toEqual({ inputTokens: 0, outputTokens: 0 });
     expect(result.finishReason).toBe('stop');
     expect(result.timings.ttftMs).toBe(result.timings.totalMs);

@@ -71,12 +71,12 @@ function clip(text: string, length: number): string {
 export function outlierAlert(found: FieldOutliers, threshold: number): ModelAlert {
   const field = clip(found.field, 80);
   const { extreme } = found;
-  const values = found.outliers === 1 ? 'value is an outlier' : 'values are outliers';
+  const verb = found.outliers === 1 ? 'is an outlier' : 'are outliers';
   return {
     severity: Math.abs(extreme.z) > 2 * threshold ? 'critical' : 'warning',
     title: `${field} outlier: ${formatNumber(extreme.value)} vs median ${formatNumber(found.median)}`,
     summary:
-      `${found.outliers} of ${found.samples} ${field} ${values} (|modified z-score| > ${formatNumber(threshold)}). ` +
+      `${found.outliers} of ${found.samples} ${field} values ${verb} (|modified z-score| > ${formatNumber(threshold)}). ` +
       `Most extreme: ${formatNumber(extreme.value)} in ${extreme.id} (z = ${extreme.z.toFixed(1)}), ` +
       `against a median of ${formatNumber(found.median)} and a median absolute deviation of ${formatNumber(found.mad)}.`,
     evidence: found.evidence,

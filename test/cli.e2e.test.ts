@@ -1,0 +1,109 @@
+/** The `turbostream` command as users run it: help, config check, bad configuration, and `up` with the demo. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Alert } from '@turbostream/contracts';
+import { RedisServer, waitFor } from '@turbostream/testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertCliBuilt, CLI, cliNodeFlags, ServiceProcess } from './support/service-process.js';
+
+const SECRET = 'sk-cli-test-secret-9876543210';
+
+function workspace(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'turbostream-cli-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function turbostream(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [...cliNodeFlags(), CLI, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', OPENAI_API_KEY: SECRET, ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, output: result.stdout + result.stderr };
+}
+
+describe('turbostream command', () => {
+  beforeAll(() => assertCliBuilt());
+
+  it('prints help for every command, without secrets', () => {
+    const cwd = workspace();
+    for (const args of [['--help'], ['up', '--help'], ['ingest', '--help'], ['windower', '--help'], ['analyzer', '--help'], ['alerts', '--help'], ['demo-feed', '--help'], ['config', '--help']]) {
+      const result = turbostream(args, cwd);
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.stdout).toMatch(/Usage: turbostream/);
+      expect(result.output).not.toContain(SECRET);
+    }
+  });
+
+  it('rejects an unknown command or option with a pointer to help', () => {
+    const cwd = workspace();
+    expect(turbostream(['launch'], cwd)).toMatchObject({ code: 2 });
+    const bad = turbostream(['alerts', '--colour'], cwd);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('turbostream alerts --help');
+  });
+
+  it('config check prints the effective configuration with the key masked', () => {
+    const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: wss://example.com/feed }\n    analysis: { provider: openai, model: gpt-x }\n' });
+    const result = turbostream(['config', 'check'], cwd);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('openai        configured; key ****3210');
+    expect(result.stdout).toContain('target   openai / gpt-x');
+    expect(result.stdout).toContain('configuration OK');
+    expect(result.output).not.toContain(SECRET);
+  });
+
+  it('stops start-up on a malformed streams.yaml or env.local, naming the field', () => {
+    const badStreams = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n    analysis: { provider: heuristic }\n' });
+    for (const command of [['config', 'check'], ['up'], ['ingest']]) {
+      const result = turbostream(command, badStreams);
+      expect(result.code, command.join(' ')).not.toBe(0);
+      expect(result.stderr).toContain('streams.yaml: streams[0].window.maxMessages: expected a message count above 0');
+    }
+    const badEnv = workspace({ 'env.local': 'ANALYZER_CONCURRENCY=lots\n' });
+    const result = turbostream(['up'], badEnv);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('env.local: ANALYZER_CONCURRENCY: expected a number of jobs (got "lots")');
+  });
+
+  describe('up', () => {
+    let server: RedisServer;
+    let subscriber: Redis;
+    const published: Alert[] = [];
+
+    beforeAll(async () => {
+      server = await RedisServer.start();
+      subscriber = server.client();
+      subscriber.on('message', (_channel: string, message: string) => published.push(Alert.parse(JSON.parse(message))));
+      await subscriber.subscribe('turbostream:alerts');
+    });
+
+    afterAll(async () => {
+      subscriber?.disconnect();
+      await server?.dispose();
+    });
+
+    it('runs the demo with the heuristic provider when there is no streams.yaml, printing and publishing alerts', async () => {
+      const up = new ServiceProcess('up', ['up'], { cwd: workspace(), env: { REDIS_URL: server.url, LOG_LEVEL: 'warn' } });
+      try {
+        await waitFor(() => up.output.includes('CRITICAL') || up.output.includes('WARNING'), { timeoutMs: 30_000, intervalMs: 100, description: 'a demo alert printed by turbostream up' });
+        expect(up.output).toContain(`using Redis at ${server.url}`);
+        expect(up.output).toContain('watching the built-in demo feed');
+        expect(up.output).toContain('demo-market → heuristic/mad');
+        await waitFor(() => published.length > 0, { timeoutMs: 5_000, description: 'the alert on turbostream:alerts' });
+        expect(published[0]).toMatchObject({ v: 1, streamId: 'demo-market', provider: 'heuristic', model: 'mad' });
+        expect(await up.stop()).toBe(0);
+      } catch (error) {
+        process.stderr.write(`----- up -----\n${up.output}\n`);
+        throw error;
+      } finally {
+        await up.kill();
+      }
+    }, 60_000);
+  });
+});
