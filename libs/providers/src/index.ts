@@ -11,4 +11,5 @@ export * from './prompt/build-prompt.js';
 export * from './prompt/render-window.js';
 export * from './prompt/system-prompt.js';
 export * from './provider.js';
+export * from './repair.js';
 export * from './safe-parse-json.js';

@@ -14,6 +14,14 @@ export interface AnalysisRequest {
   temperature: number;
   /** The whole call, first token included, must finish within this many milliseconds. */
   timeoutMs: number;
+  /** Set for the one repair attempt after an invalid answer. */
+  repair?: RepairRequest;
+}
+
+/** What the model answered before, and why it could not be used. */
+export interface RepairRequest {
+  previousOutput: string;
+  problem: string;
 }
 
 export interface AnalysisTimings {

@@ -195,7 +195,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(await alertLog(redis, keys)).toEqual([]);
   });
 
-  it('delays a rate-limited job for the time asked, without using an attempt', async () => {
+  it('delays a rate-limited job for the time asked, without using an attempt, and pauses only that provider', async () => {
     fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '60' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
     const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
     const before = Date.now();
@@ -205,6 +205,8 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(job?.attemptsMade).toBe(0);
     expect(job?.attemptsStarted).toBe(1);
     expect((job?.timestamp ?? 0) + (job?.delay ?? 0)).toBeGreaterThanOrEqual(before + 59_000);
+    expect(await queue('openai').getRateLimitTtl()).toBeGreaterThan(50_000);
+    expect(await queue('heuristic').getRateLimitTtl()).toBeLessThanOrEqual(0);
   });
 
   it('runs a rate-limited job again after the wait, and retries transient errors until they pass', async () => {

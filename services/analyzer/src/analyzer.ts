@@ -4,7 +4,7 @@ import type { Logger } from '@turbostream/logging';
 import type { AnalysisProvider } from '@turbostream/providers';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
 import { AlertPublisher, EventPublisher, type KeyLayout } from '@turbostream/redis';
-import { type Job, Worker } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { failureContext } from './failure-context.js';
 import { WindowJobProcessor } from './window-job-processor.js';
@@ -65,6 +65,8 @@ export class Analyzer {
   readonly #events: EventPublisher;
   readonly #processor: WindowJobProcessor;
   readonly #workers = new Map<ProviderId, Worker<unknown, WindowJobResult>>();
+  /** One handle per served queue, to pause it while its provider rate-limits us. */
+  readonly #queues = new Map<ProviderId, Queue>();
   readonly #pending = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
   #liveness: NodeJS.Timeout | undefined;
@@ -86,6 +88,7 @@ export class Analyzer {
       rateLimitDelayMs: options.rateLimitDelayMs ?? 10_000,
       maxRateLimitDelayMs: options.maxRateLimitDelayMs ?? 600_000,
       maxStarts: Math.max(50, options.settings.attempts * 10),
+      onRateLimited: (provider, waitMs) => this.#pauseProvider(provider, waitMs),
     });
   }
 
@@ -126,6 +129,21 @@ export class Analyzer {
     return this.#closing;
   }
 
+  /** Pauses one provider's queue for every analyzer until its rate limit should have passed. */
+  async #pauseProvider(provider: ProviderId, waitMs: number): Promise<void> {
+    let queue = this.#queues.get(provider);
+    if (!queue) {
+      queue = new Queue(analysisQueueName(provider), { ...queueOptions(this.#options.keys), connection: this.#options.connection });
+      queue.on('error', (err) => this.#logger.debug({ err, provider }, 'analysis queue error'));
+      this.#queues.set(provider, queue);
+    }
+    try {
+      await queue.rateLimit(waitMs);
+    } catch (err) {
+      this.#logger.warn({ err, provider }, 'cannot pause the rate-limited provider queue');
+    }
+  }
+
   /** Restarts a worker whose main loop ended although nobody paused or closed it. */
   #checkLiveness(): void {
     if (this.#closing) return;
@@ -164,6 +182,7 @@ export class Analyzer {
         }
       }),
     );
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close().catch(() => {})));
     this.#logger.info({ instanceId: this.#options.instanceId }, 'analyzer stopped');
   }
 

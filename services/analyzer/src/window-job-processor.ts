@@ -1,7 +1,7 @@
 import { type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
 import type { LlmSettings } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
-import { type AnalysisProvider, type AnalysisResult, assertNever, ProviderError } from '@turbostream/providers';
+import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, assertNever, ProviderError } from '@turbostream/providers';
 import { analysisQueueName } from '@turbostream/queue';
 import type { AlertPublisher, KeyLayout } from '@turbostream/redis';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -25,6 +25,12 @@ export interface WindowJobProcessorOptions {
   maxRateLimitDelayMs: number;
   /** After this many starts, a rate-limited job counts its attempts like any failure, so it cannot wait forever. */
   maxStarts: number;
+  /**
+   * Called when a provider answers 429: pauses that provider's queue (and so
+   * every analyzer's worker on it) for the wait, so the other providers' work
+   * goes on and this one is not hammered.
+   */
+  onRateLimited?: (provider: ProviderId, waitMs: number) => Promise<void>;
 }
 
 /** Processes one analysis job: validate, analyse with the named provider only, publish alerts once. */
@@ -54,7 +60,7 @@ export class WindowJobProcessor {
 
     let result: AnalysisResult;
     try {
-      result = await provider.analyze({ model: target.model, instructions: data.instructions, window, maxTokens: options.llm.maxTokens, temperature: options.llm.temperature, timeoutMs: options.llm.timeoutMs, ...(signal ? { signal } : {}) });
+      result = await analyzeWithRepair(provider, { model: target.model, instructions: data.instructions, window, maxTokens: options.llm.maxTokens, temperature: options.llm.temperature, timeoutMs: options.llm.timeoutMs, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (signal?.aborted) {
         // Cancelled by a shutdown: hand the job back without spending an attempt.
@@ -97,7 +103,8 @@ export class WindowJobProcessor {
       case 'rate-limited': {
         if (job.attemptsStarted >= this.#options.maxStarts) return error;
         const waitMs = Math.min(error.retryAfterMs ?? this.#options.rateLimitDelayMs, this.#options.maxRateLimitDelayMs);
-        logger.warn({ waitMs, statusCode: error.statusCode }, 'provider rate limited; job delayed without using an attempt');
+        logger.warn({ waitMs, statusCode: error.statusCode }, 'provider rate limited; its queue paused and the job delayed without using an attempt');
+        await this.#options.onRateLimited?.(error.provider, waitMs);
         await job.moveToDelayed(this.#options.clock() + waitMs, token);
         return new DelayedError();
       }

@@ -20,6 +20,8 @@ export interface ProviderErrorOptions {
   retryAfterMs?: number;
   /** The provider's own error code (e.g. `invalid_api_key`), when it sent one. */
   code?: string;
+  /** For `invalid-output`: what the model wrote, kept for one repair attempt (never logged). */
+  output?: string;
 }
 
 /**
@@ -44,7 +46,12 @@ export class ProviderError extends Error {
     this.statusCode = options.statusCode;
     this.retryAfterMs = options.retryAfterMs;
     this.code = options.code;
+    // Not enumerable, so loggers that serialise errors leave the model's output out.
+    Object.defineProperty(this, 'output', { value: options.output, enumerable: false });
   }
+
+  /** For `invalid-output`: what the model wrote (not enumerable: it stays out of logs). */
+  declare readonly output: string | undefined;
 
   /** True for `rate-limited` and `transient` failures. */
   get isRetryable(): boolean {

@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { ProviderError } from '../errors/provider-error.js';
 import { mapOpenAIFinishReason } from '../finish-reason.js';
 import { excerpt, parseModelAnswer } from '../parse-model-answer.js';
-import { buildPrompt } from '../prompt/build-prompt.js';
+import { buildPrompt, promptMessages } from '../prompt/build-prompt.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
 import { collectChatStream } from './collect-chat-stream.js';
 import { mapOpenAIError } from './map-openai-error.js';
@@ -62,14 +62,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): AnalysisPr
     if (request.signal?.aborted) controller.abort();
     const context = () => ({ provider, timedOut, aborted: request.signal?.aborted === true, timeoutMs: request.timeoutMs, secrets: [apiKey] });
     try {
-      const prompt = buildPrompt(request.instructions, request.window);
+      const prompt = buildPrompt(request.instructions, request.window, request.repair);
       const stream = await client.chat.completions.create(
         {
           model: request.model,
-          messages: [
-            { role: 'system', content: prompt.system },
-            { role: 'user', content: prompt.user },
-          ],
+          messages: [{ role: 'system', content: prompt.system }, ...promptMessages(prompt)],
           stream: true,
           stream_options: { include_usage: true },
           response_format: { type: 'json_schema', json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA } },

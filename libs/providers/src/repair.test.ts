@@ -1,0 +1,60 @@
+import type { Window } from '@turbostream/contracts';
+import { describe, expect, it } from 'vitest';
+import { ProviderError } from './errors/provider-error.js';
+import { parseModelAnswer } from './parse-model-answer.js';
+import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from './provider.js';
+import { analyzeWithRepair } from './repair.js';
+
+const window: Window = { streamId: 's', windowId: '1-0', firstEntryId: '1-0', lastEntryId: '1-0', closedBy: 'messages', bytes: 2, from: 1, to: 1, messages: [{ id: '1-0', data: '{}', receivedAt: 1 }], gaps: [] };
+const request: AnalysisRequest = { model: 'm', instructions: 'i', window, maxTokens: 100, temperature: 0, timeoutMs: 1000 };
+
+/** A provider that answers with the given texts in turn, validating each like a real one. */
+function scripted(answers: string[]): AnalysisProvider & { requests: AnalysisRequest[] } {
+  const requests: AnalysisRequest[] = [];
+  return {
+    id: 'openai',
+    requests,
+    async analyze(next): Promise<AnalysisResult> {
+      requests.push(next);
+      const text = answers[requests.length - 1] ?? '';
+      return { answer: parseModelAnswer('openai', text), timings: { ttftMs: 1, totalMs: 2 }, usage: { inputTokens: 10, outputTokens: 5 }, finishReason: 'stop' };
+    },
+  };
+}
+
+describe('analyzeWithRepair', () => {
+  it('returns a valid first answer as it is', async () => {
+    const provider = scripted(['{"alerts":[]}']);
+    await expect(analyzeWithRepair(provider, request)).resolves.toMatchObject({ answer: { alerts: [] }, repaired: false });
+    expect(provider.requests).toHaveLength(1);
+  });
+
+  it('asks once more with the invalid answer and the problem, and takes a repaired answer', async () => {
+    const provider = scripted(['Sure! Here are the alerts: none', '{"alerts":[]}']);
+    const result = await analyzeWithRepair(provider, request);
+    expect(result).toMatchObject({ answer: { alerts: [] }, repaired: true });
+    expect(provider.requests[1]?.repair).toEqual({ previousOutput: 'Sure! Here are the alerts: none', problem: expect.stringContaining('not JSON') });
+  });
+
+  it('fails with the reason after a second invalid answer', async () => {
+    const provider = scripted(['nope', '{"alerts":[{"severity":"huge"}]}']);
+    const error = await analyzeWithRepair(provider, request).catch((caught: unknown) => caught);
+    expect(ProviderError.isInstance(error) && error.kind).toBe('invalid-output');
+    expect(String(error)).toMatch(/after one repair attempt/);
+    expect(provider.requests).toHaveLength(2);
+  });
+
+  it('does not repair other failures', async () => {
+    const failing: AnalysisProvider = {
+      id: 'openai',
+      analyze: () => Promise.reject(new ProviderError({ provider: 'openai', kind: 'transient', message: 'openai: 503' })),
+    };
+    await expect(analyzeWithRepair(failing, request)).rejects.toMatchObject({ kind: 'transient' });
+  });
+
+  it('keeps the model output out of the error when it is serialised', () => {
+    const error = new ProviderError({ provider: 'openai', kind: 'invalid-output', message: 'bad', output: 'SECRET-LOOKING OUTPUT' });
+    expect(error.output).toBe('SECRET-LOOKING OUTPUT');
+    expect(JSON.stringify({ ...error })).not.toContain('SECRET-LOOKING');
+  });
+});
