@@ -8,6 +8,8 @@ export const OpsEventType = z.enum([
   'deadletter',
   'window.failed',
   'provider.unconfigured',
+  'provider.available',
+  'stream.targets-changed',
   'service.started',
   'service.stopped',
 ]);

@@ -32,6 +32,14 @@ export interface KeyLayout {
   windowLease(streamId: string): string;
   /** BullMQ key prefix (a hash tag, so each queue's keys share a cluster slot). */
   readonly queuePrefix: string;
+  /** Sorted set of the analyzers serving a provider, scored by their last heartbeat (epoch ms). */
+  providerAnalyzers(provider: string): string;
+  /** Hash of analyzer instance id → its latest heartbeat (AnalyzerInfo JSON). */
+  readonly analyzers: string;
+  /** Hash of stream id → targets set while running (StreamTargetOverride JSON). */
+  readonly streamTargets: string;
+  /** A stream's status as its windower last wrote it (StreamStatus JSON). */
+  streamStatus(streamId: string): string;
 }
 
 export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
@@ -51,5 +59,9 @@ export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
     windowState: (streamId) => `${tag(streamId)}:window`,
     windowLease: (streamId) => `${tag(streamId)}:lease`,
     queuePrefix: `{${namespace}}`,
+    providerAnalyzers: (provider) => `${namespace}:providers:${provider}:analyzers`,
+    analyzers: `${namespace}:analyzers`,
+    streamTargets: `${namespace}:streams:targets`,
+    streamStatus: (streamId) => `${tag(streamId)}:status`,
   };
 }

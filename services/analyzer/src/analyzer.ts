@@ -3,7 +3,7 @@ import type { ProviderId, WindowJobResult } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import type { AnalysisProvider } from '@turbostream/providers';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
-import { AlertPublisher, EventPublisher, type KeyLayout } from '@turbostream/redis';
+import { AlertPublisher, AnalyzerPresence, EventPublisher, type KeyLayout } from '@turbostream/redis';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { failureContext } from './failure-context.js';
@@ -70,6 +70,7 @@ export class Analyzer {
   readonly #pending = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
   #liveness: NodeJS.Timeout | undefined;
+  #presence: AnalyzerPresence | undefined;
 
   constructor(options: AnalyzerOptions) {
     this.#options = options;
@@ -120,6 +121,16 @@ export class Analyzer {
     await Promise.all([...this.#workers.values()].map((worker) => worker.waitUntilReady()));
     this.#liveness = setInterval(() => this.#checkLiveness(), this.#options.livenessIntervalMs ?? 5_000);
     this.#liveness.unref();
+    // Tell windowers which providers have a live analyzer, so jobs nobody can run are reported, not left waiting silently.
+    this.#presence = new AnalyzerPresence({
+      redis: this.#options.redis,
+      keys,
+      instanceId,
+      providers: this.providers,
+      concurrency: settings.concurrency,
+      onError: (err) => this.#logger.warn({ err }, 'analyzer heartbeat failed'),
+    });
+    await this.#presence.start();
     this.#logger.info({ providers: this.providers, instanceId, concurrency: settings.concurrency }, 'analyzer started');
   }
 
@@ -156,6 +167,7 @@ export class Analyzer {
 
   async #close(): Promise<void> {
     clearInterval(this.#liveness);
+    await this.#presence?.close();
     const workers = [...this.#workers.entries()];
     const deadline = this.#options.drainTimeoutMs ?? this.#options.settings.lockMs;
     await Promise.all(

@@ -19,11 +19,16 @@ export interface QueueGateOptions {
  * when it opens again.
  */
 export class QueueGate {
-  readonly #options: QueueGateOptions;
+  #options: QueueGateOptions;
   #closed = false;
 
   constructor(options: QueueGateOptions) {
     this.#options = options;
+  }
+
+  /** Follows a change of the stream's targets. */
+  setPerWindow(perWindow: ReadonlyMap<ProviderId, number>): void {
+    this.#options = { ...this.#options, perWindow };
   }
 
   /** True while windowing is paused by a full queue. */

@@ -10,6 +10,7 @@ import { parseStreamEntry } from './stream-entry.js';
 import { StreamOwnership } from './stream-ownership.js';
 import { type OpenWindow, type SealedWindow, cutWindows } from './window-cutter.js';
 import { QueueGate } from './queue-gate.js';
+import { describeTargets, sameTargets, StreamTargetSource } from './target-source.js';
 import { jobsPerWindow, windowJobs } from './window-jobs.js';
 
 export interface StreamWindowerOptions {
@@ -52,7 +53,10 @@ export interface StreamWindowerStats {
  */
 export class StreamWindower {
   readonly #options: StreamWindowerOptions;
-  readonly #stream: StreamConfig;
+  /** The stream as configured, with the targets in force (the file's, or those set while running). */
+  #stream: StreamConfig;
+  #overridden = false;
+  readonly #targetSource: StreamTargetSource;
   readonly #logger: Logger;
   readonly #ownership: StreamOwnership;
   readonly #checkpoint: Checkpoint;
@@ -78,7 +82,13 @@ export class StreamWindower {
     const lease = new Lease({ redis, key: keys.windowLease(stream.id), owner, ttlMs: settings.leaseMs });
     this.#ownership = new StreamOwnership({ lease, ttlMs: settings.leaseMs, clock, logger: this.#logger, onLost: () => this.#reset() });
     this.#checkpoint = new Checkpoint({ redis, keys, streamId: stream.id, owner });
+    this.#targetSource = new StreamTargetSource({ redis, keys, stream, clock });
     this.#gate = new QueueGate({ queues: options.queues, perWindow: jobsPerWindow(stream), maxQueued: settings.maxQueued, logger: this.#logger });
+  }
+
+  /** The targets windows are analysed by from now on, and whether they were set while running. */
+  get targets(): { targets: StreamConfig['targets']; overridden: boolean } {
+    return { targets: this.#stream.targets, overridden: this.#overridden };
   }
 
   get stats(): StreamWindowerStats {
@@ -136,6 +146,7 @@ export class StreamWindower {
       this.#reset();
     }
     const epoch = this.#ownership.epoch;
+    await this.#refreshTargets();
     while (this.#ownership.holds(epoch) && !this.#closing) {
       if (await this.#gate.isFull()) break;
       if (!(await this.#step(epoch))) break;
@@ -212,6 +223,19 @@ export class StreamWindower {
     }
     if (trimmed > 0) this.#logger.debug({ trimmed }, 'trimmed windowed entries');
     return count;
+  }
+
+  /** Takes up targets set while running; windows sealed from now on are analysed by them. */
+  async #refreshTargets(): Promise<void> {
+    const { targets, overridden } = await this.#targetSource.current();
+    this.#overridden = overridden;
+    if (sameTargets(targets, this.#stream.targets)) return;
+    const before = describeTargets(this.#stream.targets);
+    this.#stream = { ...this.#stream, targets };
+    this.#gate.setPerWindow(jobsPerWindow(this.#stream));
+    const message = `stream ${this.#stream.id}: windows from now on are analysed by ${describeTargets(targets)} (was ${before})`;
+    this.#logger.info({ targets, overridden }, 'analysis targets changed');
+    await this.#options.events?.publish({ type: 'stream.targets-changed', streamId: this.#stream.id, message, details: { targets, overridden } });
   }
 
   /** Forgets the cursor and open window; the next pass starts again from the checkpoint. */

@@ -3,6 +3,7 @@ import type { Logger } from '@turbostream/logging';
 import type { EventPublisher, KeyLayout } from '@turbostream/redis';
 import type { Redis } from 'ioredis';
 import { AnalysisQueues } from './analysis-queues.js';
+import { ProviderWatch } from './provider-watch.js';
 import { StreamWindower, type StreamWindowerStats } from './stream-windower.js';
 
 export interface WindowerOptions {
@@ -37,6 +38,8 @@ export interface WindowerOptions {
    * @defaultValue 5
    */
   jobAttempts?: number;
+  /** Timing of the check that every target's provider has a live analyzer (tests shorten it). */
+  providerWatch?: { intervalMs?: number; graceMs?: number; repeatMs?: number };
 }
 
 export interface WindowerStats {
@@ -55,6 +58,7 @@ export class Windower {
   readonly #logger: Logger;
   readonly #queues: AnalysisQueues;
   readonly #streams: StreamWindower[];
+  readonly #watch: ProviderWatch;
   #started = false;
   #closed: Promise<void> | undefined;
 
@@ -85,6 +89,17 @@ export class Windower {
           closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
         }),
     );
+    this.#watch = new ProviderWatch({
+      redis: options.redis,
+      keys: options.keys,
+      logger: options.logger,
+      events: options.events,
+      queues: this.#queues,
+      streams: this.#streams,
+      owner: options.owner,
+      clock,
+      ...options.providerWatch,
+    });
   }
 
   /** Starts polling every stream; a stream is windowed once its lease is taken. */
@@ -92,6 +107,7 @@ export class Windower {
     if (this.#started || this.#closed) return;
     this.#started = true;
     for (const stream of this.#streams) stream.start();
+    this.#watch.start();
     this.#logger.info({ owner: this.#options.owner, streams: this.#streams.length }, 'windower started');
   }
 
@@ -111,6 +127,7 @@ export class Windower {
   }
 
   async #close(): Promise<void> {
+    await this.#watch.close();
     await Promise.all(this.#streams.map((stream) => stream.close()));
     try {
       await this.#queues.close();

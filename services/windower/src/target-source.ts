@@ -1,0 +1,42 @@
+import type { StreamConfig } from '@turbostream/config';
+import type { AnalysisTarget } from '@turbostream/contracts';
+import { type KeyLayout, readTargetOverride } from '@turbostream/redis';
+import type { Redis } from 'ioredis';
+
+export interface CurrentTargets {
+  targets: AnalysisTarget[];
+  /** True when set while running (`turbostream streams set`). */
+  overridden: boolean;
+}
+
+/**
+ * A stream's analysis targets: those set while running when there are some,
+ * else the streams file's. Read at most once per `cacheMs`, so a change takes
+ * effect from the next window on without a restart.
+ */
+export class StreamTargetSource {
+  readonly #options: { redis: Redis; keys: KeyLayout; stream: StreamConfig; clock: () => number; cacheMs: number };
+  #cached: { at: number; value: CurrentTargets } | undefined;
+
+  constructor(options: { redis: Redis; keys: KeyLayout; stream: StreamConfig; clock: () => number; cacheMs?: number }) {
+    this.#options = { ...options, cacheMs: options.cacheMs ?? 1_000 };
+  }
+
+  async current(): Promise<CurrentTargets> {
+    const now = this.#options.clock();
+    if (this.#cached && now - this.#cached.at < this.#options.cacheMs) return this.#cached.value;
+    const override = await readTargetOverride(this.#options.redis, this.#options.keys, this.#options.stream.id);
+    const value = override ? { targets: override.targets, overridden: true } : { targets: this.#options.stream.targets, overridden: false };
+    this.#cached = { at: now, value };
+    return value;
+  }
+}
+
+/** True when two target lists name the same providers and models in the same order. */
+export function sameTargets(left: readonly AnalysisTarget[], right: readonly AnalysisTarget[]): boolean {
+  return left.length === right.length && left.every((target, index) => target.provider === right[index]?.provider && target.model === right[index]?.model);
+}
+
+export function describeTargets(targets: readonly AnalysisTarget[]): string {
+  return targets.map((target) => `${target.provider}/${target.model}`).join(', ');
+}
