@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Alert } from '@turbostream/contracts';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, CLI, cliNodeFlags, ServiceProcess } from './support/service-process.js';
@@ -69,6 +69,65 @@ describe('turbostream command', () => {
     const result = turbostream(['up'], badEnv);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('env.local: ANALYZER_CONCURRENCY: expected a number of jobs (got "lots")');
+  });
+
+  describe('providers and streams', () => {
+    let server: RedisServer;
+    beforeAll(async () => {
+      server = await RedisServer.start();
+    });
+    afterAll(async () => {
+      await server?.dispose();
+    });
+
+    it('lists every provider with the right state for a partly configured env.local', () => {
+      const cwd = workspace({ 'env.local': `OPENAI_MODEL=gpt-x\nANTHROPIC_MODEL=claude-x\nOLLAMA_BASE_URL=http://127.0.0.1:1/v1\n` });
+      const result = turbostream(['providers'], cwd, { REDIS_URL: server.url });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('openai        configured; key ****3210, model gpt-x');
+      expect(result.stdout).toContain('anthropic     not configured: set ANTHROPIC_API_KEY; model claude-x');
+      expect(result.stdout).toContain('ollama        configured; no default model, base URL http://127.0.0.1:1/v1');
+      expect(result.stdout).toContain('azure-openai  not configured: set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT_NAME');
+      expect(result.stdout).toContain('heuristic     configured');
+      expect(result.stdout).toContain('live analyzers serving it: 0');
+      expect(result.output).not.toContain(SECRET);
+    });
+
+    it('--check makes one tiny real call to each configured provider and prints its timings', async () => {
+      const fake = await startFakeOpenAI({ apiKey: SECRET, handler: () => ({ content: '{"alerts":[]}', firstTokenDelayMs: 30 }) });
+      try {
+        // Spawned asynchronously: the fake answers from this process's event loop.
+        const check = new ServiceProcess('providers', ['providers', '--check'], { cwd: workspace(), env: { OPENAI_API_KEY: SECRET, REDIS_URL: server.url, OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-check' } });
+        const code = await check.exited;
+        const result = { code, stdout: check.output };
+        expect(result.stdout).toMatch(/check OK with gpt-check: time to first token \d+ ms, total \d+ ms/);
+        expect(result.stdout).toMatch(/heuristic[\s\S]*check OK with mad/);
+        expect(fake.requests).toHaveLength(1);
+        expect(result.code).toBe(0);
+      } finally {
+        await fake.close();
+      }
+    });
+
+    it('sets, lists and resets the targets of a stream while running', () => {
+      const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: wss://example.com/feed }\n    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a }]\n' });
+      const env = { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: 'clistreams' };
+      const set = turbostream(['streams', 'set', 's1', '--provider', 'openai', '--model', 'gpt-b'], cwd, env);
+      expect(set.code, set.output).toBe(0);
+      expect(set.stdout).toContain('stream s1: from the next window on, analysed by openai/gpt-b, openai/gpt-a (was heuristic/mad, openai/gpt-a)');
+      expect(set.stdout).toContain('warning: no live analyzer serves openai right now');
+      const listed = turbostream(['streams'], cwd, env);
+      expect(listed.stdout).toContain('targets   openai/gpt-b, openai/gpt-a  (set while running by');
+      expect(listed.stdout).toContain('file: heuristic/mad, openai/gpt-a');
+      const unknown = turbostream(['streams', 'set', 'nope', '--provider', 'openai', '--model', 'm'], cwd, env);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('no stream "nope"');
+      const badProvider = turbostream(['streams', 'set', 's1', '--provider', 'skynet', '--model', 'm'], cwd, env);
+      expect(badProvider.stderr).toContain('unknown provider "skynet"');
+      const reset = turbostream(['streams', 'set', 's1', '--reset'], cwd, env);
+      expect(reset.stdout).toContain("stream s1: back to the streams file's targets: heuristic/mad, openai/gpt-a");
+      expect(turbostream(['streams'], cwd, env).stdout).toContain('(from the streams file)');
+    });
   });
 
   describe('up', () => {

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { ALERTS_HELP, alerts } from './commands/alerts.js';
 import { CONFIG_HELP, configCheck } from './commands/config-check.js';
 import { DEMO_FEED_HELP, demoFeed } from './commands/demo-feed.js';
+import { PROVIDERS_HELP, providers } from './commands/providers.js';
+import { listStreams, STREAMS_HELP, setStreamTargets } from './commands/streams.js';
 import { runService, SERVICE_HELP } from './commands/service.js';
 import { UP_HELP, up } from './commands/up.js';
 import { UsageError } from './runtime/load.js';
@@ -16,6 +18,8 @@ Commands:
   windower       run the windower service (Redis streams → analysis jobs)
   analyzer       run an analyzer (analysis jobs → alerts); run several to scale
   alerts         follow published alerts
+  streams        list streams with targets and status; \`streams set\` switches a stream's model live
+  providers      list providers (configured or not); --check calls each configured one
   demo-feed      serve a local market-like feed with injected anomalies
   config check   validate env.local and streams.yaml; print the effective configuration
 
@@ -29,7 +33,7 @@ function integer(value: string | undefined, name: string, fallback: number): num
   return parsed;
 }
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 function parse(command: string, args: string[], options: OptionSpec): { values: Values; positionals: string[] } {
@@ -82,6 +86,40 @@ export async function run(argv: string[]): Promise<number> {
       const stream = text(values, 'stream');
       await alerts({ ...(stream ? { stream } : {}), replay: integer(text(values, 'replay'), '--replay', 0), json: flag(values, 'json') });
       return 0;
+    }
+    case 'streams': {
+      const { values, positionals } = parse(command, rest, {
+        json: { type: 'boolean' },
+        provider: { type: 'string' },
+        model: { type: 'string' },
+        compare: { type: 'string', multiple: true },
+        'no-compare': { type: 'boolean' },
+        reset: { type: 'boolean' },
+      });
+      if (help(values, STREAMS_HELP)) return 0;
+      if (positionals.length === 0) {
+        await listStreams({ json: flag(values, 'json') });
+        return 0;
+      }
+      const [verb, id, ...extra] = positionals;
+      if (verb !== 'set' || !id || extra.length > 0) throw new UsageError(`expected \`turbostream streams set <id> …\`\n\n${STREAMS_HELP}`);
+      const compare = values.compare;
+      const provider = text(values, 'provider');
+      const model = text(values, 'model');
+      await setStreamTargets({
+        id,
+        ...(provider ? { provider } : {}),
+        ...(model ? { model } : {}),
+        compare: Array.isArray(compare) ? compare.filter((item): item is string => typeof item === 'string') : [],
+        noCompare: flag(values, 'no-compare'),
+        reset: flag(values, 'reset'),
+      });
+      return 0;
+    }
+    case 'providers': {
+      const { values } = parse(command, rest, { check: { type: 'boolean' }, json: { type: 'boolean' } });
+      if (help(values, PROVIDERS_HELP)) return 0;
+      return providers({ checkCalls: flag(values, 'check'), json: flag(values, 'json') });
     }
     case 'demo-feed': {
       const { values } = parse(command, rest, { port: { type: 'string' }, host: { type: 'string' }, rate: { type: 'string' }, 'anomaly-every': { type: 'string' } });

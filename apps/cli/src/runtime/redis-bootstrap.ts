@@ -97,3 +97,17 @@ export async function findOrStartRedis(config: { url: string; explicit: boolean 
     },
   };
 }
+
+/** A connection for a short command; fails with a clear message when Redis does not answer. */
+export async function connectForCommand(url: string, name: string): Promise<Redis> {
+  const redis = new Redis(url, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000, retryStrategy: (attempt) => (attempt > 2 ? null : 200) });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new UsageError(`Redis does not answer at ${redactRedisUrl(url)}: ${error instanceof Error ? error.message : String(error)}\n\n${HOW_TO_GET_REDIS}`, 69);
+  }
+  return redis;
+}

@@ -1,0 +1,112 @@
+import { maskSecret, PROVIDER_VARIABLES, type TurboConfig } from '@turbostream/config';
+import { PROVIDER_IDS, type ProviderId, type Window } from '@turbostream/contracts';
+import { createProvider, ProviderError } from '@turbostream/providers';
+import { closeRedis, createKeyLayout, liveAnalyzers, redactRedisUrl } from '@turbostream/redis';
+import { loadConfigOrExit } from '../runtime/load.js';
+import { connectForCommand } from '../runtime/redis-bootstrap.js';
+
+export const PROVIDERS_HELP = `turbostream providers — list every provider: configured or not, what is missing, key (masked), model, base URL
+
+Usage: turbostream providers [--check] [--json]
+
+Options:
+  --check   make one tiny real call to each configured provider (with its <PROVIDER>_MODEL)
+            and print time to first token and total time
+  --json    machine-readable output`;
+
+function redactUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    parsed.password = parsed.password ? '****' : '';
+    parsed.search = parsed.search ? '?…' : '';
+    return parsed.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}
+
+/** A one-message window asking for nothing: the cheapest call that exercises the whole path. */
+function checkWindow(): Window {
+  const now = Date.now();
+  const id = `${now}-0`;
+  return { streamId: 'providers-check', windowId: id, firstEntryId: id, lastEntryId: id, closedBy: 'messages', bytes: 11, from: now, to: now, messages: [{ id, data: '{"check":1}', receivedAt: now }], gaps: [] };
+}
+
+interface CheckResult {
+  ok: boolean;
+  model?: string;
+  ttftMs?: number;
+  totalMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  error?: string;
+}
+
+async function check(config: TurboConfig, id: ProviderId): Promise<CheckResult> {
+  const settings = config.providers[id];
+  if (!settings.model) return { ok: false, error: `no model to call: set ${PROVIDER_VARIABLES[id].optional.find((name) => name.endsWith('_MODEL')) ?? 'its model variable'}` };
+  try {
+    const provider = createProvider(id, settings, { heuristic: { threshold: config.heuristic.threshold } });
+    const result = await provider.analyze({
+      model: settings.model,
+      instructions: 'This is a connectivity check: answer with an empty alerts list.',
+      window: checkWindow(),
+      maxTokens: Math.min(config.llm.maxTokens, 256),
+      temperature: 0,
+      timeoutMs: config.llm.timeoutMs,
+    });
+    return { ok: true, model: settings.model, ttftMs: result.timings.ttftMs, totalMs: result.timings.totalMs, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens };
+  } catch (error) {
+    const kind = ProviderError.isInstance(error) ? `${error.kind}${error.statusCode ? ` ${error.statusCode}` : ''}: ` : '';
+    return { ok: false, model: settings.model, error: `${kind}${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+export async function providers({ checkCalls, json }: { checkCalls: boolean; json: boolean }): Promise<number> {
+  const config = loadConfigOrExit();
+  const keys = createKeyLayout(config.namespace);
+  let live: Map<ProviderId, number> | string;
+  try {
+    const redis = await connectForCommand(config.redis.url, 'turbostream:providers');
+    live = new Map();
+    for (const id of PROVIDER_IDS) live.set(id, (await liveAnalyzers(redis, keys, id, Date.now())).length);
+    await closeRedis(redis);
+  } catch {
+    live = `Redis at ${redactRedisUrl(config.redis.url)} does not answer`;
+  }
+  const rows = [];
+  for (const id of PROVIDER_IDS) {
+    const settings = config.providers[id];
+    rows.push({
+      id,
+      configured: settings.configured,
+      missing: settings.missing,
+      variables: PROVIDER_VARIABLES[id],
+      key: settings.apiKey === undefined ? undefined : maskSecret(settings.apiKey),
+      model: settings.model,
+      baseURL: redactUrl(settings.baseURL),
+      liveAnalyzers: typeof live === 'string' ? undefined : live.get(id),
+      check: checkCalls && settings.configured ? await check(config, id) : undefined,
+    });
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    for (const row of rows) {
+      const state = row.configured ? 'configured' : `not configured: set ${row.missing.join(', ')}`;
+      const details = [row.key && `key ${row.key}`, row.model ? `model ${row.model}` : row.configured ? 'no default model' : undefined, row.baseURL && `base URL ${row.baseURL}`].filter(Boolean);
+      process.stdout.write(`${row.id.padEnd(13)} ${state}${details.length ? `; ${details.join(', ')}` : ''}\n`);
+      if (row.liveAnalyzers !== undefined) process.stdout.write(`${''.padEnd(13)} live analyzers serving it: ${row.liveAnalyzers}\n`);
+      if (row.check) {
+        process.stdout.write(
+          row.check.ok
+            ? `${''.padEnd(13)} check OK with ${row.check.model}: time to first token ${Math.round(row.check.ttftMs ?? 0)} ms, total ${Math.round(row.check.totalMs ?? 0)} ms, tokens ${row.check.inputTokens} in / ${row.check.outputTokens} out\n`
+            : `${''.padEnd(13)} check FAILED${row.check.model ? ` with ${row.check.model}` : ''}: ${row.check.error}\n`,
+        );
+      }
+    }
+    if (typeof live === 'string') process.stdout.write(`(live analyzers unknown: ${live})\n`);
+  }
+  return rows.some((row) => row.check && !row.check.ok) ? 1 : 0;
+}

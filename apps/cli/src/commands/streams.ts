@@ -1,0 +1,133 @@
+import { hostname, userInfo } from 'node:os';
+import type { StreamConfig, TurboConfig } from '@turbostream/config';
+import { type AnalysisTarget, normalizeProviderId, PROVIDER_IDS, type ProviderId, StreamStatus } from '@turbostream/contracts';
+import { analysisQueueName, queueOptions } from '@turbostream/queue';
+import { clearTargetOverride, closeRedis, createKeyLayout, type KeyLayout, liveAnalyzers, readTargetOverrides, writeTargetOverride } from '@turbostream/redis';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadConfigOrExit, UsageError } from '../runtime/load.js';
+import { connectForCommand } from '../runtime/redis-bootstrap.js';
+
+export const STREAMS_HELP = `turbostream streams — list streams with their targets and status, or switch a stream's model while everything runs
+
+Usage:
+  turbostream streams [--json]
+  turbostream streams set <id> --provider P [--model M] [--compare P/M ...] [--no-compare]
+  turbostream streams set <id> --reset
+
+set:
+  --provider P     the provider from the next window on (azure-openai, openai, anthropic, gemini,
+                   mistral, xai or grok, ollama, heuristic)
+  --model M        its model (default: <PROVIDER>_MODEL from this machine's env.local)
+  --compare P/M    a comparison target, analysed side by side (repeat for more); default: keep the current ones
+  --no-compare     drop the comparison targets
+  --reset          go back to the targets in the streams file
+No restart is needed: windowers take the change up within a second.`;
+
+function parseTarget(text: string, config: TurboConfig, what: string): AnalysisTarget {
+  const slash = text.indexOf('/');
+  const providerText = slash === -1 ? text : text.slice(0, slash);
+  const model = slash === -1 ? undefined : text.slice(slash + 1);
+  return resolveTarget(providerText, model, config, what);
+}
+
+function resolveTarget(providerText: string, model: string | undefined, config: TurboConfig, what: string): AnalysisTarget {
+  const provider = normalizeProviderId(providerText);
+  if (!(PROVIDER_IDS as readonly string[]).includes(provider)) throw new UsageError(`${what}: unknown provider ${JSON.stringify(providerText)}; expected one of ${PROVIDER_IDS.join(', ')} (or grok)`);
+  const id = provider as ProviderId;
+  const resolved = model || config.providers[id].model;
+  if (!resolved) throw new UsageError(`${what}: no model for ${id}: name one (${what === '--provider' ? '--model M' : `${id}/MODEL`}) or set its _MODEL variable`);
+  return { provider: id, model: resolved };
+}
+
+function findStream(config: TurboConfig, id: string): StreamConfig {
+  const stream = config.streams.find((candidate) => candidate.id === id);
+  if (!stream) {
+    const known = config.streams.map((candidate) => candidate.id).join(', ') || '(none: no streams file)';
+    throw new UsageError(`no stream ${JSON.stringify(id)} in ${config.streamsFile ?? 'streams.yaml'}; known streams: ${known}`);
+  }
+  return stream;
+}
+
+const describe = (targets: readonly AnalysisTarget[]) => targets.map((target) => `${target.provider}/${target.model}`).join(', ');
+
+export async function setStreamTargets(options: { id: string; provider?: string; model?: string; compare: string[]; noCompare: boolean; reset: boolean }): Promise<void> {
+  const config = loadConfigOrExit();
+  const stream = findStream(config, options.id);
+  const keys = createKeyLayout(config.namespace);
+  const redis = await connectForCommand(config.redis.url, 'turbostream:streams');
+  try {
+    if (options.reset) {
+      const had = await clearTargetOverride(redis, keys, stream.id);
+      process.stdout.write(`stream ${stream.id}: ${had ? 'back to' : 'already on'} the streams file's targets: ${describe(stream.targets)}\n`);
+      return;
+    }
+    if (!options.provider) throw new UsageError('streams set needs --provider P (or --reset)\nRun `turbostream streams --help`.');
+    const main = resolveTarget(options.provider, options.model, config, '--provider');
+    const current = (await readTargetOverrides(redis, keys)).get(stream.id)?.targets ?? stream.targets;
+    const compare = options.noCompare ? [] : options.compare.length > 0 ? options.compare.map((text) => parseTarget(text, config, '--compare')) : current.slice(1);
+    const targets = [main, ...compare.filter((target) => target.provider !== main.provider || target.model !== main.model)];
+    await writeTargetOverride(redis, keys, stream.id, targets, `${userInfo().username}@${hostname()}`);
+    process.stdout.write(`stream ${stream.id}: from the next window on, analysed by ${describe(targets)} (was ${describe(current)})\n`);
+    for (const target of targets) {
+      if ((await liveAnalyzers(redis, keys, target.provider, Date.now())).length === 0) {
+        process.stdout.write(`warning: no live analyzer serves ${target.provider} right now: its windows wait in ${analysisQueueName(target.provider)} until one does\n`);
+      }
+    }
+  } finally {
+    await closeRedis(redis);
+  }
+}
+
+async function queueCounts(redis: Redis, keys: KeyLayout, provider: ProviderId): Promise<Record<string, number>> {
+  const queue = new Queue(analysisQueueName(provider), { connection: redis, ...queueOptions(keys) });
+  try {
+    return await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+  } finally {
+    await queue.close();
+  }
+}
+
+export async function listStreams({ json }: { json: boolean }): Promise<void> {
+  const config = loadConfigOrExit();
+  const keys = createKeyLayout(config.namespace);
+  const redis = await connectForCommand(config.redis.url, 'turbostream:streams');
+  try {
+    const overrides = await readTargetOverrides(redis, keys);
+    const rows = [];
+    for (const stream of config.streams) {
+      const override = overrides.get(stream.id);
+      const targets = override?.targets ?? stream.targets;
+      const statusJson = await redis.get(keys.streamStatus(stream.id));
+      const status = statusJson ? StreamStatus.safeParse(JSON.parse(statusJson)) : undefined;
+      const now = Date.now();
+      const providers = [];
+      for (const provider of new Set(targets.map((target) => target.provider))) {
+        providers.push({ provider, analyzers: (await liveAnalyzers(redis, keys, provider, now)).length, jobs: await queueCounts(redis, keys, provider) });
+      }
+      rows.push({ id: stream.id, url: stream.source.url, targets, overridden: override !== undefined, override, status: status?.success ? status.data : undefined, providers });
+    }
+    if (json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    if (rows.length === 0) process.stdout.write('no streams configured (no streams file): `turbostream up` runs the demo\n');
+    for (const row of rows) {
+      process.stdout.write(`${row.id}  ${row.url}\n`);
+      process.stdout.write(`  targets   ${describe(row.targets)}${row.override ? `  (set while running by ${row.override.setBy} at ${row.override.setAt}; file: ${describe(config.streams.find((stream) => stream.id === row.id)?.targets ?? [])})` : '  (from the streams file)'}\n`);
+      if (row.status) {
+        process.stdout.write(`  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}${row.status.backpressured ? ', paused by backpressure' : ''}, as of ${row.status.updatedAt}\n`);
+        for (const unserved of row.status.unserved) {
+          process.stdout.write(`  MISSING   no live analyzer serves ${unserved.provider} (model ${unserved.model}) since ${unserved.since}: ${unserved.waiting} jobs wait; set ${unserved.variables.join(', ')} on an analyzer\n`);
+        }
+      } else {
+        process.stdout.write('  windower  (no status: no windower owns this stream right now)\n');
+      }
+      for (const { provider, analyzers, jobs } of row.providers) {
+        process.stdout.write(`  ${provider.padEnd(12)} ${analyzers} live analyzer${analyzers === 1 ? '' : 's'}; jobs waiting ${jobs.waiting ?? 0}, active ${jobs.active ?? 0}, delayed ${jobs.delayed ?? 0}, failed ${jobs.failed ?? 0}, completed ${jobs.completed ?? 0}\n`);
+      }
+    }
+  } finally {
+    await closeRedis(redis);
+  }
+}
