@@ -23,11 +23,25 @@ describe('createProvider', () => {
     expect(error instanceof Error && error.message).toBe('provider openai is not configured (missing OPENAI_API_KEY)');
   });
 
-  it('says clearly which providers this build does not have, and never falls back', () => {
-    for (const id of ['anthropic', 'gemini', 'mistral', 'xai', 'azure-openai', 'ollama'] as const) {
-      const error = thrown(() => createProvider(id, { configured: true, apiKey: 'k-0123456789' }));
+  it('builds every provider from its settings, each reporting its own id', () => {
+    const key = { configured: true, apiKey: 'k-0123456789' };
+    expect(createProvider('anthropic', key).id).toBe('anthropic');
+    expect(createProvider('gemini', key).id).toBe('gemini');
+    expect(createProvider('mistral', key).id).toBe('mistral');
+    expect(createProvider('xai', key).id).toBe('xai');
+    expect(createProvider('azure-openai', { ...key, baseURL: 'https://example.openai.azure.com', apiVersion: '2024-10-21' }).id).toBe('azure-openai');
+    expect(createProvider('ollama', { configured: true, baseURL: 'http://127.0.0.1:11434' }).id).toBe('ollama');
+  });
+
+  it('never builds a provider without what it needs, and never another in its place', () => {
+    for (const [id, settings] of [
+      ['anthropic', { configured: true }],
+      ['azure-openai', { configured: true, apiKey: 'k-0123456789' }],
+      ['ollama', { configured: true }],
+    ] as const) {
+      const error = thrown(() => createProvider(id, settings));
       expect(ProviderError.isInstance(error) && error.kind).toBe('permanent');
-      expect(error instanceof Error && error.message).toBe(`provider ${id} is not available in this build yet`);
+      expect(error instanceof Error && error.message).toBe(`provider ${id} is not configured`);
     }
   });
 });

@@ -1,7 +1,13 @@
 import type { ProviderId } from '@turbostream/contracts';
 import { assertNever, ProviderError } from './errors/provider-error.js';
+import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
+import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider.js';
+import { createGeminiProvider } from './gemini/gemini-provider.js';
 import { createHeuristicProvider } from './heuristic/heuristic-provider.js';
+import { createMistralProvider } from './mistral/mistral-provider.js';
+import { createOllamaProvider } from './ollama/ollama-provider.js';
 import { createOpenAIProvider } from './openai/openai-provider.js';
+import { createXAIProvider } from './xai/xai-provider.js';
 import type { AnalysisProvider } from './provider.js';
 
 /** What a provider needs from the configuration (a subset of the config's `ProviderSettings`). */
@@ -11,7 +17,10 @@ export interface ProviderSettings {
   /** Required variables that are not set, named in the error. */
   missing?: readonly string[];
   apiKey?: string;
+  /** The base URL; for `azure-openai`, the resource endpoint. */
   baseURL?: string;
+  /** `azure-openai` only: the REST API version. */
+  apiVersion?: string;
 }
 
 export interface CreateProviderOptions {
@@ -31,23 +40,31 @@ function notConfigured(id: ProviderId, settings: ProviderSettings): ProviderErro
  * unconfigured provider is a permanent error, never replaced by another.
  */
 export function createProvider(id: ProviderId, settings: ProviderSettings, options: CreateProviderOptions = {}): AnalysisProvider {
+  if (id === 'heuristic') return createHeuristicProvider(options.heuristic);
+  if (settings.configured === false) throw notConfigured(id, settings);
+  const fetch = options.fetch ? { fetch: options.fetch } : {};
+  const baseURL = settings.baseURL ? { baseURL: settings.baseURL } : {};
+  const apiKey = () => {
+    if (!settings.apiKey) throw notConfigured(id, settings);
+    return settings.apiKey;
+  };
   switch (id) {
-    case 'heuristic':
-      return createHeuristicProvider(options.heuristic);
     case 'openai':
-      if (settings.configured === false || !settings.apiKey) throw notConfigured(id, settings);
-      return createOpenAIProvider({
-        apiKey: settings.apiKey,
-        ...(settings.baseURL ? { baseURL: settings.baseURL } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      });
+      return createOpenAIProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
     case 'anthropic':
+      return createAnthropicProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
     case 'gemini':
+      return createGeminiProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
     case 'mistral':
+      return createMistralProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
     case 'xai':
+      return createXAIProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
     case 'azure-openai':
+      if (!settings.baseURL) throw notConfigured(id, settings);
+      return createAzureOpenAIProvider({ endpoint: settings.baseURL, apiKey: apiKey(), ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}), ...fetch });
     case 'ollama':
-      throw new ProviderError({ provider: id, kind: 'permanent', message: `provider ${id} is not available in this build yet` });
+      if (!settings.baseURL) throw notConfigured(id, settings);
+      return createOllamaProvider({ baseURL: settings.baseURL, ...(settings.apiKey ? { apiKey: settings.apiKey } : {}), ...fetch });
     default:
       return assertNever(id);
   }

@@ -1,5 +1,6 @@
 import { ModelAnswer, type ProviderId } from '@turbostream/contracts';
 import { ProviderError } from './errors/provider-error.js';
+import type { AnalysisUsage } from './provider.js';
 import { safeParseJSON } from './safe-parse-json.js';
 
 const EXCERPT_LENGTH = 200;
@@ -14,17 +15,21 @@ export function excerpt(text: string, length = EXCERPT_LENGTH): string {
  * Validates what a model wrote against {@link ModelAnswer}. Anything else is
  * a `ProviderError` of kind `invalid-output` carrying a short excerpt.
  */
-export function parseModelAnswer(provider: ProviderId, text: string, context = ''): ModelAnswer {
+/**
+ * `usage`, when given, rides on the error so that a repair attempt can count
+ * the tokens of the failed call.
+ */
+export function parseModelAnswer(provider: ProviderId, text: string, context = '', usage?: AnalysisUsage): ModelAnswer {
   const suffix = context ? ` (${context})` : '';
   const json = safeParseJSON(text);
   if (!json.success) {
-    throw new ProviderError({ provider, kind: 'invalid-output', message: `${provider} answered with text that is not JSON${suffix}: ${JSON.stringify(excerpt(text))}`, output: text });
+    throw new ProviderError({ provider, kind: 'invalid-output', message: `${provider} answered with text that is not JSON${suffix}: ${JSON.stringify(excerpt(text))}`, output: text, ...(usage ? { usage } : {}) });
   }
   const answer = ModelAnswer.safeParse(json.value);
   if (!answer.success) {
     const issue = answer.error.issues[0];
     const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-    throw new ProviderError({ provider, kind: 'invalid-output', message: `${provider} answered with JSON that is not a valid answer (${where})${suffix}: ${JSON.stringify(excerpt(text))}`, output: text });
+    throw new ProviderError({ provider, kind: 'invalid-output', message: `${provider} answered with JSON that is not a valid answer (${where})${suffix}: ${JSON.stringify(excerpt(text))}`, output: text, ...(usage ? { usage } : {}) });
   }
   return answer.data;
 }

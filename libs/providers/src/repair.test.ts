@@ -17,7 +17,7 @@ function scripted(answers: string[]): AnalysisProvider & { requests: AnalysisReq
     async analyze(next): Promise<AnalysisResult> {
       requests.push(next);
       const text = answers[requests.length - 1] ?? '';
-      return { answer: parseModelAnswer('openai', text), timings: { ttftMs: 1, totalMs: 2 }, usage: { inputTokens: 10, outputTokens: 5 }, finishReason: 'stop' };
+      return { answer: parseModelAnswer('openai', text, '', { inputTokens: 10, outputTokens: 5 }), timings: { ttftMs: 1, totalMs: 2 }, usage: { inputTokens: 10, outputTokens: 5 }, finishReason: 'stop' };
     },
   };
 }
@@ -32,7 +32,7 @@ describe('analyzeWithRepair', () => {
   it('asks once more with the invalid answer and the problem, and takes a repaired answer', async () => {
     const provider = scripted(['Sure! Here are the alerts: none', '{"alerts":[]}']);
     const result = await analyzeWithRepair(provider, request);
-    expect(result).toMatchObject({ answer: { alerts: [] }, repaired: true });
+    expect(result).toMatchObject({ answer: { alerts: [] }, repaired: true, usage: { inputTokens: 20, outputTokens: 10 } });
     expect(provider.requests[1]?.repair).toEqual({ previousOutput: 'Sure! Here are the alerts: none', problem: expect.stringContaining('not JSON') });
   });
 

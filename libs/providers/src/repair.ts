@@ -1,5 +1,11 @@
 import { ProviderError } from './errors/provider-error.js';
-import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from './provider.js';
+import type { AnalysisProvider, AnalysisRequest, AnalysisResult, AnalysisUsage } from './provider.js';
+
+function addUsage(second: AnalysisUsage, first: AnalysisUsage | undefined): AnalysisUsage {
+  if (!first) return second;
+  const cached = (second.cachedInputTokens ?? 0) + (first.cachedInputTokens ?? 0);
+  return { inputTokens: second.inputTokens + first.inputTokens, outputTokens: second.outputTokens + first.outputTokens, ...(cached > 0 ? { cachedInputTokens: cached } : {}) };
+}
 
 /** The part of an invalid-output message after the provider name, as the problem to show the model. */
 function problemOf(error: ProviderError): string {
@@ -9,7 +15,7 @@ function problemOf(error: ProviderError): string {
 /**
  * Analyses a window, and when the model's answer is invalid, asks once more
  * with the invalid answer and what was wrong with it. A second invalid answer
- * fails with the reason. Usage adds up over both calls; `totalMs` covers both;
+ * fails with the reason. Usage adds up over both calls (when the provider reported the first call's on the error); `totalMs` covers both;
  * `ttftMs` is the first call's.
  */
 export async function analyzeWithRepair(provider: AnalysisProvider, request: AnalysisRequest): Promise<AnalysisResult & { repaired: boolean }> {
@@ -18,6 +24,7 @@ export async function analyzeWithRepair(provider: AnalysisProvider, request: Ana
     return { ...(await provider.analyze(request)), repaired: false };
   } catch (error) {
     if (!ProviderError.isInstance(error) || error.kind !== 'invalid-output' || error.output === undefined) throw error;
+    const firstUsage = error.usage;
     const firstProblem = problemOf(error);
     let repaired: AnalysisResult;
     try {
@@ -36,6 +43,7 @@ export async function analyzeWithRepair(provider: AnalysisProvider, request: Ana
     return {
       ...repaired,
       timings: { ttftMs: repaired.timings.ttftMs, totalMs: performance.now() - startedAt },
+      usage: addUsage(repaired.usage, firstUsage),
       raw: { ...repaired.raw, repairedAfter: firstProblem },
       repaired: true,
     };

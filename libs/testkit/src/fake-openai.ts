@@ -8,6 +8,10 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body (`undefined` when there was none or it was not JSON). */
   body: unknown;
+  /** Azure paths only: the deployment named in `/openai/deployments/{deployment}/chat/completions`. */
+  deployment?: string;
+  /** The `api-version` query parameter, when one was sent (Azure requires it). */
+  apiVersion?: string;
 }
 
 /** Answer with this content, streamed as several deltas when the request asked for a stream. */
@@ -17,8 +21,16 @@ export interface FakeContentReply {
   chunkSize?: number;
   /** @defaultValue 'stop' */
   finishReason?: 'stop' | 'length' | 'content_filter';
-  /** Token counts to report. @defaultValue estimates from the request and content sizes, 0 cached */
-  usage?: { promptTokens?: number; completionTokens?: number; cachedTokens?: number };
+  /**
+   * Token counts to report; `null` reports none at all, as some local servers do.
+   * @defaultValue estimates from the request and content sizes, 0 cached, 0 reasoning
+   */
+  usage?: { promptTokens?: number; completionTokens?: number; cachedTokens?: number; reasoningTokens?: number; totalTokens?: number } | null;
+  /**
+   * Streams only: thinking sent as `delta.reasoning_content` deltas right after the role
+   * chunk, before `firstTokenDelayMs` and the content (as xAI's reasoning models do).
+   */
+  reasoning?: string;
   /** The model named in the answer. @defaultValue the requested model */
   model?: string;
   /** Wait this long before sending anything, headers included. */
@@ -35,6 +47,11 @@ export interface FakeContentReply {
    * @defaultValue 'reset'
    */
   disconnectMode?: 'reset' | 'end';
+  /**
+   * Streams only: after this many content deltas, send the documented in-stream
+   * error event (`data: {"error":{...}}`) and end the response.
+   */
+  streamError?: { afterChunks: number; message: string; type?: string; code?: string | null };
 }
 
 /** Answer with an HTTP error and the documented error body. */
@@ -47,13 +64,21 @@ export interface FakeErrorReply {
   delayMs?: number;
 }
 
-export type FakeOpenAIReply = FakeContentReply | FakeErrorReply;
+/** Answer with an HTTP error and this body, verbatim: for providers whose error bodies differ (xAI's `{"code","error"}`, Azure's `{"error":{"code","message"}}`). */
+export interface FakeRawErrorReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
 
-/** Computes the reply to an authorised `POST /v1/chat/completions` from the request. */
+export type FakeOpenAIReply = FakeContentReply | FakeErrorReply | FakeRawErrorReply;
+
+/** Computes the reply to an authorised `POST /v1/chat/completions` (or Azure deployment chat completions) from the request. */
 export type FakeOpenAIHandler = (request: RecordedRequest) => FakeOpenAIReply | Promise<FakeOpenAIReply>;
 
 export interface FakeOpenAIOptions {
-  /** The only API key accepted. @defaultValue any `Bearer` token */
+  /** The only API key accepted (as `Bearer`, or as Azure's `api-key` header). @defaultValue any key */
   apiKey?: string;
   /** @defaultValue answers `{"alerts":[]}` */
   handler?: FakeOpenAIHandler;
@@ -62,6 +87,12 @@ export interface FakeOpenAIOptions {
 export interface FakeOpenAI {
   /** Base URL for the SDK, ending in `/v1`. */
   readonly url: string;
+  /**
+   * The server's origin, as an Azure OpenAI resource endpoint: the SDK's
+   * `AzureOpenAI` client calls `{endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…`
+   * with an `api-key` header.
+   */
+  readonly endpoint: string;
   /** Every request received, in order. */
   readonly requests: RecordedRequest[];
   setHandler(handler: FakeOpenAIHandler): void;
@@ -110,6 +141,11 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 
 function sendError(response: ServerResponse, status: number, error: FakeErrorReply['error'], headers?: Record<string, string>): void {
   sendJson(response, status, { error: { message: error.message, type: error.type, param: error.param ?? null, code: error.code ?? null } }, headers);
+}
+
+/** Azure's error body: `{"error":{"code","message"}}`, with the status as the code for gateway errors. */
+function sendAzureError(response: ServerResponse, status: number, message: string): void {
+  sendJson(response, status, { error: { code: String(status), message } });
 }
 
 function maskKey(key: string): string {
@@ -169,20 +205,48 @@ function authorize(request: RecordedRequest, response: ServerResponse, apiKey: s
   return true;
 }
 
+/** Answers the `api-key` check the way Azure OpenAI does; true when the request may go on. */
+function authorizeAzure(request: RecordedRequest, response: ServerResponse, apiKey: string | undefined): boolean {
+  const key = request.headers['api-key'];
+  if (typeof key !== 'string' || key === '' || (apiKey !== undefined && key !== apiKey)) {
+    sendAzureError(
+      response,
+      401,
+      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+    );
+    return false;
+  }
+  return true;
+}
+
 function usageOf(reply: FakeContentReply, request: RecordedRequest) {
   const promptTokens = reply.usage?.promptTokens ?? Math.ceil(JSON.stringify(field(request.body, 'messages') ?? '').length / 4);
   const completionTokens = reply.usage?.completionTokens ?? Math.max(1, Math.ceil(reply.content.length / 4));
+  const reasoningTokens = reply.usage?.reasoningTokens ?? 0;
   return {
     prompt_tokens: promptTokens,
     completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
+    total_tokens: reply.usage?.totalTokens ?? promptTokens + completionTokens,
     prompt_tokens_details: { cached_tokens: reply.usage?.cachedTokens ?? 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
+}
+
+const SAFE = { filtered: false, severity: 'safe' };
+/** Azure's content-filter annotations: all categories safe, or the answer filtered for violence. */
+function contentFilterResults(filtered: boolean) {
+  return { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: filtered ? { filtered: true, severity: 'high' } : SAFE };
+}
+
+function sendNonStreamed(reply: FakeContentReply, request: RecordedRequest, response: ServerResponse, base: Record<string, unknown>, headers: Record<string, string>): void {
+  const choice = { index: 0, message: { role: 'assistant', content: reply.content, refusal: null, annotations: [] }, logprobs: null, finish_reason: reply.finishReason ?? 'stop' };
+  const usage = reply.usage === null ? {} : { usage: usageOf(reply, request) };
+  sendJson(response, 200, { ...base, object: 'chat.completion', choices: [choice], ...usage, service_tier: 'default' }, headers);
 }
 
 async function sendCompletion(reply: FakeContentReply, request: RecordedRequest, response: ServerResponse): Promise<void> {
   if (!(await pause(reply.delayMs, response))) return;
+  const azure = request.deployment !== undefined;
   const requestedModel = field(request.body, 'model');
   const base = {
     id: `chatcmpl-fake${++sequence}`,
@@ -190,36 +254,40 @@ async function sendCompletion(reply: FakeContentReply, request: RecordedRequest,
     model: reply.model ?? (typeof requestedModel === 'string' ? requestedModel : 'unknown'),
     system_fingerprint: 'fp_fake',
   };
-  const headers = { 'x-request-id': `req_fake${sequence}`, 'openai-processing-ms': '1' };
+  const headers: Record<string, string> = azure ? { 'apim-request-id': `req_fake${sequence}`, 'x-ms-region': 'Sweden Central' } : { 'x-request-id': `req_fake${sequence}`, 'openai-processing-ms': '1' };
   if (field(request.body, 'stream') !== true) {
-    sendJson(
-      response,
-      200,
-      {
-        ...base,
-        object: 'chat.completion',
-        choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null, annotations: [] }, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }],
-        usage: usageOf(reply, request),
-        service_tier: 'default',
-      },
-      headers,
-    );
+    sendNonStreamed(reply, request, response, base, headers);
     return;
   }
-  const includeUsage = field(field(request.body, 'stream_options'), 'include_usage') === true;
+  const includeUsage = reply.usage !== null && field(field(request.body, 'stream_options'), 'include_usage') === true;
+  const filters = (filtered = false) => (azure ? { content_filter_results: contentFilterResults(filtered) } : {});
   const send = (choices: unknown[], usage?: unknown) => {
-    const chunk = { ...base, object: 'chat.completion.chunk', service_tier: 'default', choices, ...(includeUsage ? { usage: usage ?? null } : {}) };
+    const chunk = { ...base, object: 'chat.completion.chunk', ...(azure ? {} : { service_tier: 'default' }), choices, ...(includeUsage ? { usage: usage ?? null } : {}) };
     response.write(`data: ${JSON.stringify(chunk)}\n\n`);
   };
   response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
-  send([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }]);
+  if (azure) {
+    // Azure opens every stream with the prompt's filter results: no id, no model, no choices.
+    const promptFilter = { choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: contentFilterResults(false) }] };
+    response.write(`data: ${JSON.stringify(promptFilter)}\n\n`);
+  }
+  send([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null, ...filters() }]);
+  for (const piece of reply.reasoning ? splitContent(reply.reasoning, reply.chunkSize) : []) {
+    send([{ index: 0, delta: { reasoning_content: piece }, logprobs: null, finish_reason: null }]);
+  }
   if (!(await pause(reply.firstTokenDelayMs, response))) return;
   let sent = 0;
   for (const piece of splitContent(reply.content, reply.chunkSize)) {
     if (reply.disconnectAfterChunks !== undefined && sent >= reply.disconnectAfterChunks) break;
+    if (reply.streamError !== undefined && sent >= reply.streamError.afterChunks) break;
     if (sent > 0 && !(await pause(reply.chunkDelayMs, response))) return;
-    send([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]);
+    send([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null, ...filters() }]);
     sent += 1;
+  }
+  if (reply.streamError !== undefined) {
+    const { message, type = 'server_error', code = null } = reply.streamError;
+    response.end(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
+    return;
   }
   if (reply.disconnectAfterChunks !== undefined) {
     if (reply.disconnectMode === 'end') {
@@ -231,16 +299,55 @@ async function sendCompletion(reply: FakeContentReply, request: RecordedRequest,
     response.destroy();
     return;
   }
-  send([{ index: 0, delta: {}, logprobs: null, finish_reason: reply.finishReason ?? 'stop' }]);
+  const finishReason = reply.finishReason ?? 'stop';
+  send([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason, ...filters(finishReason === 'content_filter') }]);
   if (includeUsage) send([], usageOf(reply, request));
   response.end('data: [DONE]\n\n');
+}
+
+const AZURE_CHAT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
+
+/** Routes and authenticates a request the way OpenAI (`/v1/…`, Bearer) or Azure (`/openai/deployments/…`, `api-key`) would; true when it is a chat completion that may go on. */
+function admit(request: RecordedRequest, response: ServerResponse, apiKey: string | undefined): boolean {
+  if (request.deployment !== undefined) {
+    if (!authorizeAzure(request, response, apiKey)) return false;
+    if (request.method !== 'POST' || !request.apiVersion) {
+      sendAzureError(response, 404, 'Resource not found');
+      return false;
+    }
+    return true;
+  }
+  if (!authorize(request, response, apiKey)) return false;
+  if (request.method !== 'POST' || request.path.split('?')[0] !== '/v1/chat/completions') {
+    sendError(response, 404, { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error' });
+    return false;
+  }
+  return true;
+}
+
+function record(incoming: IncomingMessage, body: unknown): RecordedRequest {
+  const path = incoming.url ?? '/';
+  const url = new URL(path, 'http://fake.invalid');
+  const deployment = AZURE_CHAT_PATH.exec(url.pathname)?.[1];
+  const apiVersion = url.searchParams.get('api-version');
+  return {
+    method: incoming.method ?? 'GET',
+    path,
+    headers: incoming.headers,
+    body,
+    ...(deployment === undefined ? {} : { deployment: decodeURIComponent(deployment) }),
+    ...(apiVersion === null ? {} : { apiVersion }),
+  };
 }
 
 /**
  * A loopback fake of the OpenAI Chat Completions HTTP API: real SSE
  * streaming with `chat.completion.chunk` objects and a usage chunk, the
- * documented error bodies, Bearer authentication, and knobs for delays and
- * dropped connections. The handler computes each reply from the request.
+ * documented error bodies, Bearer authentication, and knobs for delays,
+ * dropped connections and in-stream errors. It also serves Azure OpenAI's
+ * deployment path (`/openai/deployments/{deployment}/chat/completions?api-version=…`,
+ * `api-key` header, prompt-filter chunk and content-filter annotations).
+ * The handler computes each reply from the request.
  */
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   let handler = options.handler ?? DEFAULT_HANDLER;
@@ -249,13 +356,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
     const text = await readBody(incoming);
     const parsed = parseBody(text);
-    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body: parsed.ok ? parsed.body : undefined };
+    const request = record(incoming, parsed.ok ? parsed.body : undefined);
     requests.push(request);
-    if (!authorize(request, response, options.apiKey)) return;
-    if (request.method !== 'POST' || request.path.split('?')[0] !== '/v1/chat/completions') {
-      sendError(response, 404, { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error' });
-      return;
-    }
+    if (!admit(request, response, options.apiKey)) return;
     if (!parsed.ok) {
       sendError(response, 400, { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error' });
       return;
@@ -263,7 +366,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const reply = await handler(request);
     if ('status' in reply) {
       if (!(await pause(reply.delayMs, response))) return;
-      sendError(response, reply.status, reply.error, reply.headers);
+      if ('body' in reply) sendJson(response, reply.status, reply.body, reply.headers);
+      else sendError(response, reply.status, reply.error, reply.headers);
       return;
     }
     await sendCompletion(reply, request, response);
@@ -287,6 +391,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${address.port}/v1`,
+    endpoint: `http://127.0.0.1:${address.port}`,
     requests,
     setHandler(next) {
       handler = next;

@@ -22,6 +22,8 @@ export interface ProviderErrorOptions {
   code?: string;
   /** For `invalid-output`: what the model wrote, kept for one repair attempt (never logged). */
   output?: string;
+  /** For `invalid-output`: the tokens the failed call used, so a repair can account for them. */
+  usage?: { inputTokens: number; outputTokens: number; cachedInputTokens?: number };
 }
 
 /**
@@ -37,6 +39,7 @@ export class ProviderError extends Error {
   readonly statusCode: number | undefined;
   readonly retryAfterMs: number | undefined;
   readonly code: string | undefined;
+  readonly usage: ProviderErrorOptions['usage'];
 
   constructor(options: ProviderErrorOptions) {
     super(redactSecrets(options.message));
@@ -48,6 +51,7 @@ export class ProviderError extends Error {
     this.code = options.code;
     // Not enumerable, so loggers that serialise errors leave the model's output out.
     Object.defineProperty(this, 'output', { value: options.output, enumerable: false });
+    this.usage = options.usage;
   }
 
   /** For `invalid-output`: what the model wrote (not enumerable: it stays out of logs). */

@@ -1,5 +1,6 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { AnalysisUsage } from '../provider.js';
+import { mapOpenAIUsage, type UsageMapper } from './map-chat-usage.js';
 
 /** What a streamed chat completion added up to. */
 export interface CollectedChat {
@@ -9,13 +10,27 @@ export interface CollectedChat {
   ttftMs: number | undefined;
   /** The choice's `finish_reason`; undefined when the stream ended before one came. */
   finishReason: string | undefined;
+  /** Zeros when the server reported no usage. */
   usage: AnalysisUsage;
   responseId: string | undefined;
   responseModel: string | undefined;
 }
 
-/** Reads a Chat Completions stream to its end, accumulating choice 0 and the usage chunk. */
-export async function collectChatStream(stream: AsyncIterable<ChatCompletionChunk>, startedAt: number, now: () => number = () => performance.now()): Promise<CollectedChat> {
+export interface CollectChatStreamOptions {
+  /** @defaultValue () => performance.now() */
+  now?: () => number;
+  /** @defaultValue mapOpenAIUsage */
+  mapUsage?: UsageMapper;
+}
+
+/**
+ * Reads a Chat Completions stream to its end, accumulating choice 0 and the
+ * usage chunk. Tolerates what other servers add: Azure's prompt-filter chunk
+ * (empty `id`, `model` and `choices`) and choices without a `delta`.
+ */
+export async function collectChatStream(stream: AsyncIterable<ChatCompletionChunk>, startedAt: number, options: CollectChatStreamOptions = {}): Promise<CollectedChat> {
+  const now = options.now ?? (() => performance.now());
+  const mapUsage = options.mapUsage ?? mapOpenAIUsage;
   const collected: CollectedChat = {
     content: '',
     refusal: '',
@@ -26,23 +41,16 @@ export async function collectChatStream(stream: AsyncIterable<ChatCompletionChun
     responseModel: undefined,
   };
   for await (const chunk of stream) {
-    collected.responseId ??= chunk.id;
-    collected.responseModel ??= chunk.model;
-    const choice = chunk.choices.find((candidate) => candidate.index === 0);
-    const content = choice?.delta.content ?? '';
-    const refusal = choice?.delta.refusal ?? '';
+    if (!collected.responseId && chunk.id) collected.responseId = chunk.id;
+    if (!collected.responseModel && chunk.model) collected.responseModel = chunk.model;
+    const choice = chunk.choices?.find((candidate) => candidate.index === 0);
+    const content = choice?.delta?.content ?? '';
+    const refusal = choice?.delta?.refusal ?? '';
     if ((content || refusal) && collected.ttftMs === undefined) collected.ttftMs = now() - startedAt;
     collected.content += content;
     collected.refusal += refusal;
     if (choice?.finish_reason) collected.finishReason = choice.finish_reason;
-    if (chunk.usage) {
-      const cached = chunk.usage.prompt_tokens_details?.cached_tokens;
-      collected.usage = {
-        inputTokens: chunk.usage.prompt_tokens,
-        outputTokens: chunk.usage.completion_tokens,
-        ...(typeof cached === 'number' ? { cachedInputTokens: cached } : {}),
-      };
-    }
+    if (chunk.usage) collected.usage = mapUsage(chunk.usage);
   }
   return collected;
 }

@@ -13,6 +13,24 @@ export interface OpenAIErrorContext {
   timeoutMs: number;
   /** The API key, stripped from every message. */
   secrets: readonly (string | undefined)[];
+  /**
+   * Turns the error body the SDK kept (the response's `error` field) into the
+   * OpenAI shape {@link mapHttpError} reads.
+   * @defaultValue {@link openAIErrorBody}
+   */
+  errorBody?: ErrorBodyNormaliser;
+}
+
+/** Turns a provider's error body into `{ message, type?, code? }` for {@link mapHttpError}. */
+export type ErrorBodyNormaliser = (body: unknown) => unknown;
+
+/**
+ * The SDK keeps only the `error` field of an error response. OpenAI and Azure
+ * put an object there; servers that put a bare string there (xAI's
+ * `{"code":"…","error":"…"}`) get it read as the message.
+ */
+export function openAIErrorBody(body: unknown): unknown {
+  return typeof body === 'string' ? { message: body } : body;
 }
 
 function transient(context: OpenAIErrorContext, message: string): ProviderError {
@@ -34,7 +52,8 @@ export function mapOpenAIError(error: unknown, context: OpenAIErrorContext): Pro
   if (error instanceof APIConnectionError) return transient(context, `${provider} connection failed: ${error.message}`);
   if (error instanceof APIError) {
     if (typeof error.status === 'number') {
-      return mapHttpError({ provider, status: error.status, headers: error.headers, body: error.error, secrets: context.secrets });
+      const body = (context.errorBody ?? openAIErrorBody)(error.error);
+      return mapHttpError({ provider, status: error.status, headers: error.headers, body, secrets: context.secrets });
     }
     // An `error` event in the middle of a stream: the provider gave up on this answer.
     return transient(context, `${provider} reported an error in the middle of the stream: ${error.message}`);

@@ -1,12 +1,9 @@
-import { MODEL_ANSWER_JSON_SCHEMA, type ProviderId } from '@turbostream/contracts';
+import type { ProviderId } from '@turbostream/contracts';
 import OpenAI from 'openai';
 import { ProviderError } from '../errors/provider-error.js';
-import { mapOpenAIFinishReason } from '../finish-reason.js';
-import { excerpt, parseModelAnswer } from '../parse-model-answer.js';
-import { buildPrompt, promptMessages } from '../prompt/build-prompt.js';
-import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
-import { collectChatStream } from './collect-chat-stream.js';
-import { mapOpenAIError } from './map-openai-error.js';
+import type { AnalysisProvider } from '../provider.js';
+import { createChatCompletionsProvider } from './chat-completions-provider.js';
+import { explicitClientOptions } from './client-options.js';
 
 export interface OpenAIProviderOptions {
   apiKey: string;
@@ -37,70 +34,6 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): AnalysisPr
   const provider = options.providerId ?? 'openai';
   const apiKey = options.apiKey;
   if (!apiKey) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no API key` });
-  // Every option the SDK would otherwise read from process.env is given explicitly.
-  const client = new OpenAI({
-    apiKey,
-    baseURL: options.baseURL ?? OPENAI_DEFAULT_BASE_URL,
-    organization: null,
-    project: null,
-    adminAPIKey: null,
-    maxRetries: options.maxRetries ?? 0,
-    logLevel: 'off',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-
-  async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
-    const startedAt = performance.now();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, request.timeoutMs);
-    const abort = () => controller.abort();
-    request.signal?.addEventListener('abort', abort, { once: true });
-    if (request.signal?.aborted) controller.abort();
-    const context = () => ({ provider, timedOut, aborted: request.signal?.aborted === true, timeoutMs: request.timeoutMs, secrets: [apiKey] });
-    try {
-      const prompt = buildPrompt(request.instructions, request.window, request.repair);
-      const stream = await client.chat.completions.create(
-        {
-          model: request.model,
-          messages: [{ role: 'system', content: prompt.system }, ...promptMessages(prompt)],
-          stream: true,
-          stream_options: { include_usage: true },
-          response_format: { type: 'json_schema', json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA } },
-          max_completion_tokens: request.maxTokens,
-          temperature: request.temperature,
-        },
-        { signal: controller.signal, timeout: request.timeoutMs, maxRetries: 0 },
-      );
-      const collected = await collectChatStream(stream, startedAt);
-      // The SDK ends a stream quietly when it is aborted: an abort here is a failure, not an empty answer.
-      if (controller.signal.aborted) throw mapOpenAIError(new Error('aborted'), context());
-      if (collected.finishReason === undefined) {
-        throw new ProviderError({ provider, kind: 'transient', message: `${provider} stream ended before the answer was complete (${collected.content.length} characters received)` });
-      }
-      if (collected.refusal && !collected.content) {
-        throw new ProviderError({ provider, kind: 'invalid-output', message: `${provider} refused to answer: ${JSON.stringify(excerpt(collected.refusal))}` });
-      }
-      const finishReason = mapOpenAIFinishReason(collected.finishReason);
-      const answer = parseModelAnswer(provider, collected.content, finishReason === 'length' ? 'cut off at the token limit' : '');
-      const totalMs = performance.now() - startedAt;
-      return {
-        answer,
-        timings: { ttftMs: collected.ttftMs ?? totalMs, totalMs },
-        usage: collected.usage,
-        finishReason,
-        raw: { responseId: collected.responseId, responseModel: collected.responseModel, finishReason: collected.finishReason },
-      };
-    } catch (error) {
-      throw mapOpenAIError(error, context());
-    } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', abort);
-    }
-  }
-
-  return { id: provider, analyze };
+  const client = new OpenAI({ apiKey, baseURL: options.baseURL ?? OPENAI_DEFAULT_BASE_URL, ...explicitClientOptions(options.fetch, options.maxRetries) });
+  return createChatCompletionsProvider({ providerId: provider, client, secrets: [apiKey] });
 }

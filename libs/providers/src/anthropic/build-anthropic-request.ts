@@ -1,0 +1,58 @@
+import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
+import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
+import { assertNever } from '../errors/provider-error.js';
+import { type Prompt, promptMessages } from '../prompt/build-prompt.js';
+
+/**
+ * How the answer's shape is enforced:
+ * - `json-schema`: the generally available structured output mode,
+ *   `output_config.format = { type: 'json_schema', schema }`; decoding is
+ *   constrained to the schema and the answer streams as text;
+ * - `tool`: forced use of one tool whose `input_schema` is the answer's
+ *   schema; the answer streams as the tool's input JSON. For models or
+ *   gateways that do not offer `output_config`.
+ */
+export type AnthropicStructuredOutput = 'json-schema' | 'tool';
+
+/** The one tool offered (and forced) in `tool` mode. */
+export const ANTHROPIC_ANSWER_TOOL = 'report_alerts';
+
+export interface AnthropicRequestInput {
+  model: string;
+  maxTokens: number;
+  prompt: Prompt;
+  structuredOutput: AnthropicStructuredOutput;
+}
+
+/**
+ * The streamed Messages API request for one prompt. There is no
+ * `temperature`: API version 2026-10-21, which this SDK sends, rejects
+ * `temperature`, `top_p` and `top_k` with a 400.
+ */
+export function buildAnthropicRequest(input: AnthropicRequestInput): MessageCreateParamsStreaming {
+  const base = {
+    model: input.model,
+    max_tokens: input.maxTokens,
+    system: input.prompt.system,
+    messages: promptMessages(input.prompt),
+    stream: true,
+  } as const;
+  switch (input.structuredOutput) {
+    case 'json-schema':
+      return { ...base, output_config: { format: { type: 'json_schema', schema: MODEL_ANSWER_JSON_SCHEMA } } };
+    case 'tool':
+      return {
+        ...base,
+        tools: [
+          {
+            name: ANTHROPIC_ANSWER_TOOL,
+            description: 'Report the alerts found in this window (an empty list when nothing is worth an alert).',
+            input_schema: { ...MODEL_ANSWER_JSON_SCHEMA, required: [...MODEL_ANSWER_JSON_SCHEMA.required] },
+          },
+        ],
+        tool_choice: { type: 'tool', name: ANTHROPIC_ANSWER_TOOL, disable_parallel_tool_use: true },
+      };
+    default:
+      return assertNever(input.structuredOutput);
+  }
+}

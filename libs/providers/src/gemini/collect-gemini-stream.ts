@@ -1,0 +1,67 @@
+import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } from '@google/genai';
+import type { AnalysisUsage } from '../provider.js';
+
+/** What a `streamGenerateContent` stream added up to. */
+export interface CollectedGemini {
+  /** The answer text of candidate 0 (thought parts left out). */
+  text: string;
+  /** Milliseconds from `startedAt` to the first non-empty answer text; undefined when none came. */
+  ttftMs: number | undefined;
+  /** Candidate 0's `finishReason`; undefined when the stream ended before one came. */
+  finishReason: string | undefined;
+  /** `promptFeedback.blockReason`: the prompt itself was refused. */
+  blockReason: string | undefined;
+  blockReasonMessage: string | undefined;
+  usage: AnalysisUsage;
+  modelVersion: string | undefined;
+  responseId: string | undefined;
+}
+
+/**
+ * Maps Gemini `usageMetadata` onto {@link AnalysisUsage}. Output counts the
+ * answer and the thinking tokens (both are billed as output, as OpenAI's
+ * `completion_tokens` counts reasoning); input includes cached tokens.
+ */
+export function mapGeminiUsage(usage: GenerateContentResponseUsageMetadata): AnalysisUsage {
+  const cached = usage.cachedContentTokenCount;
+  return {
+    inputTokens: usage.promptTokenCount ?? 0,
+    outputTokens: (usage.candidatesTokenCount ?? 0) + (usage.thoughtsTokenCount ?? 0),
+    ...(typeof cached === 'number' ? { cachedInputTokens: cached } : {}),
+  };
+}
+
+/**
+ * Reads a Gemini stream to its end, accumulating candidate 0. Each chunk's
+ * `usageMetadata` is a running total, so the last one wins.
+ */
+export async function collectGeminiStream(stream: AsyncIterable<GenerateContentResponse>, startedAt: number, now: () => number = () => performance.now()): Promise<CollectedGemini> {
+  const collected: CollectedGemini = {
+    text: '',
+    ttftMs: undefined,
+    finishReason: undefined,
+    blockReason: undefined,
+    blockReasonMessage: undefined,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    modelVersion: undefined,
+    responseId: undefined,
+  };
+  for await (const chunk of stream) {
+    collected.modelVersion ??= chunk.modelVersion;
+    collected.responseId ??= chunk.responseId;
+    if (chunk.promptFeedback?.blockReason) {
+      collected.blockReason = chunk.promptFeedback.blockReason;
+      collected.blockReasonMessage = chunk.promptFeedback.blockReasonMessage;
+    }
+    const candidate = chunk.candidates?.find((entry) => (entry.index ?? 0) === 0);
+    const text = (candidate?.content?.parts ?? [])
+      .filter((part) => part.thought !== true)
+      .map((part) => part.text ?? '')
+      .join('');
+    if (text && collected.ttftMs === undefined) collected.ttftMs = now() - startedAt;
+    collected.text += text;
+    if (candidate?.finishReason) collected.finishReason = candidate.finishReason;
+    if (chunk.usageMetadata) collected.usage = mapGeminiUsage(chunk.usageMetadata);
+  }
+  return collected;
+}

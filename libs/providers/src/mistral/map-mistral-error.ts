@@ -1,0 +1,80 @@
+import type { ProviderId } from '@turbostream/contracts';
+import { ConnectionError, InvalidRequestError, MistralError, RequestAbortedError, RequestTimeoutError, SDKValidationError } from '@mistralai/mistralai/models/errors';
+import { z } from 'zod';
+import { mapHttpError } from '../errors/map-http-error.js';
+import { ProviderError } from '../errors/provider-error.js';
+import { redactSecrets } from '../errors/redact.js';
+import { mistralRetryAfterMs, readMistralErrorBody } from './mistral-error-body.js';
+
+export interface MistralErrorContext {
+  provider: ProviderId;
+  /** Our own deadline fired. */
+  timedOut: boolean;
+  /** The caller's signal fired. */
+  aborted: boolean;
+  timeoutMs: number;
+  /** The API key, stripped from every message. */
+  secrets: readonly (string | undefined)[];
+  /** @defaultValue Date.now() */
+  now?: number;
+}
+
+function failure(context: MistralErrorContext, kind: 'transient' | 'permanent', message: string): ProviderError {
+  return new ProviderError({ provider: context.provider, kind, message: redactSecrets(message, context.secrets) });
+}
+
+const EventIssues = z.array(z.object({ path: z.array(z.union([z.string(), z.number(), z.symbol()])), message: z.string() })).min(1);
+
+/** The first problem with a stream event the SDK could not read as a completion chunk (it throws a ZodError); undefined for other errors. */
+function unreadableEvent(error: Error): string | undefined {
+  if (error.name !== 'ZodError' || !('issues' in error)) return undefined;
+  const issues = EventIssues.safeParse(error.issues);
+  const first = issues.success ? issues.data[0] : undefined;
+  return first ? `${first.path.map(String).join('.') || '(root)'}: ${first.message}` : undefined;
+}
+
+/** An HTTP error answer: the body in any of Mistral's shapes, and the wait from `Retry-After` or `ratelimitbysize-reset`. */
+export function mapMistralHttpError(error: MistralError, context: MistralErrorContext): ProviderError {
+  const { provider, secrets, now } = context;
+  const mapped = mapHttpError({ provider, status: error.statusCode, headers: error.headers, body: readMistralErrorBody(error.body), secrets, ...(now === undefined ? {} : { now }) });
+  if (mapped.kind !== 'rate-limited' || mapped.retryAfterMs !== undefined) return mapped;
+  const retryAfterMs = mistralRetryAfterMs(error.headers, now);
+  if (retryAfterMs === undefined) return mapped;
+  return new ProviderError({
+    provider,
+    kind: mapped.kind,
+    message: mapped.message,
+    retryAfterMs,
+    ...(mapped.statusCode === undefined ? {} : { statusCode: mapped.statusCode }),
+    ...(mapped.code === undefined ? {} : { code: mapped.code }),
+  });
+}
+
+/**
+ * Maps whatever the Mistral SDK (or the stream under it) threw onto the
+ * provider error family: HTTP errors through {@link mapHttpError}; timeouts,
+ * aborts, connection failures and errors inside the stream are transient; a
+ * request the SDK itself refused to send is permanent.
+ */
+export function mapMistralError(error: unknown, context: MistralErrorContext): ProviderError {
+  const { provider } = context;
+  if (ProviderError.isInstance(error)) return error;
+  if (context.timedOut || error instanceof RequestTimeoutError) return failure(context, 'transient', `${provider} did not finish within ${context.timeoutMs} ms (timeout)`);
+  if (context.aborted || error instanceof RequestAbortedError) return failure(context, 'transient', `${provider} request was aborted`);
+  if (error instanceof ConnectionError) return failure(context, 'transient', `${provider} connection failed: ${error.message}`);
+  if (error instanceof MistralError) {
+    if (error.statusCode >= 400) return mapMistralHttpError(error, context);
+    // A success status whose body the SDK could not read (ResponseValidationError).
+    return failure(context, 'transient', `${provider} answered HTTP ${error.statusCode} with a body that could not be read: ${error.message.slice(0, 200)}`);
+  }
+  if (error instanceof SDKValidationError || error instanceof InvalidRequestError) {
+    return failure(context, 'permanent', `${provider} request could not be built: ${error.message.slice(0, 300)}`);
+  }
+  if (error instanceof Error) {
+    const unreadable = unreadableEvent(error);
+    if (unreadable) return failure(context, 'transient', `${provider} sent a stream event that is not a completion chunk (an error in the middle of the stream?): ${unreadable.slice(0, 300)}`);
+    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    return failure(context, 'transient', `${provider} stream failed: ${error.name}: ${error.message.slice(0, 300)}${cause}`);
+  }
+  return failure(context, 'transient', `${provider} call failed: ${String(error)}`);
+}

@@ -1,0 +1,28 @@
+import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { buildPrompt, promptMessages } from '../prompt/build-prompt.js';
+import type { AnalysisRequest } from '../provider.js';
+
+/**
+ * The body field that caps the answer's length: OpenAI and Azure take
+ * `max_completion_tokens` (required by reasoning models), while local
+ * OpenAI-compatible servers such as Ollama only read `max_tokens`.
+ */
+export type MaxTokensParameter = 'max_completion_tokens' | 'max_tokens';
+
+/** The name of the structured-output schema sent with every request. */
+export const RESPONSE_SCHEMA_NAME = 'turbostream_alerts';
+
+/** The streamed Chat Completions request for one window: strict JSON-schema output, usage in the stream. */
+export function buildChatRequest(request: AnalysisRequest, maxTokensParameter: MaxTokensParameter = 'max_completion_tokens'): ChatCompletionCreateParamsStreaming {
+  const prompt = buildPrompt(request.instructions, request.window, request.repair);
+  return {
+    model: request.model,
+    messages: [{ role: 'system', content: prompt.system }, ...promptMessages(prompt)],
+    stream: true,
+    stream_options: { include_usage: true },
+    response_format: { type: 'json_schema', json_schema: { name: RESPONSE_SCHEMA_NAME, strict: true, schema: MODEL_ANSWER_JSON_SCHEMA } },
+    ...(maxTokensParameter === 'max_tokens' ? { max_tokens: request.maxTokens } : { max_completion_tokens: request.maxTokens }),
+    temperature: request.temperature,
+  };
+}

@@ -1,0 +1,297 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { RecordedRequest } from './fake-openai.js';
+
+/** Answer with this content: streamed as text deltas, or as a tool's input JSON. */
+export interface FakeAnthropicContentReply {
+  content: string;
+  /** @defaultValue 'tool' when the request forces a tool (`tool_choice.type: 'tool'`), else 'text' */
+  as?: 'text' | 'tool';
+  /** A thinking block to stream before the answer. */
+  thinking?: string;
+  /** Characters per delta. @defaultValue about a fifth of the content (at least 1) */
+  chunkSize?: number;
+  /** @defaultValue 'tool_use' for a tool, else 'end_turn' */
+  stopReason?: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
+  /** `stop_details` for a refusal. */
+  stopDetails?: { category: string | null; explanation: string | null };
+  /** @defaultValue estimates from the request and content sizes, no cache use */
+  usage?: { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheCreationInputTokens?: number };
+  /** @defaultValue the requested model */
+  model?: string;
+  /** Wait this long before sending anything, headers included. */
+  delayMs?: number;
+  /** Streams only: after `message_start` and the first `content_block_start`, wait this long before the first delta. */
+  firstTokenDelayMs?: number;
+  /** Streams only: wait this long between answer deltas. */
+  chunkDelayMs?: number;
+  /** Streams only: stop after this many answer deltas, without `message_delta` or `message_stop`. */
+  disconnectAfterChunks?: number;
+  /** `reset` drops the connection, `end` closes the response cleanly. @defaultValue 'reset' */
+  disconnectMode?: 'reset' | 'end';
+  /** Streams only: after this many answer deltas, send `event: error` with this error and end the response. */
+  streamError?: { afterChunks: number; type: string; message: string };
+}
+
+/** Answer with an HTTP error and the documented body `{"type":"error","error":{…},"request_id"}`. */
+export interface FakeAnthropicErrorReply {
+  status: number;
+  error: { type: string; message: string };
+  /** Extra response headers, e.g. `{ 'retry-after': '2' }`. */
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+export type FakeAnthropicReply = FakeAnthropicContentReply | FakeAnthropicErrorReply;
+
+/** Computes the reply to an authorised, valid `POST /v1/messages`. */
+export type FakeAnthropicHandler = (request: RecordedRequest) => FakeAnthropicReply | Promise<FakeAnthropicReply>;
+
+export interface FakeAnthropicOptions {
+  /** The only API key accepted (as `x-api-key` or `Authorization: Bearer`). @defaultValue any key */
+  apiKey?: string;
+  /** @defaultValue answers `{"alerts":[]}` */
+  handler?: FakeAnthropicHandler;
+}
+
+export interface FakeAnthropic {
+  /** Base URL for the SDK (the SDK adds `/v1/messages`). */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  setHandler(handler: FakeAnthropicHandler): void;
+  close(): Promise<void>;
+}
+
+/** API versions the fake accepts in `anthropic-version`. 2026-10-21 rejects sampling parameters. */
+const VERSIONS = new Set(['2023-06-01', '2026-10-21']);
+const SAMPLING = ['temperature', 'top_p', 'top_k'];
+
+function field(value: unknown, name: string): unknown {
+  if (typeof value !== 'object' || value === null) return undefined;
+  return Object.getOwnPropertyDescriptor(value, name)?.value;
+}
+
+/** The `messages` of a recorded request as role and text (string content or the text of its blocks). */
+export function anthropicMessages(request: RecordedRequest): { role: string; content: string }[] {
+  const messages = field(request.body, 'messages');
+  if (!Array.isArray(messages)) return [];
+  return messages.flatMap((message: unknown) => {
+    const role = field(message, 'role');
+    const content = field(message, 'content');
+    const text = Array.isArray(content) ? content.map((block: unknown) => field(block, 'text')).filter((part) => typeof part === 'string').join('') : content;
+    return typeof role === 'string' && typeof text === 'string' ? [{ role, content: text }] : [];
+  });
+}
+
+let sequence = 0;
+
+function pause(ms: number | undefined, response: ServerResponse): Promise<boolean> {
+  if (!ms || ms <= 0) return Promise.resolve(!response.destroyed);
+  return new Promise((resolve) => {
+    const onClose = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      response.off('close', onClose);
+      resolve(!response.destroyed);
+    }, ms);
+    response.once('close', onClose);
+  });
+}
+
+function sendError(response: ServerResponse, status: number, error: { type: string; message: string }, headers: Record<string, string> = {}): void {
+  const requestId = `req_fake${++sequence}`;
+  const text = JSON.stringify({ type: 'error', error, request_id: requestId });
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'request-id': requestId, ...headers });
+  response.end(text);
+}
+
+function split(content: string, chunkSize: number | undefined): string[] {
+  const characters = Array.from(content);
+  const size = Math.max(1, chunkSize ?? Math.ceil(characters.length / 5));
+  const pieces: string[] = [];
+  for (let index = 0; index < characters.length; index += size) pieces.push(characters.slice(index, index + size).join(''));
+  return pieces;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+interface Rejection {
+  status: number;
+  error: { type: string; message: string };
+}
+
+const rejection = (status: number, type: string, message: string): Rejection => ({ status, error: { type, message } });
+
+/** The checks the real API makes before the model runs, in its order: the error to answer with, if any. */
+function validate(request: RecordedRequest, apiKey: string | undefined): Rejection | undefined {
+  const apiKeyHeader = request.headers['x-api-key'];
+  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+  // With both headers the API uses x-api-key.
+  const key = typeof apiKeyHeader === 'string' ? apiKeyHeader : bearer;
+  if (key === undefined) return rejection(401, 'authentication_error', 'x-api-key header is required');
+  if (apiKey !== undefined && key !== apiKey) return rejection(401, 'authentication_error', 'invalid x-api-key');
+  const version = request.headers['anthropic-version'];
+  if (typeof version !== 'string') return rejection(400, 'invalid_request_error', 'anthropic-version: header is required');
+  if (!VERSIONS.has(version)) return rejection(400, 'invalid_request_error', `anthropic-version: invalid version '${version}'`);
+  if (request.method !== 'POST' || request.path.split('?')[0] !== '/v1/messages') return rejection(404, 'not_found_error', 'Not found');
+  if (typeof request.body !== 'object' || request.body === null) return rejection(400, 'invalid_request_error', 'There was an issue with the JSON body of your request.');
+  const sampling = version === '2026-10-21' ? SAMPLING.find((name) => field(request.body, name) !== undefined) : undefined;
+  if (sampling) return rejection(400, 'invalid_request_error', `${sampling}: Extra inputs are not permitted`);
+  const missing = ['model', 'max_tokens', 'messages'].find((name) => field(request.body, name) === undefined);
+  if (missing) return rejection(400, 'invalid_request_error', `${missing}: Field required`);
+  return undefined;
+}
+
+function usageOf(reply: FakeAnthropicContentReply, request: RecordedRequest) {
+  return {
+    input_tokens: reply.usage?.inputTokens ?? Math.ceil(JSON.stringify(field(request.body, 'messages') ?? '').length / 4),
+    output_tokens: reply.usage?.outputTokens ?? Math.max(1, Math.ceil(reply.content.length / 4)),
+    cache_creation_input_tokens: reply.usage?.cacheCreationInputTokens ?? 0,
+    cache_read_input_tokens: reply.usage?.cacheReadInputTokens ?? 0,
+  };
+}
+
+/** Sends the message: a JSON `Message`, or the documented SSE event sequence when `stream` is true. */
+async function sendMessage(reply: FakeAnthropicContentReply, request: RecordedRequest, response: ServerResponse): Promise<void> {
+  if (!(await pause(reply.delayMs, response))) return;
+  const toolChoice = field(request.body, 'tool_choice');
+  const forcedTool = field(toolChoice, 'type') === 'tool' ? field(toolChoice, 'name') : undefined;
+  const asTool = (reply.as ?? (forcedTool ? 'tool' : 'text')) === 'tool';
+  const toolName = typeof forcedTool === 'string' ? forcedTool : String(field(field(field(request.body, 'tools'), '0'), 'name') ?? 'tool');
+  const requestedModel = field(request.body, 'model');
+  const id = `msg_fake${++sequence}`;
+  const model = reply.model ?? (typeof requestedModel === 'string' ? requestedModel : 'unknown');
+  const usage = usageOf(reply, request);
+  const stopReason = reply.stopReason ?? (asTool ? 'tool_use' : 'end_turn');
+  const stopDetails = reply.stopDetails ? { type: 'refusal', ...reply.stopDetails } : null;
+  const answerBlock = asTool ? { type: 'tool_use', id: `toolu_fake${sequence}`, name: toolName, input: {}, caller: { type: 'direct' } } : { type: 'text', text: '', citations: null };
+  const headers = { 'request-id': `req_fake${sequence}`, 'anthropic-organization-id': 'org_fake' };
+  const message = { id, type: 'message', role: 'assistant', model, container: null, stop_sequence: null, diagnostics: null };
+  if (field(request.body, 'stream') !== true) {
+    const block = asTool ? { ...answerBlock, input: JSON.parse(reply.content) as unknown } : { ...answerBlock, text: reply.content };
+    const text = JSON.stringify({ ...message, content: [block], stop_reason: stopReason, stop_details: stopDetails, usage: { ...usage, service_tier: 'standard' } });
+    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    response.end(text);
+    return;
+  }
+  const send = (type: string, data: Record<string, unknown>) => response.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+  const startUsage = { ...usage, output_tokens: 1, cache_creation: { ephemeral_5m_input_tokens: usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 }, service_tier: 'standard' };
+  send('message_start', { message: { ...message, content: [], stop_reason: null, stop_details: null, usage: startUsage } });
+  let index = 0;
+  if (reply.thinking !== undefined) {
+    send('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+    if (!(await pause(reply.firstTokenDelayMs, response))) return;
+    for (const piece of split(reply.thinking, reply.chunkSize)) send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
+    send('content_block_delta', { index, delta: { type: 'signature_delta', signature: 'c2lnbmF0dXJl' } });
+    send('content_block_stop', { index });
+    index += 1;
+  }
+  send('content_block_start', { index, content_block: answerBlock });
+  send('ping', {});
+  if (reply.thinking === undefined && !(await pause(reply.firstTokenDelayMs, response))) return;
+  let sent = 0;
+  for (const piece of split(reply.content, reply.chunkSize)) {
+    if (reply.streamError && sent >= reply.streamError.afterChunks) break;
+    if (reply.disconnectAfterChunks !== undefined && sent >= reply.disconnectAfterChunks) break;
+    if (sent > 0 && !(await pause(reply.chunkDelayMs, response))) return;
+    send('content_block_delta', { index, delta: asTool ? { type: 'input_json_delta', partial_json: piece } : { type: 'text_delta', text: piece } });
+    sent += 1;
+  }
+  if (reply.streamError) {
+    send('error', { error: { type: reply.streamError.type, message: reply.streamError.message } });
+    response.end();
+    return;
+  }
+  if (reply.disconnectAfterChunks !== undefined) {
+    if (reply.disconnectMode === 'end') {
+      response.end();
+      return;
+    }
+    // Let the deltas reach the client, then drop the connection mid-stream.
+    await pause(20, response);
+    response.destroy();
+    return;
+  }
+  send('content_block_stop', { index });
+  send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null, stop_details: stopDetails, container: null }, usage });
+  response.end(`event: message_stop\ndata: ${JSON.stringify({ type: 'message_stop' })}\n\n`);
+}
+
+const DEFAULT_HANDLER: FakeAnthropicHandler = () => ({ content: '{"alerts":[]}' });
+
+/**
+ * A loopback fake of the Anthropic Messages API: `POST /v1/messages` with
+ * `x-api-key` or Bearer authentication and `anthropic-version`, the
+ * documented SSE events (`message_start`, `content_block_*`, `ping`,
+ * `message_delta`, `message_stop`, `error`), usage with cache fields, the
+ * documented error bodies, and knobs for delays, dropped connections and
+ * errors in the middle of a stream.
+ */
+export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
+  let handler = options.handler ?? DEFAULT_HANDLER;
+  const requests: RecordedRequest[] = [];
+
+  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
+    const raw = await readBody(incoming);
+    let body: unknown;
+    try {
+      body = raw === '' ? undefined : JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body };
+    requests.push(request);
+    const rejected = validate(request, options.apiKey);
+    if (rejected) {
+      sendError(response, rejected.status, rejected.error);
+      return;
+    }
+    const reply = await handler(request);
+    if ('status' in reply) {
+      if (!(await pause(reply.delayMs, response))) return;
+      sendError(response, reply.status, reply.error, reply.headers);
+      return;
+    }
+    await sendMessage(reply, request, response);
+  }
+
+  const server = createServer((incoming, response) => {
+    handle(incoming, response).catch((error: unknown) => {
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      sendError(response, 500, { type: 'api_error', message: `fake handler failed: ${error instanceof Error ? error.message : String(error)}` });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('fake Anthropic server has no port');
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requests,
+    setHandler(next) {
+      handler = next;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+      return closing;
+    },
+  };
+}
