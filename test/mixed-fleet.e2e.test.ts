@@ -15,6 +15,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
+import { keysContaining } from './support/redis-scan.js';
 import { assertCliBuilt, ServiceProcess } from './support/service-process.js';
 
 const NAMESPACE = 'fleet';
@@ -228,4 +229,13 @@ describe('mixed fleet across processes', () => {
       expect(processes.every((service) => service.running)).toBe(true);
     });
   }, 60_000);
+
+  it('never lets an API key into logs, job data, alerts, events or any other Redis key', async () => {
+    for (const key of [OPENAI_KEY, ANTHROPIC_KEY]) {
+      for (const service of processes) expect(service.output.includes(key), `${service.name} output`).toBe(false);
+      expect(await keysContaining(redis, key)).toEqual([]);
+      expect(JSON.stringify([alerts, events]).includes(key)).toBe(false);
+    }
+    expect(await keysContaining(redis, 'gpt-alpha')).not.toEqual([]);
+  });
 });
