@@ -34,6 +34,8 @@ export interface KeyLayout {
   readonly queuePrefix: string;
   /** Sorted set of the analyzers serving a provider, scored by their last heartbeat (epoch ms). */
   providerAnalyzers(provider: string): string;
+  /** Until when (epoch ms) a provider asked us to wait after a 429; expires by itself. */
+  providerCooldown(provider: string): string;
   /** Hash of analyzer instance id → its latest heartbeat (AnalyzerInfo JSON). */
   readonly analyzers: string;
   /** Hash of stream id → targets set while running (StreamTargetOverride JSON). */
@@ -60,6 +62,7 @@ export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
     windowLease: (streamId) => `${tag(streamId)}:lease`,
     queuePrefix: `{${namespace}}`,
     providerAnalyzers: (provider) => `${namespace}:providers:${provider}:analyzers`,
+    providerCooldown: (provider) => `${namespace}:providers:${provider}:cooldown`,
     analyzers: `${namespace}:analyzers`,
     streamTargets: `${namespace}:streams:targets`,
     streamStatus: (streamId) => `${tag(streamId)}:status`,

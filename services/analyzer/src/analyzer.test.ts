@@ -209,6 +209,23 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(await queue('heuristic').getRateLimitTtl()).toBeLessThanOrEqual(0);
   });
 
+  it('puts jobs picked up during a provider cooldown back without calling the provider', async () => {
+    fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '30' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
+    const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+    const requestsBefore = fake.requests.length;
+    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'cool-1' });
+    await waitFor(async () => (await stateOf(queue('openai'), 'cool-1')) === 'delayed', { description: 'first job delayed by the 429' });
+    expect(Number(await redis.get(keys.providerCooldown('openai')))).toBeGreaterThan(Date.now() + 25_000);
+    // Another analyzer (or this one, once the queue pause is lifted) picks up a second job during the cooldown.
+    await queue('openai').rateLimit(1);
+    await queue('openai').add('window', { ...windowJob('openai', 'gpt-4.1-mini'), window: { ...windowJob('openai', 'gpt-4.1-mini').window, windowId: `${BASE}-9` } }, { jobId: 'cool-2' });
+    await waitFor(async () => (await stateOf(queue('openai'), 'cool-2')) === 'delayed', { description: 'second job put back' });
+    const second = await queue('openai').getJob('cool-2');
+    expect(second?.attemptsMade).toBe(0);
+    expect((second?.timestamp ?? 0) + (second?.delay ?? 0)).toBeGreaterThan(Date.now() + 20_000);
+    expect(fake.requests.length - requestsBefore).toBe(1);
+  });
+
   it('runs a rate-limited job again after the wait, and retries transient errors until they pass', async () => {
     let calls = 0;
     const answer = JSON.stringify({ alerts: [{ severity: 'info', title: 'seen', summary: 's', evidence: [`${BASE}-0`, 'not-in-window'] }] });

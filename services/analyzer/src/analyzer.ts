@@ -7,6 +7,7 @@ import { AlertPublisher, AnalyzerPresence, EventPublisher, type KeyLayout } from
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { failureContext } from './failure-context.js';
+import { ProviderCooldown } from './provider-cooldown.js';
 import { WindowJobProcessor } from './window-job-processor.js';
 
 export interface AnalyzerOptions {
@@ -90,6 +91,7 @@ export class Analyzer {
       maxRateLimitDelayMs: options.maxRateLimitDelayMs ?? 600_000,
       maxStarts: Math.max(50, options.settings.attempts * 10),
       onRateLimited: (provider, waitMs) => this.#pauseProvider(provider, waitMs),
+      cooldown: new ProviderCooldown({ redis: options.redis, keys: options.keys }),
     });
   }
 

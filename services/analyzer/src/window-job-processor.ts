@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { buildAlerts } from './build-alerts.js';
 import { deadLetterJob } from './dead-letter-job.js';
 import { failureContext } from './failure-context.js';
+import type { ProviderCooldown } from './provider-cooldown.js';
 
 export interface WindowJobProcessorOptions {
   redis: Redis;
@@ -31,6 +32,8 @@ export interface WindowJobProcessorOptions {
    * goes on and this one is not hammered.
    */
   onRateLimited?: (provider: ProviderId, waitMs: number) => Promise<void>;
+  /** Shared knowledge of which providers asked us to wait; jobs picked up meanwhile go back without a call. */
+  cooldown?: ProviderCooldown;
 }
 
 /** Processes one analysis job: validate, analyse with the named provider only, publish alerts once. */
@@ -57,6 +60,13 @@ export class WindowJobProcessor {
     }
     const provider = options.providers.get(target.provider);
     if (!provider) throw new UnrecoverableError(`provider ${target.provider} is not served by analyzer ${options.instanceId}`);
+
+    const waitUntil = await options.cooldown?.delayUntil(target.provider, options.clock());
+    if (waitUntil !== undefined) {
+      logger.debug({ waitUntil }, 'provider cooling down after a 429; job put back without calling it');
+      await job.moveToDelayed(waitUntil, token);
+      throw new DelayedError();
+    }
 
     let result: AnalysisResult;
     try {
@@ -104,6 +114,7 @@ export class WindowJobProcessor {
         if (job.attemptsStarted >= this.#options.maxStarts) return error;
         const waitMs = Math.min(error.retryAfterMs ?? this.#options.rateLimitDelayMs, this.#options.maxRateLimitDelayMs);
         logger.warn({ waitMs, statusCode: error.statusCode }, 'provider rate limited; its queue paused and the job delayed without using an attempt');
+        await this.#options.cooldown?.extend(error.provider, this.#options.clock() + waitMs, this.#options.clock());
         await this.#options.onRateLimited?.(error.provider, waitMs);
         await job.moveToDelayed(this.#options.clock() + waitMs, token);
         return new DelayedError();
