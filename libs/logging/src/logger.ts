@@ -43,7 +43,16 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   if (options.format === 'pretty') {
     return pino(
       pinoOptions,
-      pretty({ destination, sync: true, colorize: 'isTTY' in destination && destination.isTTY === true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss.l' }),
+      pretty({
+        destination,
+        sync: true,
+        colorize: 'isTTY' in destination && destination.isTTY === true,
+        // One line per event, so alerts printed in between stay readable.
+        singleLine: true,
+        ignore: 'pid,hostname,instance,service',
+        messageFormat: '{if service}{service}: {end}{msg}',
+        translateTime: 'HH:MM:ss.l',
+      }),
     );
   }
   return pino(pinoOptions, destination);
