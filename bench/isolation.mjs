@@ -22,7 +22,10 @@ const NAMESPACE = 'isolation';
 async function source() {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
-  return { server, url: `ws://127.0.0.1:${server.address().port}`, send: (text) => server.clients.forEach((client) => client.send(text)) };
+  const send = (text) => {
+    for (const client of server.clients) client.send(text);
+  };
+  return { server, url: `ws://127.0.0.1:${server.address().port}`, send };
 }
 
 const percentile = (list, p) => [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor((p / 100) * list.length))];

@@ -1,5 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { bearerToken, field, isPostTo, keyProblem, pause, recordRequest, sendJson, startFakeHttpServer } from './fake-http.js';
 import type { RecordedRequest } from './fake-openai.js';
+import { answerModel, DEFAULT_FAKE_CONTENT, earliestStop, estimateCompletionTokens, estimatePromptTokens, splitContent } from './fake-reply.js';
+import { FakeSseStream, SSE_HEADERS } from './fake-sse.js';
 
 /** Answer with this content: streamed as text deltas, or as a tool's input JSON. */
 export interface FakeAnthropicContentReply {
@@ -65,11 +68,6 @@ export interface FakeAnthropic {
 const VERSIONS = new Set(['2023-06-01', '2026-10-21']);
 const SAMPLING = ['temperature', 'top_p', 'top_k'];
 
-function field(value: unknown, name: string): unknown {
-  if (typeof value !== 'object' || value === null) return undefined;
-  return Object.getOwnPropertyDescriptor(value, name)?.value;
-}
-
 /** The `messages` of a recorded request as role and text (string content or the text of its blocks). */
 export function anthropicMessages(request: RecordedRequest): { role: string; content: string }[] {
   const messages = field(request.body, 'messages');
@@ -84,43 +82,9 @@ export function anthropicMessages(request: RecordedRequest): { role: string; con
 
 let sequence = 0;
 
-function pause(ms: number | undefined, response: ServerResponse): Promise<boolean> {
-  if (!ms || ms <= 0) return Promise.resolve(!response.destroyed);
-  return new Promise((resolve) => {
-    const onClose = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      response.off('close', onClose);
-      resolve(!response.destroyed);
-    }, ms);
-    response.once('close', onClose);
-  });
-}
-
 function sendError(response: ServerResponse, status: number, error: { type: string; message: string }, headers: Record<string, string> = {}): void {
   const requestId = `req_fake${++sequence}`;
-  const text = JSON.stringify({ type: 'error', error, request_id: requestId });
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'request-id': requestId, ...headers });
-  response.end(text);
-}
-
-function split(content: string, chunkSize: number | undefined): string[] {
-  const characters = Array.from(content);
-  const size = Math.max(1, chunkSize ?? Math.ceil(characters.length / 5));
-  const pieces: string[] = [];
-  for (let index = 0; index < characters.length; index += size) pieces.push(characters.slice(index, index + size).join(''));
-  return pieces;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+  sendJson(response, status, { type: 'error', error, request_id: requestId }, { 'request-id': requestId, ...headers });
 }
 
 interface Rejection {
@@ -133,15 +97,14 @@ const rejection = (status: number, type: string, message: string): Rejection => 
 /** The checks the real API makes before the model runs, in its order: the error to answer with, if any. */
 function validate(request: RecordedRequest, apiKey: string | undefined): Rejection | undefined {
   const apiKeyHeader = request.headers['x-api-key'];
-  const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
   // With both headers the API uses x-api-key.
-  const key = typeof apiKeyHeader === 'string' ? apiKeyHeader : bearer;
-  if (key === undefined) return rejection(401, 'authentication_error', 'x-api-key header is required');
-  if (apiKey !== undefined && key !== apiKey) return rejection(401, 'authentication_error', 'invalid x-api-key');
+  const problem = keyProblem(typeof apiKeyHeader === 'string' ? apiKeyHeader : bearerToken(request.headers), apiKey);
+  if (problem === 'missing') return rejection(401, 'authentication_error', 'x-api-key header is required');
+  if (problem === 'invalid') return rejection(401, 'authentication_error', 'invalid x-api-key');
   const version = request.headers['anthropic-version'];
   if (typeof version !== 'string') return rejection(400, 'invalid_request_error', 'anthropic-version: header is required');
   if (!VERSIONS.has(version)) return rejection(400, 'invalid_request_error', `anthropic-version: invalid version '${version}'`);
-  if (request.method !== 'POST' || request.path.split('?')[0] !== '/v1/messages') return rejection(404, 'not_found_error', 'Not found');
+  if (!isPostTo(request, '/v1/messages')) return rejection(404, 'not_found_error', 'Not found');
   if (typeof request.body !== 'object' || request.body === null) return rejection(400, 'invalid_request_error', 'There was an issue with the JSON body of your request.');
   const sampling = version === '2026-10-21' ? SAMPLING.find((name) => field(request.body, name) !== undefined) : undefined;
   if (sampling) return rejection(400, 'invalid_request_error', `${sampling}: Extra inputs are not permitted`);
@@ -152,8 +115,8 @@ function validate(request: RecordedRequest, apiKey: string | undefined): Rejecti
 
 function usageOf(reply: FakeAnthropicContentReply, request: RecordedRequest) {
   return {
-    input_tokens: reply.usage?.inputTokens ?? Math.ceil(JSON.stringify(field(request.body, 'messages') ?? '').length / 4),
-    output_tokens: reply.usage?.outputTokens ?? Math.max(1, Math.ceil(reply.content.length / 4)),
+    input_tokens: reply.usage?.inputTokens ?? estimatePromptTokens(request.body, 'messages'),
+    output_tokens: reply.usage?.outputTokens ?? estimateCompletionTokens(reply.content),
     cache_creation_input_tokens: reply.usage?.cacheCreationInputTokens ?? 0,
     cache_read_input_tokens: reply.usage?.cacheReadInputTokens ?? 0,
   };
@@ -166,67 +129,53 @@ async function sendMessage(reply: FakeAnthropicContentReply, request: RecordedRe
   const forcedTool = field(toolChoice, 'type') === 'tool' ? field(toolChoice, 'name') : undefined;
   const asTool = (reply.as ?? (forcedTool ? 'tool' : 'text')) === 'tool';
   const toolName = typeof forcedTool === 'string' ? forcedTool : String(field(field(field(request.body, 'tools'), '0'), 'name') ?? 'tool');
-  const requestedModel = field(request.body, 'model');
   const id = `msg_fake${++sequence}`;
-  const model = reply.model ?? (typeof requestedModel === 'string' ? requestedModel : 'unknown');
   const usage = usageOf(reply, request);
   const stopReason = reply.stopReason ?? (asTool ? 'tool_use' : 'end_turn');
   const stopDetails = reply.stopDetails ? { type: 'refusal', ...reply.stopDetails } : null;
   const answerBlock = asTool ? { type: 'tool_use', id: `toolu_fake${sequence}`, name: toolName, input: {}, caller: { type: 'direct' } } : { type: 'text', text: '', citations: null };
   const headers = { 'request-id': `req_fake${sequence}`, 'anthropic-organization-id': 'org_fake' };
-  const message = { id, type: 'message', role: 'assistant', model, container: null, stop_sequence: null, diagnostics: null };
+  const message = { id, type: 'message', role: 'assistant', model: answerModel(reply.model, request.body), container: null, stop_sequence: null, diagnostics: null };
   if (field(request.body, 'stream') !== true) {
     const block = asTool ? { ...answerBlock, input: JSON.parse(reply.content) as unknown } : { ...answerBlock, text: reply.content };
-    const text = JSON.stringify({ ...message, content: [block], stop_reason: stopReason, stop_details: stopDetails, usage: { ...usage, service_tier: 'standard' } });
-    response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-    response.end(text);
+    sendJson(response, 200, { ...message, content: [block], stop_reason: stopReason, stop_details: stopDetails, usage: { ...usage, service_tier: 'standard' } }, headers);
     return;
   }
-  const send = (type: string, data: Record<string, unknown>) => response.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+  const sse = new FakeSseStream(response);
+  const send = (type: string, data: Record<string, unknown>, last = false) => sse.event(type, { type, ...data }, last);
+  sse.open({ ...SSE_HEADERS, ...headers });
   const startUsage = { ...usage, output_tokens: 1, cache_creation: { ephemeral_5m_input_tokens: usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 }, service_tier: 'standard' };
   send('message_start', { message: { ...message, content: [], stop_reason: null, stop_details: null, usage: startUsage } });
   let index = 0;
   if (reply.thinking !== undefined) {
     send('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
-    if (!(await pause(reply.firstTokenDelayMs, response))) return;
-    for (const piece of split(reply.thinking, reply.chunkSize)) send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
+    if (!(await sse.pause(reply.firstTokenDelayMs))) return;
+    for (const piece of splitContent(reply.thinking, reply.chunkSize)) send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
     send('content_block_delta', { index, delta: { type: 'signature_delta', signature: 'c2lnbmF0dXJl' } });
     send('content_block_stop', { index });
     index += 1;
   }
   send('content_block_start', { index, content_block: answerBlock });
   send('ping', {});
-  if (reply.thinking === undefined && !(await pause(reply.firstTokenDelayMs, response))) return;
-  let sent = 0;
-  for (const piece of split(reply.content, reply.chunkSize)) {
-    if (reply.streamError && sent >= reply.streamError.afterChunks) break;
-    if (reply.disconnectAfterChunks !== undefined && sent >= reply.disconnectAfterChunks) break;
-    if (sent > 0 && !(await pause(reply.chunkDelayMs, response))) return;
-    send('content_block_delta', { index, delta: asTool ? { type: 'input_json_delta', partial_json: piece } : { type: 'text_delta', text: piece } });
-    sent += 1;
-  }
+  if (reply.thinking === undefined && !(await sse.pause(reply.firstTokenDelayMs))) return;
+  const pacing = { stopAfter: earliestStop(reply.streamError?.afterChunks, reply.disconnectAfterChunks), delayMs: reply.chunkDelayMs };
+  const sendPiece = (piece: string) => send('content_block_delta', { index, delta: asTool ? { type: 'input_json_delta', partial_json: piece } : { type: 'text_delta', text: piece } });
+  if (!(await sse.pieces(splitContent(reply.content, reply.chunkSize), pacing, sendPiece))) return;
   if (reply.streamError) {
     send('error', { error: { type: reply.streamError.type, message: reply.streamError.message } });
-    response.end();
+    sse.end();
     return;
   }
   if (reply.disconnectAfterChunks !== undefined) {
-    if (reply.disconnectMode === 'end') {
-      response.end();
-      return;
-    }
-    // Let the deltas reach the client, then drop the connection mid-stream.
-    await pause(20, response);
-    response.destroy();
+    await sse.disconnect(reply.disconnectMode);
     return;
   }
   send('content_block_stop', { index });
   send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null, stop_details: stopDetails, container: null }, usage });
-  response.end(`event: message_stop\ndata: ${JSON.stringify({ type: 'message_stop' })}\n\n`);
+  send('message_stop', {}, true);
 }
 
-const DEFAULT_HANDLER: FakeAnthropicHandler = () => ({ content: '{"alerts":[]}' });
+const DEFAULT_HANDLER: FakeAnthropicHandler = () => ({ content: DEFAULT_FAKE_CONTENT });
 
 /**
  * A loopback fake of the Anthropic Messages API: `POST /v1/messages` with
@@ -237,61 +186,25 @@ const DEFAULT_HANDLER: FakeAnthropicHandler = () => ({ content: '{"alerts":[]}' 
  * errors in the middle of a stream.
  */
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
-  let handler = options.handler ?? DEFAULT_HANDLER;
-  const requests: RecordedRequest[] = [];
-
-  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const raw = await readBody(incoming);
-    let body: unknown;
-    try {
-      body = raw === '' ? undefined : JSON.parse(raw);
-    } catch {
-      body = undefined;
-    }
-    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body };
-    requests.push(request);
-    const rejected = validate(request, options.apiKey);
-    if (rejected) {
-      sendError(response, rejected.status, rejected.error);
-      return;
-    }
-    const reply = await handler(request);
-    if ('status' in reply) {
-      if (!(await pause(reply.delayMs, response))) return;
-      sendError(response, reply.status, reply.error, reply.headers);
-      return;
-    }
-    await sendMessage(reply, request, response);
-  }
-
-  const server = createServer((incoming, response) => {
-    handle(incoming, response).catch((error: unknown) => {
-      if (response.headersSent) {
-        response.destroy();
+  const { origin, ...fake } = await startFakeHttpServer<RecordedRequest, FakeAnthropicHandler>({
+    name: 'Anthropic',
+    handler: options.handler ?? DEFAULT_HANDLER,
+    record: recordRequest,
+    async handle(request, response, context) {
+      const rejected = validate(request, options.apiKey);
+      if (rejected) {
+        sendError(response, rejected.status, rejected.error);
         return;
       }
-      sendError(response, 500, { type: 'api_error', message: `fake handler failed: ${error instanceof Error ? error.message : String(error)}` });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (!address || typeof address !== 'object') throw new Error('fake Anthropic server has no port');
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    requests,
-    setHandler(next) {
-      handler = next;
+      const reply = await context.handler(request);
+      if ('status' in reply) {
+        if (!(await pause(reply.delayMs, response))) return;
+        sendError(response, reply.status, reply.error, reply.headers);
+        return;
+      }
+      await sendMessage(reply, request, response);
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      return closing;
-    },
-  };
+    fail: (response, message) => sendError(response, 500, { type: 'api_error', message }),
+  });
+  return { url: origin, ...fake };
 }

@@ -1,4 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { field, keyProblem, pause, recordRequest, sendJson, startFakeHttpServer } from './fake-http.js';
+import { DEFAULT_FAKE_CONTENT, estimateCompletionTokens, estimatePromptTokens, splitContent } from './fake-reply.js';
+import { FakeSseStream } from './fake-sse.js';
 
 /** One request the fake received, as the SDK sent it. */
 export interface FakeGeminiRequest {
@@ -76,11 +79,6 @@ export interface FakeGemini {
   close(): Promise<void>;
 }
 
-function field(value: unknown, name: string): unknown {
-  if (typeof value !== 'object' || value === null) return undefined;
-  return Object.getOwnPropertyDescriptor(value, name)?.value;
-}
-
 /** The `contents` of a recorded request as role and joined text, for handlers that answer from the prompt. */
 export function fakeGeminiContents(request: FakeGeminiRequest): { role: string; text: string }[] {
   const contents = field(request.body, 'contents');
@@ -93,60 +91,26 @@ export function fakeGeminiContents(request: FakeGeminiRequest): { role: string; 
   });
 }
 
-function pause(ms: number | undefined, response: ServerResponse): Promise<boolean> {
-  if (!ms || ms <= 0) return Promise.resolve(!response.destroyed);
-  return new Promise((resolve) => {
-    const onClose = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      response.off('close', onClose);
-      resolve(!response.destroyed);
-    }, ms);
-    response.once('close', onClose);
-  });
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
-  response.end(text);
+function sendGeminiJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendJson(response, status, body, { 'content-type': 'application/json; charset=UTF-8', ...headers });
 }
 
 function sendError(response: ServerResponse, status: number, error: FakeGeminiErrorReply['error'], headers?: Record<string, string>): void {
-  sendJson(response, status, { error: { code: error.code ?? status, message: error.message, status: error.status, ...(error.details ? { details: error.details } : {}) } }, headers);
-}
-
-function splitContent(content: string, chunkSize: number | undefined): string[] {
-  const characters = Array.from(content);
-  const size = Math.max(1, chunkSize ?? Math.ceil(characters.length / 5));
-  const pieces: string[] = [];
-  for (let index = 0; index < characters.length; index += size) pieces.push(characters.slice(index, index + size).join(''));
-  return pieces.length > 0 ? pieces : [''];
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+  sendGeminiJson(response, status, { error: { code: error.code ?? status, message: error.message, status: error.status, ...(error.details ? { details: error.details } : {}) } }, headers);
 }
 
 /** Answers the API key check the way the Gemini API does; true when the request may go on. */
 function authorize(request: FakeGeminiRequest, url: URL, response: ServerResponse, apiKey: string | undefined): boolean {
   const header = request.headers['x-goog-api-key'];
-  const key = typeof header === 'string' ? header : (url.searchParams.get('key') ?? undefined);
-  if (key === undefined) {
+  const problem = keyProblem(typeof header === 'string' ? header : (url.searchParams.get('key') ?? undefined), apiKey);
+  if (problem === 'missing') {
     sendError(response, 403, {
       message: 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.',
       status: 'PERMISSION_DENIED',
     });
     return false;
   }
-  if (apiKey !== undefined && key !== apiKey) {
+  if (problem === 'invalid') {
     sendError(response, 400, {
       message: 'API key not valid. Please pass a valid API key.',
       status: 'INVALID_ARGUMENT',
@@ -158,12 +122,12 @@ function authorize(request: FakeGeminiRequest, url: URL, response: ServerRespons
 }
 
 const ROUTE = /^\/(v1beta|v1)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
-const DEFAULT_HANDLER: FakeGeminiHandler = () => ({ content: '{"alerts":[]}' });
+const DEFAULT_HANDLER: FakeGeminiHandler = () => ({ content: DEFAULT_FAKE_CONTENT });
 let sequence = 0;
 
 function usageOf(reply: FakeGeminiContentReply, request: FakeGeminiRequest, final: boolean) {
-  const prompt = reply.usage?.promptTokens ?? Math.ceil(JSON.stringify(field(request.body, 'contents') ?? '').length / 4);
-  const candidates = reply.usage?.candidatesTokens ?? Math.max(1, Math.ceil(reply.content.length / 4));
+  const prompt = reply.usage?.promptTokens ?? estimatePromptTokens(request.body, 'contents');
+  const candidates = reply.usage?.candidatesTokens ?? estimateCompletionTokens(reply.content);
   const thoughts = reply.usage?.thoughtsTokens ?? 0;
   const cached = reply.usage?.cachedTokens ?? 0;
   if (!final) return { promptTokenCount: prompt, totalTokenCount: prompt + thoughts, promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }] };
@@ -180,7 +144,8 @@ function usageOf(reply: FakeGeminiContentReply, request: FakeGeminiRequest, fina
 /** The `GenerateContentResponse` chunks for a content reply; `complete` adds the finish reason and the final usage to the last one. */
 function contentChunks(reply: FakeGeminiContentReply, request: FakeGeminiRequest, model: string, complete: boolean): unknown[] {
   const base = { modelVersion: reply.modelVersion ?? model, responseId: `fake-gemini-${++sequence}` };
-  const pieces = splitContent(reply.content, reply.chunkSize);
+  const split = splitContent(reply.content, reply.chunkSize);
+  const pieces = split.length > 0 ? split : [''];
   return pieces.map((text, index) => {
     const last = complete && index === pieces.length - 1;
     const candidate = {
@@ -196,27 +161,21 @@ function contentChunks(reply: FakeGeminiContentReply, request: FakeGeminiRequest
 async function sendStream(reply: FakeGeminiContentReply, request: FakeGeminiRequest, model: string, response: ServerResponse): Promise<void> {
   const stopAfter = reply.disconnectAfterChunks ?? reply.streamError?.afterChunks;
   const chunks = contentChunks(reply, request, model, stopAfter === undefined);
-  response.writeHead(200, { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff' });
-  response.flushHeaders();
-  if (!(await pause(reply.firstTokenDelayMs, response))) return;
-  const send = (body: unknown) => response.write(`data: ${JSON.stringify(body)}\r\n\r\n`);
-  for (const [index, chunk] of chunks.entries()) {
-    if (stopAfter !== undefined && index >= stopAfter) break;
-    if (index > 0 && !(await pause(reply.chunkDelayMs, response))) return;
-    send(chunk);
-  }
+  const sse = new FakeSseStream(response, '\r\n');
+  sse.open({ 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff' }, true);
+  if (!(await sse.pause(reply.firstTokenDelayMs))) return;
+  if (!(await sse.pieces(chunks, { stopAfter, delayMs: reply.chunkDelayMs }, (chunk) => sse.data(chunk)))) return;
   if (reply.streamError) {
     const { code, status, message } = reply.streamError;
-    send({ error: { code, message, status } });
-    response.end();
+    sse.data({ error: { code, message, status } });
+    sse.end();
     return;
   }
-  if (reply.disconnectAfterChunks !== undefined && reply.disconnectMode !== 'end') {
-    await pause(20, response);
-    response.destroy();
+  if (reply.disconnectAfterChunks !== undefined) {
+    await sse.disconnect(reply.disconnectMode);
     return;
   }
-  response.end();
+  sse.end();
 }
 
 function blockedChunk(reply: FakeGeminiBlockedReply, request: FakeGeminiRequest, model: string): unknown {
@@ -232,10 +191,11 @@ async function sendReply(reply: FakeGeminiReply, request: FakeGeminiRequest, rou
   const chunks = 'content' in reply
     ? contentChunks(stream ? reply : { ...reply, chunkSize: Math.max(1, reply.content.length) }, request, route.model, true)
     : [blockedChunk(reply, request, route.model)];
-  if (!stream) return sendJson(response, 200, chunks[0]);
-  if (!route.sse) return sendJson(response, 200, chunks); // without `alt=sse` the stream is one JSON array
-  response.writeHead(200, { 'content-type': 'text/event-stream' });
-  response.end(chunks.map((chunk) => `data: ${JSON.stringify(chunk)}\r\n\r\n`).join(''));
+  if (!stream) return sendGeminiJson(response, 200, chunks[0]);
+  if (!route.sse) return sendGeminiJson(response, 200, chunks); // without `alt=sse` the stream is one JSON array
+  const sse = new FakeSseStream(response, '\r\n');
+  sse.open({ 'content-type': 'text/event-stream' });
+  sse.end(chunks.map((chunk) => sse.frame(chunk)).join(''));
 }
 
 /**
@@ -246,63 +206,26 @@ async function sendReply(reply: FakeGeminiReply, request: FakeGeminiRequest, rou
  * the stream, blocked prompts, and knobs for delays and dropped connections.
  */
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
-  let handler = options.handler ?? DEFAULT_HANDLER;
-  const requests: FakeGeminiRequest[] = [];
-
-  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const text = await readBody(incoming);
-    let body: unknown;
-    let parsed = true;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = false;
-    }
-    const request: FakeGeminiRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body };
-    requests.push(request);
-    const url = new URL(request.path, 'http://fake.invalid');
-    if (!authorize(request, url, response, options.apiKey)) return;
-    const match = ROUTE.exec(url.pathname);
-    if (request.method !== 'POST' || !match || !match[2] || !match[3]) {
-      sendError(response, 404, { message: `Requested entity was not found: ${request.method} ${url.pathname}`, status: 'NOT_FOUND' });
-      return;
-    }
-    if (!parsed) {
-      sendError(response, 400, { message: 'Invalid JSON payload received. Unexpected token.', status: 'INVALID_ARGUMENT' });
-      return;
-    }
-    const route = { model: decodeURIComponent(match[2]), method: match[3], sse: url.searchParams.get('alt') === 'sse' };
-    await sendReply(await handler(request), request, route, response);
-  }
-
-  const server = createServer((incoming, response) => {
-    handle(incoming, response).catch((error: unknown) => {
-      if (response.headersSent) {
-        response.destroy();
+  const { origin, ...fake } = await startFakeHttpServer<FakeGeminiRequest, FakeGeminiHandler>({
+    name: 'Gemini',
+    handler: options.handler ?? DEFAULT_HANDLER,
+    record: recordRequest,
+    async handle(request, response, context) {
+      const url = new URL(request.path, 'http://fake.invalid');
+      if (!authorize(request, url, response, options.apiKey)) return;
+      const match = ROUTE.exec(url.pathname);
+      if (request.method !== 'POST' || !match || !match[2] || !match[3]) {
+        sendError(response, 404, { message: `Requested entity was not found: ${request.method} ${url.pathname}`, status: 'NOT_FOUND' });
         return;
       }
-      sendError(response, 500, { message: `fake handler failed: ${error instanceof Error ? error.message : String(error)}`, status: 'INTERNAL' });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (!address || typeof address !== 'object') throw new Error('fake Gemini server has no port');
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    requests,
-    setHandler(next) {
-      handler = next;
+      if (!context.parsed) {
+        sendError(response, 400, { message: 'Invalid JSON payload received. Unexpected token.', status: 'INVALID_ARGUMENT' });
+        return;
+      }
+      const route = { model: decodeURIComponent(match[2]), method: match[3], sse: url.searchParams.get('alt') === 'sse' };
+      await sendReply(await context.handler(request), request, route, response);
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      return closing;
-    },
-  };
+    fail: (response, message) => sendError(response, 500, { message, status: 'INTERNAL' }),
+  });
+  return { url: origin, ...fake };
 }

@@ -1,5 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { bearerToken, field, isPostTo, keyProblem, pause, recordRequest, sendJson, startFakeHttpServer } from './fake-http.js';
 import type { RecordedRequest } from './fake-openai.js';
+import { answerModel, DEFAULT_FAKE_CONTENT, estimateCompletionTokens, estimatePromptTokens, splitContent } from './fake-reply.js';
+import { FakeSseStream, SSE_HEADERS } from './fake-sse.js';
 
 /** How a streamed answer stops early, after `afterChunks` content deltas. */
 export interface FakeMistralInterruption {
@@ -72,68 +75,12 @@ export function mistralErrorBody(message: string, type: string, code: string | n
   return { object: 'error', message, type, param: null, code };
 }
 
-function field(body: unknown, name: string): unknown {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const value: unknown = Object.getOwnPropertyDescriptor(body, name)?.value;
-  return value;
-}
-
-/** Waits, unless the response closes first; true when the response is still open. */
-function pause(ms: number | undefined, response: ServerResponse): Promise<boolean> {
-  if (!ms || ms <= 0) return Promise.resolve(!response.destroyed);
-  return new Promise((resolve) => {
-    const onClose = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      response.off('close', onClose);
-      resolve(!response.destroyed);
-    }, ms);
-    response.once('close', onClose);
-  });
-}
-
 /** The rate-limit headers Mistral sends on every answer. */
 const RATE_LIMIT_HEADERS = { 'ratelimitbysize-limit': '500000', 'ratelimitbysize-remaining': '499000', 'ratelimitbysize-reset': '28', 'ratelimitbysize-query-cost': '1000' };
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  response.end(text);
-}
-
-function splitContent(content: string, chunkSize: number | undefined): string[] {
-  const characters = Array.from(content);
-  const size = Math.max(1, chunkSize ?? Math.ceil(characters.length / 5));
-  const pieces: string[] = [];
-  for (let index = 0; index < characters.length; index += size) pieces.push(characters.slice(index, index + size).join(''));
-  return pieces;
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function parseBody(text: string): { ok: true; body: unknown } | { ok: false } {
-  if (text === '') return { ok: true, body: undefined };
-  try {
-    return { ok: true, body: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
-
 /** Answers the `Authorization: Bearer` check the way Mistral does; true when the request may go on. */
 function authorize(request: RecordedRequest, response: ServerResponse, apiKey: string | undefined): boolean {
-  const header = request.headers.authorization;
-  const key = typeof header === 'string' ? /^Bearer (.+)$/.exec(header)?.[1] : undefined;
-  if (key === undefined || (apiKey !== undefined && key !== apiKey)) {
+  if (keyProblem(bearerToken(request.headers), apiKey) !== undefined) {
     sendJson(response, 401, { detail: 'Unauthorized' });
     return false;
   }
@@ -141,8 +88,8 @@ function authorize(request: RecordedRequest, response: ServerResponse, apiKey: s
 }
 
 function usageOf(reply: FakeMistralContentReply, request: RecordedRequest) {
-  const promptTokens = reply.usage?.promptTokens ?? Math.ceil(JSON.stringify(field(request.body, 'messages') ?? '').length / 4);
-  const completionTokens = reply.usage?.completionTokens ?? Math.max(1, Math.ceil(reply.content.length / 4));
+  const promptTokens = reply.usage?.promptTokens ?? estimatePromptTokens(request.body, 'messages');
+  const completionTokens = reply.usage?.completionTokens ?? estimateCompletionTokens(reply.content);
   const cached = reply.usage?.cachedTokens;
   return {
     prompt_tokens: promptTokens,
@@ -156,8 +103,7 @@ let sequence = 0;
 
 async function sendCompletion(reply: FakeMistralContentReply, request: RecordedRequest, response: ServerResponse): Promise<void> {
   if (!(await pause(reply.delayMs, response))) return;
-  const requestedModel = field(request.body, 'model');
-  const base = { id: `cmpl-fake${++sequence}`, created: Math.floor(Date.now() / 1000), model: reply.model ?? (typeof requestedModel === 'string' ? requestedModel : 'unknown') };
+  const base = { id: `cmpl-fake${++sequence}`, created: Math.floor(Date.now() / 1000), model: answerModel(reply.model, request.body) };
   const headers = { ...RATE_LIMIT_HEADERS, 'mistral-correlation-id': `fake-${sequence}` };
   const finishReason = reply.finishReason ?? 'stop';
   if (field(request.body, 'stream') !== true) {
@@ -165,46 +111,36 @@ async function sendCompletion(reply: FakeMistralContentReply, request: RecordedR
     sendJson(response, 200, { ...base, object: 'chat.completion', choices: [choice], usage: usageOf(reply, request) }, headers);
     return;
   }
-  const send = (delta: Record<string, unknown>, finish: string | null = null, usage?: unknown) => {
-    const chunk = { ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) };
-    response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-  };
-  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+  const sse = new FakeSseStream(response);
+  const send = (delta: Record<string, unknown>, finish: string | null = null, usage?: unknown) =>
+    sse.data({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) });
+  sse.open({ ...SSE_HEADERS, ...headers });
   send({ role: 'assistant', content: '' });
-  if (!(await pause(reply.firstTokenDelayMs, response))) return;
+  if (!(await sse.pause(reply.firstTokenDelayMs))) return;
   if (reply.thinking) send({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: reply.thinking }] }] });
   const interrupt = reply.interrupt;
-  let sent = 0;
-  for (const piece of splitContent(reply.content, reply.chunkSize)) {
-    if (interrupt && sent >= interrupt.afterChunks) break;
-    if (sent > 0 && !(await pause(reply.chunkDelayMs, response))) return;
-    send({ content: piece });
-    sent += 1;
-  }
+  const pacing = { stopAfter: interrupt?.afterChunks, delayMs: reply.chunkDelayMs };
+  if (!(await sse.pieces(splitContent(reply.content, reply.chunkSize), pacing, (piece) => send({ content: piece })))) return;
   if (interrupt) {
-    await interruptStream(interrupt, response, () => send({ content: '' }, 'error', usageOf(reply, request)));
+    await interruptStream(interrupt, sse, () => send({ content: '' }, 'error', usageOf(reply, request)));
     return;
   }
   send({ content: '' }, finishReason, usageOf(reply, request));
-  response.end('data: [DONE]\n\n');
+  sse.done();
 }
 
-async function interruptStream(interrupt: FakeMistralInterruption, response: ServerResponse, sendFinishError: () => void): Promise<void> {
+async function interruptStream(interrupt: FakeMistralInterruption, sse: FakeSseStream, sendFinishError: () => void): Promise<void> {
   switch (interrupt.mode) {
     case 'end':
-      response.end();
+    case 'reset':
+      await sse.disconnect(interrupt.mode);
       return;
     case 'finish-error':
       sendFinishError();
-      response.end('data: [DONE]\n\n');
+      sse.done();
       return;
     case 'error-event':
-      response.end(`data: ${JSON.stringify(mistralErrorBody('Internal server error', 'internal_server_error', '3000'))}\n\n`);
-      return;
-    case 'reset':
-      // Let the deltas reach the client, then drop the connection mid-stream.
-      await pause(20, response);
-      response.destroy();
+      sse.data(mistralErrorBody('Internal server error', 'internal_server_error', '3000'), true);
       return;
   }
 }
@@ -216,59 +152,29 @@ async function interruptStream(interrupt: FakeMistralInterruption, response: Ser
  * bodies, and knobs for delays, dropped connections and in-stream errors.
  */
 export async function startFakeMistral(options: FakeMistralOptions = {}): Promise<FakeMistral> {
-  let handler: FakeMistralHandler = options.handler ?? (() => ({ content: '{"alerts":[]}' }));
-  const requests: RecordedRequest[] = [];
-
-  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const parsed = parseBody(await readBody(incoming));
-    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body: parsed.ok ? parsed.body : undefined };
-    requests.push(request);
-    if (!authorize(request, response, options.apiKey)) return;
-    if (request.method !== 'POST' || request.path.split('?')[0] !== '/v1/chat/completions') {
-      sendJson(response, 404, { detail: 'Not Found' });
-      return;
-    }
-    if (!parsed.ok) {
-      sendJson(response, 400, mistralErrorBody('Invalid JSON body', 'invalid_request_error'));
-      return;
-    }
-    const reply = await handler(request);
-    if ('status' in reply) {
-      if (!(await pause(reply.delayMs, response))) return;
-      sendJson(response, reply.status, reply.body, reply.headers);
-      return;
-    }
-    await sendCompletion(reply, request, response);
-  }
-
-  const server = createServer((incoming, response) => {
-    handle(incoming, response).catch((error: unknown) => {
-      if (response.headersSent) {
-        response.destroy();
+  const { origin, ...fake } = await startFakeHttpServer<RecordedRequest, FakeMistralHandler>({
+    name: 'Mistral',
+    handler: options.handler ?? (() => ({ content: DEFAULT_FAKE_CONTENT })),
+    record: recordRequest,
+    async handle(request, response, context) {
+      if (!authorize(request, response, options.apiKey)) return;
+      if (!isPostTo(request, '/v1/chat/completions')) {
+        sendJson(response, 404, { detail: 'Not Found' });
         return;
       }
-      sendJson(response, 500, mistralErrorBody(`fake handler failed: ${error instanceof Error ? error.message : String(error)}`, 'internal_server_error'));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (!address || typeof address !== 'object') throw new Error('fake Mistral server has no port');
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    requests,
-    setHandler(next) {
-      handler = next;
+      if (!context.parsed) {
+        sendJson(response, 400, mistralErrorBody('Invalid JSON body', 'invalid_request_error'));
+        return;
+      }
+      const reply = await context.handler(request);
+      if ('status' in reply) {
+        if (!(await pause(reply.delayMs, response))) return;
+        sendJson(response, reply.status, reply.body, reply.headers);
+        return;
+      }
+      await sendCompletion(reply, request, response);
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      return closing;
-    },
-  };
+    fail: (response, message) => sendJson(response, 500, mistralErrorBody(message, 'internal_server_error')),
+  });
+  return { url: origin, ...fake };
 }

@@ -1,4 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { bearerToken, field, isPostTo, keyProblem, pause, recordRequest, sendJson, startFakeHttpServer } from './fake-http.js';
+import { answerModel, DEFAULT_FAKE_CONTENT, earliestStop, estimateCompletionTokens, estimatePromptTokens, splitContent } from './fake-reply.js';
+import { FakeSseStream, SSE_HEADERS } from './fake-sse.js';
 
 /** One request the fake received, as the SDK sent it. */
 export interface RecordedRequest {
@@ -111,34 +114,6 @@ export function chatMessages(request: RecordedRequest): { role: string; content:
   });
 }
 
-function field(body: unknown, name: string): unknown {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const value: unknown = Object.getOwnPropertyDescriptor(body, name)?.value;
-  return value;
-}
-
-/** Waits, unless the response closes first; true when the response is still open. */
-function pause(ms: number | undefined, response: ServerResponse): Promise<boolean> {
-  if (!ms || ms <= 0) return Promise.resolve(!response.destroyed);
-  return new Promise((resolve) => {
-    const onClose = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      response.off('close', onClose);
-      resolve(!response.destroyed);
-    }, ms);
-    response.once('close', onClose);
-  });
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  response.end(text);
-}
-
 function sendError(response: ServerResponse, status: number, error: FakeErrorReply['error'], headers?: Record<string, string>): void {
   sendJson(response, status, { error: { message: error.message, type: error.type, param: error.param ?? null, code: error.code ?? null } }, headers);
 }
@@ -152,41 +127,13 @@ function maskKey(key: string): string {
   return key.length <= 8 ? '*'.repeat(key.length) : `${key.slice(0, 3)}${'*'.repeat(key.length - 7)}${key.slice(-4)}`;
 }
 
-function splitContent(content: string, chunkSize: number | undefined): string[] {
-  const characters = Array.from(content);
-  const size = Math.max(1, chunkSize ?? Math.ceil(characters.length / 5));
-  const pieces: string[] = [];
-  for (let index = 0; index < characters.length; index += size) pieces.push(characters.slice(index, index + size).join(''));
-  return pieces;
-}
-
-const DEFAULT_HANDLER: FakeOpenAIHandler = () => ({ content: '{"alerts":[]}' });
+const DEFAULT_HANDLER: FakeOpenAIHandler = () => ({ content: DEFAULT_FAKE_CONTENT });
 
 let sequence = 0;
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function parseBody(text: string): { ok: true; body: unknown } | { ok: false } {
-  if (text === '') return { ok: true, body: undefined };
-  try {
-    return { ok: true, body: JSON.parse(text) };
-  } catch {
-    return { ok: false };
-  }
-}
-
 /** Answers the `Authorization` check the way OpenAI does; true when the request may go on. */
 function authorize(request: RecordedRequest, response: ServerResponse, apiKey: string | undefined): boolean {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer (.+)$/.exec(header) : null;
-  const key = match?.[1];
+  const key = bearerToken(request.headers);
   if (key === undefined) {
     sendError(response, 401, {
       message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
@@ -194,7 +141,7 @@ function authorize(request: RecordedRequest, response: ServerResponse, apiKey: s
     });
     return false;
   }
-  if (apiKey !== undefined && key !== apiKey) {
+  if (keyProblem(key, apiKey) === 'invalid') {
     sendError(response, 401, {
       message: `Incorrect API key provided: ${maskKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
       type: 'invalid_request_error',
@@ -208,7 +155,7 @@ function authorize(request: RecordedRequest, response: ServerResponse, apiKey: s
 /** Answers the `api-key` check the way Azure OpenAI does; true when the request may go on. */
 function authorizeAzure(request: RecordedRequest, response: ServerResponse, apiKey: string | undefined): boolean {
   const key = request.headers['api-key'];
-  if (typeof key !== 'string' || key === '' || (apiKey !== undefined && key !== apiKey)) {
+  if (keyProblem(typeof key === 'string' && key !== '' ? key : undefined, apiKey) !== undefined) {
     sendAzureError(
       response,
       401,
@@ -220,8 +167,8 @@ function authorizeAzure(request: RecordedRequest, response: ServerResponse, apiK
 }
 
 function usageOf(reply: FakeContentReply, request: RecordedRequest) {
-  const promptTokens = reply.usage?.promptTokens ?? Math.ceil(JSON.stringify(field(request.body, 'messages') ?? '').length / 4);
-  const completionTokens = reply.usage?.completionTokens ?? Math.max(1, Math.ceil(reply.content.length / 4));
+  const promptTokens = reply.usage?.promptTokens ?? estimatePromptTokens(request.body, 'messages');
+  const completionTokens = reply.usage?.completionTokens ?? estimateCompletionTokens(reply.content);
   const reasoningTokens = reply.usage?.reasoningTokens ?? 0;
   return {
     prompt_tokens: promptTokens,
@@ -247,13 +194,7 @@ function sendNonStreamed(reply: FakeContentReply, request: RecordedRequest, resp
 async function sendCompletion(reply: FakeContentReply, request: RecordedRequest, response: ServerResponse): Promise<void> {
   if (!(await pause(reply.delayMs, response))) return;
   const azure = request.deployment !== undefined;
-  const requestedModel = field(request.body, 'model');
-  const base = {
-    id: `chatcmpl-fake${++sequence}`,
-    created: Math.floor(Date.now() / 1000),
-    model: reply.model ?? (typeof requestedModel === 'string' ? requestedModel : 'unknown'),
-    system_fingerprint: 'fp_fake',
-  };
+  const base = { id: `chatcmpl-fake${++sequence}`, created: Math.floor(Date.now() / 1000), model: answerModel(reply.model, request.body), system_fingerprint: 'fp_fake' };
   const headers: Record<string, string> = azure ? { 'apim-request-id': `req_fake${sequence}`, 'x-ms-region': 'Sweden Central' } : { 'x-request-id': `req_fake${sequence}`, 'openai-processing-ms': '1' };
   if (field(request.body, 'stream') !== true) {
     sendNonStreamed(reply, request, response, base, headers);
@@ -261,48 +202,35 @@ async function sendCompletion(reply: FakeContentReply, request: RecordedRequest,
   }
   const includeUsage = reply.usage !== null && field(field(request.body, 'stream_options'), 'include_usage') === true;
   const filters = (filtered = false) => (azure ? { content_filter_results: contentFilterResults(filtered) } : {});
-  const send = (choices: unknown[], usage?: unknown) => {
-    const chunk = { ...base, object: 'chat.completion.chunk', ...(azure ? {} : { service_tier: 'default' }), choices, ...(includeUsage ? { usage: usage ?? null } : {}) };
-    response.write(`data: ${JSON.stringify(chunk)}\n\n`);
-  };
-  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+  const sse = new FakeSseStream(response);
+  const send = (choices: unknown[], usage?: unknown) =>
+    sse.data({ ...base, object: 'chat.completion.chunk', ...(azure ? {} : { service_tier: 'default' }), choices, ...(includeUsage ? { usage: usage ?? null } : {}) });
+  sse.open({ ...SSE_HEADERS, ...headers });
   if (azure) {
     // Azure opens every stream with the prompt's filter results: no id, no model, no choices.
-    const promptFilter = { choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: contentFilterResults(false) }] };
-    response.write(`data: ${JSON.stringify(promptFilter)}\n\n`);
+    sse.data({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: contentFilterResults(false) }] });
   }
   send([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null, ...filters() }]);
   for (const piece of reply.reasoning ? splitContent(reply.reasoning, reply.chunkSize) : []) {
     send([{ index: 0, delta: { reasoning_content: piece }, logprobs: null, finish_reason: null }]);
   }
-  if (!(await pause(reply.firstTokenDelayMs, response))) return;
-  let sent = 0;
-  for (const piece of splitContent(reply.content, reply.chunkSize)) {
-    if (reply.disconnectAfterChunks !== undefined && sent >= reply.disconnectAfterChunks) break;
-    if (reply.streamError !== undefined && sent >= reply.streamError.afterChunks) break;
-    if (sent > 0 && !(await pause(reply.chunkDelayMs, response))) return;
-    send([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null, ...filters() }]);
-    sent += 1;
-  }
+  if (!(await sse.pause(reply.firstTokenDelayMs))) return;
+  const pacing = { stopAfter: earliestStop(reply.disconnectAfterChunks, reply.streamError?.afterChunks), delayMs: reply.chunkDelayMs };
+  const sendPiece = (piece: string) => send([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null, ...filters() }]);
+  if (!(await sse.pieces(splitContent(reply.content, reply.chunkSize), pacing, sendPiece))) return;
   if (reply.streamError !== undefined) {
     const { message, type = 'server_error', code = null } = reply.streamError;
-    response.end(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
+    sse.data({ error: { message, type, param: null, code } }, true);
     return;
   }
   if (reply.disconnectAfterChunks !== undefined) {
-    if (reply.disconnectMode === 'end') {
-      response.end();
-      return;
-    }
-    // Let the deltas reach the client, then drop the connection mid-stream.
-    await pause(20, response);
-    response.destroy();
+    await sse.disconnect(reply.disconnectMode);
     return;
   }
   const finishReason = reply.finishReason ?? 'stop';
   send([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason, ...filters(finishReason === 'content_filter') }]);
   if (includeUsage) send([], usageOf(reply, request));
-  response.end('data: [DONE]\n\n');
+  sse.done();
 }
 
 const AZURE_CHAT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
@@ -318,7 +246,7 @@ function admit(request: RecordedRequest, response: ServerResponse, apiKey: strin
     return true;
   }
   if (!authorize(request, response, apiKey)) return false;
-  if (request.method !== 'POST' || request.path.split('?')[0] !== '/v1/chat/completions') {
+  if (!isPostTo(request, '/v1/chat/completions')) {
     sendError(response, 404, { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error' });
     return false;
   }
@@ -326,15 +254,12 @@ function admit(request: RecordedRequest, response: ServerResponse, apiKey: strin
 }
 
 function record(incoming: IncomingMessage, body: unknown): RecordedRequest {
-  const path = incoming.url ?? '/';
-  const url = new URL(path, 'http://fake.invalid');
+  const request = recordRequest(incoming, body);
+  const url = new URL(request.path, 'http://fake.invalid');
   const deployment = AZURE_CHAT_PATH.exec(url.pathname)?.[1];
   const apiVersion = url.searchParams.get('api-version');
   return {
-    method: incoming.method ?? 'GET',
-    path,
-    headers: incoming.headers,
-    body,
+    ...request,
     ...(deployment === undefined ? {} : { deployment: decodeURIComponent(deployment) }),
     ...(apiVersion === null ? {} : { apiVersion }),
   };
@@ -350,58 +275,26 @@ function record(incoming: IncomingMessage, body: unknown): RecordedRequest {
  * The handler computes each reply from the request.
  */
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
-  let handler = options.handler ?? DEFAULT_HANDLER;
-  const requests: RecordedRequest[] = [];
-
-  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const text = await readBody(incoming);
-    const parsed = parseBody(text);
-    const request = record(incoming, parsed.ok ? parsed.body : undefined);
-    requests.push(request);
-    if (!admit(request, response, options.apiKey)) return;
-    if (!parsed.ok) {
-      sendError(response, 400, { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error' });
-      return;
-    }
-    const reply = await handler(request);
-    if ('status' in reply) {
-      if (!(await pause(reply.delayMs, response))) return;
-      if ('body' in reply) sendJson(response, reply.status, reply.body, reply.headers);
-      else sendError(response, reply.status, reply.error, reply.headers);
-      return;
-    }
-    await sendCompletion(reply, request, response);
-  }
-
-  const server = createServer((incoming, response) => {
-    handle(incoming, response).catch((error: unknown) => {
-      if (response.headersSent) {
-        response.destroy();
+  const { origin, ...fake } = await startFakeHttpServer<RecordedRequest, FakeOpenAIHandler>({
+    name: 'OpenAI',
+    handler: options.handler ?? DEFAULT_HANDLER,
+    record,
+    async handle(request, response, context) {
+      if (!admit(request, response, options.apiKey)) return;
+      if (!context.parsed) {
+        sendError(response, 400, { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error' });
         return;
       }
-      sendError(response, 500, { message: `fake handler failed: ${error instanceof Error ? error.message : String(error)}`, type: 'server_error' });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (!address || typeof address !== 'object') throw new Error('fake OpenAI server has no port');
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${address.port}/v1`,
-    endpoint: `http://127.0.0.1:${address.port}`,
-    requests,
-    setHandler(next) {
-      handler = next;
+      const reply = await context.handler(request);
+      if ('status' in reply) {
+        if (!(await pause(reply.delayMs, response))) return;
+        if ('body' in reply) sendJson(response, reply.status, reply.body, reply.headers);
+        else sendError(response, reply.status, reply.error, reply.headers);
+        return;
+      }
+      await sendCompletion(reply, request, response);
     },
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
-      return closing;
-    },
-  };
+    fail: (response, message) => sendError(response, 500, { message, type: 'server_error' }),
+  });
+  return { url: `${origin}/v1`, endpoint: origin, ...fake };
 }

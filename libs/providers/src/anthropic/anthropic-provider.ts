@@ -1,12 +1,15 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ProviderId } from '@turbostream/contracts';
+import { withDeadline } from '../call/call-deadline.js';
+import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
-import { excerpt, parseModelAnswer } from '../parse-model-answer.js';
+import { requireApiKey } from '../errors/require-api-key.js';
+import { excerpt } from '../parse-model-answer.js';
 import { buildPrompt } from '../prompt/build-prompt.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
 import { ANTHROPIC_ANSWER_TOOL, type AnthropicStructuredOutput, buildAnthropicRequest } from './build-anthropic-request.js';
-import { collectMessageStream } from './collect-message-stream.js';
-import { type AnthropicErrorContext, mapAnthropicError } from './map-anthropic-error.js';
+import { type CollectedMessage, collectMessageStream } from './collect-message-stream.js';
+import { mapAnthropicError } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 
 export interface AnthropicProviderOptions {
@@ -30,6 +33,14 @@ export interface AnthropicProviderOptions {
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
+/** A `refusal` stop: the model declined to answer, which a retry of the same window would not change. */
+function refusalError(provider: ProviderId, stopReason: string | undefined, refusal: CollectedMessage['refusal']): ProviderError | undefined {
+  if (stopReason !== 'refusal') return undefined;
+  const category = refusal?.category ? ` (${refusal.category})` : '';
+  const explanation = refusal?.explanation ? `: ${JSON.stringify(excerpt(refusal.explanation))}` : '';
+  return new ProviderError({ provider, kind: 'invalid-output', code: 'refusal', message: `${provider} refused to answer${category}${explanation}` });
+}
+
 /**
  * The Anthropic provider, through the official SDK: a streamed Messages
  * request whose answer is held to the answer's JSON schema, time to first
@@ -39,9 +50,8 @@ export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
  */
 export function createAnthropicProvider(options: AnthropicProviderOptions): AnalysisProvider {
   const provider: ProviderId = 'anthropic';
-  const apiKey = options.apiKey;
   const structuredOutput = options.structuredOutput ?? 'json-schema';
-  if (!apiKey) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no API key` });
+  const apiKey = requireApiKey(provider, options.apiKey);
   // Every option the SDK would otherwise read from process.env is given explicitly
   // (the SDK still reads ANTHROPIC_CUSTOM_HEADERS, which has no option).
   const client = new Anthropic({
@@ -56,52 +66,24 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Anal
   });
 
   async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
-    const startedAt = performance.now();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, request.timeoutMs);
-    const abort = () => controller.abort();
-    request.signal?.addEventListener('abort', abort, { once: true });
-    if (request.signal?.aborted) controller.abort();
-    const context = (): AnthropicErrorContext => ({ provider, timedOut, aborted: request.signal?.aborted === true, timeoutMs: request.timeoutMs, secrets: [apiKey] });
-    try {
+    return withDeadline({ provider, request, secrets: [apiKey], mapError: mapAnthropicError }, async (call) => {
       const prompt = buildPrompt(request.instructions, request.window, request.repair);
       const stream = await client.messages.create(buildAnthropicRequest({ model: request.model, maxTokens: request.maxTokens, prompt, structuredOutput }), {
-        signal: controller.signal,
+        signal: call.signal,
         timeout: request.timeoutMs,
         maxRetries: options.maxRetries ?? 0,
       });
-      const collected = await collectMessageStream(stream, startedAt, ANTHROPIC_ANSWER_TOOL);
-      // The SDK ends a stream quietly when it is aborted: an abort here is a failure, not an empty answer.
-      if (controller.signal.aborted) throw mapAnthropicError(new Error('aborted'), context());
-      const output = structuredOutput === 'tool' ? (collected.toolInput ?? collected.text) : collected.text;
-      if (!collected.complete || collected.stopReason === undefined) {
-        throw new ProviderError({ provider, kind: 'transient', message: `${provider} stream ended before the answer was complete (${output.length} characters received)` });
-      }
-      if (collected.stopReason === 'refusal') {
-        const category = collected.refusal?.category ? ` (${collected.refusal.category})` : '';
-        const explanation = collected.refusal?.explanation ? `: ${JSON.stringify(excerpt(collected.refusal.explanation))}` : '';
-        throw new ProviderError({ provider, kind: 'invalid-output', code: 'refusal', message: `${provider} refused to answer${category}${explanation}` });
-      }
-      const finishReason = mapAnthropicStopReason(collected.stopReason);
-      const answer = parseModelAnswer(provider, output, finishReason === 'length' ? 'cut off at the token limit' : '', collected.usage);
-      const totalMs = performance.now() - startedAt;
-      return {
-        answer,
-        timings: { ttftMs: collected.ttftMs ?? totalMs, totalMs },
-        usage: collected.usage,
-        finishReason,
+      const collected = await collectMessageStream(stream, call.startedAt, ANTHROPIC_ANSWER_TOOL);
+      // Only `message_stop` proves the answer whole.
+      const finishReason = collected.complete ? collected.stopReason : undefined;
+      return finishResult(call, { ...collected, finishReason }, {
+        provider,
+        output: structuredOutput === 'tool' ? (collected.toolInput ?? collected.text) : collected.text,
+        mapFinishReason: mapAnthropicStopReason,
+        fail: () => refusalError(provider, collected.stopReason, collected.refusal),
         raw: { responseId: collected.responseId, responseModel: collected.responseModel, stopReason: collected.stopReason, structuredOutput },
-      };
-    } catch (error) {
-      throw mapAnthropicError(error, context());
-    } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', abort);
-    }
+      });
+    });
   }
 
   return { id: provider, analyze };

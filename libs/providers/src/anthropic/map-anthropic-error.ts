@@ -1,21 +1,14 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
-import type { ProviderId } from '@turbostream/contracts';
 import { z } from 'zod';
+import type { CallContext } from '../call/call-context.js';
 import { mapHttpError } from '../errors/map-http-error.js';
+import { mapTransportError, mapUnexpectedError } from '../errors/map-transport-error.js';
 import { ProviderError, type ProviderErrorKind } from '../errors/provider-error.js';
 import { redactSecrets } from '../errors/redact.js';
 import type { HeaderSource } from '../errors/retry-after.js';
 import { parseAnthropicResetMs } from './anthropic-rate-limit.js';
 
-export interface AnthropicErrorContext {
-  provider: ProviderId;
-  /** Our own deadline fired. */
-  timedOut: boolean;
-  /** The caller's signal fired. */
-  aborted: boolean;
-  timeoutMs: number;
-  /** The API key, stripped from every message. */
-  secrets: readonly (string | undefined)[];
+export interface AnthropicErrorContext extends CallContext {
   /** @defaultValue Date.now() */
   now?: number;
 }
@@ -72,30 +65,17 @@ export function mapAnthropicStreamError(body: unknown, context: AnthropicErrorCo
   });
 }
 
-function transient(context: AnthropicErrorContext, message: string): ProviderError {
-  return new ProviderError({ provider: context.provider, kind: 'transient', message: redactSecrets(message, context.secrets) });
-}
-
 /**
  * Maps whatever the Anthropic SDK (or the stream under it) threw onto the
  * provider error family. Timeouts, aborts, connection resets and dropped
  * streams are transient; HTTP errors follow their status.
  */
 export function mapAnthropicError(error: unknown, context: AnthropicErrorContext): ProviderError {
-  const { provider } = context;
-  if (ProviderError.isInstance(error)) return error;
-  if (context.timedOut || error instanceof APIConnectionTimeoutError) {
-    return transient(context, `${provider} did not finish within ${context.timeoutMs} ms (timeout)`);
-  }
-  if (context.aborted || error instanceof APIUserAbortError) return transient(context, `${provider} request was aborted`);
-  if (error instanceof APIConnectionError) return transient(context, `${provider} connection failed: ${error.message}`);
+  const transport = mapTransportError(error, context, { timeout: APIConnectionTimeoutError, abort: APIUserAbortError, connection: APIConnectionError });
+  if (transport) return transport;
   if (error instanceof APIError) {
     if (typeof error.status === 'number') return mapAnthropicHttpError(error.status, error.headers, error.error, context);
     return mapAnthropicStreamError(error.error, context);
   }
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    return transient(context, `${provider} stream failed: ${error.name}: ${error.message}${cause}`);
-  }
-  return transient(context, `${provider} call failed: ${String(error)}`);
+  return mapUnexpectedError(error, context);
 }

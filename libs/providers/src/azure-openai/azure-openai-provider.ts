@@ -1,5 +1,6 @@
 import { AzureOpenAI } from 'openai';
 import { ProviderError } from '../errors/provider-error.js';
+import { requireApiKey } from '../errors/require-api-key.js';
 import { createChatCompletionsProvider } from '../openai/chat-completions-provider.js';
 import { explicitClientOptions } from '../openai/client-options.js';
 import type { AnalysisProvider } from '../provider.js';
@@ -32,8 +33,7 @@ export interface AzureOpenAIProviderOptions {
  */
 export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): AnalysisProvider {
   const provider = 'azure-openai';
-  const { apiKey } = options;
-  if (!apiKey) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no API key` });
+  const apiKey = requireApiKey(provider, options.apiKey);
   const baseURL = azureOpenAIBaseURL(options.endpoint);
   if (!baseURL) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no valid endpoint: ${JSON.stringify(options.endpoint)}` });
   // Given a baseURL (never `endpoint`), an apiVersion and a key, the client reads nothing from the environment.

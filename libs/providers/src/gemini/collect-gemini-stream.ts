@@ -1,8 +1,9 @@
 import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } from '@google/genai';
+import { type CollectedStream, emptyCollectedStream } from '../call/collected-stream.js';
 import type { AnalysisUsage } from '../provider.js';
 
 /** What a `streamGenerateContent` stream added up to. */
-export interface CollectedGemini {
+export interface CollectedGemini extends CollectedStream {
   /** The answer text of candidate 0 (thought parts left out). */
   text: string;
   /** Milliseconds from `startedAt` to the first non-empty answer text; undefined when none came. */
@@ -12,9 +13,7 @@ export interface CollectedGemini {
   /** `promptFeedback.blockReason`: the prompt itself was refused. */
   blockReason: string | undefined;
   blockReasonMessage: string | undefined;
-  usage: AnalysisUsage;
   modelVersion: string | undefined;
-  responseId: string | undefined;
 }
 
 /**
@@ -36,16 +35,7 @@ export function mapGeminiUsage(usage: GenerateContentResponseUsageMetadata): Ana
  * `usageMetadata` is a running total, so the last one wins.
  */
 export async function collectGeminiStream(stream: AsyncIterable<GenerateContentResponse>, startedAt: number, now: () => number = () => performance.now()): Promise<CollectedGemini> {
-  const collected: CollectedGemini = {
-    text: '',
-    ttftMs: undefined,
-    finishReason: undefined,
-    blockReason: undefined,
-    blockReasonMessage: undefined,
-    usage: { inputTokens: 0, outputTokens: 0 },
-    modelVersion: undefined,
-    responseId: undefined,
-  };
+  const collected: CollectedGemini = { ...emptyCollectedStream(), text: '', blockReason: undefined, blockReasonMessage: undefined, modelVersion: undefined };
   for await (const chunk of stream) {
     collected.modelVersion ??= chunk.modelVersion;
     collected.responseId ??= chunk.responseId;

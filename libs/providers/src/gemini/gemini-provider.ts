@@ -1,11 +1,14 @@
 import { GoogleGenAI } from '@google/genai';
 import type { ProviderId } from '@turbostream/contracts';
+import type { CallContext } from '../call/call-context.js';
+import { withDeadline } from '../call/call-deadline.js';
+import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
-import { parseModelAnswer } from '../parse-model-answer.js';
+import { requireApiKey } from '../errors/require-api-key.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
 import { buildGeminiRequest } from './build-gemini-request.js';
-import { collectGeminiStream } from './collect-gemini-stream.js';
-import { type GeminiErrorContext, type GeminiExchange, mapGeminiError } from './map-gemini-error.js';
+import { type CollectedGemini, collectGeminiStream } from './collect-gemini-stream.js';
+import { type GeminiExchange, mapGeminiError } from './map-gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 
 export interface GeminiProviderOptions {
@@ -35,6 +38,13 @@ function recordingFetch(base: typeof globalThis.fetch, exchange: GeminiExchange)
   };
 }
 
+/** The prompt itself was refused: there is no answer to repair, and the same window would be refused again. */
+function blockedPromptError(collected: CollectedGemini): ProviderError | undefined {
+  if (!collected.blockReason) return undefined;
+  const detail = collected.blockReasonMessage ? `: ${collected.blockReasonMessage}` : '';
+  return new ProviderError({ provider, kind: 'permanent', code: collected.blockReason, message: `${provider} blocked the prompt (${collected.blockReason})${detail}` });
+}
+
 /**
  * The Gemini provider, through Google's official `@google/genai` SDK (Gemini
  * Developer API, API key auth): streamed `generateContent` with JSON output
@@ -43,8 +53,7 @@ function recordingFetch(base: typeof globalThis.fetch, exchange: GeminiExchange)
  * streams: retrying is the queue's job.
  */
 export function createGeminiProvider(options: GeminiProviderOptions): AnalysisProvider {
-  const apiKey = options.apiKey;
-  if (!apiKey) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no API key` });
+  const apiKey = requireApiKey(provider, options.apiKey);
   const baseFetch = options.fetch ?? globalThis.fetch;
   // Everything the SDK would otherwise take from the environment (GOOGLE_API_KEY, GEMINI_API_KEY,
   // GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_GEMINI_BASE_URL, GOOGLE_GENAI_API_VERSION) is given here;
@@ -57,48 +66,21 @@ export function createGeminiProvider(options: GeminiProviderOptions): AnalysisPr
   });
 
   async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
-    const startedAt = performance.now();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, request.timeoutMs);
-    const abort = () => controller.abort();
-    request.signal?.addEventListener('abort', abort, { once: true });
-    if (request.signal?.aborted) controller.abort();
     const exchange: GeminiExchange = {};
-    const context = (): GeminiErrorContext => ({ provider, timedOut, aborted: request.signal?.aborted === true, timeoutMs: request.timeoutMs, secrets: [apiKey], exchange });
-    try {
-      const params = buildGeminiRequest(request, { abortSignal: controller.signal, fetch: recordingFetch(baseFetch, exchange) });
+    const mapError = (error: unknown, context: CallContext) => mapGeminiError(error, { ...context, exchange });
+    return withDeadline({ provider, request, secrets: [apiKey], mapError }, async (call) => {
+      const params = buildGeminiRequest(request, { abortSignal: call.signal, fetch: recordingFetch(baseFetch, exchange) });
       const stream = await client.models.generateContentStream(params);
-      const collected = await collectGeminiStream(stream, startedAt);
-      if (controller.signal.aborted) throw mapGeminiError(new Error('aborted'), context());
-      if (collected.blockReason) {
-        // The prompt itself was refused: there is no answer to repair, and the same window would be refused again.
-        const detail = collected.blockReasonMessage ? `: ${collected.blockReasonMessage}` : '';
-        throw new ProviderError({ provider, kind: 'permanent', code: collected.blockReason, message: `${provider} blocked the prompt (${collected.blockReason})${detail}` });
-      }
-      if (collected.finishReason === undefined) {
-        throw new ProviderError({ provider, kind: 'transient', message: `${provider} stream ended before the answer was complete (${collected.text.length} characters received)` });
-      }
-      const finishReason = mapGeminiFinishReason(collected.finishReason);
-      const problem = finishReason === 'length' ? 'cut off at the token limit' : finishReason === 'stop' ? '' : `stopped with ${collected.finishReason}`;
-      const answer = parseModelAnswer(provider, collected.text, problem, collected.usage);
-      const totalMs = performance.now() - startedAt;
-      return {
-        answer,
-        timings: { ttftMs: collected.ttftMs ?? totalMs, totalMs },
-        usage: collected.usage,
-        finishReason,
+      const collected = await collectGeminiStream(stream, call.startedAt);
+      return finishResult(call, collected, {
+        provider,
+        output: collected.text,
+        mapFinishReason: mapGeminiFinishReason,
+        problem: (finishReason, reason) => (finishReason === 'length' ? 'cut off at the token limit' : finishReason === 'stop' ? '' : `stopped with ${reason}`),
+        failFirst: () => blockedPromptError(collected),
         raw: { responseId: collected.responseId, modelVersion: collected.modelVersion, finishReason: collected.finishReason },
-      };
-    } catch (error) {
-      throw mapGeminiError(error, context());
-    } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', abort);
-    }
+      });
+    });
   }
 
   return { id: provider, analyze };

@@ -1,6 +1,7 @@
 import { ApiError } from '@google/genai';
-import type { ProviderId } from '@turbostream/contracts';
+import type { CallContext } from '../call/call-context.js';
 import { httpStatusKind, mapHttpError } from '../errors/map-http-error.js';
+import { callFailure, mapTransportError, mapUnexpectedError } from '../errors/map-transport-error.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { redactSecrets } from '../errors/redact.js';
 import { parseGeminiErrorBody } from './gemini-error-body.js';
@@ -11,20 +12,8 @@ export interface GeminiExchange {
   headers?: Headers;
 }
 
-export interface GeminiErrorContext {
-  provider: ProviderId;
-  /** Our own deadline fired. */
-  timedOut: boolean;
-  /** The caller's signal fired. */
-  aborted: boolean;
-  timeoutMs: number;
-  /** The API key, stripped from every message. */
-  secrets: readonly (string | undefined)[];
+export interface GeminiErrorContext extends CallContext {
   exchange: GeminiExchange;
-}
-
-function transient(context: GeminiErrorContext, message: string): ProviderError {
-  return new ProviderError({ provider: context.provider, kind: 'transient', message: redactSecrets(message, context.secrets) });
 }
 
 function larger(left: number | undefined, right: number | undefined): number | undefined {
@@ -77,18 +66,12 @@ function mapApiError(error: ApiError, context: GeminiErrorContext): ProviderErro
  * classified by its code.
  */
 export function mapGeminiError(error: unknown, context: GeminiErrorContext): ProviderError {
-  const { provider } = context;
-  if (ProviderError.isInstance(error)) return error;
-  if (context.timedOut) return transient(context, `${provider} did not finish within ${context.timeoutMs} ms (timeout)`);
-  if (context.aborted) return transient(context, `${provider} request was aborted`);
+  const transport = mapTransportError(error, context);
+  if (transport) return transport;
   if (error instanceof ApiError) return mapApiError(error, context);
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     // The SDK's own `httpOptions.timeout` fired (it is set to the same deadline as ours).
-    return transient(context, `${provider} did not finish within ${context.timeoutMs} ms (timeout)`);
+    return callFailure(context, `${context.provider} did not finish within ${context.timeoutMs} ms (timeout)`);
   }
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    return transient(context, `${provider} stream failed: ${error.name}: ${error.message}${cause}`);
-  }
-  return transient(context, `${provider} call failed: ${String(error)}`);
+  return mapUnexpectedError(error, context);
 }

@@ -1,17 +1,16 @@
 import type { CompletionEvent, DeltaMessage, UsageInfo } from '@mistralai/mistralai/models/components';
 import { z } from 'zod';
+import { type CollectedStream, emptyCollectedStream } from '../call/collected-stream.js';
 import type { AnalysisUsage } from '../provider.js';
 
 /** What a streamed Mistral chat completion added up to. */
-export interface CollectedMistralChat {
+export interface CollectedMistralChat extends CollectedStream {
   /** The answer text (reasoning chunks left out). */
   content: string;
   /** Milliseconds from `startedAt` to the first non-empty answer text; undefined when none came. */
   ttftMs: number | undefined;
   /** The choice's `finish_reason`; undefined when the stream ended before one came. */
   finishReason: string | undefined;
-  usage: AnalysisUsage;
-  responseId: string | undefined;
   responseModel: string | undefined;
 }
 
@@ -38,14 +37,7 @@ export function mapMistralUsage(usage: UsageInfo): AnalysisUsage {
 
 /** Reads a Mistral chat stream to its end, accumulating choice 0 and the usage that comes with the last chunk. */
 export async function collectMistralStream(stream: AsyncIterable<CompletionEvent>, startedAt: number, now: () => number = () => performance.now()): Promise<CollectedMistralChat> {
-  const collected: CollectedMistralChat = {
-    content: '',
-    ttftMs: undefined,
-    finishReason: undefined,
-    usage: { inputTokens: 0, outputTokens: 0 },
-    responseId: undefined,
-    responseModel: undefined,
-  };
+  const collected: CollectedMistralChat = { ...emptyCollectedStream(), content: '', responseModel: undefined };
   for await (const event of stream) {
     const chunk = event.data;
     collected.responseId ??= chunk.id;

@@ -1,26 +1,14 @@
-import type { ProviderId } from '@turbostream/contracts';
 import { ConnectionError, InvalidRequestError, MistralError, RequestAbortedError, RequestTimeoutError, SDKValidationError } from '@mistralai/mistralai/models/errors';
 import { z } from 'zod';
+import type { CallContext } from '../call/call-context.js';
 import { mapHttpError } from '../errors/map-http-error.js';
+import { callFailure, mapTransportError, mapUnexpectedError } from '../errors/map-transport-error.js';
 import { ProviderError } from '../errors/provider-error.js';
-import { redactSecrets } from '../errors/redact.js';
 import { mistralRetryAfterMs, readMistralErrorBody } from './mistral-error-body.js';
 
-export interface MistralErrorContext {
-  provider: ProviderId;
-  /** Our own deadline fired. */
-  timedOut: boolean;
-  /** The caller's signal fired. */
-  aborted: boolean;
-  timeoutMs: number;
-  /** The API key, stripped from every message. */
-  secrets: readonly (string | undefined)[];
+export interface MistralErrorContext extends CallContext {
   /** @defaultValue Date.now() */
   now?: number;
-}
-
-function failure(context: MistralErrorContext, kind: 'transient' | 'permanent', message: string): ProviderError {
-  return new ProviderError({ provider: context.provider, kind, message: redactSecrets(message, context.secrets) });
 }
 
 const EventIssues = z.array(z.object({ path: z.array(z.union([z.string(), z.number(), z.symbol()])), message: z.string() })).min(1);
@@ -58,23 +46,17 @@ export function mapMistralHttpError(error: MistralError, context: MistralErrorCo
  */
 export function mapMistralError(error: unknown, context: MistralErrorContext): ProviderError {
   const { provider } = context;
-  if (ProviderError.isInstance(error)) return error;
-  if (context.timedOut || error instanceof RequestTimeoutError) return failure(context, 'transient', `${provider} did not finish within ${context.timeoutMs} ms (timeout)`);
-  if (context.aborted || error instanceof RequestAbortedError) return failure(context, 'transient', `${provider} request was aborted`);
-  if (error instanceof ConnectionError) return failure(context, 'transient', `${provider} connection failed: ${error.message}`);
+  const transport = mapTransportError(error, context, { timeout: RequestTimeoutError, abort: RequestAbortedError, connection: ConnectionError });
+  if (transport) return transport;
   if (error instanceof MistralError) {
     if (error.statusCode >= 400) return mapMistralHttpError(error, context);
     // A success status whose body the SDK could not read (ResponseValidationError).
-    return failure(context, 'transient', `${provider} answered HTTP ${error.statusCode} with a body that could not be read: ${error.message.slice(0, 200)}`);
+    return callFailure(context, `${provider} answered HTTP ${error.statusCode} with a body that could not be read: ${error.message.slice(0, 200)}`);
   }
   if (error instanceof SDKValidationError || error instanceof InvalidRequestError) {
-    return failure(context, 'permanent', `${provider} request could not be built: ${error.message.slice(0, 300)}`);
+    return callFailure(context, `${provider} request could not be built: ${error.message.slice(0, 300)}`, 'permanent');
   }
-  if (error instanceof Error) {
-    const unreadable = unreadableEvent(error);
-    if (unreadable) return failure(context, 'transient', `${provider} sent a stream event that is not a completion chunk (an error in the middle of the stream?): ${unreadable.slice(0, 300)}`);
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    return failure(context, 'transient', `${provider} stream failed: ${error.name}: ${error.message.slice(0, 300)}${cause}`);
-  }
-  return failure(context, 'transient', `${provider} call failed: ${String(error)}`);
+  const unreadable = error instanceof Error ? unreadableEvent(error) : undefined;
+  if (unreadable) return callFailure(context, `${provider} sent a stream event that is not a completion chunk (an error in the middle of the stream?): ${unreadable.slice(0, 300)}`);
+  return mapUnexpectedError(error, context, 300);
 }

@@ -1,7 +1,9 @@
 import { HTTPClient, Mistral } from '@mistralai/mistralai';
 import type { ProviderId } from '@turbostream/contracts';
+import { withDeadline } from '../call/call-deadline.js';
+import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
-import { parseModelAnswer } from '../parse-model-answer.js';
+import { requireApiKey } from '../errors/require-api-key.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
 import { buildMistralRequest } from './build-mistral-request.js';
 import { collectMistralStream } from './collect-mistral-stream.js';
@@ -29,6 +31,11 @@ export function normalizeMistralBaseURL(baseURL: string | undefined): string {
 /** Keeps the SDK quiet: without a logger it would log requests, headers included, when `MISTRAL_DEBUG` is set. */
 const SILENT_LOGGER = { group: () => {}, groupEnd: () => {}, log: () => {} };
 
+/** A `finish_reason` of "error": the server gave up on the answer in the middle of the stream. */
+function midStreamError(provider: ProviderId, received: number): ProviderError {
+  return new ProviderError({ provider, kind: 'transient', message: `${provider} reported an error in the middle of the stream (finish_reason "error", ${received} characters received)` });
+}
+
 /**
  * The Mistral provider, through the official SDK: streamed chat completions
  * with strict JSON-schema structured output, time to first token measured on
@@ -37,8 +44,7 @@ const SILENT_LOGGER = { group: () => {}, groupEnd: () => {}, log: () => {} };
  */
 export function createMistralProvider(options: MistralProviderOptions): AnalysisProvider {
   const provider: ProviderId = 'mistral';
-  const apiKey = options.apiKey;
-  if (!apiKey) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no API key` });
+  const apiKey = requireApiKey(provider, options.apiKey);
   const customFetch = options.fetch;
   // Every option the SDK would otherwise read from process.env is given explicitly.
   const client = new Mistral({
@@ -50,44 +56,18 @@ export function createMistralProvider(options: MistralProviderOptions): Analysis
   });
 
   async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
-    const startedAt = performance.now();
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, request.timeoutMs);
-    const abort = () => controller.abort();
-    request.signal?.addEventListener('abort', abort, { once: true });
-    if (request.signal?.aborted) controller.abort();
-    const context = () => ({ provider, timedOut, aborted: request.signal?.aborted === true, timeoutMs: request.timeoutMs, secrets: [apiKey] });
-    try {
-      const stream = await client.chat.stream(buildMistralRequest(request), { signal: controller.signal, timeoutMs: request.timeoutMs, retries: { strategy: 'none' } });
-      const collected = await collectMistralStream(stream, startedAt);
-      // A stream that stopped because we aborted it is a failure, never an empty answer.
-      if (controller.signal.aborted) throw mapMistralError(new Error('aborted'), context());
-      if (collected.finishReason === undefined) {
-        throw new ProviderError({ provider, kind: 'transient', message: `${provider} stream ended before the answer was complete (${collected.content.length} characters received)` });
-      }
-      const finishReason = mapMistralFinishReason(collected.finishReason);
-      if (finishReason === 'error') {
-        throw new ProviderError({ provider, kind: 'transient', message: `${provider} reported an error in the middle of the stream (finish_reason "error", ${collected.content.length} characters received)` });
-      }
-      const answer = parseModelAnswer(provider, collected.content, finishReason === 'length' ? `cut off: finish_reason ${collected.finishReason}` : '', collected.usage);
-      const totalMs = performance.now() - startedAt;
-      return {
-        answer,
-        timings: { ttftMs: collected.ttftMs ?? totalMs, totalMs },
-        usage: collected.usage,
-        finishReason,
+    return withDeadline({ provider, request, secrets: [apiKey], mapError: mapMistralError }, async (call) => {
+      const stream = await client.chat.stream(buildMistralRequest(request), { signal: call.signal, timeoutMs: request.timeoutMs, retries: { strategy: 'none' } });
+      const collected = await collectMistralStream(stream, call.startedAt);
+      return finishResult(call, collected, {
+        provider,
+        output: collected.content,
+        mapFinishReason: mapMistralFinishReason,
+        problem: (finishReason, reason) => (finishReason === 'length' ? `cut off: finish_reason ${reason}` : ''),
+        fail: (finishReason) => (finishReason === 'error' ? midStreamError(provider, collected.content.length) : undefined),
         raw: { responseId: collected.responseId, responseModel: collected.responseModel, finishReason: collected.finishReason },
-      };
-    } catch (error) {
-      throw mapMistralError(error, context());
-    } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', abort);
-    }
+      });
+    });
   }
 
   return { id: provider, analyze };

@@ -1,18 +1,15 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { AnalysisUsage } from '../provider.js';
+import { type CollectedStream, emptyCollectedStream } from '../call/collected-stream.js';
 import { mapOpenAIUsage, type UsageMapper } from './map-chat-usage.js';
 
 /** What a streamed chat completion added up to. */
-export interface CollectedChat {
+export interface CollectedChat extends CollectedStream {
   content: string;
   refusal: string;
   /** Milliseconds from `startedAt` to the first non-empty content (or refusal) delta; undefined when none came. */
   ttftMs: number | undefined;
   /** The choice's `finish_reason`; undefined when the stream ended before one came. */
   finishReason: string | undefined;
-  /** Zeros when the server reported no usage. */
-  usage: AnalysisUsage;
-  responseId: string | undefined;
   responseModel: string | undefined;
 }
 
@@ -31,15 +28,7 @@ export interface CollectChatStreamOptions {
 export async function collectChatStream(stream: AsyncIterable<ChatCompletionChunk>, startedAt: number, options: CollectChatStreamOptions = {}): Promise<CollectedChat> {
   const now = options.now ?? (() => performance.now());
   const mapUsage = options.mapUsage ?? mapOpenAIUsage;
-  const collected: CollectedChat = {
-    content: '',
-    refusal: '',
-    ttftMs: undefined,
-    finishReason: undefined,
-    usage: { inputTokens: 0, outputTokens: 0 },
-    responseId: undefined,
-    responseModel: undefined,
-  };
+  const collected: CollectedChat = { ...emptyCollectedStream(), content: '', refusal: '', responseModel: undefined };
   for await (const chunk of stream) {
     if (!collected.responseId && chunk.id) collected.responseId = chunk.id;
     if (!collected.responseModel && chunk.model) collected.responseModel = chunk.model;

@@ -1,6 +1,6 @@
 import type { ProviderId } from '@turbostream/contracts';
 import OpenAI from 'openai';
-import { ProviderError } from '../errors/provider-error.js';
+import { requireApiKey } from '../errors/require-api-key.js';
 import type { AnalysisProvider } from '../provider.js';
 import { createChatCompletionsProvider } from './chat-completions-provider.js';
 import { explicitClientOptions } from './client-options.js';
@@ -32,8 +32,7 @@ export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions): AnalysisProvider {
   const provider = options.providerId ?? 'openai';
-  const apiKey = options.apiKey;
-  if (!apiKey) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no API key` });
+  const apiKey = requireApiKey(provider, options.apiKey);
   const client = new OpenAI({ apiKey, baseURL: options.baseURL ?? OPENAI_DEFAULT_BASE_URL, ...explicitClientOptions(options.fetch, options.maxRetries) });
   return createChatCompletionsProvider({ providerId: provider, client, secrets: [apiKey] });
 }

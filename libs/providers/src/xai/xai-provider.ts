@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ProviderError } from '../errors/provider-error.js';
+import { requireApiKey } from '../errors/require-api-key.js';
 import { createChatCompletionsProvider } from '../openai/chat-completions-provider.js';
 import { explicitClientOptions } from '../openai/client-options.js';
 import type { AnalysisProvider } from '../provider.js';
@@ -24,8 +24,7 @@ export interface XAIProviderOptions {
  */
 export function createXAIProvider(options: XAIProviderOptions): AnalysisProvider {
   const provider = 'xai';
-  const { apiKey } = options;
-  if (!apiKey) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no API key` });
+  const apiKey = requireApiKey(provider, options.apiKey);
   const client = new OpenAI({ apiKey, baseURL: options.baseURL || XAI_DEFAULT_BASE_URL, ...explicitClientOptions(options.fetch) });
   return createChatCompletionsProvider({ providerId: provider, client, secrets: [apiKey], maxTokensParameter: 'max_tokens', mapUsage: mapXaiUsage, errorBody: xaiErrorBody });
 }

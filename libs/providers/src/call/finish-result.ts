@@ -1,0 +1,58 @@
+import type { ProviderId } from '@turbostream/contracts';
+import { ProviderError } from '../errors/provider-error.js';
+import type { FinishReason } from '../finish-reason.js';
+import { parseModelAnswer } from '../parse-model-answer.js';
+import type { AnalysisResult } from '../provider.js';
+import type { DeadlineCall } from './call-deadline.js';
+import type { CollectedStream } from './collected-stream.js';
+
+/** How a provider reads the end of its stream. */
+export interface FinishOptions {
+  provider: ProviderId;
+  /** What the model wrote as its answer. */
+  output: string;
+  mapFinishReason: (reason: string) => FinishReason;
+  /**
+   * Why an answer that stopped this way may be unusable, added to an
+   * invalid-output message; '' when nothing is wrong.
+   * @defaultValue {@link finishProblem}
+   */
+  problem?: (finishReason: FinishReason, reason: string) => string;
+  /** A failure that wins over a missing finish reason (a blocked prompt). */
+  failFirst?: () => ProviderError | undefined;
+  /** A failure read from a finished stream (a refusal, an `error` finish), checked before the answer is parsed. */
+  fail?: (finishReason: FinishReason) => ProviderError | undefined;
+  /** Provider-specific details kept for debugging. */
+  raw: Record<string, unknown>;
+}
+
+/** Why an answer may be unusable, for finish reasons every provider shares. */
+export function finishProblem(finishReason: FinishReason): string {
+  if (finishReason === 'length') return 'cut off at the token limit';
+  if (finishReason === 'content-filter') return 'stopped by the content filter';
+  return '';
+}
+
+/**
+ * Turns a collected stream into an {@link AnalysisResult}, inside
+ * {@link withDeadline}: a stream the SDK ended because the call was aborted,
+ * or one that ended without a finish reason, is a failure, never an empty
+ * answer; otherwise the answer is validated and the timings taken.
+ */
+export function finishResult(call: DeadlineCall, collected: CollectedStream, options: FinishOptions): AnalysisResult {
+  const { provider, output } = options;
+  // The SDKs end a stream quietly when it is aborted; withDeadline maps this to a timeout or an abort.
+  if (call.signal.aborted) throw new Error('aborted');
+  const early = options.failFirst?.();
+  if (early) throw early;
+  if (collected.finishReason === undefined) {
+    throw new ProviderError({ provider, kind: 'transient', message: `${provider} stream ended before the answer was complete (${output.length} characters received)` });
+  }
+  const finishReason = options.mapFinishReason(collected.finishReason);
+  const failure = options.fail?.(finishReason);
+  if (failure) throw failure;
+  // The usage rides on an invalid-output error, so that a repair counts both calls.
+  const answer = parseModelAnswer(provider, output, (options.problem ?? finishProblem)(finishReason, collected.finishReason), collected.usage);
+  const totalMs = performance.now() - call.startedAt;
+  return { answer, timings: { ttftMs: collected.ttftMs ?? totalMs, totalMs }, usage: collected.usage, finishReason, raw: options.raw };
+}
