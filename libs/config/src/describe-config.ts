@@ -16,7 +16,8 @@ function redactUrl(url: string): string {
 /** The effective configuration as text, secrets masked (`turbostream config check`). */
 export function describeConfig(config: TurboConfig): string {
   const lines: string[] = [];
-  lines.push(`redis        ${redactUrl(config.redis.url)}${config.redis.explicit ? '' : ' (default; REDIS_URL not set)'}`);
+  const redisNodes = config.redis.nodes.map(redactUrl).join(', ');
+  lines.push(`redis        ${config.redis.cluster ? `cluster, seed nodes ${redisNodes}` : redactUrl(config.redis.url)}${config.redis.explicit ? '' : ' (default; REDIS_URL not set)'}`);
   lines.push(`namespace    ${config.namespace}`);
   lines.push(`streams file ${config.streamsFile ?? '(none: turbostream up runs the built-in demo)'}`);
   lines.push(`default provider ${config.defaultProvider ?? '(none)'}`);
@@ -47,6 +48,7 @@ export function describeConfig(config: TurboConfig): string {
   lines.push(`llm          max tokens ${config.llm.maxTokens}, temperature ${config.llm.temperature}, timeout ${config.llm.timeoutMs} ms`);
   lines.push(`ingest       max frame ${config.ingest.maxFrameBytes} bytes, buffer ${config.ingest.maxBufferedMessages} messages, batch ${config.ingest.batchSize}, ping every ${config.ingest.pingIntervalMs} ms`);
   lines.push(`windower     poll ${config.windower.pollMs} ms, lease ${config.windower.leaseMs} ms, max queued ${config.windower.maxQueued}, retention ${config.windower.retentionMs} ms`);
+  lines.push(`health       ${config.health.port > 0 ? `http://${config.health.host}:${config.health.port}/healthz and /readyz` : 'off (HEALTH_PORT not set)'}; shutdown deadline ${config.shutdownTimeoutMs} ms`);
   lines.push(`analyzer     concurrency ${config.analyzer.concurrency}, lock ${config.analyzer.lockMs} ms, attempts ${config.analyzer.attempts}`);
   return lines.join('\n');
 }

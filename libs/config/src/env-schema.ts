@@ -23,17 +23,27 @@ const httpUrl = z.preprocess(
     .optional(),
 );
 
+/** One `redis://` or `rediss://` URL, or several separated by commas (the seed nodes of a Redis Cluster). */
 const redisUrl = z.preprocess(
   (value) => (value === '' ? undefined : value),
   z
     .string()
-    .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), { error: 'expected a redis:// or rediss:// URL' })
+    .refine((value) => value.split(',').every((part) => /^rediss?:\/\//.test(part.trim()) && URL.canParse(part.trim())), {
+      error: 'expected a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster nodes)',
+    })
     .optional(),
 );
+
+const booleanFlag = (fallback: boolean) =>
+  z.preprocess(
+    (value) => (value === '' || value === undefined ? fallback : String(value).toLowerCase()),
+    z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((text) => ['true', '1', 'yes'].includes(text))], { error: 'expected true or false' }),
+  );
 
 /** Every environment variable TurboStream reads (documented field by field in env.local.example). */
 export const EnvSchema = z.object({
   REDIS_URL: redisUrl,
+  REDIS_CLUSTER: booleanFlag(false),
   TURBOSTREAM_NAMESPACE: z.preprocess(
     (value) => (value === '' || value === undefined ? 'turbostream' : value),
     z.string().regex(/^[a-z0-9_-]{1,32}$/, { error: 'expected 1-32 characters of a-z, 0-9, _ or -' }),
@@ -93,6 +103,10 @@ export const EnvSchema = z.object({
   ANALYZER_CONCURRENCY: integer('a number of jobs', 16, { max: 1_000 }),
   ANALYZER_LOCK_MS: integer('a lock time in milliseconds', 30_000, { min: 1_000 }),
   ANALYZER_ATTEMPTS: integer('a number of attempts', 5, { max: 100 }),
+
+  HEALTH_PORT: integer('a TCP port (0: no health endpoints)', 0, { min: 0, max: 65_535 }),
+  HEALTH_HOST: z.preprocess((value) => (value === '' || value === undefined ? '127.0.0.1' : value), z.string().min(1)),
+  SHUTDOWN_TIMEOUT_MS: integer('a time in milliseconds', 30_000, { min: 100 }),
 });
 export type Env = z.infer<typeof EnvSchema>;
 

@@ -40,7 +40,7 @@ describe('loadConfig', () => {
       { provider: 'openai', model: 'gpt-test' },
       { provider: 'heuristic', model: 'mad' },
     ]);
-    expect(result.config.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false });
+    expect(result.config.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false, cluster: false, nodes: ['redis://127.0.0.1:6379'] });
     expect(result.config.providers.openai.configured).toBe(true);
     expect(result.config.providers.anthropic).toMatchObject({ configured: false, missing: ['ANTHROPIC_API_KEY'] });
   });
@@ -48,8 +48,19 @@ describe('loadConfig', () => {
   it('lets real environment variables win over env.local', () => {
     const cwd = workspace({ 'env.local': 'REDIS_URL=redis://file:6379\nLLM_TIMEOUT_MS=5000\n' });
     const result = loadConfig({ env: { REDIS_URL: 'redis://env:6380' }, cwd });
-    expect(result.ok && result.config.redis).toEqual({ url: 'redis://env:6380', explicit: true });
+    expect(result.ok && result.config.redis).toEqual({ url: 'redis://env:6380', explicit: true, cluster: false, nodes: ['redis://env:6380'] });
     expect(result.ok && result.config.llm.timeoutMs).toBe(5000);
+  });
+
+  it('takes a Redis Cluster from REDIS_CLUSTER or from a list of seed nodes', () => {
+    const cwd = workspace({});
+    const flagged = loadConfig({ env: { REDIS_URL: 'redis://node-a:7000', REDIS_CLUSTER: 'true' }, cwd });
+    expect(flagged.ok && flagged.config.redis).toEqual({ url: 'redis://node-a:7000', explicit: true, cluster: true, nodes: ['redis://node-a:7000'] });
+    const listed = loadConfig({ env: { REDIS_URL: 'rediss://:pw@node-a:7000, rediss://:pw@node-b:7001' }, cwd });
+    expect(listed.ok && listed.config.redis).toMatchObject({ cluster: true, nodes: ['rediss://:pw@node-a:7000', 'rediss://:pw@node-b:7001'] });
+    const bad = loadConfig({ env: { REDIS_URL: 'redis://a:1,nope', REDIS_CLUSTER: 'maybe' }, cwd });
+    expect(!bad.ok && formatProblems(bad.problems)).toContain('REDIS_URL: expected a redis:// or rediss:// URL, or a comma-separated list');
+    expect(!bad.ok && formatProblems(bad.problems)).toContain('REDIS_CLUSTER: expected true or false');
   });
 
   it('names the file, the variable and what is expected for a bad env.local value', () => {

@@ -26,6 +26,11 @@ function displayName(path: string, cwd: string): string {
   return shown.startsWith('..') || isAbsolute(shown) ? path : shown;
 }
 
+function redisSettings(url: string | undefined, clusterFlag: boolean): TurboConfig['redis'] {
+  const nodes = (url ?? 'redis://127.0.0.1:6379').split(',').map((part) => part.trim()).filter(Boolean);
+  return { url: nodes[0] ?? 'redis://127.0.0.1:6379', explicit: url !== undefined, cluster: clusterFlag || nodes.length > 1, nodes };
+}
+
 /**
  * Loads `env.local` and the streams file, validates both, and returns the
  * effective configuration or every problem found (never just the first).
@@ -63,7 +68,9 @@ export function loadConfig({ env, cwd, envFile }: LoadConfigOptions): ConfigResu
   if (problems.length > 0) return { ok: false, problems, warnings: streams.warnings };
 
   const config: TurboConfig = {
-    redis: { url: values.REDIS_URL ?? 'redis://127.0.0.1:6379', explicit: values.REDIS_URL !== undefined },
+    redis: redisSettings(values.REDIS_URL, values.REDIS_CLUSTER),
+    health: { port: values.HEALTH_PORT, host: values.HEALTH_HOST },
+    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     namespace: values.TURBOSTREAM_NAMESPACE,
     instanceId: values.TURBOSTREAM_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     log: { level: values.LOG_LEVEL, format: values.LOG_FORMAT },
@@ -92,4 +99,12 @@ export function loadConfigOrThrow(options: LoadConfigOptions): TurboConfig {
   const result = loadConfig(options);
   if (!result.ok) throw new ConfigError(result.problems);
   return result.config;
+}
+
+/**
+ * The configuration with every default and the given variables only: no
+ * env file, no streams file. For tests and tools that build on the defaults.
+ */
+export function defaultConfig(env: Record<string, string | undefined> = {}): TurboConfig {
+  return loadConfigOrThrow({ env: { TURBOSTREAM_ENV_FILE: '/nonexistent/turbostream/env.local', ...env }, cwd: '/nonexistent/turbostream' });
 }

@@ -86,8 +86,15 @@ export interface AnalyzerSettings {
 }
 
 export interface TurboConfig {
-  /** The Redis URL, and whether the user set it (`turbostream up` starts its own Redis only when not). */
-  redis: { url: string; explicit: boolean };
+  /**
+   * The Redis URL, and whether the user set it (`turbostream up` starts its own Redis only when not).
+   * `cluster` is set by `REDIS_CLUSTER=true` or by several comma-separated URLs, which are the seed `nodes`.
+   */
+  redis: { url: string; explicit: boolean; cluster: boolean; nodes: string[] };
+  /** `/healthz` and `/readyz` (port 0: none). */
+  health: { port: number; host: string };
+  /** On SIGTERM, how long in-flight work may take before it is handed back. */
+  shutdownTimeoutMs: number;
   namespace: string;
   instanceId: string;
   log: { level: string; format: 'json' | 'pretty' | 'auto' };

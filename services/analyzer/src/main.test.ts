@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ProviderSettings, TurboConfig } from '@turbostream/config';
+import { defaultConfig, type ProviderSettings, type TurboConfig } from '@turbostream/config';
 import { Alert, fieldsToObject, PROVIDER_IDS, type ProviderId, type WindowJob } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName } from '@turbostream/queue';
@@ -13,22 +13,9 @@ import { buildProviders, runAnalyzer } from './main.js';
 const API_KEY = 'sk-test-main-0123456789abcdef';
 
 function config(overrides: Partial<Record<ProviderId, Partial<ProviderSettings>>>): TurboConfig {
-  const providers = Object.fromEntries(PROVIDER_IDS.map((id) => [id, { id, configured: false, missing: ['X'], ...overrides[id] }])) as Record<ProviderId, ProviderSettings>;
-  return {
-    redis: { url: 'redis://unused', explicit: true },
-    namespace: 'unused',
-    instanceId: 'analyzer-main-test',
-    log: { level: 'silent', format: 'json' },
-    streamsFile: undefined,
-    streams: [],
-    defaultProvider: undefined,
-    providers,
-    llm: { maxTokens: 500, temperature: 0, timeoutMs: 5_000 },
-    heuristic: { threshold: 6 },
-    ingest: { maxFrameBytes: 1, maxBufferedMessages: 1, batchSize: 1, pingIntervalMs: 1, reconnectInitialMs: 1, reconnectMaxMs: 1 },
-    windower: { pollMs: 1, leaseMs: 1, maxQueued: 1, retentionMs: 1 },
-    analyzer: { concurrency: 1, lockMs: 5_000, attempts: 3 },
-  };
+  const base = defaultConfig({ LOG_LEVEL: 'silent', TURBOSTREAM_INSTANCE_ID: 'analyzer-main-test', LLM_TIMEOUT_MS: '5000', ANALYZER_LOCK_MS: '5000', ANALYZER_CONCURRENCY: '1' });
+  const providers = Object.fromEntries(PROVIDER_IDS.map((id) => [id, { ...base.providers[id], ...overrides[id] }])) as Record<ProviderId, ProviderSettings>;
+  return { ...base, providers };
 }
 
 describe('runAnalyzer', () => {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TurboConfig } from '@turbostream/config';
-import type { ProviderId } from '@turbostream/contracts';
+import { defaultConfig, type TurboConfig } from '@turbostream/config';
 import { createLogger } from '@turbostream/logging';
 import { createKeyLayout } from '@turbostream/redis';
 import { RedisServer, waitFor } from '@turbostream/testkit';
@@ -9,27 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { runIngest } from './main.js';
 
-const provider = (id: ProviderId) => ({ id, configured: false, missing: [] });
 
 function configWith(streams: TurboConfig['streams']): TurboConfig {
-  return {
-    redis: { url: 'redis://unused', explicit: false },
-    namespace: 'unused',
-    instanceId: 'test',
-    log: { level: 'silent', format: 'json' },
-    streamsFile: 'streams.yaml',
-    streams,
-    defaultProvider: undefined,
-    providers: {
-      'azure-openai': provider('azure-openai'), openai: provider('openai'), anthropic: provider('anthropic'), gemini: provider('gemini'),
-      mistral: provider('mistral'), xai: provider('xai'), ollama: provider('ollama'), heuristic: provider('heuristic'),
-    },
-    llm: { maxTokens: 1024, temperature: 0, timeoutMs: 30_000 },
-    heuristic: { threshold: 0.01 },
-    ingest: { maxFrameBytes: 1024, maxBufferedMessages: 100, batchSize: 10, pingIntervalMs: 60_000, reconnectInitialMs: 20, reconnectMaxMs: 200 },
-    windower: { pollMs: 100, leaseMs: 5_000, maxQueued: 100, retentionMs: 60_000 },
-    analyzer: { concurrency: 1, lockMs: 30_000, attempts: 3 },
-  };
+  const base = defaultConfig({ INGEST_MAX_FRAME_BYTES: '1024', INGEST_MAX_BUFFERED_MESSAGES: '100', INGEST_BATCH_SIZE: '10', INGEST_PING_INTERVAL_MS: '60000', INGEST_RECONNECT_INITIAL_MS: '20', INGEST_RECONNECT_MAX_MS: '200' });
+  return { ...base, streams, streamsFile: 'streams.yaml' };
 }
 
 describe('runIngest', () => {

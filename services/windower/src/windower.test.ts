@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { StreamConfig, TurboConfig, WindowerSettings } from '@turbostream/config';
+import { defaultConfig, type StreamConfig, type TurboConfig, type WindowerSettings } from '@turbostream/config';
 import { type Window, compareEntryIds, windowJobId } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
@@ -207,31 +207,7 @@ describe('Windower', () => {
   });
 });
 
-/** The parts of a TurboConfig the windower does not read, filled with plain values. */
+/** The parts of a TurboConfig the windower does not read, at their defaults. */
 function fullConfig(): TurboConfig {
-  const provider = { configured: false, missing: [] };
-  return {
-    redis: { url: 'redis://127.0.0.1:1', explicit: false },
-    namespace: 'turbostream',
-    instanceId: 'i0',
-    log: { level: 'silent', format: 'json' },
-    streamsFile: undefined,
-    streams: [],
-    defaultProvider: undefined,
-    providers: {
-      'azure-openai': { id: 'azure-openai', ...provider },
-      openai: { id: 'openai', ...provider },
-      anthropic: { id: 'anthropic', ...provider },
-      gemini: { id: 'gemini', ...provider },
-      mistral: { id: 'mistral', ...provider },
-      xai: { id: 'xai', ...provider },
-      ollama: { id: 'ollama', ...provider },
-      heuristic: { id: 'heuristic', ...provider },
-    },
-    llm: { maxTokens: 1, temperature: 0, timeoutMs: 1 },
-    heuristic: { threshold: 1 },
-    ingest: { maxFrameBytes: 1, maxBufferedMessages: 1, batchSize: 1, pingIntervalMs: 1, reconnectInitialMs: 1, reconnectMaxMs: 1 },
-    windower: settings(),
-    analyzer: { concurrency: 1, lockMs: 1, attempts: 1 },
-  };
+  return { ...defaultConfig({ LOG_LEVEL: 'silent' }), windower: settings() };
 }

@@ -27,7 +27,7 @@ export async function up({ json }: { json: boolean }): Promise<void> {
   const redisHandle = await findOrStartRedis(loaded.redis, process.cwd());
   say(`turbostream: ${redisHandle.description}`);
   let demo: DemoFeed | undefined;
-  let config = { ...loaded, redis: { url: redisHandle.url, explicit: true } };
+  let config = { ...loaded, redis: { ...loaded.redis, url: redisHandle.url, nodes: [redisHandle.url], explicit: true } };
   if (loaded.streams.length === 0) {
     demo = new DemoFeed();
     const url = await demo.start();
