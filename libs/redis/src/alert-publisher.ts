@@ -1,5 +1,5 @@
 import type { Alert } from '@turbostream/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 
 /**
@@ -17,7 +17,7 @@ redis.call('PUBLISH', ARGV[5], ARGV[1])
 return 1`;
 
 export interface AlertPublisherOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   /**
    * How long an alert id is remembered, so a redelivered job cannot publish it twice.
@@ -32,7 +32,7 @@ export interface AlertPublisherOptions {
 }
 
 export class AlertPublisher {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: KeyLayout;
   readonly #dedupeSeconds: number;
   readonly #logMaxLength: number;

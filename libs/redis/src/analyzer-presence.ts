@@ -1,12 +1,13 @@
 import { AnalyzerInfo, type ProviderId } from '@turbostream/contracts';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 
 /** How long after its last heartbeat an analyzer still counts as live. */
 export const ANALYZER_TTL_MS = 15_000;
 
 export interface AnalyzerPresenceOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   instanceId: string;
   providers: readonly ProviderId[];
@@ -41,38 +42,46 @@ export class AnalyzerPresence {
     this.#timer.unref();
   }
 
+  /**
+   * Records the heartbeat. The analyzers hash and each provider's set live in
+   * different cluster slots, so each gets its own round trip (sent together).
+   */
   async beat(): Promise<void> {
     const { redis, keys, instanceId, providers, concurrency } = this.#options;
     const now = (this.#options.clock ?? Date.now)();
     const info: AnalyzerInfo = { v: 1, instanceId, providers: [...providers], concurrency, startedAt: this.#startedAt, lastSeen: now };
-    const pipeline = redis.pipeline().hset(keys.analyzers, instanceId, JSON.stringify(info));
+    const writes: Array<Promise<unknown>> = [redis.hset(keys.analyzers, instanceId, JSON.stringify(info))];
     for (const provider of providers) {
-      pipeline.zadd(keys.providerAnalyzers(provider), now, instanceId).zremrangebyscore(keys.providerAnalyzers(provider), '-inf', now - 10 * ANALYZER_TTL_MS);
+      const key = keys.providerAnalyzers(provider);
+      writes.push(execOrThrow(redis.pipeline().zadd(key, now, instanceId).zremrangebyscore(key, '-inf', now - 10 * ANALYZER_TTL_MS)));
     }
-    await pipeline.exec();
+    await Promise.all(writes);
   }
 
   /** Stops beating and removes this analyzer at once, so its absence is seen without waiting for the TTL. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
     const { redis, keys, instanceId, providers } = this.#options;
-    const pipeline = redis.pipeline().hdel(keys.analyzers, instanceId);
-    for (const provider of providers) pipeline.zrem(keys.providerAnalyzers(provider), instanceId);
     try {
-      await pipeline.exec();
+      await Promise.all([redis.hdel(keys.analyzers, instanceId), ...providers.map((provider) => redis.zrem(keys.providerAnalyzers(provider), instanceId))]);
     } catch (error) {
       this.#options.onError?.(error);
     }
   }
 }
 
+/** Runs a pipeline and throws its first command error (`exec` itself only rejects when the pipeline cannot be sent). */
+async function execOrThrow(pipeline: ChainableCommander): Promise<void> {
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+}
+
 /** The analyzers that served `provider` within the TTL. */
-export async function liveAnalyzers(redis: Redis, keys: KeyLayout, provider: ProviderId, now: number, ttlMs = ANALYZER_TTL_MS): Promise<string[]> {
+export async function liveAnalyzers(redis: RedisClient, keys: KeyLayout, provider: ProviderId, now: number, ttlMs = ANALYZER_TTL_MS): Promise<string[]> {
   return redis.zrangebyscore(keys.providerAnalyzers(provider), now - ttlMs, '+inf');
 }
 
 /** Every analyzer's latest heartbeat, live or not (callers compare `lastSeen` with the TTL). */
-export async function listAnalyzers(redis: Redis, keys: KeyLayout): Promise<AnalyzerInfo[]> {
+export async function listAnalyzers(redis: RedisClient, keys: KeyLayout): Promise<AnalyzerInfo[]> {
   const all = await redis.hgetall(keys.analyzers);
   const result: AnalyzerInfo[] = [];
   for (const json of Object.values(all)) {

@@ -1,8 +1,28 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { clusterSeed } from './cluster-nodes.js';
+
+/**
+ * A connection to Redis: one server (`Redis`) or a Redis Cluster (`Cluster`).
+ * Both speak the same commands; on a cluster, the keys of one script, one
+ * `MULTI` or one pipeline must share a slot (the key layout's hash tags see to it).
+ */
+export type RedisClient = Redis | Cluster;
 
 export interface ConnectOptions {
-  /** A `redis://` or `rediss://` URL. */
+  /** A `redis://` or `rediss://` URL (with a cluster: the first seed node). */
   url: string;
+  /**
+   * Connect to a Redis Cluster seeded by `nodes`.
+   * @defaultValue false, or true when `nodes` lists more than one URL
+   */
+  cluster?: boolean;
+  /**
+   * A cluster's seed nodes, as `redis://` or `rediss://` URLs. The first URL
+   * with a user or password gives every node's credentials; `rediss://` makes
+   * every node TLS.
+   * @defaultValue `[url]`
+   */
+  nodes?: readonly string[];
   /** A name shown by `CLIENT LIST`, e.g. `turbostream:ingest`. */
   name?: string;
   /**
@@ -11,23 +31,71 @@ export interface ConnectOptions {
    * @defaultValue null
    */
   maxRetriesPerRequest?: number | null;
-  /** Further ioredis options. */
+  /**
+   * Give up after this many failed reconnection attempts in a row (short
+   * commands that should fail fast); otherwise reconnect forever with capped backoff.
+   * @defaultValue unlimited
+   */
+  maxReconnectAttempts?: number;
+  /** Connect on `connect()` or the first command rather than at once. @defaultValue false */
+  lazyConnect?: boolean;
+  /** @defaultValue 10000 */
+  connectTimeoutMs?: number;
+  /** Further ioredis options: of the server, or of every cluster node. */
   options?: RedisOptions;
+  /** Further ioredis Cluster options (only with `cluster`). */
+  clusterOptions?: ClusterOptions;
 }
 
-/** Opens an ioredis connection that reconnects with capped backoff. */
-export function connectRedis({ url, name, maxRetriesPerRequest = null, options }: ConnectOptions): Redis {
-  return new Redis(url, {
-    connectionName: name,
-    maxRetriesPerRequest,
+/** Capped exponential backoff between reconnection attempts, or `null` to stop. */
+function reconnectDelay(maxAttempts: number | undefined): (attempt: number) => number | null {
+  return (attempt) => (maxAttempts !== undefined && attempt > maxAttempts ? null : Math.min(100 * 2 ** Math.min(attempt, 6), 5_000));
+}
+
+/**
+ * Opens an ioredis connection that reconnects with capped backoff: a `Cluster`
+ * when `cluster` is set or several nodes are given, else a `Redis`.
+ */
+export function connectRedis(options: ConnectOptions): RedisClient {
+  const { url, nodes = [url], name, maxRetriesPerRequest = null, maxReconnectAttempts, lazyConnect = false, connectTimeoutMs } = options;
+  const retry = reconnectDelay(maxReconnectAttempts);
+  if (!(options.cluster ?? nodes.length > 1)) {
+    return new Redis(url, {
+      connectionName: name,
+      maxRetriesPerRequest,
+      enableReadyCheck: true,
+      lazyConnect,
+      retryStrategy: retry,
+      ...(connectTimeoutMs === undefined ? {} : { connectTimeout: connectTimeoutMs }),
+      ...options.options,
+    });
+  }
+  const seed = clusterSeed(nodes.length > 0 ? nodes : [url]);
+  const { port, host, path, sentinels, retryStrategy, enableOfflineQueue, readOnly, ...nodeOptions } = options.options ?? {};
+  return new Cluster(seed.nodes, {
     enableReadyCheck: true,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000),
-    ...options,
+    lazyConnect,
+    clusterRetryStrategy: retry,
+    // With TLS, keep host names as given so that certificates are checked against them (managed clusters).
+    ...(seed.tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
+    ...options.clusterOptions,
+    redisOptions: {
+      connectionName: name,
+      maxRetriesPerRequest,
+      enableReadyCheck: true,
+      ...(seed.username === undefined ? {} : { username: seed.username }),
+      ...(seed.password === undefined ? {} : { password: seed.password }),
+      ...(seed.tls ? { tls: {} } : {}),
+      ...(connectTimeoutMs === undefined ? {} : { connectTimeout: connectTimeoutMs }),
+      ...nodeOptions,
+      ...options.clusterOptions?.redisOptions,
+    },
   });
 }
 
-/** Hides the password of a Redis URL, for logs and messages. */
+/** Hides the password of a Redis URL (or of each of a comma-separated list), for logs and messages. */
 export function redactRedisUrl(url: string): string {
+  if (url.includes(',')) return url.split(',').map((part) => redactRedisUrl(part.trim())).join(',');
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '****';
@@ -38,7 +106,7 @@ export function redactRedisUrl(url: string): string {
 }
 
 /** Closes a connection, falling back to disconnect when QUIT cannot complete. */
-export async function closeRedis(redis: Redis): Promise<void> {
+export async function closeRedis(redis: RedisClient): Promise<void> {
   if (redis.status === 'end') return;
   try {
     await Promise.race([redis.quit(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);

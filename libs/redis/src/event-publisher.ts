@@ -1,5 +1,5 @@
 import type { OpsEvent, OpsEventType } from '@turbostream/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 
 export interface EventInput {
@@ -15,12 +15,12 @@ export interface EventInput {
  * to `onError`, never thrown into the caller's work.
  */
 export class EventPublisher {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: KeyLayout;
   readonly #service: string;
   readonly #onError: (error: unknown) => void;
 
-  constructor(options: { redis: Redis; keys: KeyLayout; service: string; onError?: (error: unknown) => void }) {
+  constructor(options: { redis: RedisClient; keys: KeyLayout; service: string; onError?: (error: unknown) => void }) {
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#service = options.service;
@@ -31,6 +31,8 @@ export class EventPublisher {
     const event: OpsEvent = { v: 1, service: this.#service, at: new Date().toISOString(), ...input };
     const json = JSON.stringify(event);
     try {
+      // One key (the log) and a PUBLISH, which names a channel, not a key: one
+      // cluster slot, and a cluster broadcasts the message to every node's subscribers.
       await this.#redis
         .multi()
         .xadd(this.#keys.eventLog, 'MAXLEN', '~', '10000', '*', 'event', json)

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -9,12 +9,12 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * windower at a time, with failover.
  */
 export class Lease {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
   readonly #owner: string;
   readonly #ttlMs: number;
 
-  constructor(options: { redis: Redis; key: string; owner: string; ttlMs: number }) {
+  constructor(options: { redis: RedisClient; key: string; owner: string; ttlMs: number }) {
     this.#redis = options.redis;
     this.#key = options.key;
     this.#owner = options.owner;

@@ -1,9 +1,9 @@
 import { type AnalysisTarget, StreamTargetOverride } from '@turbostream/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 
 /** The targets set while running for a stream, if any (an unreadable override is reported, not ignored). */
-export async function readTargetOverride(redis: Redis, keys: KeyLayout, streamId: string): Promise<StreamTargetOverride | undefined> {
+export async function readTargetOverride(redis: RedisClient, keys: KeyLayout, streamId: string): Promise<StreamTargetOverride | undefined> {
   const json = await redis.hget(keys.streamTargets, streamId);
   if (json === null) return undefined;
   let value: unknown;
@@ -18,7 +18,7 @@ export async function readTargetOverride(redis: Redis, keys: KeyLayout, streamId
 }
 
 /** Every override, by stream id. */
-export async function readTargetOverrides(redis: Redis, keys: KeyLayout): Promise<Map<string, StreamTargetOverride>> {
+export async function readTargetOverrides(redis: RedisClient, keys: KeyLayout): Promise<Map<string, StreamTargetOverride>> {
   const all = await redis.hgetall(keys.streamTargets);
   const result = new Map<string, StreamTargetOverride>();
   for (const [streamId, json] of Object.entries(all)) {
@@ -33,13 +33,13 @@ export async function readTargetOverrides(redis: Redis, keys: KeyLayout): Promis
 }
 
 /** Sets a stream's targets from the next window on. */
-export async function writeTargetOverride(redis: Redis, keys: KeyLayout, streamId: string, targets: AnalysisTarget[], setBy: string): Promise<StreamTargetOverride> {
+export async function writeTargetOverride(redis: RedisClient, keys: KeyLayout, streamId: string, targets: AnalysisTarget[], setBy: string): Promise<StreamTargetOverride> {
   const override: StreamTargetOverride = StreamTargetOverride.parse({ v: 1, targets, setAt: new Date().toISOString(), setBy });
   await redis.hset(keys.streamTargets, streamId, JSON.stringify(override));
   return override;
 }
 
 /** Goes back to the streams file's targets. True when there was an override. */
-export async function clearTargetOverride(redis: Redis, keys: KeyLayout, streamId: string): Promise<boolean> {
+export async function clearTargetOverride(redis: RedisClient, keys: KeyLayout, streamId: string): Promise<boolean> {
   return (await redis.hdel(keys.streamTargets, streamId)) > 0;
 }

@@ -5,3 +5,4 @@ export * from './fake-openai.js';
 export * from './free-port.js';
 export * from './redis-server.js';
 export * from './wait-for.js';
+export * from './redis-cluster.js';

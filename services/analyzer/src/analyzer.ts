@@ -3,18 +3,17 @@ import type { ProviderId, WindowJobResult } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import type { AnalysisProvider } from '@turbostream/providers';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
-import { AlertPublisher, AnalyzerPresence, EventPublisher, type KeyLayout } from '@turbostream/redis';
+import { AlertPublisher, AnalyzerPresence, EventPublisher, type KeyLayout, type RedisClient } from '@turbostream/redis';
 import { type Job, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { failureContext } from './failure-context.js';
 import { ProviderCooldown } from './provider-cooldown.js';
 import { WindowJobProcessor } from './window-job-processor.js';
 
 export interface AnalyzerOptions {
   /** Publishes alerts, events and dead letters. */
-  redis: Redis;
+  redis: RedisClient;
   /** BullMQ's connection, created with `maxRetriesPerRequest: null`; workers duplicate it for blocking reads. */
-  connection: Redis;
+  connection: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   /** @defaultValue an EventPublisher on `redis` for service `analyzer` */

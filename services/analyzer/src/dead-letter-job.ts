@@ -1,11 +1,10 @@
 import type { DeadLetter } from '@turbostream/contracts';
-import type { KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { KeyLayout, RedisClient } from '@turbostream/redis';
 
 const SAMPLE_CHARACTERS = 2_048;
 
 /** Keeps invalid job data aside in the dead-letter stream, with its reason and a bounded sample. */
-export async function deadLetterJob(redis: Redis, keys: KeyLayout, input: { streamId: string | undefined; data: unknown; detail: string; now: number }): Promise<void> {
+export async function deadLetterJob(redis: RedisClient, keys: KeyLayout, input: { streamId: string | undefined; data: unknown; detail: string; now: number }): Promise<void> {
   let json: string;
   try {
     json = JSON.stringify(input.data) ?? String(input.data);

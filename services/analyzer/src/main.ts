@@ -2,15 +2,14 @@ import type { TurboConfig } from '@turbostream/config';
 import { PROVIDER_IDS, type ProviderId } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisProvider, createProvider } from '@turbostream/providers';
-import type { EventPublisher, KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { Analyzer } from './analyzer.js';
 
 export interface AnalyzerDependencies {
   /** Publishes alerts, events and dead letters. */
-  redis: Redis;
+  redis: RedisClient;
   /** BullMQ's connection (`maxRetriesPerRequest: null`). */
-  connection: Redis;
+  connection: RedisClient;
   logger: Logger;
   events?: EventPublisher;
   keys: KeyLayout;
@@ -42,6 +41,8 @@ export async function runAnalyzer(config: TurboConfig, deps: AnalyzerDependencie
     settings: config.analyzer,
     llm: config.llm,
     instanceId: config.instanceId,
+    // On SIGTERM, jobs in flight get this long; what is still running is then handed back to the queue.
+    drainTimeoutMs: config.shutdownTimeoutMs,
   });
   await analyzer.start();
   logger.info({ providers: analyzer.providers }, 'analyzer serves these providers');

@@ -1,6 +1,5 @@
 import type { ProviderId } from '@turbostream/contracts';
-import type { KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { KeyLayout, RedisClient } from '@turbostream/redis';
 
 /** Extends the cooldown only forward: a shorter wait never cuts a longer one short. KEYS: cooldown. ARGV: until, ttl ms. */
 const EXTEND = `
@@ -15,11 +14,11 @@ return 1`;
  * turn into a burst of requests each time the wait ends.
  */
 export class ProviderCooldown {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: KeyLayout;
   readonly #random: () => number;
 
-  constructor(options: { redis: Redis; keys: KeyLayout; random?: () => number }) {
+  constructor(options: { redis: RedisClient; keys: KeyLayout; random?: () => number }) {
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#random = options.random ?? Math.random;

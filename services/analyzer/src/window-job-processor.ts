@@ -3,16 +3,15 @@ import type { LlmSettings } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, assertNever, ProviderError } from '@turbostream/providers';
 import { analysisQueueName } from '@turbostream/queue';
-import type { AlertPublisher, KeyLayout } from '@turbostream/redis';
+import type { AlertPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { buildAlerts } from './build-alerts.js';
 import { deadLetterJob } from './dead-letter-job.js';
 import { failureContext } from './failure-context.js';
 import type { ProviderCooldown } from './provider-cooldown.js';
 
 export interface WindowJobProcessorOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   publisher: AlertPublisher;

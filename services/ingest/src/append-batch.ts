@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { StreamEntryFields } from '@turbostream/contracts';
-import type { Redis } from 'ioredis';
 import { entryFields } from './entry-fields.js';
+import type { RedisClient } from '@turbostream/redis';
 
 /**
  * Appends a batch of entries to a source's stream and counts them, in one
@@ -31,7 +31,7 @@ return 1`;
 const APPEND_BATCH_SHA = createHash('sha1').update(APPEND_BATCH).digest('hex');
 
 /** Appends `entries` in order; returns how many were messages. Throws when Redis refused the batch (nothing was written). */
-export async function appendBatch(redis: Redis, keys: { stream: string; stats: string }, entries: readonly StreamEntryFields[]): Promise<number> {
+export async function appendBatch(redis: RedisClient, keys: { stream: string; stats: string }, entries: readonly StreamEntryFields[]): Promise<number> {
   const args: string[] = [];
   let messages = 0;
   let gaps = 0;

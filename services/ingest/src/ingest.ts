@@ -1,15 +1,14 @@
 import type { IngestSettings, SourceConfig } from '@turbostream/config';
 import { STREAM_ID_PATTERN } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import type { EventPublisher, KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { SourceIngest, type SourceIngestStats } from './source-ingest.js';
 
 export type IngestSource = { streamId: string } & SourceConfig;
 
 export interface IngestOptions {
   /** Shared by every source; the caller owns it (`close()` leaves it open). Use `maxRetriesPerRequest: null` so writes wait out a Redis outage. */
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   /** Where `source.connected`, `source.down` and `source.gap` events go. @defaultValue none */

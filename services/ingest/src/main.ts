@@ -1,11 +1,10 @@
 import type { TurboConfig } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
-import type { EventPublisher, KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { Ingest } from './ingest.js';
 
 export interface IngestDeps {
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   events?: EventPublisher;
   keys: KeyLayout;

@@ -1,8 +1,7 @@
 import type { IngestSettings, SourceConfig } from '@turbostream/config';
 import type { DeadLetterReason } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import type { EventInput, EventPublisher, KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { EventInput, EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { deadLetterRecord } from './dead-letter-record.js';
 import { classifyFrame } from './frame-classifier.js';
 import { SourceConnection } from './source-connection.js';
@@ -31,7 +30,7 @@ export interface SourceIngestOptions {
   streamId: string;
   source: SourceConfig;
   settings: IngestSettings;
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   events?: EventPublisher | undefined;

@@ -1,7 +1,6 @@
 import type { DeadLetter, StreamEntryFields } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import type { KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { KeyLayout, RedisClient } from '@turbostream/redis';
 import { appendBatch } from './append-batch.js';
 import { backoffDelay } from './backoff.js';
 import { deadLetterFields } from './dead-letter-record.js';
@@ -13,7 +12,7 @@ type PendingWrite = StreamEntryFields | { kind: 'dead-letter'; deadLetter: DeadL
 const laneOf = (write: PendingWrite): 'stream' | 'dead-letter' => (write.kind === 'dead-letter' ? 'dead-letter' : 'stream');
 
 export interface StreamWriterOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   streamId: string;
   logger: Logger;

@@ -1,14 +1,13 @@
 import type { ProviderId, WindowJob } from '@turbostream/contracts';
 import { analysisJobOptions, analysisQueueName, queueOptions } from '@turbostream/queue';
-import type { KeyLayout } from '@turbostream/redis';
+import type { KeyLayout, RedisClient } from '@turbostream/redis';
 import { Queue } from 'bullmq';
 import type { Logger } from '@turbostream/logging';
-import type { Redis } from 'ioredis';
 import { WINDOW_JOB_NAME, type WindowJobSpec } from './window-jobs.js';
 
 export interface AnalysisQueuesOptions {
   /** Shared with BullMQ, which neither duplicates nor closes a connection it is given. */
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   /** @defaultValue `Date.now` */
@@ -35,7 +34,7 @@ interface CachedCount {
  * created on first use, with a briefly cached count of each one's backlog.
  */
 export class AnalysisQueues {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: KeyLayout;
   readonly #logger: Logger;
   readonly #clock: () => number;

@@ -1,5 +1,4 @@
-import type { KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { KeyLayout, RedisClient } from '@turbostream/redis';
 import { z } from 'zod';
 
 /**
@@ -42,12 +41,12 @@ export interface CheckpointCommit {
 
 /** The fenced checkpoint of one stream. */
 export class Checkpoint {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: KeyLayout;
   readonly #streamId: string;
   readonly #owner: string;
 
-  constructor(options: { redis: Redis; keys: KeyLayout; streamId: string; owner: string }) {
+  constructor(options: { redis: RedisClient; keys: KeyLayout; streamId: string; owner: string }) {
     this.#redis = options.redis;
     this.#keys = options.keys;
     this.#streamId = options.streamId;
@@ -78,7 +77,7 @@ export class Checkpoint {
 }
 
 /** Reads a stream's checkpoint hash; a hash that cannot be read is an error, never a silent restart. */
-export async function readCheckpoint(redis: Redis, keys: KeyLayout, streamId: string): Promise<CheckpointState> {
+export async function readCheckpoint(redis: RedisClient, keys: KeyLayout, streamId: string): Promise<CheckpointState> {
   const hash = await redis.hgetall(keys.windowState(streamId));
   const parsed = CheckpointHash.safeParse(hash);
   if (!parsed.success) throw new Error(`the window checkpoint of stream ${streamId} is corrupt: ${parsed.error.message}`);

@@ -1,7 +1,6 @@
 import type { DeadLetter } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import type { EventPublisher, KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import type { InvalidEntry } from './stream-entry.js';
 
 /** Approximate length the dead-letter stream is capped at. */
@@ -14,7 +13,7 @@ const DEAD_LETTER_MAX_LENGTH = '100000';
  * record one twice but never loses one.
  */
 export async function writeDeadLetters(options: {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   events: EventPublisher | undefined;

@@ -1,8 +1,7 @@
 import { PROVIDER_IDS, type ProviderId, type Window, WindowJob, compareEntryIds } from '@turbostream/contracts';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
-import type { KeyLayout } from '@turbostream/redis';
+import type { KeyLayout, RedisClient } from '@turbostream/redis';
 import { type JobType, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 
 const EVERY_STATE: JobType[] = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed', 'waiting-children'];
 
@@ -19,7 +18,7 @@ export interface StoredWindowJob {
  * suite and diagnostics; it loads every job, so not for hot paths.
  * A job whose data is not a valid {@link WindowJob} is an error.
  */
-export async function listWindowJobs(options: { redis: Redis; keys: KeyLayout; streamId: string; providers?: readonly ProviderId[] }): Promise<StoredWindowJob[]> {
+export async function listWindowJobs(options: { redis: RedisClient; keys: KeyLayout; streamId: string; providers?: readonly ProviderId[] }): Promise<StoredWindowJob[]> {
   const found: StoredWindowJob[] = [];
   for (const provider of options.providers ?? PROVIDER_IDS) {
     const queue = new Queue<unknown>(analysisQueueName(provider), { connection: options.redis, ...queueOptions(options.keys) });
@@ -39,7 +38,7 @@ export async function listWindowJobs(options: { redis: Redis; keys: KeyLayout; s
 }
 
 /** The distinct windows of one stream's stored jobs, in order. */
-export async function listWindows(options: { redis: Redis; keys: KeyLayout; streamId: string; providers?: readonly ProviderId[] }): Promise<Window[]> {
+export async function listWindows(options: { redis: RedisClient; keys: KeyLayout; streamId: string; providers?: readonly ProviderId[] }): Promise<Window[]> {
   const windows = new Map<string, Window>();
   for (const { job } of await listWindowJobs(options)) windows.set(job.window.windowId, job.window);
   return [...windows.values()];

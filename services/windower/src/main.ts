@@ -1,12 +1,11 @@
 import type { TurboConfig } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
-import type { EventPublisher, KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { Windower } from './windower.js';
 
 export interface WindowerDependencies {
   /** Opened with `maxRetriesPerRequest: null`; the caller closes it after `windower.close()`. */
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   events?: EventPublisher;
   keys: KeyLayout;

@@ -1,13 +1,12 @@
 import { PROVIDER_VARIABLES } from '@turbostream/config';
 import type { ProviderId, StreamStatus, UnservedTarget } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import { type EventPublisher, type KeyLayout, liveAnalyzers } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import { type EventPublisher, type KeyLayout, liveAnalyzers, type RedisClient } from '@turbostream/redis';
 import type { AnalysisQueues } from './analysis-queues.js';
 import type { StreamWindower } from './stream-windower.js';
 
 export interface ProviderWatchOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   events: EventPublisher | undefined;

@@ -1,7 +1,6 @@
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
-import { type EventPublisher, type KeyLayout, Lease } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import { type EventPublisher, type KeyLayout, Lease, type RedisClient, serverTime } from '@turbostream/redis';
 import type { AnalysisQueues } from './analysis-queues.js';
 import { Checkpoint } from './checkpoint.js';
 import { writeDeadLetters } from './dead-letters.js';
@@ -14,7 +13,7 @@ import { describeTargets, sameTargets, StreamTargetSource } from './target-sourc
 import { jobsPerWindow, windowJobs } from './window-jobs.js';
 
 export interface StreamWindowerOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   events: EventPublisher | undefined;
@@ -168,10 +167,11 @@ export class StreamWindower {
     }
     const start = this.#cursor === undefined ? '-' : `(${this.#cursor}`;
     // One connection runs commands in order: TIME is read before XRANGE, so
-    // every entry XRANGE misses gets an id at or after `now`.
-    const [time, raw] = await Promise.all([redis.time(), redis.xrange(keys.messages(this.#stream.id), start, '+', 'COUNT', chunkSize)]);
+    // every entry XRANGE misses gets an id at or after `now`. On a cluster,
+    // serverTime asks the node that holds the stream, on that same connection.
+    const key = keys.messages(this.#stream.id);
+    const [now, raw] = await Promise.all([serverTime(redis, key), redis.xrange(key, start, '+', 'COUNT', chunkSize)]);
     if (!this.#ownership.holds(epoch)) return false;
-    const now = Number(time[0]) * 1_000 + Math.floor(Number(time[1]) / 1_000);
     const atEnd = raw.length < chunkSize;
     const entries = raw.map(([id, fields]) => parseStreamEntry(id, fields));
     const cut = cutWindows({ streamId: this.#stream.id, limits: this.#stream.window, entries, open: this.#open, now: atEnd ? now : undefined });

@@ -1,7 +1,6 @@
 import type { StreamConfig } from '@turbostream/config';
 import type { AnalysisTarget } from '@turbostream/contracts';
-import { type KeyLayout, readTargetOverride } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import { type KeyLayout, readTargetOverride, type RedisClient } from '@turbostream/redis';
 
 export interface CurrentTargets {
   targets: AnalysisTarget[];
@@ -15,10 +14,10 @@ export interface CurrentTargets {
  * effect from the next window on without a restart.
  */
 export class StreamTargetSource {
-  readonly #options: { redis: Redis; keys: KeyLayout; stream: StreamConfig; clock: () => number; cacheMs: number };
+  readonly #options: { redis: RedisClient; keys: KeyLayout; stream: StreamConfig; clock: () => number; cacheMs: number };
   #cached: { at: number; value: CurrentTargets } | undefined;
 
-  constructor(options: { redis: Redis; keys: KeyLayout; stream: StreamConfig; clock: () => number; cacheMs?: number }) {
+  constructor(options: { redis: RedisClient; keys: KeyLayout; stream: StreamConfig; clock: () => number; cacheMs?: number }) {
     this.#options = { ...options, cacheMs: options.cacheMs ?? 1_000 };
   }
 

@@ -1,7 +1,6 @@
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
-import type { EventPublisher, KeyLayout } from '@turbostream/redis';
-import type { Redis } from 'ioredis';
+import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { AnalysisQueues } from './analysis-queues.js';
 import { ProviderWatch } from './provider-watch.js';
 import { StreamWindower, type StreamWindowerStats } from './stream-windower.js';
@@ -11,7 +10,7 @@ export interface WindowerOptions {
    * Used for every command and shared with the BullMQ queues (it must have
    * been opened with `maxRetriesPerRequest: null`). Not closed by `close()`.
    */
-  redis: Redis;
+  redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;
   /** Where operational events (dead letters) go; none when omitted. */

@@ -17,7 +17,7 @@ export async function alerts({ stream, replay, json }: { stream?: string; replay
   const config = loadConfigOrExit();
   const keys = createKeyLayout(config.namespace);
   const print = (message: string) => process.stdout.write(`${json ? message : formatAlert(message, { color: process.stdout.isTTY === true })}\n`);
-  const redis = connectRedis({ url: config.redis.url, name: 'turbostream:alerts', maxRetriesPerRequest: 1 });
+  const redis = connectRedis({ ...config.redis, name: 'turbostream:alerts', maxRetriesPerRequest: 1 });
   redis.on('error', (err) => process.stderr.write(`redis: ${err.message}\n`));
   const channel = stream ? keys.alertsChannelOf(stream) : keys.alertsChannel;
   redis.on('message', (_channel: string, message: string) => print(message));
@@ -31,7 +31,7 @@ export async function alerts({ stream, replay, json }: { stream?: string; replay
     for (const message of messages) print(message);
   }
   await redis.subscribe(channel);
-  process.stderr.write(`following ${channel} on ${redactRedisUrl(config.redis.url)} (Ctrl-C stops)\n`);
+  process.stderr.write(`following ${channel} on ${redactRedisUrl(config.redis.nodes.join(','))} (Ctrl-C stops)\n`);
   await untilSignal();
   await closeRedis(redis);
 }

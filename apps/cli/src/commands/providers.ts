@@ -68,7 +68,7 @@ export async function providers({ checkCalls, json }: { checkCalls: boolean; jso
   const keys = createKeyLayout(config.namespace);
   let live: Map<ProviderId, number> | string;
   try {
-    const redis = await connectForCommand(config.redis.url, 'turbostream:providers');
+    const redis = await connectForCommand(config.redis, 'turbostream:providers');
     live = new Map();
     for (const id of PROVIDER_IDS) live.set(id, (await liveAnalyzers(redis, keys, id, Date.now())).length);
     await closeRedis(redis);

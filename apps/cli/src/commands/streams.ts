@@ -2,9 +2,8 @@ import { hostname, userInfo } from 'node:os';
 import type { StreamConfig, TurboConfig } from '@turbostream/config';
 import { type AnalysisTarget, normalizeProviderId, PROVIDER_IDS, type ProviderId, StreamStatus } from '@turbostream/contracts';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
-import { clearTargetOverride, closeRedis, createKeyLayout, type KeyLayout, liveAnalyzers, readTargetOverrides, writeTargetOverride } from '@turbostream/redis';
+import { clearTargetOverride, closeRedis, createKeyLayout, type KeyLayout, liveAnalyzers, type RedisClient, readTargetOverrides, writeTargetOverride } from '@turbostream/redis';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { loadConfigOrExit, UsageError } from '../runtime/load.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
 
@@ -55,7 +54,7 @@ export async function setStreamTargets(options: { id: string; provider?: string;
   const config = loadConfigOrExit();
   const stream = findStream(config, options.id);
   const keys = createKeyLayout(config.namespace);
-  const redis = await connectForCommand(config.redis.url, 'turbostream:streams');
+  const redis = await connectForCommand(config.redis, 'turbostream:streams');
   try {
     if (options.reset) {
       const had = await clearTargetOverride(redis, keys, stream.id);
@@ -79,7 +78,7 @@ export async function setStreamTargets(options: { id: string; provider?: string;
   }
 }
 
-async function queueCounts(redis: Redis, keys: KeyLayout, provider: ProviderId): Promise<Record<string, number>> {
+async function queueCounts(redis: RedisClient, keys: KeyLayout, provider: ProviderId): Promise<Record<string, number>> {
   const queue = new Queue(analysisQueueName(provider), { connection: redis, ...queueOptions(keys) });
   try {
     return await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
@@ -91,7 +90,7 @@ async function queueCounts(redis: Redis, keys: KeyLayout, provider: ProviderId):
 export async function listStreams({ json }: { json: boolean }): Promise<void> {
   const config = loadConfigOrExit();
   const keys = createKeyLayout(config.namespace);
-  const redis = await connectForCommand(config.redis.url, 'turbostream:streams');
+  const redis = await connectForCommand(config.redis, 'turbostream:streams');
   try {
     const overrides = await readTargetOverrides(redis, keys);
     const rows = [];

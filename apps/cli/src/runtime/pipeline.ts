@@ -2,9 +2,8 @@ import { runAnalyzer } from '@turbostream/analyzer';
 import type { TurboConfig } from '@turbostream/config';
 import { runIngest } from '@turbostream/ingest';
 import type { Logger } from '@turbostream/logging';
-import { closeRedis, connectRedis, createKeyLayout, EventPublisher, type KeyLayout } from '@turbostream/redis';
+import { closeRedis, connectRedis, createKeyLayout, EventPublisher, type KeyLayout, type RedisClient } from '@turbostream/redis';
 import { runWindower } from '@turbostream/windower';
-import type { Redis } from 'ioredis';
 
 export type ServiceName = 'ingest' | 'windower' | 'analyzer';
 export const SERVICE_NAMES: readonly ServiceName[] = ['ingest', 'windower', 'analyzer'];
@@ -13,31 +12,36 @@ interface Closable {
   close(): Promise<void>;
 }
 
-/** Running services and the connections they share; `close()` stops them in data-path order. */
+/** Running services and the connections they share; `close()` stops every service, then closes the connections. */
 export interface Pipeline {
   keys: KeyLayout;
-  redis: Redis;
+  redis: RedisClient;
   close(): Promise<void>;
 }
 
 /**
- * Starts the named services in this process on one configuration. Intake
- * stops first on close (ingest), then the windower, then the analyzers drain.
+ * Starts the named services in this process on one configuration. On close
+ * they all stop taking work at once: ingest closes its sockets and writes its
+ * buffer, the windower releases its leases, the analyzers finish their jobs
+ * within `config.shutdownTimeoutMs` and hand back the rest.
  */
 export async function startPipeline(config: TurboConfig, services: readonly ServiceName[], logger: Logger): Promise<Pipeline> {
   const keys = createKeyLayout(config.namespace);
-  const redis = connectRedis({ url: config.redis.url, name: `turbostream:${services.join('+')}` });
+  const redis = connectRedis({ ...config.redis, name: `turbostream:${services.join('+')}` });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
-  const connections: Redis[] = [redis];
+  const connections: RedisClient[] = [redis];
   const started: Array<[ServiceName, Closable]> = [];
   const closeAll = async () => {
-    for (const [name, service] of started.toReversed()) {
-      try {
-        await service.close();
-      } catch (err) {
-        logger.error({ err, service: name }, 'service did not close cleanly');
-      }
-    }
+    // All at once, so each gets the whole shutdown deadline: nothing in flight in one waits on another.
+    await Promise.all(
+      started.map(async ([name, service]) => {
+        try {
+          await service.close();
+        } catch (err) {
+          logger.error({ err, service: name }, 'service did not close cleanly');
+        }
+      }),
+    );
     await Promise.all(connections.map((connection) => closeRedis(connection)));
   };
   try {
@@ -47,7 +51,7 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
       if (name === 'ingest') started.push([name, await runIngest(config, { redis, logger, events, keys })]);
       if (name === 'windower') started.push([name, await runWindower(config, { redis, logger, events, keys })]);
       if (name === 'analyzer') {
-        const connection = connectRedis({ url: config.redis.url, name: 'turbostream:analyzer:bullmq' });
+        const connection = connectRedis({ ...config.redis, name: 'turbostream:analyzer:bullmq' });
         connection.on('error', (err) => own.warn({ err }, 'redis connection error'));
         connections.push(connection);
         started.push([name, await runAnalyzer(config, { redis, connection, logger, events, keys })]);

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { redactRedisUrl } from '@turbostream/redis';
+import { connectRedis, type RedisClient, redactRedisUrl } from '@turbostream/redis';
 import { Redis } from 'ioredis';
 import { UsageError } from './load.js';
 
@@ -98,16 +98,16 @@ export async function findOrStartRedis(config: { url: string; explicit: boolean 
   };
 }
 
-/** A connection for a short command; fails with a clear message when Redis does not answer. */
-export async function connectForCommand(url: string, name: string): Promise<Redis> {
-  const redis = new Redis(url, { connectionName: name, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000, retryStrategy: (attempt) => (attempt > 2 ? null : 200) });
+/** A connection for a short command (to one server or a cluster); fails with a clear message when Redis does not answer. */
+export async function connectForCommand(redisConfig: { url: string; cluster: boolean; nodes: string[] }, name: string): Promise<RedisClient> {
+  const redis = connectRedis({ ...redisConfig, name, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeoutMs: 3_000, maxReconnectAttempts: 2 });
   redis.on('error', () => {});
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    throw new UsageError(`Redis does not answer at ${redactRedisUrl(url)}: ${error instanceof Error ? error.message : String(error)}\n\n${HOW_TO_GET_REDIS}`, 69);
+    throw new UsageError(`Redis does not answer at ${redactRedisUrl(redisConfig.nodes.join(','))}: ${error instanceof Error ? error.message : String(error)}\n\n${HOW_TO_GET_REDIS}`, 69);
   }
   return redis;
 }
