@@ -1,0 +1,518 @@
+/**
+ * The deployment files: deploy/Dockerfile, docker-compose.yml and the
+ * kustomize manifests under deploy/k8s (and the demo overlay deploy/demo/k8s).
+ * No Docker engine or cluster is needed: the files are parsed and checked for
+ * what the deployment issue asks, validated by `docker-compose config` and
+ * rendered by `kubectl kustomize` where those are installed (CI installs them),
+ * and their configuration is loaded by the real configuration loader.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig, EnvSchema, loadConfig, parseStreams, readEnvFile, SECRET_VARIABLES } from '@turbostream/config';
+import { PROVIDER_IDS, type ProviderId } from '@turbostream/contracts';
+import { analysisQueueName, queueOptions } from '@turbostream/queue';
+import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
+import { RedisServer } from '@turbostream/testkit';
+import { Queue } from 'bullmq';
+import { parse, parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { shebangNodeFlags } from '../apps/cli/src/node-flags.js';
+import { REPO_ROOT } from './support/service-process.js';
+
+const PIPELINE = ['ingest', 'windower', 'analyzer'] as const;
+const LLM_TIMEOUT_MS = defaultConfig().llm.timeoutMs;
+/** After the drain deadline a process still closes its connections (and its watchdog allows 10 s more): the grace period leaves room for that. */
+const CLOSE_MARGIN_MS = 10_000;
+const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+
+/** The BullMQ list of one provider queue's waiting jobs, from the code that names queues and keys. */
+function waitListKey(keys: KeyLayout, provider: ProviderId): string {
+  return `${queueOptions(keys).prefix}:${analysisQueueName(provider)}:wait`;
+}
+
+/** Compose durations (`90s`, `1m30s`, `500ms`) in milliseconds. */
+function durationMs(text: string): number {
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 0.001 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(h|ms|us|m|s)/g)];
+  expect(parts.map((part) => part[0]).join(''), `duration ${text}`).toBe(text);
+  return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * (units[unit ?? ''] ?? Number.NaN), 0);
+}
+
+function commandAvailable(command: string, args: string[]): boolean {
+  return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** Runs a healthcheck's `node -e …` the way the container would, against `port`; resolves with its exit code. */
+function runNodeCheck(test: string[], port: number): Promise<number | null> {
+  const [form, executable, ...args] = test;
+  expect(form).toBe('CMD');
+  expect(executable).toBe('node');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { HEALTH_PORT: String(port) }, stdio: 'ignore', timeout: 10_000 });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code));
+  });
+}
+
+async function healthServer(status: number): Promise<{ port: number; server: Server }> {
+  const server = createServer((request, response) => {
+    response.statusCode = request.url === '/healthz' ? status : 404;
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('no address');
+  return { port: (address satisfies AddressInfo).port, server };
+}
+
+// ── docker-compose.yml ────────────────────────────────────────────────────────
+
+const Healthcheck = z.object({ test: z.array(z.string()).optional(), disable: z.boolean().optional() });
+const BindMount = z.object({ type: z.literal('bind'), source: z.string(), target: z.string(), read_only: z.boolean().optional() });
+const ComposeService = z.object({
+  image: z.string().optional(),
+  build: z.object({ context: z.string(), dockerfile: z.string() }).optional(),
+  command: z.array(z.string()).optional(),
+  container_name: z.string().optional(),
+  ports: z.array(z.unknown()).optional(),
+  profiles: z.array(z.string()).optional(),
+  env_file: z.union([z.string(), z.array(z.string())]).optional(),
+  environment: z.record(z.string(), z.string()).optional(),
+  depends_on: z.record(z.string(), z.object({ condition: z.string() })).optional(),
+  restart: z.string().optional(),
+  stop_grace_period: z.string().optional(),
+  healthcheck: Healthcheck.optional(),
+  volumes: z.array(z.union([z.string(), BindMount])).optional(),
+});
+type ComposeService = z.infer<typeof ComposeService>;
+const ComposeFile = z.object({ services: z.record(z.string(), ComposeService), volumes: z.record(z.string(), z.unknown()).optional() });
+
+const compose = ComposeFile.parse(parse(read('docker-compose.yml'), { merge: true }));
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service ${name}`);
+  return found;
+};
+/** `${VAR:-default}` → default: what Compose uses when the variable is unset. */
+const interpolateDefault = (text: string) => text.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+
+describe('docker-compose.yml', () => {
+  it('runs redis with an append-only file fsynced every second, noeviction, a volume and a health check', () => {
+    const redis = service('redis');
+    expect(redis.image).toMatch(/^redis:7/);
+    const command = (redis.command ?? []).join(' ');
+    expect(command).toContain('--appendonly yes');
+    expect(command).toContain('--appendfsync everysec');
+    expect(command).toContain('--maxmemory-policy noeviction');
+    const dataVolume = (redis.volumes ?? []).find((volume) => typeof volume === 'string' && volume.endsWith(':/data'));
+    expect(typeof dataVolume === 'string' && Object.keys(compose.volumes ?? {}).includes(dataVolume.split(':')[0] ?? '')).toBe(true);
+    expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(redis.restart).toBe('unless-stopped');
+    expect(redis.ports).toBeUndefined();
+  });
+
+  it('runs ingest, windower and analyzer from the image, on env.local, after Redis is healthy, with health checks and a grace period above the LLM timeout', () => {
+    for (const name of PIPELINE) {
+      const entry = service(name);
+      expect(entry.build, name).toEqual({ context: '.', dockerfile: 'deploy/Dockerfile' });
+      expect(entry.image, name).toBe('turbostream:local');
+      expect(entry.command, name).toEqual([name]);
+      expect([entry.env_file].flat(), name).toContain('env.local');
+      expect(entry.depends_on?.redis?.condition, name).toBe('service_healthy');
+      expect(entry.restart, name).toBe('unless-stopped');
+      const grace = durationMs(entry.stop_grace_period ?? '0s');
+      const drain = Number(entry.environment?.SHUTDOWN_TIMEOUT_MS);
+      expect(drain, `${name}: the drain outlasts an LLM call`).toBeGreaterThan(LLM_TIMEOUT_MS);
+      expect(grace - drain, `${name}: Docker waits for the drain, and then for connections to close`).toBeGreaterThanOrEqual(CLOSE_MARGIN_MS);
+      expect(entry.environment?.REDIS_URL, name).toBe('redis://redis:6379');
+      expect(entry.healthcheck?.test?.join(' '), name).toContain('/healthz');
+    }
+  });
+
+  it('lets windower and analyzer scale: no container name, no host port', () => {
+    for (const name of ['windower', 'analyzer']) {
+      expect(service(name).container_name, name).toBeUndefined();
+      expect(service(name).ports, name).toBeUndefined();
+    }
+  });
+
+  it('gives every service a health check (or says it has none) and a restart policy', () => {
+    for (const [name, entry] of Object.entries(compose.services)) {
+      expect(entry.healthcheck, name).toBeDefined();
+      expect(entry.restart, name).toBe('unless-stopped');
+    }
+    // `turbostream alerts` is a subscriber: it serves no health endpoints.
+    expect(service('alerts').healthcheck).toEqual({ disable: true });
+  });
+
+  it('shows the demo on a plain `docker compose up`: demo feed and alerts are default services and the default streams file watches the feed', () => {
+    const feed = service('demo-feed');
+    expect(feed.command?.slice(0, 1)).toEqual(['demo-feed']);
+    expect(feed.profiles).toBeUndefined();
+    expect(service('alerts').profiles).toBeUndefined();
+    expect(service('alerts').command?.[0]).toBe('alerts');
+    const port = feed.command?.[feed.command.indexOf('--port') + 1];
+
+    for (const name of [...PIPELINE, 'alerts']) {
+      const mount = (service(name).volumes ?? []).find((volume) => typeof volume !== 'string' && volume.target === service(name).environment?.TURBOSTREAM_STREAMS_FILE);
+      expect(mount && typeof mount !== 'string' ? interpolateDefault(mount.source) : undefined, `${name} mounts the streams file`).toBe('./deploy/demo/streams.yaml');
+    }
+    const demo = parseStreams(read('deploy/demo/streams.yaml'), 'deploy/demo/streams.yaml', defaultConfig().providers, undefined);
+    expect(demo.problems).toEqual([]);
+    expect(demo.streams.map((stream) => [stream.source.url, stream.targets])).toEqual([[`ws://demo-feed:${port}`, [{ provider: 'heuristic', model: 'mad' }]]]);
+  });
+
+  it('gives the services a configuration the loader accepts, with env.local copied from env.local.example', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbostream-compose-'));
+    try {
+      copyFileSync(join(REPO_ROOT, 'deploy/demo/streams.yaml'), join(dir, 'streams.yaml'));
+      const envLocal = readEnvFile(join(REPO_ROOT, 'env.local.example'), 'env.local').values;
+      for (const name of [...PIPELINE, 'alerts']) {
+        // Compose puts env_file first and `environment:` over it; the container sees no env.local file.
+        const env = { ...envLocal, ...service(name).environment, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml'), TURBOSTREAM_ENV_FILE: join(dir, 'none') };
+        const result = loadConfig({ env, cwd: dir });
+        expect(result.ok ? [] : result.problems, name).toEqual([]);
+        if (!result.ok) continue;
+        expect(result.config.health, name).toEqual({ port: 8080, host: '0.0.0.0' });
+        expect(result.config.streams.map((stream) => stream.id), name).toEqual(['demo-market']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const dockerCompose = commandAvailable('docker-compose', ['version', '--short']);
+  it.skipIf(!dockerCompose)(`is accepted by \`docker-compose config\`${dockerCompose ? '' : ' (skipped: docker-compose is not on PATH; .ci/run installs it)'}`, () => {
+    // Compose requires env.local to exist (the README's first step copies the example); a scratch project directory keeps the checkout untouched.
+    const dir = mkdtempSync(join(tmpdir(), 'turbostream-compose-'));
+    try {
+      copyFileSync(join(REPO_ROOT, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
+      copyFileSync(join(REPO_ROOT, 'env.local.example'), join(dir, 'env.local'));
+      symlinkSync(join(REPO_ROOT, 'deploy'), join(dir, 'deploy'));
+      const run = (args: string[]) => spawnSync('docker-compose', ['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+      const quiet = run(['config', '-q']);
+      expect(quiet.stderr).toBe('');
+      expect(quiet.status).toBe(0);
+      expect(run(['config', '--services']).stdout.split('\n').filter(Boolean).sort()).toEqual(['alerts', 'analyzer', 'demo-feed', 'ingest', 'redis', 'windower']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// ── deploy/Dockerfile ─────────────────────────────────────────────────────────
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+function dockerfileInstructions(text: string): Instruction[] {
+  const lines = text.split('\n').filter((line) => !/^\s*#/.test(line));
+  const joined = lines.join('\n').replace(/\\\n/g, ' ');
+  return joined
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [keyword = '', ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+describe('deploy/Dockerfile', () => {
+  const instructions = dockerfileInstructions(read('deploy/Dockerfile'));
+  const stages = instructions.reduce<Instruction[][]>((all, instruction) => {
+    if (instruction.keyword === 'FROM') all.push([]);
+    all.at(-1)?.push(instruction);
+    return all;
+  }, []);
+  const stageName = (stage: Instruction[]) => /\bAS\s+(\S+)/i.exec(stage[0]?.args ?? '')?.[1];
+  const runtime = stages.at(-1) ?? [];
+  const last = (keyword: string) => runtime.filter((instruction) => instruction.keyword === keyword).at(-1)?.args;
+  const execForm = (args: string | undefined) => z.array(z.string()).parse(JSON.parse(args ?? 'null'));
+
+  it('is multi-stage on Node 24 LTS', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const nodeImage = instructions.find((instruction) => instruction.keyword === 'ARG' && instruction.args.startsWith('NODE_IMAGE='))?.args;
+    expect(nodeImage).toMatch(/^NODE_IMAGE=node:24-/);
+    for (const stage of stages) expect(stage[0]?.args).toMatch(/^\$\{NODE_IMAGE\}/);
+  });
+
+  it('builds with every dependency, and ships production dependencies only', () => {
+    const build = stages.find((stage) => stage.some((instruction) => instruction.args.includes('npm run build')));
+    const deps = stages.find((stage) => stage.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev')));
+    expect(build && deps).toBeTruthy();
+    const copiedFrom = runtime.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => /--from=(\S+)\s+(\S+)/.exec(instruction.args)?.slice(1));
+    // node_modules only from the --omit=dev stage; from the build stage, only the gathered dist/ folders.
+    expect(copiedFrom).toContainEqual([stageName(deps ?? []), '/app/']);
+    expect(copiedFrom.filter((from) => from?.[0] === stageName(build ?? []))).toEqual([[stageName(build ?? []), '/dist/']]);
+    expect(last('ENV')).toContain('NODE_ENV=production');
+  });
+
+  it('covers every workspace package (manifests for npm ci, dist/ for the runtime)', () => {
+    const workspaces = z.object({ workspaces: z.array(z.string()) }).parse(JSON.parse(read('package.json'))).workspaces;
+    expect(workspaces).toEqual(['libs/*', 'services/*', 'apps/*']);
+    const text = read('deploy/Dockerfile');
+    expect(text).toContain('find libs services apps -mindepth 2 -maxdepth 2 -name package.json');
+    expect(text).toContain('for package in libs/* services/* apps/*');
+  });
+
+  it('runs as a non-root user under tini, with the CLI and the Node flags of its shebang, `up` by default', () => {
+    expect(last('USER')).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
+    const flags = shebangNodeFlags(join(REPO_ROOT, 'apps/cli/src/main.ts'));
+    expect(flags.length).toBeGreaterThan(0);
+    expect(execForm(last('ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--', 'node', ...flags, '/app/apps/cli/dist/main.js']);
+    expect(runtime.some((instruction) => instruction.keyword === 'RUN' && /apt-get install .*\btini\b/.test(instruction.args))).toBe(true);
+    expect(execForm(last('CMD'))).toEqual(['up']);
+  });
+
+  it('serves health on 0.0.0.0:8080 and checks /healthz with node: healthy on 200, unhealthy on 503 or when nothing answers', async () => {
+    const env = last('ENV') ?? '';
+    expect(env).toContain('HEALTH_PORT=8080');
+    expect(env).toContain('HEALTH_HOST=0.0.0.0');
+    const check = execForm(/\bCMD\s+(\[.*\])$/.exec(last('HEALTHCHECK') ?? '')?.[1]);
+    const composeCheck = service('analyzer').healthcheck?.test ?? [];
+    for (const test of [['CMD', ...check], composeCheck]) {
+      const healthy = await healthServer(200);
+      const failing = await healthServer(503);
+      try {
+        expect(await runNodeCheck(test, healthy.port)).toBe(0);
+        expect(await runNodeCheck(test, failing.port)).toBe(1);
+      } finally {
+        healthy.server.close();
+        failing.server.close();
+      }
+      expect(await runNodeCheck(test, healthy.port)).toBe(1);
+    }
+  });
+
+  it('keeps secrets and build output out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    for (const pattern of ['env.local', '.env', '**/node_modules', '**/dist', '.git']) expect(ignored).toContain(pattern);
+  });
+});
+
+// ── the queue keys KEDA watches ──────────────────────────────────────────────
+
+describe('analysis queue keys', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await redis?.dispose();
+  });
+
+  it('a waiting job of every provider queue sits in the list `{<namespace>}:analysis-<provider>:wait`', async () => {
+    const keys = createKeyLayout(`t${Math.random().toString(36).slice(2, 10)}`);
+    const client = redis.client();
+    try {
+      for (const provider of PROVIDER_IDS) {
+        const queue = new Queue(analysisQueueName(provider), { connection: client, ...queueOptions(keys) });
+        await queue.add('window', { provider }, { jobId: `job-${provider}` });
+        const key = waitListKey(keys, provider);
+        expect(key).toBe(`{${keys.namespace}}:analysis-${provider}:wait`);
+        expect(await client.type(key)).toBe('list');
+        expect(await client.llen(key)).toBe(1);
+        await queue.close();
+      }
+    } finally {
+      await client.quit();
+    }
+  });
+});
+
+// ── deploy/k8s ────────────────────────────────────────────────────────────────
+
+const Meta = z.object({ name: z.string(), namespace: z.string().optional(), labels: z.record(z.string(), z.string()).optional() });
+const K8sObject = z.object({ apiVersion: z.string(), kind: z.string(), metadata: Meta });
+const HttpProbe = z.object({ httpGet: z.object({ path: z.string(), port: z.union([z.string(), z.number()]) }).optional() });
+const Container = z.object({
+  name: z.string(),
+  image: z.string(),
+  args: z.array(z.string()).optional(),
+  envFrom: z.array(z.object({ configMapRef: z.object({ name: z.string() }).optional(), secretRef: z.object({ name: z.string() }).optional() })).default([]),
+  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number() })).default([]),
+  livenessProbe: HttpProbe.optional(),
+  readinessProbe: HttpProbe.optional(),
+  resources: z.object({ requests: z.record(z.string(), z.string()), limits: z.record(z.string(), z.string()) }).optional(),
+  securityContext: z.object({ readOnlyRootFilesystem: z.boolean().optional(), allowPrivilegeEscalation: z.boolean().optional() }).optional(),
+  volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string() })).default([]),
+});
+const Deployment = K8sObject.extend({
+  spec: z.object({
+    replicas: z.number().optional(),
+    strategy: z.object({ type: z.string() }).optional(),
+    selector: z.object({ matchLabels: z.record(z.string(), z.string()) }),
+    template: z.object({
+      metadata: z.object({ labels: z.record(z.string(), z.string()) }),
+      spec: z.object({
+        terminationGracePeriodSeconds: z.number().optional(),
+        securityContext: z.object({ runAsNonRoot: z.boolean().optional(), runAsUser: z.number().optional() }).optional(),
+        containers: z.array(Container),
+        volumes: z.array(z.object({ name: z.string(), configMap: z.object({ name: z.string() }).optional() })).default([]),
+      }),
+    }),
+  }),
+});
+const ConfigMap = K8sObject.extend({ data: z.record(z.string(), z.string()) });
+const Secret = K8sObject.extend({ stringData: z.record(z.string(), z.string()) });
+const PodDisruptionBudget = K8sObject.extend({
+  spec: z.object({ minAvailable: z.number().optional(), maxUnavailable: z.number().optional(), selector: z.object({ matchLabels: z.record(z.string(), z.string()) }) }),
+});
+const ScaledObject = K8sObject.extend({
+  spec: z.object({
+    scaleTargetRef: z.object({ name: z.string() }),
+    minReplicaCount: z.number(),
+    maxReplicaCount: z.number(),
+    triggers: z.array(z.object({ type: z.string(), metadata: z.record(z.string(), z.string()), authenticationRef: z.object({ name: z.string() }) })),
+  }),
+});
+const TriggerAuthentication = K8sObject.extend({
+  spec: z.object({ secretTargetRef: z.array(z.object({ parameter: z.string(), name: z.string(), key: z.string() })) }),
+});
+
+function kustomize(dir: string) {
+  const result = spawnSync('kubectl', ['kustomize', join(REPO_ROOT, dir)], { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  const objects = parseAllDocuments(result.stdout).map((document) => K8sObject.passthrough().parse(document.toJS()));
+  const all = <T extends z.ZodType>(kind: string, schema: T): z.infer<T>[] => objects.filter((object) => object.kind === kind).map((object) => schema.parse(object));
+  const one = <T extends z.ZodType>(kind: string, schema: T, name: string): z.infer<T> => {
+    const found = objects.find((object) => object.kind === kind && (object.metadata.name === name || object.metadata.name.startsWith(`${name}-`)));
+    if (!found) throw new Error(`${dir} renders no ${kind} ${name}`);
+    return schema.parse(found);
+  };
+  return { objects, all, one };
+}
+
+const kubectl = commandAvailable('kubectl', ['version', '--client']);
+const skipReason = kubectl ? '' : ' (skipped: kubectl is not on PATH; .ci/run installs it)';
+
+describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () => {
+  let base: ReturnType<typeof kustomize> | undefined;
+  beforeAll(() => {
+    base = kustomize('deploy/k8s');
+  });
+  const render = () => {
+    if (!base) throw new Error('not rendered');
+    return base;
+  };
+  const settings = () => render().one('ConfigMap', ConfigMap, 'turbostream-settings');
+  const deployment = (name: string) => render().one('Deployment', Deployment, `turbostream-${name}`);
+
+  it('names no namespace', () => {
+    for (const object of render().objects) expect(object.metadata.namespace, `${object.kind} ${object.metadata.name}`).toBeUndefined();
+  });
+
+  it('runs one ingest (never two, even while rolling out), two windowers, and leaves the analyzer count to KEDA', () => {
+    expect(deployment('ingest').spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    expect(deployment('windower').spec.replicas).toBe(2);
+    expect(deployment('analyzer').spec.replicas).toBeUndefined();
+  });
+
+  it('gives every service probes on /healthz and /readyz, a grace period above the drain above the LLM timeout, resources and a locked-down security context', () => {
+    const data = settings().data;
+    const drainMs = Number(data.SHUTDOWN_TIMEOUT_MS);
+    expect(Number(data.LLM_TIMEOUT_MS)).toBeGreaterThanOrEqual(LLM_TIMEOUT_MS);
+    expect(drainMs).toBeGreaterThan(Number(data.LLM_TIMEOUT_MS));
+    for (const name of PIPELINE) {
+      const pod = deployment(name).spec.template.spec;
+      const [container] = pod.containers;
+      expect(container?.args, name).toEqual([name]);
+      const healthPort = container?.ports.find((port) => port.name === container.livenessProbe?.httpGet?.port)?.containerPort;
+      expect(healthPort, name).toBe(Number(data.HEALTH_PORT));
+      expect(container?.livenessProbe?.httpGet?.path, name).toBe('/healthz');
+      expect(container?.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: container?.livenessProbe?.httpGet?.port });
+      expect((pod.terminationGracePeriodSeconds ?? 30) * 1000 - drainMs, name).toBeGreaterThanOrEqual(CLOSE_MARGIN_MS);
+      for (const kind of ['requests', 'limits'] as const) expect(Object.keys(container?.resources?.[kind] ?? {}), `${name} ${kind}`).toEqual(expect.arrayContaining(['cpu', 'memory']));
+      expect(pod.securityContext?.runAsNonRoot, name).toBe(true);
+      expect(container?.securityContext, name).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    }
+    expect(data.HEALTH_HOST).toBe('0.0.0.0');
+  });
+
+  it('loads settings from a ConfigMap and the keys from a Secret through envFrom, and mounts the streams file where TURBOSTREAM_STREAMS_FILE points', () => {
+    const secret = render().one('Secret', Secret, 'turbostream-secrets');
+    const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
+    for (const name of PIPELINE) {
+      const pod = deployment(name).spec.template.spec;
+      const container = pod.containers[0];
+      expect(container?.envFrom, name).toEqual([{ configMapRef: { name: settings().metadata.name } }, { secretRef: { name: secret.metadata.name } }]);
+      const volume = pod.volumes.find((candidate) => candidate.configMap?.name === streams.metadata.name);
+      const mount = container?.volumeMounts.find((candidate) => candidate.name === volume?.name);
+      expect(Object.keys(streams.data).map((file) => `${mount?.mountPath}/${file}`), name).toEqual([settings().data.TURBOSTREAM_STREAMS_FILE]);
+    }
+    // Every key is a variable TurboStream reads; keys are in the Secret only.
+    const known = Object.keys(EnvSchema.shape);
+    for (const variable of [...Object.keys(settings().data), ...Object.keys(secret.stringData)]) expect(known, variable).toContain(variable);
+    for (const variable of [...SECRET_VARIABLES, 'REDIS_URL']) {
+      expect(Object.keys(secret.stringData), variable).toContain(variable);
+      expect(Object.keys(settings().data), variable).not.toContain(variable);
+    }
+  });
+
+  it('gives the pods a configuration the loader accepts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'turbostream-k8s-'));
+    try {
+      const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
+      writeFileSync(join(dir, 'streams.yaml'), streams.data['streams.yaml'] ?? '');
+      const env = { ...settings().data, ...render().one('Secret', Secret, 'turbostream-secrets').stringData, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml') };
+      const result = loadConfig({ env: { ...env, TURBOSTREAM_ENV_FILE: join(dir, 'none') }, cwd: dir });
+      expect(result.ok ? [] : result.problems).toEqual([]);
+      if (!result.ok) return;
+      expect(result.config.health).toEqual({ port: 8080, host: '0.0.0.0' });
+      expect(result.config.shutdownTimeoutMs).toBe(Number(settings().data.SHUTDOWN_TIMEOUT_MS));
+      expect(result.config.streams.length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('has disruption budgets for the windower and the analyzer that select their pods', () => {
+    const budgets = render().all('PodDisruptionBudget', PodDisruptionBudget);
+    for (const name of ['windower', 'analyzer']) {
+      const labels = deployment(name).spec.template.metadata.labels;
+      const budget = budgets.find((candidate) => Object.entries(candidate.spec.selector.matchLabels).every(([key, value]) => labels[key] === value));
+      expect(budget, name).toBeDefined();
+      expect((budget?.spec.minAvailable ?? 0) + (budget?.spec.maxUnavailable ?? 0), name).toBeGreaterThan(0);
+    }
+    expect(budgets.find((budget) => budget.metadata.name.endsWith('windower'))?.spec.minAvailable).toBeLessThan(deployment('windower').spec.replicas ?? 1);
+  });
+
+  it('autoscales the analyzer with KEDA on the real wait list of every provider queue (prefix and hash tag included)', () => {
+    const scaled = render().one('ScaledObject', ScaledObject, 'turbostream-analyzer');
+    expect(scaled.spec.scaleTargetRef.name).toBe(deployment('analyzer').metadata.name);
+    expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+    expect(scaled.spec.maxReplicaCount).toBeGreaterThan(scaled.spec.minReplicaCount);
+    const keys = createKeyLayout(settings().data.TURBOSTREAM_NAMESPACE);
+    expect(scaled.spec.triggers.map((trigger) => trigger.metadata.listName).sort()).toEqual(PROVIDER_IDS.map((provider) => waitListKey(keys, provider)).sort());
+    for (const trigger of scaled.spec.triggers) {
+      expect(trigger.type).toBe('redis');
+      expect(trigger.metadata.listLength).toBe(settings().data.ANALYZER_CONCURRENCY);
+      const auth = render().one('TriggerAuthentication', TriggerAuthentication, trigger.authenticationRef.name);
+      for (const reference of auth.spec.secretTargetRef) {
+        expect(Object.keys(render().one('Secret', Secret, reference.name).stringData)).toContain(reference.key);
+      }
+      expect(auth.spec.secretTargetRef.map((reference) => reference.parameter)).toContain('address');
+    }
+  });
+
+  it('renders the demo overlay: the base plus a Redis and the demo feed at the addresses the base expects', () => {
+    const demo = kustomize('deploy/demo/k8s');
+    const service = (name: string) => z.object({ spec: z.object({ ports: z.array(z.object({ port: z.number() })) }) }).parse(demo.one('Service', K8sObject.passthrough(), name));
+    const redisUrl = new URL(demo.one('Secret', Secret, 'turbostream-secrets').stringData.REDIS_URL ?? '');
+    expect(`${redisUrl.hostname}:${redisUrl.port}`).toBe(`redis:${service('redis').spec.ports[0]?.port}`);
+    expect(demo.one('Secret', Secret, 'turbostream-keda-redis').stringData.address).toBe(`redis:${service('redis').spec.ports[0]?.port}`);
+    const streams = parseStreams(demo.one('ConfigMap', ConfigMap, 'turbostream-streams').data['streams.yaml'] ?? '', 'streams.yaml', defaultConfig().providers, undefined);
+    expect(streams.streams.map((stream) => stream.source.url)).toEqual([`ws://demo-feed:${service('demo-feed').spec.ports[0]?.port}`]);
+    for (const deploymentObject of demo.all('Deployment', Deployment)) {
+      for (const container of deploymentObject.spec.template.spec.containers) expect(container.image).not.toBe('turbostream');
+    }
+  });
+});
