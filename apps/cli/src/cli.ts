@@ -5,6 +5,7 @@ import { DEMO_FEED_HELP, demoFeed } from './commands/demo-feed.js';
 import { PROVIDERS_HELP, providers } from './commands/providers.js';
 import { listStreams, STREAMS_HELP, setStreamTargets } from './commands/streams.js';
 import { runService, SERVICE_HELP } from './commands/service.js';
+import { STACK_HELP, stack, stackOptions } from './commands/stack.js';
 import { UP_HELP, up } from './commands/up.js';
 import { UsageError } from './runtime/load.js';
 
@@ -17,6 +18,7 @@ Commands:
   ingest         run the ingest service (WebSocket sources → Redis streams)
   windower       run the windower service (Redis streams → analysis jobs)
   analyzer       run an analyzer (analysis jobs → alerts); run several to scale
+  stack          run ingest, windower and N analyzers as separate, supervised processes
   alerts         follow published alerts
   streams        list streams with targets and status; \`streams set\` switches a stream's model live
   providers      list providers (configured or not); --check calls each configured one
@@ -78,6 +80,12 @@ export async function run(argv: string[]): Promise<number> {
       const { values } = parse(command, rest, {});
       if (help(values, SERVICE_HELP[command])) return 0;
       await runService(command);
+      return 0;
+    }
+    case 'stack': {
+      const { values } = parse(command, rest, { analyzers: { type: 'string' }, demo: { type: 'boolean' }, 'demo-rate': { type: 'string' }, json: { type: 'boolean' } });
+      if (help(values, STACK_HELP)) return 0;
+      await stack(stackOptions({ analyzers: text(values, 'analyzers'), demoRate: text(values, 'demo-rate'), demo: flag(values, 'demo'), json: flag(values, 'json') }));
       return 0;
     }
     case 'alerts': {

@@ -1,0 +1,144 @@
+import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { closeRedis, connectRedis, createKeyLayout } from '@turbostream/redis';
+import { demoStream } from '../demo/demo-stream.js';
+import { formatAlert } from '../format-alert.js';
+import { shebangNodeFlags } from '../node-flags.js';
+import { loadConfigOrExit, UsageError } from '../runtime/load.js';
+import { findOrStartRedis } from '../runtime/redis-bootstrap.js';
+import { untilSignal } from '../runtime/shutdown.js';
+import { streamsFileText } from '../stack/streams-file-text.js';
+import { childPrefix } from '../stack/line-prefixer.js';
+import { freePort, waitForListener } from '../stack/ports.js';
+import { planStack } from '../stack/stack-plan.js';
+import { SupervisedChild } from '../stack/supervised-child.js';
+
+export const STACK_HELP = `turbostream stack — run ingest, a windower and N analyzers as separate processes, supervised
+
+Usage: turbostream stack [--analyzers N] [--demo] [--demo-rate N] [--json]
+
+The topology of docker-compose.yml without Docker: one \`turbostream ingest\`,
+one \`turbostream windower\` and N \`turbostream analyzer\` processes (instance
+ids analyzer-1 … analyzer-N), each an OS process of its own whose output is
+prefixed with its name. A process that exits unexpectedly is reported and
+restarted after a short backoff. Ctrl-C (or SIGTERM) stops them all: each gets
+SIGTERM and SHUTDOWN_TIMEOUT_MS (plus 5 s) to finish its work, then SIGKILL.
+
+Redis is not one of the processes: REDIS_URL, else the default address, else a
+private redis-server from PATH (as \`turbostream up\`). Without a streams file
+(or with --demo) the built-in demo feed runs as a process of its own
+(\`turbostream demo-feed\`), analysed by the heuristic provider. Alerts are
+printed as they come.
+
+Options:
+  --analyzers N    analyzer processes, 1 to 64 (default 2)
+  --demo           watch the demo feed even when a streams file exists
+  --demo-rate N    trades per second of the demo feed (default 20)
+  --json           print alerts as raw JSON lines
+  -h, --help`;
+
+export interface StackOptions {
+  analyzers: number;
+  demo: boolean;
+  demoRate: number;
+  json: boolean;
+}
+
+function wholeNumber(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new UsageError(`${name} expects a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+/** Validates the command line of `turbostream stack`. */
+export function stackOptions(raw: { analyzers?: string | undefined; demoRate?: string | undefined; demo: boolean; json: boolean }): StackOptions {
+  return {
+    analyzers: wholeNumber(raw.analyzers, '--analyzers', 2, 1, 64),
+    demoRate: wholeNumber(raw.demoRate, '--demo-rate', 20, 1, 100_000),
+    demo: raw.demo,
+    json: raw.json,
+  };
+}
+
+const SLACK_MS = 5_000;
+
+export async function stack(options: StackOptions): Promise<void> {
+  const say = (line: string) => process.stdout.write(`${childPrefix('stack', 0, false)}${line}\n`);
+  const signalled = untilSignal(() => {
+    say('second signal: killing every process now');
+    process.exit(130);
+  });
+  const loaded = loadConfigOrExit();
+  const cwd = process.cwd();
+  const redisHandle = await findOrStartRedis(loaded.redis, cwd);
+  say(redisHandle.description);
+  const common: Record<string, string> = {};
+  if (!loaded.redis.explicit) common.REDIS_URL = redisHandle.url;
+  if (loaded.log.format === 'auto' && process.stderr.isTTY) common.LOG_FORMAT = 'pretty';
+
+  const runDir = join(cwd, '.turbostream', 'stack', String(process.pid));
+  let streams = loaded.streams;
+  let demo: { port: number; rate: number } | undefined;
+  if (options.demo || streams.length === 0) {
+    demo = { port: await freePort(), rate: options.demoRate };
+    streams = [demoStream(`ws://127.0.0.1:${demo.port}`)];
+    mkdirSync(runDir, { recursive: true });
+    common.TURBOSTREAM_STREAMS_FILE = join(runDir, 'demo-streams.yaml');
+    writeFileSync(common.TURBOSTREAM_STREAMS_FILE, streamsFileText(streams, 'written by `turbostream stack` for the built-in demo feed; removed when it stops'));
+    say(`${options.demo ? '--demo' : 'no streams file (streams.yaml)'}: watching the built-in demo feed, analysed by the heuristic provider`);
+  }
+
+  const cli = fileURLToPath(new URL('../main.js', import.meta.url));
+  const specs = planStack({ analyzers: options.analyzers, command: process.execPath, cliArgs: [...shebangNodeFlags(cli), cli], env: process.env, common, ...(demo ? { demo } : {}), healthPort: loaded.health.port });
+  const color = process.stdout.isTTY === true;
+  const children = specs.map(
+    (spec, index) =>
+      new SupervisedChild({
+        spec,
+        cwd,
+        prefix: childPrefix(spec.name, index + 1, color),
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+        report: say,
+      }),
+  );
+  // Whatever ends this process, no child outlives it.
+  process.on('exit', () => {
+    for (const child of children) child.kill();
+  });
+
+  const keys = createKeyLayout(loaded.namespace);
+  // A cluster named by REDIS_URL stays a cluster; a private redis-server is one server.
+  const redisTarget = redisHandle.url === loaded.redis.url ? loaded.redis : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false };
+  const subscriber = connectRedis({ ...redisTarget, name: 'turbostream:stack:alerts' });
+  subscriber.on('error', (err: Error) => process.stderr.write(`${childPrefix('stack', 0, false)}alerts subscription: ${err.message}\n`));
+  subscriber.on('message', (_channel: string, message: string) => process.stdout.write(`${options.json ? message : formatAlert(message, { color })}\n`));
+  await subscriber.subscribe(keys.alertsChannel);
+
+  const [feed, services] = demo ? [children[0], children.slice(1)] : [undefined, children];
+  if (feed && demo) {
+    feed.start();
+    if (!(await waitForListener(demo.port, 10_000))) say(`the demo feed does not listen on port ${demo.port} yet; ingest will keep trying`);
+  }
+  for (const child of services) child.start();
+  for (const stream of streams) say(`watching ${stream.id} → ${stream.targets.map((target) => `${target.provider}/${target.model}`).join(', ')}`);
+  say(`${options.analyzers} analyzer${options.analyzers === 1 ? '' : 's'}; alerts appear below and on the Redis channel ${keys.alertsChannel} (Ctrl-C stops)`);
+
+  const signal = await signalled;
+  const deadlineMs = loaded.shutdownTimeoutMs + SLACK_MS;
+  say(`${signal}: stopping ${children.length} processes (up to ${Math.round(deadlineMs / 1000)} s; again to force)`);
+  // Every service drains on its own; the demo feed goes last so ingest does not see it vanish.
+  const outcomes = await Promise.all(services.map(async (child) => [child.name, await child.stop(deadlineMs)] as const));
+  if (feed) outcomes.push([feed.name, await feed.stop(deadlineMs)]);
+  const killed = outcomes.filter(([, outcome]) => outcome === 'killed').map(([name]) => name);
+  if (killed.length > 0) say(`killed after ${Math.round(deadlineMs / 1000)} s without exiting: ${killed.join(', ')}`);
+  await closeRedis(subscriber);
+  await redisHandle.stop();
+  rmSync(runDir, { recursive: true, force: true });
+  try {
+    rmdirSync(dirname(runDir)); // only when no other stack runs from this directory
+  } catch {}
+  say('stopped');
+}
