@@ -10,7 +10,7 @@ import { findOrStartRedis } from '../runtime/redis-bootstrap.js';
 import { untilSignal } from '../runtime/shutdown.js';
 import { streamsFileText } from '../stack/streams-file-text.js';
 import { childPrefix } from '../stack/line-prefixer.js';
-import { freePort, waitForListener } from '../stack/ports.js';
+import { freePort, waitForListener } from '../runtime/ports.js';
 import { planStack } from '../stack/stack-plan.js';
 import { SupervisedChild } from '../stack/supervised-child.js';
 

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectRedis, type RedisClient, redactRedisUrl } from '@turbostream/redis';
 import { Redis } from 'ioredis';
 import { UsageError } from './load.js';
+import { freePort } from './ports.js';
 
 const HOW_TO_GET_REDIS = [
   'TurboStream needs Redis (6.2 or newer). Any of these works:',
@@ -25,17 +25,6 @@ async function answers(url: string, timeoutMs: number): Promise<boolean> {
   } finally {
     probe.disconnect();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface RedisHandle {
