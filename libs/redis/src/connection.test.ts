@@ -1,4 +1,4 @@
-import { RedisCluster, RedisServer } from '@turbostream/testkit';
+import { RedisCluster, RedisServer, redisServerOnPath } from '@turbostream/testkit';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, redactRedisUrl } from './connection.js';
@@ -6,7 +6,10 @@ import { closeRedis, connectRedis, redactRedisUrl } from './connection.js';
 const PASSWORD = 'p@ss:w/rd';
 const encoded = encodeURIComponent(PASSWORD);
 
-describe('connectRedis', () => {
+/** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
+const clusterReason = redisServerOnPath() ? '' : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
+
+describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
   let server: RedisServer;
   let cluster: RedisCluster;
   beforeAll(async () => {
