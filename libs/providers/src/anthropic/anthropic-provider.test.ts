@@ -1,45 +1,18 @@
-import { MODEL_ANSWER_JSON_SCHEMA, type Window } from '@turbostream/contracts';
+import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicMessages, type FakeAnthropic, startFakeAnthropic } from '@turbostream/testkit';
-import { ProviderError } from '../errors/provider-error.js';
 import { SYSTEM_PROMPT } from '../prompt/system-prompt.js';
 import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
+import { analysisRequest, ALERT, BASE, failure } from '../testing/provider-fixtures.js';
 
 const API_KEY = 'sk-ant-api03-test0123456789abcdefghijklmnop';
-const BASE = 1_764_102_000_000;
 
-const window: Window = {
-  streamId: 'btc-trades',
-  windowId: `${BASE}-0`,
-  firstEntryId: `${BASE}-0`,
-  lastEntryId: `${BASE + 100}-0`,
-  closedBy: 'messages',
-  bytes: 40,
-  from: BASE,
-  to: BASE + 100,
-  messages: [
-    { id: `${BASE}-0`, data: '{"p":"61200.0"}', receivedAt: BASE },
-    { id: `${BASE + 100}-0`, data: '{"p":"64210.0"}', receivedAt: BASE + 100 },
-  ],
-  gaps: [],
-};
-
-const ALERT = { severity: 'warning', title: 'BTC jumped 4.9%', summary: 'From 61200 to 64210.', evidence: [`${BASE + 100}-0`] };
 const ANSWER = JSON.stringify({ alerts: [ALERT] });
 
 function request(overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
-  return { model: 'claude-sonnet-5-5', instructions: 'Alert on price moves over 1%.', window, maxTokens: 800, temperature: 0.2, timeoutMs: 5_000, ...overrides };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!ProviderError.isInstance(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
+  return analysisRequest('claude-sonnet-5-5', overrides);
 }
 
 const inSeconds = (seconds: number) => new Date(Date.now() + seconds * 1_000).toISOString();

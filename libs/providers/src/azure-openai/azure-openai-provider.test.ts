@@ -1,47 +1,20 @@
-import { MODEL_ANSWER_JSON_SCHEMA, type Window } from '@turbostream/contracts';
+import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
 import { chatMessages, type FakeOpenAI, startFakeOpenAI } from '@turbostream/testkit';
 import { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../errors/provider-error.js';
 import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { azureOpenAIBaseURL } from './azure-openai-base-url.js';
 import { AZURE_OPENAI_DEFAULT_API_VERSION, createAzureOpenAIProvider } from './azure-openai-provider.js';
+import { analysisRequest, ALERT, failure } from '../testing/provider-fixtures.js';
 
 const API_KEY = '0123456789abcdef0123456789abcdef';
 const DEPLOYMENT = 'turbostream-gpt4o';
-const BASE = 1_764_102_000_000;
 
-const window: Window = {
-  streamId: 'btc-trades',
-  windowId: `${BASE}-0`,
-  firstEntryId: `${BASE}-0`,
-  lastEntryId: `${BASE + 100}-0`,
-  closedBy: 'messages',
-  bytes: 40,
-  from: BASE,
-  to: BASE + 100,
-  messages: [
-    { id: `${BASE}-0`, data: '{"p":"61200.0"}', receivedAt: BASE },
-    { id: `${BASE + 100}-0`, data: '{"p":"64210.0"}', receivedAt: BASE + 100 },
-  ],
-  gaps: [],
-};
-
-const ALERT = { severity: 'warning', title: 'BTC jumped 4.9%', summary: 'From 61200 to 64210.', evidence: [`${BASE + 100}-0`] };
 const VALID = JSON.stringify({ alerts: [ALERT] });
 
 function request(overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
-  return { model: DEPLOYMENT, instructions: 'Alert on price moves over 1%.', window, maxTokens: 800, temperature: 0.2, timeoutMs: 5_000, ...overrides };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!ProviderError.isInstance(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
+  return analysisRequest(DEPLOYMENT, overrides);
 }
 
 /** Azure's documented error body: `{"error":{"code","message"}}`. */

@@ -1,48 +1,21 @@
-import { MODEL_ANSWER_JSON_SCHEMA, type Window } from '@turbostream/contracts';
+import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeGemini, fakeGeminiContents, startFakeGemini } from '@turbostream/testkit';
-import { ProviderError } from '../errors/provider-error.js';
 import { SYSTEM_PROMPT } from '../prompt/system-prompt.js';
 import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createGeminiProvider } from './gemini-provider.js';
+import { analysisRequest, ALERT, BASE, failure } from '../testing/provider-fixtures.js';
 
 const API_KEY = 'AIzaSyTest-0123456789abcdefghijklmnopqr';
 const MODEL = 'gemini-2.5-flash';
-const BASE = 1_764_102_000_000;
 const STREAM_PATH = `/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`;
 
-const window: Window = {
-  streamId: 'btc-trades',
-  windowId: `${BASE}-0`,
-  firstEntryId: `${BASE}-0`,
-  lastEntryId: `${BASE + 100}-0`,
-  closedBy: 'messages',
-  bytes: 40,
-  from: BASE,
-  to: BASE + 100,
-  messages: [
-    { id: `${BASE}-0`, data: '{"p":"61200.0"}', receivedAt: BASE },
-    { id: `${BASE + 100}-0`, data: '{"p":"64210.0"}', receivedAt: BASE + 100 },
-  ],
-  gaps: [],
-};
-
-const ALERT = { severity: 'warning', title: 'BTC jumped 4.9%', summary: 'From 61200 to 64210.', evidence: [`${BASE + 100}-0`] };
 const VALID = JSON.stringify({ alerts: [ALERT] });
 const RETRY_INFO = (delay: string) => ({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay });
 
 function request(overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
-  return { model: MODEL, instructions: 'Alert on price moves over 1%.', window, maxTokens: 800, temperature: 0.2, timeoutMs: 5_000, ...overrides };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!ProviderError.isInstance(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
+  return analysisRequest(MODEL, overrides);
 }
 
 describe('gemini provider (official @google/genai SDK against a loopback fake)', () => {

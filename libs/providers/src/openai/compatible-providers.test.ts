@@ -1,42 +1,16 @@
-import { MODEL_ANSWER_JSON_SCHEMA, type Window } from '@turbostream/contracts';
+import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
 import { chatMessages, type FakeOpenAI, type FakeOpenAIReply, type RecordedRequest, startFakeOpenAI } from '@turbostream/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../errors/provider-error.js';
 import { createOllamaProvider } from '../ollama/ollama-provider.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisUsage } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createXAIProvider } from '../xai/xai-provider.js';
+import { ALERT, failure, window } from '../testing/provider-fixtures.js';
 
 // xAI and Ollama speak the same protocol (OpenAI Chat Completions) through the
 // same SDK and shared implementation: one suite, run for each.
 
-const BASE = 1_764_102_000_000;
-const window: Window = {
-  streamId: 'btc-trades',
-  windowId: `${BASE}-0`,
-  firstEntryId: `${BASE}-0`,
-  lastEntryId: `${BASE + 100}-0`,
-  closedBy: 'messages',
-  bytes: 40,
-  from: BASE,
-  to: BASE + 100,
-  messages: [
-    { id: `${BASE}-0`, data: '{"p":"61200.0"}', receivedAt: BASE },
-    { id: `${BASE + 100}-0`, data: '{"p":"64210.0"}', receivedAt: BASE + 100 },
-  ],
-  gaps: [],
-};
-const ALERT = { severity: 'warning', title: 'BTC jumped 4.9%', summary: 'From 61200 to 64210.', evidence: [`${BASE + 100}-0`] };
 const VALID = JSON.stringify({ alerts: [ALERT] });
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!ProviderError.isInstance(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
-  return error;
-}
 
 function sent(fake: FakeOpenAI, index: number): RecordedRequest {
   const request = fake.requests[index];
