@@ -14,23 +14,12 @@ import { Queue } from 'bullmq';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
-import { assertCliBuilt, ServiceProcess } from './support/service-process.js';
+import { alertCitingWindow, windowOf } from './support/window-answers.js';
+import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 
 const NAMESPACE = 'cluster';
 /** Named so that, in namespace `cluster`, each stream hashes to a different master's slot range. */
 const STREAMS = ['btc', 'eth', 'delta'];
-const ENTRY_ID = /\b\d{13}-\d+\b/g;
-
-/** The window a request is about: the smallest entry id its prompt cites. */
-function windowOf(content: string): string | undefined {
-  const ids = [...new Set(content.match(ENTRY_ID) ?? [])];
-  ids.sort((a, b) => {
-    const [am = 0, as = 0] = a.split('-').map(Number);
-    const [bm = 0, bs = 0] = b.split('-').map(Number);
-    return am - bm || as - bs;
-  });
-  return ids[0];
-}
 
 /** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
 const clusterReason = redisServerOnPath() ? '' : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
@@ -91,9 +80,7 @@ describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Clus
       apiKey: 'sk-e2e-test-key-0123456789',
       handler: (request) => {
         const user = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
-        const windowId = windowOf(user);
-        const alerts = windowId ? [{ severity: 'warning', title: `window ${windowId}`, summary: 'seen by the fake model', evidence: [windowId] }] : [];
-        return { content: JSON.stringify({ alerts }), firstTokenDelayMs: delayMs, chunkDelayMs: 5 };
+        return { content: alertCitingWindow(user), firstTokenDelayMs: delayMs, chunkDelayMs: 5 };
       },
     });
     const cwd = mkdtempSync(join(tmpdir(), 'turbostream-cluster-e2e-'));
@@ -135,14 +122,7 @@ describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Clus
     await cluster?.dispose();
   });
 
-  const dumpOnFailure = async <T>(body: () => Promise<T>): Promise<T> => {
-    try {
-      return await body();
-    } catch (error) {
-      for (const service of processes) process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-6000)}\n`);
-      throw error;
-    }
-  };
+  const dumpOnFailure = <T>(body: () => Promise<T>): Promise<T> => dumpOutputsOnFailure(processes, body);
 
   it('puts the streams on different masters, each stream in one slot', async () => {
     const nodeOf = async (key: string) => {

@@ -15,22 +15,13 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
+import { alertCitingWindow } from './support/window-answers.js';
 import { keysContaining } from './support/redis-scan.js';
-import { assertCliBuilt, ServiceProcess } from './support/service-process.js';
+import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 
 const NAMESPACE = 'fleet';
 const OPENAI_KEY = 'sk-fleet-openai-0123456789';
 const ANTHROPIC_KEY = 'sk-ant-fleet-0123456789';
-const ENTRY_ID = /\b\d{13}-\d+\b/g;
-
-function firstEntryId(prompt: string): string | undefined {
-  return [...new Set(prompt.match(ENTRY_ID) ?? [])].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))[0];
-}
-
-function answerFor(prompt: string): string {
-  const id = firstEntryId(prompt);
-  return JSON.stringify({ alerts: id ? [{ severity: 'info', title: `window ${id}`, summary: 'seen', evidence: [id] }] : [] });
-}
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -91,11 +82,11 @@ describe('mixed fleet across processes', () => {
       handler: (request) =>
         openaiStorm
           ? { status: 429, headers: { 'retry-after': '1' }, error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }
-          : { content: answerFor(chatMessages(request).find((message) => message.role === 'user')?.content ?? ''), firstTokenDelayMs: 150 },
+          : { content: alertCitingWindow(chatMessages(request).find((message) => message.role === 'user')?.content ?? ''), firstTokenDelayMs: 150 },
     });
     anthropic = await startFakeAnthropic({
       apiKey: ANTHROPIC_KEY,
-      handler: (request) => ({ content: answerFor(anthropicMessages(request).find((message) => message.role === 'user')?.content ?? ''), firstTokenDelayMs: 150 }),
+      handler: (request) => ({ content: alertCitingWindow(anthropicMessages(request).find((message) => message.role === 'user')?.content ?? ''), firstTokenDelayMs: 150 }),
     });
     cwd = mkdtempSync(join(tmpdir(), 'turbostream-fleet-'));
     const stream = (id: string, provider: string, model: string) =>
@@ -132,14 +123,7 @@ describe('mixed fleet across processes', () => {
     await server?.dispose();
   });
 
-  const dumpOnFailure = async (body: () => Promise<void>) => {
-    try {
-      await body();
-    } catch (error) {
-      for (const service of processes) process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-5000)}\n`);
-      throw error;
-    }
-  };
+  const dumpOnFailure = <T>(body: () => Promise<T>): Promise<T> => dumpOutputsOnFailure(processes, body);
 
   let baselineStart = 0;
 

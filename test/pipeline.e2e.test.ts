@@ -14,21 +14,10 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
-import { assertCliBuilt, ServiceProcess } from './support/service-process.js';
+import { alertCitingWindow, windowOf } from './support/window-answers.js';
+import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 
 const NAMESPACE = 'e2e';
-const ENTRY_ID = /\b\d{13}-\d+\b/g;
-
-/** The window a request is about: the smallest entry id its prompt cites. */
-function windowOf(content: string): string | undefined {
-  const ids = [...new Set(content.match(ENTRY_ID) ?? [])];
-  ids.sort((a, b) => {
-    const [am = 0, as = 0] = a.split('-').map(Number);
-    const [bm = 0, bs = 0] = b.split('-').map(Number);
-    return am - bm || as - bs;
-  });
-  return ids[0];
-}
 
 describe('pipeline across processes', () => {
   let redisServer: RedisServer;
@@ -80,9 +69,7 @@ describe('pipeline across processes', () => {
       apiKey: 'sk-e2e-test-key-0123456789',
       handler: (request) => {
         const user = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
-        const windowId = windowOf(user);
-        const alerts = windowId ? [{ severity: 'warning', title: `window ${windowId}`, summary: 'seen by the fake model', evidence: [windowId] }] : [];
-        return { content: JSON.stringify({ alerts }), firstTokenDelayMs: delayMs, chunkDelayMs: 5 };
+        return { content: alertCitingWindow(user), firstTokenDelayMs: delayMs, chunkDelayMs: 5 };
       },
     });
     const cwd = mkdtempSync(join(tmpdir(), 'turbostream-e2e-'));
@@ -123,14 +110,7 @@ describe('pipeline across processes', () => {
     await redisServer?.dispose();
   });
 
-  const dumpOnFailure = async <T>(body: () => Promise<T>): Promise<T> => {
-    try {
-      return await body();
-    } catch (error) {
-      for (const service of processes) process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-6000)}\n`);
-      throw error;
-    }
-  };
+  const dumpOnFailure = <T>(body: () => Promise<T>): Promise<T> => dumpOutputsOnFailure(processes, body);
 
   it('keeps binary, oversized, non-JSON and invalid UTF-8 frames aside in the dead-letter stream, and carries on', async () => {
     await dumpOnFailure(async () => {

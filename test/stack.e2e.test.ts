@@ -14,7 +14,7 @@ import { RedisServer, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliBuilt, ServiceProcess } from './support/service-process.js';
+import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 const STARTED = /^\[stack\] (\S+) started \(pid (\d+)\)$/;
@@ -105,14 +105,7 @@ describe('turbostream stack', () => {
     await redisServer?.dispose();
   });
 
-  const dumpOnFailure = async <T>(body: () => Promise<T>): Promise<T> => {
-    try {
-      return await body();
-    } catch (error) {
-      for (const service of [stack, ...extras]) process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-8000)}\n`);
-      throw error;
-    }
-  };
+  const dumpOnFailure = <T>(body: () => Promise<T>): Promise<T> => dumpOutputsOnFailure([stack, ...extras], body);
 
   it('runs the demo end to end as separate processes: alerts on the channel, and all three analyzers take work', async () => {
     await dumpOnFailure(async () => {
