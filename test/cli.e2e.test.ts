@@ -49,13 +49,15 @@ describe('turbostream command', () => {
   });
 
   it('config check prints the effective configuration with the key masked', () => {
-    const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: wss://example.com/feed }\n    analysis: { provider: openai, model: gpt-x }\n' });
+    const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-123" }\n    analysis: { provider: openai, model: gpt-x }\n' });
     const result = turbostream(['config', 'check'], cwd);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('openai        configured; key ****3210');
     expect(result.stdout).toContain('target   openai / gpt-x');
     expect(result.stdout).toContain('configuration OK');
+    expect(result.stdout).toContain('s1  wss://example.com/feed?…');
     expect(result.output).not.toContain(SECRET);
+    expect(result.output).not.toContain('tok-secret-123');
   });
 
   it('stops start-up on a malformed streams.yaml or env.local, naming the field', () => {
@@ -110,7 +112,7 @@ describe('turbostream command', () => {
     });
 
     it('sets, lists and resets the targets of a stream while running', () => {
-      const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: wss://example.com/feed }\n    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a }]\n' });
+      const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-456" }\n    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a }]\n' });
       const env = { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: 'clistreams' };
       const set = turbostream(['streams', 'set', 's1', '--provider', 'openai', '--model', 'gpt-b'], cwd, env);
       expect(set.code, set.output).toBe(0);
@@ -119,6 +121,8 @@ describe('turbostream command', () => {
       const listed = turbostream(['streams'], cwd, env);
       expect(listed.stdout).toContain('targets   openai/gpt-b, openai/gpt-a  (set while running by');
       expect(listed.stdout).toContain('file: heuristic/mad, openai/gpt-a');
+      expect(listed.stdout).toContain('s1  wss://example.com/feed?…');
+      expect(listed.output).not.toContain('tok-secret-456');
       const unknown = turbostream(['streams', 'set', 'nope', '--provider', 'openai', '--model', 'm'], cwd, env);
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toContain('no stream "nope"');

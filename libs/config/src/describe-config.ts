@@ -1,17 +1,7 @@
-import { PROVIDER_IDS } from '@turbostream/contracts';
+import { PROVIDER_IDS, redactUrl } from '@turbostream/contracts';
 import { maskSecret } from './mask.js';
 import type { TurboConfig } from './types.js';
 
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '****';
-    if (parsed.username && parsed.password === '') parsed.username = '****';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
 
 /** The effective configuration as text, secrets masked (`turbostream config check`). */
 export function describeConfig(config: TurboConfig): string {

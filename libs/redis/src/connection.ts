@@ -1,3 +1,4 @@
+import { redactUrl } from '@turbostream/contracts';
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { clusterSeed } from './cluster-nodes.js';
 
@@ -95,14 +96,10 @@ export function connectRedis(options: ConnectOptions): RedisClient {
 
 /** Hides the password of a Redis URL (or of each of a comma-separated list), for logs and messages. */
 export function redactRedisUrl(url: string): string {
-  if (url.includes(',')) return url.split(',').map((part) => redactRedisUrl(part.trim())).join(',');
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '****';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
+  return url
+    .split(',')
+    .map((part) => redactUrl(part.trim()))
+    .join(',');
 }
 
 /** Closes a connection, falling back to disconnect when QUIT cannot complete. */

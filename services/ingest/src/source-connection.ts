@@ -1,8 +1,8 @@
+import { redactUrl } from '@turbostream/contracts';
 import type { IngestSettings, SourceConfig } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
 import { type RawData, WebSocket } from 'ws';
 import { backoffDelay } from './backoff.js';
-import { redactUrl } from './redact-url.js';
 
 export interface SourceConnectionOptions {
   source: SourceConfig;

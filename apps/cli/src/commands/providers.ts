@@ -1,5 +1,5 @@
 import { maskSecret, PROVIDER_VARIABLES, type TurboConfig } from '@turbostream/config';
-import { PROVIDER_IDS, type ProviderId, type Window } from '@turbostream/contracts';
+import { PROVIDER_IDS, type ProviderId, type Window, redactUrl } from '@turbostream/contracts';
 import { createProvider, ProviderError } from '@turbostream/providers';
 import { closeRedis, createKeyLayout, liveAnalyzers, redactRedisUrl } from '@turbostream/redis';
 import { loadConfigOrExit } from '../runtime/load.js';
@@ -14,17 +14,6 @@ Options:
             and print time to first token and total time
   --json    machine-readable output`;
 
-function redactUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    parsed.password = parsed.password ? '****' : '';
-    parsed.search = parsed.search ? '?…' : '';
-    return parsed.toString();
-  } catch {
-    return '<invalid url>';
-  }
-}
 
 /** A one-message window asking for nothing: the cheapest call that exercises the whole path. */
 function checkWindow(): Window {
@@ -85,7 +74,7 @@ export async function providers({ checkCalls, json }: { checkCalls: boolean; jso
       variables: PROVIDER_VARIABLES[id],
       key: settings.apiKey === undefined ? undefined : maskSecret(settings.apiKey),
       model: settings.model,
-      baseURL: redactUrl(settings.baseURL),
+      baseURL: settings.baseURL === undefined ? undefined : redactUrl(settings.baseURL),
       liveAnalyzers: typeof live === 'string' ? undefined : live.get(id),
       check: checkCalls && settings.configured ? await check(config, id) : undefined,
     });

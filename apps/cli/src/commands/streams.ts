@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
 import type { StreamConfig, TurboConfig } from '@turbostream/config';
-import { type AnalysisTarget, normalizeProviderId, PROVIDER_IDS, type ProviderId, StreamStatus } from '@turbostream/contracts';
+import { type AnalysisTarget, normalizeProviderId, PROVIDER_IDS, type ProviderId, StreamStatus, redactUrl } from '@turbostream/contracts';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
 import { clearTargetOverride, closeRedis, createKeyLayout, type KeyLayout, liveAnalyzers, type RedisClient, readTargetOverrides, writeTargetOverride } from '@turbostream/redis';
 import { Queue } from 'bullmq';
@@ -104,7 +104,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       for (const provider of new Set(targets.map((target) => target.provider))) {
         providers.push({ provider, analyzers: (await liveAnalyzers(redis, keys, provider, now)).length, jobs: await queueCounts(redis, keys, provider) });
       }
-      rows.push({ id: stream.id, url: stream.source.url, targets, overridden: override !== undefined, override, status: status?.success ? status.data : undefined, providers });
+      rows.push({ id: stream.id, url: redactUrl(stream.source.url), targets, overridden: override !== undefined, override, status: status?.success ? status.data : undefined, providers });
     }
     if (json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
