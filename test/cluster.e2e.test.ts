@@ -90,7 +90,7 @@ describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Clus
     const env = {
       REDIS_URL: cluster.urls.join(','),
       TURBOSTREAM_NAMESPACE: NAMESPACE,
-      TURBOSTREAM_ENV_FILE: join(cwd, 'no-env.local'),
+      TURBOSTREAM_ENV_FILE: '/dev/null',
       OPENAI_API_KEY: 'sk-e2e-test-key-0123456789',
       OPENAI_BASE_URL: llm.url,
       LOG_FORMAT: 'json',

@@ -174,8 +174,8 @@ describe('docker-compose.yml', () => {
       const envLocal = readEnvFile(join(REPO_ROOT, 'env.local.example'), 'env.local').values;
       for (const name of [...PIPELINE, 'alerts']) {
         // Compose puts env_file first and `environment:` over it; the container sees no env.local file.
-        const env = { ...envLocal, ...service(name).environment, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml'), TURBOSTREAM_ENV_FILE: join(dir, 'none') };
-        const result = loadConfig({ env, cwd: dir });
+        const env = { ...envLocal, ...service(name).environment, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml') };
+        const result = loadConfig({ env, cwd: dir, envFile: false });
         expect(result.ok ? [] : result.problems, name).toEqual([]);
         if (!result.ok) continue;
         expect(result.config.health, name).toEqual({ port: 8080, host: '0.0.0.0' });
@@ -463,7 +463,7 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
       const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
       writeFileSync(join(dir, 'streams.yaml'), streams.data['streams.yaml'] ?? '');
       const env = { ...settings().data, ...render().one('Secret', Secret, 'turbostream-secrets').stringData, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml') };
-      const result = loadConfig({ env: { ...env, TURBOSTREAM_ENV_FILE: join(dir, 'none') }, cwd: dir });
+      const result = loadConfig({ env, cwd: dir, envFile: false });
       expect(result.ok ? [] : result.problems).toEqual([]);
       if (!result.ok) return;
       expect(result.config.health).toEqual({ port: 8080, host: '0.0.0.0' });

@@ -61,7 +61,7 @@ describe('health endpoints and graceful shutdown (processes)', () => {
 
   const baseEnv = () => ({
     REDIS_URL: redisServer.url,
-    TURBOSTREAM_ENV_FILE: join(cwd, 'no-env.local'),
+    TURBOSTREAM_ENV_FILE: '/dev/null',
     OPENAI_API_KEY: API_KEY,
     OPENAI_BASE_URL: llm.url,
     LOG_FORMAT: 'json',
@@ -247,7 +247,7 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     const demoDir = mkdtempSync(join(tmpdir(), 'turbostream-health-up-'));
     const up = new ServiceProcess('up-health', ['up'], {
       cwd: demoDir,
-      env: { ...baseEnv(), TURBOSTREAM_ENV_FILE: join(demoDir, 'no-env.local'), TURBOSTREAM_NAMESPACE: `h${randomUUID().slice(0, 8)}`, HEALTH_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '3000' },
+      env: { ...baseEnv(), TURBOSTREAM_ENV_FILE: '/dev/null', TURBOSTREAM_NAMESPACE: `h${randomUUID().slice(0, 8)}`, HEALTH_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '3000' },
     });
     processes.push(up);
     expect((await ready(port, up)).body).toMatchObject({ status: 'ready', checks: { redis: 'ok' } });

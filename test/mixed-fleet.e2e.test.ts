@@ -95,7 +95,7 @@ describe('mixed fleet across processes', () => {
     env = {
       REDIS_URL: server.url,
       TURBOSTREAM_NAMESPACE: NAMESPACE,
-      TURBOSTREAM_ENV_FILE: join(cwd, 'none.env'),
+      TURBOSTREAM_ENV_FILE: '/dev/null',
       OPENAI_BASE_URL: openai.url,
       ANTHROPIC_BASE_URL: anthropic.url,
       LOG_FORMAT: 'json',

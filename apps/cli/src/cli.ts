@@ -143,11 +143,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'config': {
       const { values, positionals } = parse(command, rest, {});
       if (help(values, CONFIG_HELP)) return 0;
-      if (positionals[0] !== 'check') {
-        print(CONFIG_HELP);
-        return 2;
-      }
-      return configCheck();
+      return configCheck(positionals);
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${MAIN_HELP}`);

@@ -37,9 +37,33 @@ export interface EnvFile {
   problems: ConfigProblem[];
 }
 
-/** Reads an env file (a missing file is fine: it is optional). */
-export function readEnvFile(path: string, displayName: string): EnvFile {
-  if (!existsSync(path)) return { path, exists: false, values: {}, problems: [] };
-  const text = readFileSync(path, 'utf8');
+/** Where an env file was named, for the problem a missing one causes: `TURBOSTREAM_ENV_FILE` (the environment) or a caller's option. */
+export interface EnvFileOrigin {
+  source: string;
+  field: string;
+}
+
+function readProblem(error: unknown, displayName: string, origin: EnvFileOrigin | undefined): ConfigProblem {
+  const code = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+  const reason = `${code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`}: expected a readable env file of KEY=value lines`;
+  return origin ? { ...origin, message: `${displayName} ${reason}` } : { source: displayName, field: '', message: reason };
+}
+
+/**
+ * Reads an env file. A missing file is fine when it is the default one
+ * (`env.local` is optional), and a problem naming the file when `namedBy`
+ * says where it was asked for (`TURBOSTREAM_ENV_FILE`).
+ */
+export function readEnvFile(path: string, displayName: string, namedBy?: EnvFileOrigin): EnvFile {
+  if (!existsSync(path)) {
+    const problems = namedBy ? [{ ...namedBy, message: `${displayName} does not exist: expected an env file there (or unset ${namedBy.field} to use the default env.local)` }] : [];
+    return { path, exists: false, values: {}, problems };
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return { path, exists: true, values: {}, problems: [readProblem(error, displayName, namedBy)] };
+  }
   return { path, exists: true, values: dotenv.parse(text), problems: checkEnvFileSyntax(text, displayName) };
 }

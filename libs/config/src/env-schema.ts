@@ -34,10 +34,14 @@ const redisUrl = z.preprocess(
     .optional(),
 );
 
+/** The spellings a boolean variable accepts (any case): nothing else, so `yes` or `on` is reported, not guessed. */
+const BOOLEAN_SPELLINGS = { true: true, false: false, '1': true, '0': false } as const;
+
+/** A boolean variable: `true`, `false`, `1` or `0` (any case); empty or unset is `fallback`. */
 const booleanFlag = (fallback: boolean) =>
   z.preprocess(
-    (value) => (value === '' || value === undefined ? fallback : String(value).toLowerCase()),
-    z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((text) => ['true', '1', 'yes'].includes(text))], { error: 'expected true or false' }),
+    (value) => (value === '' || value === undefined ? String(fallback) : String(value).trim().toLowerCase()),
+    z.enum(['true', 'false', '1', '0'], { error: 'expected true, false, 1 or 0' }).transform((text) => BOOLEAN_SPELLINGS[text]),
   );
 
 /** Every environment variable TurboStream reads (documented field by field in env.local.example). */

@@ -60,7 +60,18 @@ describe('loadConfig', () => {
     expect(listed.ok && listed.config.redis).toMatchObject({ cluster: true, nodes: ['rediss://:pw@node-a:7000', 'rediss://:pw@node-b:7001'] });
     const bad = loadConfig({ env: { REDIS_URL: 'redis://a:1,nope', REDIS_CLUSTER: 'maybe' }, cwd });
     expect(!bad.ok && formatProblems(bad.problems)).toContain('REDIS_URL: expected a redis:// or rediss:// URL, or a comma-separated list');
-    expect(!bad.ok && formatProblems(bad.problems)).toContain('REDIS_CLUSTER: expected true or false');
+    expect(!bad.ok && formatProblems(bad.problems)).toContain('REDIS_CLUSTER: expected true, false, 1 or 0 (got "maybe")');
+  });
+
+  it('accepts true, false, 1 and 0 (any case) for REDIS_CLUSTER, and nothing else', () => {
+    const cwd = workspace({});
+    const cluster = (value: string) => {
+      const result = loadConfig({ env: { REDIS_CLUSTER: value }, cwd });
+      return result.ok ? result.config.redis.cluster : formatProblems(result.problems);
+    };
+    expect([cluster('true'), cluster('1'), cluster('TRUE'), cluster('false'), cluster('0'), cluster('False'), cluster('')]).toEqual([true, true, true, false, false, false, false]);
+    expect(cluster('yes')).toBe('  environment: REDIS_CLUSTER: expected true, false, 1 or 0 (got "yes")');
+    expect(cluster('no')).toContain('expected true, false, 1 or 0 (got "no")');
   });
 
   it('names the file, the variable and what is expected for a bad env.local value', () => {
@@ -123,7 +134,7 @@ describe('loadConfig', () => {
   it('rejects duplicate stream ids and a missing explicit streams file', () => {
     const cwd = workspace({ 'streams.yaml': 'streams:\n  - { id: a, source: { url: wss://x }, analysis: { provider: heuristic } }\n  - { id: a, source: { url: wss://y }, analysis: { provider: heuristic } }\n' });
     const duplicate = loadConfig({ env: {}, cwd });
-    expect(!duplicate.ok && formatProblems(duplicate.problems)).toContain('streams[1].id: duplicate stream id "a"');
+    expect(!duplicate.ok && formatProblems(duplicate.problems)).toContain('streams[1].id: duplicate stream id "a" (streams[0] has it too): expected each id once');
     const missing = loadConfig({ env: { TURBOSTREAM_STREAMS_FILE: 'nope.yaml' }, cwd });
     expect(!missing.ok && formatProblems(missing.problems)).toContain('TURBOSTREAM_STREAMS_FILE: nope.yaml does not exist');
   });
@@ -138,5 +149,132 @@ describe('loadConfig', () => {
     expect(text).not.toContain('hunter2');
     expect(text).toContain('anthropic     not configured (set ANTHROPIC_API_KEY)');
     expect(text).toContain('target   openai / gpt-test');
+  });
+
+  it('reports every problem in one pass: a bad env.local value, a bad DEFAULT_AI_PROVIDER and a streams.yaml problem', () => {
+    const cwd = workspace({
+      'env.local': 'LLM_TIMEOUT_MS=soon\nREDIS_CLUSTER=yes\n',
+      'streams.yaml': 'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n    analysis: { provider: heuristic }\n',
+    });
+    const result = loadConfig({ env: { DEFAULT_AI_PROVIDER: 'chatgpt', ANALYZER_CONCURRENCY: 'lots' }, cwd });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(formatProblems(result.problems).split('\n')).toEqual([
+      '  env.local: REDIS_CLUSTER: expected true, false, 1 or 0 (got "yes")',
+      '  env.local: LLM_TIMEOUT_MS: expected a timeout in milliseconds (got "soon")',
+      '  environment: ANALYZER_CONCURRENCY: expected a number of jobs (got "lots")',
+      '  environment: DEFAULT_AI_PROVIDER: unknown provider "chatgpt": expected one of azure-openai, openai, anthropic, gemini, mistral, xai, ollama, heuristic (or grok)',
+      '  streams.yaml: streams[0].window.maxMessages: expected a message count above 0 (got -5)',
+    ]);
+  });
+
+  it('checks the rules between variables only when both are valid', () => {
+    const cwd = workspace({});
+    const both = loadConfig({ env: { INGEST_RECONNECT_INITIAL_MS: '5000', INGEST_RECONNECT_MAX_MS: '1000', LOG_LEVEL: 'loud' }, cwd });
+    expect(!both.ok && formatProblems(both.problems)).toContain('environment: INGEST_RECONNECT_MAX_MS: expected at least INGEST_RECONNECT_INITIAL_MS');
+    const oneInvalid = loadConfig({ env: { INGEST_RECONNECT_INITIAL_MS: 'x', INGEST_RECONNECT_MAX_MS: '100' }, cwd });
+    expect(!oneInvalid.ok && oneInvalid.problems.map((problem) => problem.field)).toEqual(['INGEST_RECONNECT_INITIAL_MS']);
+  });
+
+  it('reports duplicate stream ids even when ids are invalid, and checks the targets of the valid streams', () => {
+    const cwd = workspace({
+      'streams.yaml': [
+        'streams:',
+        '  - { id: Bad Id, source: { url: wss://x }, analysis: { provider: heuristic } }',
+        '  - { id: Bad Id, source: { url: wss://x }, analysis: { provider: heuristic } }',
+        '  - { id: a, source: { url: wss://x }, analysis: { provider: nobody } }',
+        '  - { id: a, source: { url: http://x }, analysis: { provider: heuristic } }',
+        '',
+      ].join('\n'),
+    });
+    const result = loadConfig({ env: {}, cwd });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = formatProblems(result.problems);
+    expect(text).toContain('streams.yaml: streams[0].id: expected 1-64 characters of a-z, 0-9, _ or - (got "Bad Id")');
+    expect(text).toContain('streams.yaml: streams[1].id: expected 1-64 characters');
+    expect(text).toContain('streams.yaml: streams[1].id: duplicate stream id "Bad Id" (streams[0] has it too)');
+    expect(text).toContain('streams.yaml: streams[3].source.url: expected a ws:// or wss:// URL');
+    expect(text).toContain('streams.yaml: streams[3].id: duplicate stream id "a" (streams[2] has it too)');
+    expect(text).toContain('streams.yaml: streams[2].analysis.provider: unknown provider "nobody"');
+    expect(result.problems).toHaveLength(6);
+  });
+
+  it('warns about variables that look like ours but are not, in env.local and in the environment, naming the nearest', () => {
+    const cwd = workspace({ 'env.local': 'OPENAI_APIKEY=sk-lookalike-secret-1234\nANTROPIC_API_KEY=sk-other-secret-5678\nTURBOSTREAM_ENV_FILE=other.env\nTZ=UTC\n' });
+    const result = loadConfig({ env: { REDISURL: 'redis://x:6379', GEMINI_MODEL: 'gemini-x', log_level: 'debug' }, cwd });
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    expect(formatProblems(result.warnings).split('\n')).toEqual([
+      '  env.local: OPENAI_APIKEY: not a TurboStream variable; did you mean OPENAI_API_KEY?',
+      '  env.local: ANTROPIC_API_KEY: not a TurboStream variable; did you mean ANTHROPIC_API_KEY?',
+      '  env.local: TURBOSTREAM_ENV_FILE: has no effect in an env file (names the env file, so it cannot be set inside one): set it in the environment',
+      '  environment: REDISURL: not a TurboStream variable; did you mean REDIS_URL?',
+      '  environment: GEMINI_MODEL: not a TurboStream variable; did you mean GOOGLE_MODEL?',
+      '  environment: log_level: not a TurboStream variable; did you mean LOG_LEVEL?',
+    ]);
+    expect(JSON.stringify(result)).not.toContain('sk-lookalike-secret');
+    expect(JSON.stringify(result.warnings)).not.toContain('sk-other-secret');
+  });
+
+  it('does not warn about the variables of an ordinary environment', () => {
+    const cwd = workspace({});
+    const env = {
+      PATH: '/usr/bin',
+      HOME: '/home/me',
+      LANG: 'C.UTF-8',
+      LOGNAME: 'me',
+      HOSTNAME: 'box',
+      SHELL: '/bin/bash',
+      TERM: 'xterm',
+      TZ: 'UTC',
+      NODE_ENV: 'production',
+      NODE_OPTIONS: '--enable-source-maps',
+      NODE_EXTRA_CA_CERTS: '/etc/ca.pem',
+      npm_config_cache: '/home/me/.npm',
+      npm_config_loglevel: 'warn',
+      npm_package_name: 'turbostream-monorepo',
+      npm_lifecycle_event: 'start',
+      INIT_CWD: '/work',
+      XDG_RUNTIME_DIR: '/run/user/1000',
+      HTTPS_PROXY: 'http://proxy:3128',
+      no_proxy: 'localhost',
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      TURBO_TELEMETRY_DISABLED: '1',
+      KUBERNETES_SERVICE_HOST: '10.0.0.1',
+      REDIS_SERVICE_HOST: '10.0.0.2',
+      REDIS_PORT: 'tcp://10.0.0.2:6379',
+      REDIS_PORT_6379_TCP_ADDR: '10.0.0.2',
+      TURBOSTREAM_ENV_FILE: '/dev/null',
+      AZURE_CLIENT_ID: 'x',
+      DEFAULT_BRANCH: 'main',
+    };
+    const result = loadConfig({ env, cwd });
+    expect(result.ok && result.warnings).toEqual([]);
+  });
+
+  it('rejects a missing file named by TURBOSTREAM_ENV_FILE, naming it; a missing default env.local is fine', () => {
+    const cwd = workspace({ 'env.local': 'LLM_TIMEOUT_MS=5000\n', 'other.env': 'LLM_TIMEOUT_MS=7000\n' });
+    const missing = loadConfig({ env: { TURBOSTREAM_ENV_FILE: 'missing.env', LOG_LEVEL: 'loud' }, cwd });
+    expect(!missing.ok && formatProblems(missing.problems).split('\n')).toEqual([
+      '  environment: TURBOSTREAM_ENV_FILE: missing.env does not exist: expected an env file there (or unset TURBOSTREAM_ENV_FILE to use the default env.local)',
+      '  environment: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    ]);
+    expect(missing.envFileName).toBe('missing.env');
+    const absolute = loadConfig({ env: { TURBOSTREAM_ENV_FILE: join(cwd, 'nowhere', 'turbo.env') }, cwd: workspace({}) });
+    expect(!absolute.ok && formatProblems(absolute.problems)).toContain(`TURBOSTREAM_ENV_FILE: ${join(cwd, 'nowhere', 'turbo.env')} does not exist`);
+
+    const named = loadConfig({ env: { TURBOSTREAM_ENV_FILE: 'other.env' }, cwd });
+    expect(named.ok && [named.config.llm.timeoutMs, named.envFile, named.envFileName]).toEqual([7000, join(cwd, 'other.env'), 'other.env']);
+    const empty = loadConfig({ env: { TURBOSTREAM_ENV_FILE: '' }, cwd });
+    expect(empty.ok && empty.config.llm.timeoutMs).toBe(5000);
+    const none = loadConfig({ env: {}, cwd: workspace({}) });
+    expect(none.ok && [none.envFile, none.envFileName]).toEqual([undefined, 'env.local']);
+  });
+
+  it('reports an env file that cannot be read instead of failing', () => {
+    const cwd = workspace({});
+    const result = loadConfig({ env: { TURBOSTREAM_ENV_FILE: tmpdir() }, cwd });
+    expect(!result.ok && formatProblems(result.problems)).toContain(`environment: TURBOSTREAM_ENV_FILE: ${tmpdir()} is a directory: expected a readable env file`);
   });
 });

@@ -1,29 +1,97 @@
 import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { normalizeProviderId, PROVIDER_IDS, type ProviderId } from '@turbostream/contracts';
-import { readEnvFile } from './env-file.js';
-import { EnvSchema, SECRET_VARIABLES } from './env-schema.js';
+import { type EnvFile, type EnvFileOrigin, readEnvFile } from './env-file.js';
+import { type Env, EnvSchema, SECRET_VARIABLES } from './env-schema.js';
+import { variableNameWarnings } from './lookalike-variables.js';
 import { ConfigError, issuesToProblems } from './problems.js';
 import { resolveProviders } from './provider-settings.js';
-import { readStreamsFile } from './streams-file.js';
-import type { ConfigProblem, TurboConfig } from './types.js';
+import { readStreamsFile, type StreamsResult } from './streams-file.js';
+import type { ConfigProblem, ProviderSettings, TurboConfig } from './types.js';
 
 export interface LoadConfigOptions {
   /** The process environment; it wins over the env file. @defaultValue `process.env` is the caller's to pass */
   env: Record<string, string | undefined>;
   /** Where relative paths are resolved. */
   cwd: string;
-  /** The env file. @defaultValue `TURBOSTREAM_ENV_FILE`, else `env.local` in `cwd` */
-  envFile?: string;
+  /**
+   * The env file (a missing one is a problem), or `false` to read none.
+   * @defaultValue `TURBOSTREAM_ENV_FILE` (a missing one is a problem), else `env.local` in `cwd` (optional)
+   */
+  envFile?: string | false;
 }
 
+/**
+ * The outcome of {@link loadConfig}. Warnings (look-alike variable names,
+ * unconfigured providers) never make it fail. `envFileName` is the env file
+ * looked for, as messages name it (`undefined` when none was to be read).
+ */
 export type ConfigResult =
-  | { ok: true; config: TurboConfig; warnings: ConfigProblem[]; envFile: string | undefined }
-  | { ok: false; problems: ConfigProblem[]; warnings: ConfigProblem[] };
+  | { ok: true; config: TurboConfig; warnings: ConfigProblem[]; envFile: string | undefined; envFileName: string | undefined }
+  | { ok: false; problems: ConfigProblem[]; warnings: ConfigProblem[]; envFileName: string | undefined };
+
+/** Where each variable came from, for problem messages. */
+type SourceOf = (name: string) => string;
 
 function displayName(path: string, cwd: string): string {
   const shown = relative(cwd, path);
   return shown.startsWith('..') || isAbsolute(shown) ? path : shown;
+}
+
+/** The env file to read and, when it was asked for by name, where (so a missing one is a problem naming it). */
+function locateEnvFile({ env, cwd, envFile }: LoadConfigOptions): { path: string; name: string; namedBy: EnvFileOrigin | undefined } | undefined {
+  if (envFile === false) return undefined;
+  const fromEnvironment = env.TURBOSTREAM_ENV_FILE === '' ? undefined : env.TURBOSTREAM_ENV_FILE;
+  const path = resolve(cwd, envFile ?? fromEnvironment ?? 'env.local');
+  const namedBy: EnvFileOrigin | undefined =
+    envFile !== undefined ? { source: 'loadConfig', field: 'envFile' } : fromEnvironment !== undefined ? { source: 'environment', field: 'TURBOSTREAM_ENV_FILE' } : undefined;
+  return { path, name: displayName(path, cwd), namedBy };
+}
+
+/** The variables that are set (an `undefined` entry of `process.env` is not). */
+function definedVariables(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+interface EnvValidation {
+  /** Every variable, an invalid one replaced by its default so the checks that depend on it can go on. */
+  values: Env;
+  problems: ConfigProblem[];
+  /** The variables whose values were invalid. */
+  invalid: ReadonlySet<string>;
+}
+
+/**
+ * Validates every variable on its own, reporting each invalid one (secrets
+ * unshown) and carrying on with its default, so that one bad value hides nothing.
+ */
+function validateVariables(merged: Record<string, string>, sourceOf: SourceOf): EnvValidation {
+  const parsed = EnvSchema.safeParse(merged, { reportInput: true });
+  if (parsed.success) return { values: parsed.data, problems: [], invalid: new Set() };
+  const invalid = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')));
+  const problems = issuesToProblems(parsed.error.issues, sourceOf, (name) => SECRET_VARIABLES.has(name), (name) => merged[name]);
+  const withDefaults = EnvSchema.safeParse(Object.fromEntries(Object.entries(merged).filter(([name]) => !invalid.has(name))));
+  if (!withDefaults.success) throw new Error(`the defaults of ${[...invalid].join(', ')} do not validate: ${withDefaults.error.message}`);
+  return { values: withDefaults.data, problems, invalid };
+}
+
+/** The provider for streams that name none, or a problem when `DEFAULT_AI_PROVIDER` names no provider. */
+function defaultProviderOf(values: Env, sourceOf: SourceOf): { provider: ProviderId | undefined; problems: ConfigProblem[] } {
+  if (values.DEFAULT_AI_PROVIDER === undefined) return { provider: undefined, problems: [] };
+  const id = normalizeProviderId(values.DEFAULT_AI_PROVIDER);
+  if ((PROVIDER_IDS as readonly string[]).includes(id)) return { provider: id as ProviderId, problems: [] };
+  const message = `unknown provider ${JSON.stringify(values.DEFAULT_AI_PROVIDER)}: expected one of ${PROVIDER_IDS.join(', ')} (or grok)`;
+  return { provider: undefined, problems: [{ source: sourceOf('DEFAULT_AI_PROVIDER'), field: 'DEFAULT_AI_PROVIDER', message }] };
+}
+
+/** Rules between variables; a rule involving an invalid variable is skipped (that variable is already reported). */
+function crossFieldProblems(values: Env, invalid: ReadonlySet<string>, sourceOf: SourceOf): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const checkable = (...names: string[]) => names.every((name) => !invalid.has(name));
+  if (checkable('INGEST_RECONNECT_MAX_MS', 'INGEST_RECONNECT_INITIAL_MS') && values.INGEST_RECONNECT_MAX_MS < values.INGEST_RECONNECT_INITIAL_MS) {
+    problems.push({ source: sourceOf('INGEST_RECONNECT_MAX_MS'), field: 'INGEST_RECONNECT_MAX_MS', message: 'expected at least INGEST_RECONNECT_INITIAL_MS' });
+  }
+  return problems;
 }
 
 function redisSettings(url: string | undefined, clusterFlag: boolean): TurboConfig['redis'] {
@@ -31,43 +99,16 @@ function redisSettings(url: string | undefined, clusterFlag: boolean): TurboConf
   return { url: nodes[0] ?? 'redis://127.0.0.1:6379', explicit: url !== undefined, cluster: clusterFlag || nodes.length > 1, nodes };
 }
 
-/**
- * Loads `env.local` and the streams file, validates both, and returns the
- * effective configuration or every problem found (never just the first).
- */
-export function loadConfig({ env, cwd, envFile }: LoadConfigOptions): ConfigResult {
-  const envPath = resolve(cwd, envFile ?? env.TURBOSTREAM_ENV_FILE ?? 'env.local');
-  const envName = displayName(envPath, cwd);
-  const file = readEnvFile(envPath, envName);
-  const real = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  const merged: Record<string, string> = { ...file.values, ...real };
-  const sourceOf = (name: string) => (name in real ? 'environment' : name in file.values ? envName : 'default');
+interface Validated {
+  values: Env;
+  providers: Record<ProviderId, ProviderSettings>;
+  defaultProvider: ProviderId | undefined;
+  streams: StreamsResult & { exists: boolean };
+  streamsPath: string;
+}
 
-  const problems: ConfigProblem[] = [...file.problems];
-  const parsedEnv = EnvSchema.safeParse(merged, { reportInput: true });
-  if (!parsedEnv.success) {
-    problems.push(...issuesToProblems(parsedEnv.error.issues, sourceOf, (name) => SECRET_VARIABLES.has(name), (name) => merged[name]));
-    return { ok: false, problems, warnings: [] };
-  }
-  const values = parsedEnv.data;
-  const providers = resolveProviders(values);
-
-  let defaultProvider: ProviderId | undefined;
-  if (values.DEFAULT_AI_PROVIDER !== undefined) {
-    const id = normalizeProviderId(values.DEFAULT_AI_PROVIDER);
-    if ((PROVIDER_IDS as readonly string[]).includes(id)) defaultProvider = id as ProviderId;
-    else problems.push({ source: sourceOf('DEFAULT_AI_PROVIDER'), field: 'DEFAULT_AI_PROVIDER', message: `unknown provider ${JSON.stringify(values.DEFAULT_AI_PROVIDER)}: expected one of ${PROVIDER_IDS.join(', ')}` });
-  }
-  if (values.INGEST_RECONNECT_MAX_MS < values.INGEST_RECONNECT_INITIAL_MS) {
-    problems.push({ source: sourceOf('INGEST_RECONNECT_MAX_MS'), field: 'INGEST_RECONNECT_MAX_MS', message: 'expected at least INGEST_RECONNECT_INITIAL_MS' });
-  }
-
-  const streamsPath = resolve(cwd, values.TURBOSTREAM_STREAMS_FILE ?? 'streams.yaml');
-  const streams = readStreamsFile(streamsPath, displayName(streamsPath, cwd), values.TURBOSTREAM_STREAMS_FILE !== undefined, providers, defaultProvider);
-  problems.push(...streams.problems);
-  if (problems.length > 0) return { ok: false, problems, warnings: streams.warnings };
-
-  const config: TurboConfig = {
+function buildConfig({ values, providers, defaultProvider, streams, streamsPath }: Validated): TurboConfig {
+  return {
     redis: redisSettings(values.REDIS_URL, values.REDIS_CLUSTER),
     health: { port: values.HEALTH_PORT, host: values.HEALTH_HOST },
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
@@ -91,7 +132,41 @@ export function loadConfig({ env, cwd, envFile }: LoadConfigOptions): ConfigResu
     windower: { pollMs: values.WINDOWER_POLL_MS, leaseMs: values.WINDOWER_LEASE_MS, maxQueued: values.WINDOWER_MAX_QUEUED, retentionMs: values.WINDOWER_RETENTION_MS },
     analyzer: { concurrency: values.ANALYZER_CONCURRENCY, lockMs: values.ANALYZER_LOCK_MS, attempts: values.ANALYZER_ATTEMPTS },
   };
-  return { ok: true, config, warnings: streams.warnings, envFile: file.exists ? envPath : undefined };
+}
+
+const NO_ENV_FILE: EnvFile = { path: '', exists: false, values: {}, problems: [] };
+
+/**
+ * Loads the env file and the streams file, validates both, and returns the
+ * effective configuration or every problem found in one pass: an invalid
+ * variable is reported and replaced by its default so that `DEFAULT_AI_PROVIDER`,
+ * the rules between variables and the streams file are still checked.
+ * Variables that look like ours but are not are warnings.
+ */
+export function loadConfig(options: LoadConfigOptions): ConfigResult {
+  const { env, cwd } = options;
+  const located = locateEnvFile(options);
+  const file = located ? readEnvFile(located.path, located.name, located.namedBy) : NO_ENV_FILE;
+  const real = definedVariables(env);
+  const merged: Record<string, string> = { ...file.values, ...real };
+  const sourceOf: SourceOf = (name) => (name in real ? 'environment' : name in file.values ? (located?.name ?? 'default') : 'default');
+
+  const { values, problems: variableProblems, invalid } = validateVariables(merged, sourceOf);
+  const providers = resolveProviders(values);
+  const defaultProvider = defaultProviderOf(values, sourceOf);
+  const streamsPath = resolve(cwd, values.TURBOSTREAM_STREAMS_FILE ?? 'streams.yaml');
+  const streams = readStreamsFile(streamsPath, displayName(streamsPath, cwd), values.TURBOSTREAM_STREAMS_FILE !== undefined, providers, defaultProvider.provider);
+
+  const problems = [...file.problems, ...variableProblems, ...defaultProvider.problems, ...crossFieldProblems(values, invalid, sourceOf), ...streams.problems];
+  const warnings = [
+    ...(located ? variableNameWarnings(file.values, located.name, { inEnvFile: true }) : []),
+    ...variableNameWarnings(real, 'environment', { inEnvFile: false }),
+    ...streams.warnings,
+  ];
+  const envFileName = located?.name;
+  if (problems.length > 0) return { ok: false, problems, warnings, envFileName };
+  const config = buildConfig({ values, providers, defaultProvider: defaultProvider.provider, streams, streamsPath });
+  return { ok: true, config, warnings, envFile: file.exists ? file.path : undefined, envFileName };
 }
 
 /** Like {@link loadConfig}, but throws a {@link ConfigError} listing every problem. */
@@ -106,5 +181,5 @@ export function loadConfigOrThrow(options: LoadConfigOptions): TurboConfig {
  * env file, no streams file. For tests and tools that build on the defaults.
  */
 export function defaultConfig(env: Record<string, string | undefined> = {}): TurboConfig {
-  return loadConfigOrThrow({ env: { TURBOSTREAM_ENV_FILE: '/nonexistent/turbostream/env.local', ...env }, cwd: '/nonexistent/turbostream' });
+  return loadConfigOrThrow({ env, cwd: '/nonexistent/turbostream', envFile: false });
 }

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { normalizeProviderId, PROVIDER_IDS, type AnalysisTarget, type ProviderId } from '@turbostream/contracts';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { issuesToProblems } from './problems.js';
 import { modelVariable, PROVIDER_VARIABLES } from './provider-settings.js';
-import { StreamsFileSchema, type StreamInput } from './streams-schema.js';
+import { StreamSchema, StreamsFileSchema, type StreamInput } from './streams-schema.js';
 import type { ConfigProblem, ProviderSettings, StreamConfig } from './types.js';
 
 export interface StreamsResult {
@@ -16,7 +16,103 @@ function isProviderId(value: string): value is ProviderId {
   return (PROVIDER_IDS as readonly string[]).includes(value);
 }
 
-/** Parses and validates a streams file's text, resolving each stream's targets. */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The entries under `streams:`, whatever they are (empty when there is no such list). */
+function rawStreams(document: unknown): unknown[] {
+  return isRecord(document) && Array.isArray(document.streams) ? document.streams : [];
+}
+
+/**
+ * A problem for every stream id used before, read from the raw document so
+ * that streams with other problems (even an invalid id) still count.
+ */
+export function duplicateIdProblems(document: unknown, fileName: string): ConfigProblem[] {
+  const firstIndex = new Map<string, number>();
+  const problems: ConfigProblem[] = [];
+  rawStreams(document).forEach((stream, index) => {
+    const id = isRecord(stream) ? stream.id : undefined;
+    if (typeof id !== 'string' && typeof id !== 'number') return;
+    const first = firstIndex.get(String(id));
+    if (first === undefined) firstIndex.set(String(id), index);
+    else problems.push({ source: fileName, field: `streams[${index}].id`, message: `duplicate stream id ${JSON.stringify(String(id))} (streams[${first}] has it too): expected each id once` });
+  });
+  return problems;
+}
+
+/** The streams that are valid on their own, with their positions in the file. */
+function validStreams(document: unknown): Array<{ index: number; stream: StreamInput }> {
+  return rawStreams(document).flatMap((raw, index) => {
+    const parsed = StreamSchema.safeParse(raw);
+    return parsed.success ? [{ index, stream: parsed.data }] : [];
+  });
+}
+
+/** What target resolution needs to know: the providers here and the default one. */
+interface TargetContext {
+  fileName: string;
+  providers: Record<ProviderId, ProviderSettings>;
+  defaultProvider: ProviderId | undefined;
+}
+
+/** Resolves one `{ provider, model }` (with the defaults) into a target, or the problem that prevents it. */
+function resolveTarget(
+  input: { provider?: string | undefined; model?: string | undefined },
+  at: string,
+  useDefault: boolean,
+  { fileName, providers, defaultProvider }: TargetContext,
+): { target?: AnalysisTarget; problem?: ConfigProblem; warning?: ConfigProblem } {
+  const named = input.provider === undefined ? undefined : normalizeProviderId(input.provider);
+  if (named !== undefined && !isProviderId(named)) {
+    return { problem: { source: fileName, field: `${at}.provider`, message: `unknown provider ${JSON.stringify(input.provider)}: expected one of ${PROVIDER_IDS.join(', ')} (or grok)` } };
+  }
+  const provider = named ?? (useDefault ? defaultProvider : undefined);
+  if (provider === undefined) return { problem: { source: fileName, field: `${at}.provider`, message: 'no provider: name one here or set DEFAULT_AI_PROVIDER' } };
+  const model = input.model ?? providers[provider].model;
+  if (model === undefined) return { problem: { source: fileName, field: `${at}.model`, message: `no model for ${provider}: name one here or set ${modelVariable(provider)}` } };
+  const target = { provider, model };
+  if (providers[provider].configured) return { target };
+  const message = `${provider} is not configured here (set ${PROVIDER_VARIABLES[provider].required.join(', ')}); its windows wait for an analyzer that has it`;
+  return { target, warning: { source: fileName, field: `${at}.provider`, message } };
+}
+
+/** A valid stream's configuration: its own target first, then its comparison targets. */
+function resolveStream(stream: StreamInput, index: number, context: TargetContext): StreamsResult {
+  const at = `streams[${index}]`;
+  const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
+  const targets: AnalysisTarget[] = [];
+  const wanted = [
+    { input: stream.analysis, where: `${at}.analysis`, useDefault: true },
+    ...stream.compare.map((input, compareIndex) => ({ input, where: `${at}.compare[${compareIndex}]`, useDefault: false })),
+  ];
+  for (const { input, where, useDefault } of wanted) {
+    const { target, problem, warning } = resolveTarget(input, where, useDefault, context);
+    if (problem) problems.push(problem);
+    if (warning) warnings.push(warning);
+    if (!target) continue;
+    if (targets.some((other) => other.provider === target.provider && other.model === target.model)) {
+      problems.push({ source: context.fileName, field: where, message: `${target.provider}/${target.model} is already a target of this stream` });
+    } else targets.push(target);
+  }
+  const streams = targets.length > 0 ? [{ id: stream.id, source: stream.source, window: stream.window, targets, instructions: stream.analysis.instructions }] : [];
+  return { streams, problems, warnings };
+}
+
+function yamlSyntaxProblems(document: Document.Parsed, lineCounter: LineCounter, fileName: string): ConfigProblem[] {
+  return document.errors.map((error) => {
+    const position = error.pos[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined;
+    return { source: position ? `${fileName}:${position.line}:${position.col}` : fileName, field: '', message: `not valid YAML: ${error.message.split('\n')[0]}` };
+  });
+}
+
+/**
+ * Parses and validates a streams file's text, resolving each stream's targets.
+ * Every problem is reported in one pass: schema problems, duplicate ids (even
+ * of invalid streams) and the targets of every stream that is valid on its own.
+ */
 export function parseStreams(
   text: string,
   fileName: string,
@@ -25,69 +121,25 @@ export function parseStreams(
 ): StreamsResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    return {
-      streams: [],
-      warnings: [],
-      problems: document.errors.map((error) => {
-        const position = error.pos[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined;
-        return { source: position ? `${fileName}:${position.line}:${position.col}` : fileName, field: '', message: `not valid YAML: ${error.message.split('\n')[0]}` };
-      }),
-    };
-  }
+  if (document.errors.length > 0) return { streams: [], warnings: [], problems: yamlSyntaxProblems(document, lineCounter, fileName) };
   if (!isMap(document.contents) && !isSeq(document.contents)) {
     return { streams: [], warnings: [], problems: [{ source: fileName, field: 'streams', message: 'expected a mapping with a list of streams under `streams:`' }] };
   }
-  const parsed = StreamsFileSchema.safeParse(document.toJS(), { reportInput: true });
-  if (!parsed.success) return { streams: [], warnings: [], problems: issuesToProblems(parsed.error.issues, () => fileName) };
-
-  const problems: ConfigProblem[] = [];
-  const warnings: ConfigProblem[] = [];
-  const seen = new Set<string>();
-  const streams: StreamConfig[] = [];
-  parsed.data.streams.forEach((stream, index) => {
-    const at = `streams[${index}]`;
-    if (seen.has(stream.id)) problems.push({ source: fileName, field: `${at}.id`, message: `duplicate stream id ${JSON.stringify(stream.id)}: ids must be unique` });
-    seen.add(stream.id);
-    const targets: AnalysisTarget[] = [];
-    const main = resolveTarget(stream.analysis, `${at}.analysis`, true);
-    if (main) targets.push(main);
-    stream.compare.forEach((entry, compareIndex) => {
-      const target = resolveTarget(entry, `${at}.compare[${compareIndex}]`, false);
-      if (!target) return;
-      if (targets.some((other) => other.provider === target.provider && other.model === target.model)) {
-        problems.push({ source: fileName, field: `${at}.compare[${compareIndex}]`, message: `${target.provider}/${target.model} is already a target of this stream` });
-      } else targets.push(target);
-    });
-    streams.push({ id: stream.id, source: stream.source, window: stream.window, targets, instructions: stream.analysis.instructions });
-  });
-  return { streams, problems, warnings };
-
-  function resolveTarget(input: { provider?: string | undefined; model?: string | undefined }, at: string, useDefault: boolean): AnalysisTarget | undefined {
-    const named = input.provider === undefined ? undefined : normalizeProviderId(input.provider);
-    if (named !== undefined && !isProviderId(named)) {
-      problems.push({ source: fileName, field: `${at}.provider`, message: `unknown provider ${JSON.stringify(input.provider)}: expected one of ${PROVIDER_IDS.join(', ')} (or grok)` });
-      return undefined;
-    }
-    const provider = named ?? (useDefault ? defaultProvider : undefined);
-    if (provider === undefined) {
-      problems.push({ source: fileName, field: `${at}.provider`, message: 'no provider: name one here or set DEFAULT_AI_PROVIDER' });
-      return undefined;
-    }
-    const model = input.model ?? providers[provider].model;
-    if (model === undefined) {
-      problems.push({ source: fileName, field: `${at}.model`, message: `no model for ${provider}: name one here or set ${modelVariable(provider)}` });
-      return undefined;
-    }
-    if (!providers[provider].configured) {
-      warnings.push({
-        source: fileName,
-        field: `${at}.provider`,
-        message: `${provider} is not configured here (set ${PROVIDER_VARIABLES[provider].required.join(', ')}); its windows wait for an analyzer that has it`,
-      });
-    }
-    return { provider, model };
+  const raw: unknown = document.toJS();
+  const parsed = StreamsFileSchema.safeParse(raw, { reportInput: true });
+  const result: StreamsResult = {
+    streams: [],
+    problems: [...(parsed.success ? [] : issuesToProblems(parsed.error.issues, () => fileName)), ...duplicateIdProblems(raw, fileName)],
+    warnings: [],
+  };
+  const valid = parsed.success ? parsed.data.streams.map((stream, index) => ({ index, stream })) : validStreams(raw);
+  for (const { stream, index } of valid) {
+    const resolved = resolveStream(stream, index, { fileName, providers, defaultProvider });
+    result.streams.push(...resolved.streams);
+    result.problems.push(...resolved.problems);
+    result.warnings.push(...resolved.warnings);
   }
+  return result;
 }
 
 /** Reads the streams file; a missing default file is not an error (`turbostream up` then runs the demo). */

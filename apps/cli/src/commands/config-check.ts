@@ -1,21 +1,48 @@
 import { describeConfig, formatProblems, loadConfig } from '@turbostream/config';
+import { UsageError } from '../runtime/load.js';
 
 export const CONFIG_HELP = `turbostream config check — validate env.local and the streams file
 
 Usage: turbostream config check
 
 Prints the effective configuration with secrets masked, or every problem found,
-each naming the file or variable, the field and what is expected. Exits 1 on problems.`;
+each naming the file or variable, the field and what is expected. Exits 1 on problems.
+Variables that look like TurboStream's but are not (OPENAI_APIKEY) are warnings.`;
 
-export function configCheck(): number {
+/**
+ * What is wrong with the words after `turbostream config`, as one line, or
+ * `undefined` when they are `check`.
+ */
+export function configUsageProblem(positionals: readonly string[]): string | undefined {
+  const [subcommand, ...extra] = positionals;
+  if (subcommand === undefined) return 'turbostream config: expected a subcommand, `turbostream config check`';
+  if (subcommand !== 'check') return `turbostream config: unknown subcommand ${JSON.stringify(subcommand)}: expected \`turbostream config check\``;
+  if (extra.length > 0) return `turbostream config check: unexpected argument ${JSON.stringify(extra[0])}: it takes none`;
+  return undefined;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Runs `turbostream config <positionals>`: `check` prints every problem and
+ * warning in one pass (exit code 1 on problems); anything else is a
+ * {@link UsageError} (exit code 2) saying what was wrong, then the help.
+ */
+export function configCheck(positionals: readonly string[] = ['check']): number {
+  const usageProblem = configUsageProblem(positionals);
+  if (usageProblem !== undefined) throw new UsageError(`${usageProblem}\n\n${CONFIG_HELP}`);
   const result = loadConfig({ env: process.env, cwd: process.cwd() });
+  const warnings = result.warnings.length > 0 ? `\nwarnings\n${formatProblems(result.warnings)}\n` : '';
   if (!result.ok) {
-    process.stderr.write(`The configuration has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:\n${formatProblems(result.problems)}\n`);
+    process.stderr.write(`The configuration has ${plural(result.problems.length, 'problem')}:\n${formatProblems(result.problems)}\n${warnings}`);
     return 1;
   }
-  process.stdout.write(`${result.envFile ? `env file     ${result.envFile}` : 'env file     (none: env.local not found; using the environment)'}\n`);
+  const envFile = result.envFile ?? `(none: ${result.envFileName ?? 'no env file'} not found; using the environment)`;
+  process.stdout.write(`env file     ${envFile}\n`);
   process.stdout.write(`${describeConfig(result.config)}\n`);
-  if (result.warnings.length > 0) process.stdout.write(`\nwarnings\n${formatProblems(result.warnings)}\n`);
+  process.stdout.write(warnings);
   process.stdout.write('\nconfiguration OK\n');
   return 0;
 }

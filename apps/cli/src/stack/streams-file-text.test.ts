@@ -10,7 +10,7 @@ function loadStreams(text: string): StreamConfig[] {
   const dir = mkdtempSync(join(tmpdir(), 'turbostream-stack-'));
   const file = join(dir, 'streams.yaml');
   writeFileSync(file, text);
-  const result = loadConfig({ env: { TURBOSTREAM_STREAMS_FILE: file, TURBOSTREAM_ENV_FILE: join(dir, 'none') }, cwd: dir });
+  const result = loadConfig({ env: { TURBOSTREAM_STREAMS_FILE: file }, cwd: dir, envFile: false });
   if (!result.ok) throw new Error(JSON.stringify(result.problems));
   return result.config.streams;
 }
