@@ -154,7 +154,8 @@ describe('turbostream command', () => {
     it('runs the demo with the heuristic provider when there is no streams.yaml, printing and publishing alerts', async () => {
       const up = new ServiceProcess('up', ['up'], { cwd: workspace(), env: { REDIS_URL: server.url, LOG_LEVEL: 'warn' } });
       try {
-        await waitFor(() => up.output.includes('CRITICAL') || up.output.includes('WARNING'), { timeoutMs: 30_000, intervalMs: 100, description: 'a demo alert printed by turbostream up' });
+        // Its standard output is not a terminal: alerts are printed as JSON lines.
+        await waitFor(() => up.output.includes('{"v":1,"id":"demo-market.'), { timeoutMs: 30_000, intervalMs: 100, description: 'a demo alert printed by turbostream up' });
         expect(up.output).toContain(`using Redis at ${server.url}`);
         expect(up.output).toContain('watching the built-in demo feed');
         expect(up.output).toContain('demo-market → heuristic/mad');

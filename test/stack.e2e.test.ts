@@ -75,7 +75,7 @@ describe('turbostream stack', () => {
     env = {
       REDIS_URL: redisServer.url,
       TURBOSTREAM_NAMESPACE: keys.namespace,
-      TURBOSTREAM_ENV_FILE: join(cwd, 'no-env.local'),
+      TURBOSTREAM_ENV_FILE: '/dev/null',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       WINDOWER_POLL_MS: '50',
@@ -86,7 +86,8 @@ describe('turbostream stack', () => {
     // 200 trades/s: a window of 100 messages every half second.
     stack = new ServiceProcess('stack', ['stack', '--analyzers', '3', '--demo', '--demo-rate', '200'], { cwd, env });
     let pending = '';
-    stack.child.stdout?.on('data', (chunk: Buffer) => {
+    // The supervisor's own lines go to standard error: standard output carries only alerts.
+    stack.child.stderr?.on('data', (chunk: Buffer) => {
       const lines = (pending + chunk.toString()).split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {

@@ -8,6 +8,7 @@ import { runService, SERVICE_HELP } from './commands/service.js';
 import { STACK_HELP, stack, stackOptions } from './commands/stack.js';
 import { UP_HELP, up } from './commands/up.js';
 import { UsageError } from './runtime/load.js';
+import type { PrivateRedisOptions } from './runtime/redis-bootstrap.js';
 
 export const MAIN_HELP = `turbostream — watch live WebSocket feeds with the LLM of your choice
 
@@ -53,6 +54,13 @@ const text = (values: Values, name: string): string | undefined => {
 };
 const flag = (values: Values, name: string): boolean => values[name] === true;
 
+/** `--private-redis` and `--redis-port N` of `up` and `stack`. */
+function privateRedisOptions(values: Values): PrivateRedisOptions {
+  const port = text(values, 'redis-port');
+  if (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535)) throw new UsageError(`--redis-port expects a port number from 1 to 65535, got ${JSON.stringify(port)}`);
+  return { privateRedis: flag(values, 'private-redis'), ...(port === undefined ? {} : { redisPort: Number(port) }) };
+}
+
 /** Runs one command; resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -69,9 +77,9 @@ export async function run(argv: string[]): Promise<number> {
       print(MAIN_HELP);
       return 0;
     case 'up': {
-      const { values } = parse(command, rest, { json: { type: 'boolean' } });
+      const { values } = parse(command, rest, { json: { type: 'boolean' }, 'private-redis': { type: 'boolean' }, 'redis-port': { type: 'string' } });
       if (help(values, UP_HELP)) return 0;
-      await up({ json: flag(values, 'json') });
+      await up({ json: flag(values, 'json'), ...privateRedisOptions(values) });
       return 0;
     }
     case 'ingest':
@@ -83,9 +91,16 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     case 'stack': {
-      const { values } = parse(command, rest, { analyzers: { type: 'string' }, demo: { type: 'boolean' }, 'demo-rate': { type: 'string' }, json: { type: 'boolean' } });
+      const { values } = parse(command, rest, {
+        analyzers: { type: 'string' },
+        demo: { type: 'boolean' },
+        'demo-rate': { type: 'string' },
+        json: { type: 'boolean' },
+        'private-redis': { type: 'boolean' },
+        'redis-port': { type: 'string' },
+      });
       if (help(values, STACK_HELP)) return 0;
-      await stack(stackOptions({ analyzers: text(values, 'analyzers'), demoRate: text(values, 'demo-rate'), demo: flag(values, 'demo'), json: flag(values, 'json') }));
+      await stack(stackOptions({ analyzers: text(values, 'analyzers'), demoRate: text(values, 'demo-rate'), demo: flag(values, 'demo'), json: flag(values, 'json') }), privateRedisOptions(values));
       return 0;
     }
     case 'alerts': {

@@ -42,6 +42,20 @@ export interface KeyLayout {
   readonly streamTargets: string;
   /** A stream's status as its windower last wrote it (StreamStatus JSON). */
   streamStatus(streamId: string): string;
+  /** The lease that lets one `turbostream up` demo at a time run in this namespace (holder JSON; expires by itself). */
+  readonly demoLease: string;
+  /**
+   * `SCAN ... MATCH` patterns that together match every key this namespace
+   * uses — every member above and every BullMQ key under {@link queuePrefix} —
+   * and no key of another namespace (`turbostream` and `turbostream-demo`
+   * included). A new key must be covered here: `namespace-keys.test.ts` checks it.
+   */
+  readonly keyPatterns: readonly string[];
+}
+
+/** Escapes the characters that are special in a Redis glob pattern (`*`, `?`, `[`, `]`, `\`). */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
 export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
@@ -66,5 +80,14 @@ export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
     analyzers: `${namespace}:analyzers`,
     streamTargets: `${namespace}:streams:targets`,
     streamStatus: (streamId) => `${tag(streamId)}:status`,
+    demoLease: `${namespace}:demo:lease`,
+    keyPatterns: [
+      // every key named `<namespace>:...`, stream keys (`<namespace>:{<namespace>:<id>}:...`) included
+      `${escapeGlob(namespace)}:*`,
+      // BullMQ: `{<namespace>}:<queue>:...` (the closing brace keeps `{turbostream-demo}` out of `turbostream`)
+      `${escapeGlob(`{${namespace}}`)}:*`,
+      // alert-seen markers: `{<namespace>:alerts:log}:seen:<alertId>`
+      `${escapeGlob(`{${alertLog}}`)}:seen:*`,
+    ],
   };
 }

@@ -3,6 +3,7 @@ import { PROVIDER_IDS, type ProviderId, type Window, redactUrl } from '@turbostr
 import { createProvider, ProviderError } from '@turbostream/providers';
 import { closeRedis, createKeyLayout, liveAnalyzers, redactRedisUrl } from '@turbostream/redis';
 import { loadConfigOrExit } from '../runtime/load.js';
+import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
 
 export const PROVIDERS_HELP = `turbostream providers — list every provider: configured or not, what is missing, key (masked), model, base URL
@@ -54,15 +55,17 @@ async function check(config: TurboConfig, id: ProviderId): Promise<CheckResult> 
 
 export async function providers({ checkCalls, json }: { checkCalls: boolean; json: boolean }): Promise<number> {
   const config = loadConfigOrExit();
-  const keys = createKeyLayout(config.namespace);
+  const target = await commandTarget(config, process.cwd());
+  if (target.note) process.stderr.write(`${target.note}\n`);
+  const keys = createKeyLayout(target.namespace);
   let live: Map<ProviderId, number> | string;
   try {
-    const redis = await connectForCommand(config.redis, 'turbostream:providers');
+    const redis = await connectForCommand(target.redis, 'turbostream:providers');
     live = new Map();
     for (const id of PROVIDER_IDS) live.set(id, (await liveAnalyzers(redis, keys, id, Date.now())).length);
     await closeRedis(redis);
   } catch {
-    live = `Redis at ${redactRedisUrl(config.redis.url)} does not answer`;
+    live = `Redis at ${redactRedisUrl(target.redis.url)} does not answer`;
   }
   const rows = [];
   for (const id of PROVIDER_IDS) {

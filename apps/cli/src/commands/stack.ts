@@ -3,10 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeRedis, connectRedis, createKeyLayout } from '@turbostream/redis';
 import { demoStream } from '../demo/demo-stream.js';
-import { formatAlert } from '../format-alert.js';
+import { alertPrinter, alertsAsJson } from '../runtime/alert-output.js';
 import { shebangNodeFlags } from '../node-flags.js';
 import { loadConfigOrExit, UsageError } from '../runtime/load.js';
-import { findOrStartRedis } from '../runtime/redis-bootstrap.js';
+import { recordLocalInstance, removeLocalInstance } from '../runtime/local-instance.js';
+import { findOrStartRedis, type PrivateRedisOptions } from '../runtime/redis-bootstrap.js';
+import { redisCliSubscribe } from '../runtime/redis-cli-line.js';
 import { untilSignal } from '../runtime/shutdown.js';
 import { streamsFileText } from '../stack/streams-file-text.js';
 import { childPrefix } from '../stack/line-prefixer.js';
@@ -16,7 +18,7 @@ import { SupervisedChild } from '../stack/supervised-child.js';
 
 export const STACK_HELP = `turbostream stack — run ingest, a windower and N analyzers as separate processes, supervised
 
-Usage: turbostream stack [--analyzers N] [--demo] [--demo-rate N] [--json]
+Usage: turbostream stack [--analyzers N] [--demo] [--demo-rate N] [--json] [--private-redis] [--redis-port N]
 
 The topology of docker-compose.yml without Docker: one \`turbostream ingest\`,
 one \`turbostream windower\` and N \`turbostream analyzer\` processes (instance
@@ -26,16 +28,20 @@ restarted after a short backoff. Ctrl-C (or SIGTERM) stops them all: each gets
 SIGTERM and SHUTDOWN_TIMEOUT_MS (plus 5 s) to finish its work, then SIGKILL.
 
 Redis is not one of the processes: REDIS_URL, else the default address, else a
-private redis-server from PATH (as \`turbostream up\`). Without a streams file
-(or with --demo) the built-in demo feed runs as a process of its own
+private redis-server from PATH, stopped last (as \`turbostream up\`, whose
+--private-redis and --redis-port it takes). Without a streams file (or with
+--demo) the built-in demo feed runs as a process of its own
 (\`turbostream demo-feed\`), analysed by the heuristic provider. Alerts are
-printed as they come.
+printed as they come: standard output carries only them (readable on a
+terminal, JSON lines otherwise); the processes' output goes to standard error.
 
 Options:
   --analyzers N    analyzer processes, 1 to 64 (default 2)
   --demo           watch the demo feed even when a streams file exists
   --demo-rate N    trades per second of the demo feed (default 20)
-  --json           print alerts as raw JSON lines
+  --json           print alerts as JSON lines, on a terminal too
+  --private-redis  use a private redis-server even when a Redis answers at the default address
+  --redis-port N   the private redis-server's port (default: the first free one from 6380 to 6389)
   -h, --help`;
 
 export interface StackOptions {
@@ -64,16 +70,19 @@ export function stackOptions(raw: { analyzers?: string | undefined; demoRate?: s
 
 const SLACK_MS = 5_000;
 
-export async function stack(options: StackOptions): Promise<void> {
-  const say = (line: string) => process.stdout.write(`${childPrefix('stack', 0, false)}${line}\n`);
+/** `turbostream stack`: the services as supervised processes, until Ctrl-C. */
+export async function stack(options: StackOptions, redisOptions: PrivateRedisOptions = {}): Promise<void> {
+  const say = (line: string) => process.stderr.write(`${childPrefix('stack', 0, false)}${line}\n`);
   const signalled = untilSignal(() => {
     say('second signal: killing every process now');
     process.exit(130);
   });
   const loaded = loadConfigOrExit();
   const cwd = process.cwd();
-  const redisHandle = await findOrStartRedis(loaded.redis, cwd);
+  const redisHandle = await findOrStartRedis(loaded.redis, cwd, redisOptions);
+  const recorded = recordLocalInstance(cwd, { command: 'stack', namespace: loaded.namespace, redis: redisHandle.record });
   say(redisHandle.description);
+  for (const note of [...redisHandle.notes, ...(recorded === true ? [] : [recorded])]) say(note);
   const common: Record<string, string> = {};
   if (!loaded.redis.explicit) common.REDIS_URL = redisHandle.url;
   if (loaded.log.format === 'auto' && process.stderr.isTTY) common.LOG_FORMAT = 'pretty';
@@ -92,14 +101,15 @@ export async function stack(options: StackOptions): Promise<void> {
 
   const cli = fileURLToPath(new URL('../main.js', import.meta.url));
   const specs = planStack({ analyzers: options.analyzers, command: process.execPath, cliArgs: [...shebangNodeFlags(cli), cli], env: process.env, common, ...(demo ? { demo } : {}), healthPort: loaded.health.port });
-  const color = process.stdout.isTTY === true;
+  const color = process.stderr.isTTY === true;
   const children = specs.map(
     (spec, index) =>
       new SupervisedChild({
         spec,
         cwd,
         prefix: childPrefix(spec.name, index + 1, color),
-        stdout: (text) => process.stdout.write(text),
+        // Standard output is for alerts only.
+        stdout: (text) => process.stderr.write(text),
         stderr: (text) => process.stderr.write(text),
         report: say,
       }),
@@ -114,7 +124,8 @@ export async function stack(options: StackOptions): Promise<void> {
   const redisTarget = redisHandle.url === loaded.redis.url ? loaded.redis : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false };
   const subscriber = connectRedis({ ...redisTarget, name: 'turbostream:stack:alerts' });
   subscriber.on('error', (err: Error) => process.stderr.write(`${childPrefix('stack', 0, false)}alerts subscription: ${err.message}\n`));
-  subscriber.on('message', (_channel: string, message: string) => process.stdout.write(`${options.json ? message : formatAlert(message, { color })}\n`));
+  const printAlert = alertPrinter({ json: options.json });
+  subscriber.on('message', (_channel: string, message: string) => printAlert(message));
   await subscriber.subscribe(keys.alertsChannel);
 
   const [feed, services] = demo ? [children[0], children.slice(1)] : [undefined, children];
@@ -124,7 +135,11 @@ export async function stack(options: StackOptions): Promise<void> {
   }
   for (const child of services) child.start();
   for (const stream of streams) say(`watching ${stream.id} → ${stream.targets.map((target) => `${target.provider}/${target.model}`).join(', ')}`);
-  say(`${options.analyzers} analyzer${options.analyzers === 1 ? '' : 's'}; alerts appear below and on the Redis channel ${keys.alertsChannel} (Ctrl-C stops)`);
+  const watch = redisCliSubscribe(loaded.redis.explicit ? loaded.redis.url : redisHandle.url, keys.alertsChannel);
+  say(`${options.analyzers} analyzer${options.analyzers === 1 ? '' : 's'}; alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`);
+  say(`  ${watch.command}${watch.note ? `    (${watch.note})` : ''}`);
+  say(`  npx turbostream alerts${loaded.redis.explicit ? '    (with the same REDIS_URL)' : ''}`);
+  say('Ctrl-C stops');
 
   const signal = await signalled;
   const deadlineMs = loaded.shutdownTimeoutMs + SLACK_MS;
@@ -135,7 +150,9 @@ export async function stack(options: StackOptions): Promise<void> {
   const killed = outcomes.filter(([, outcome]) => outcome === 'killed').map(([name]) => name);
   if (killed.length > 0) say(`killed after ${Math.round(deadlineMs / 1000)} s without exiting: ${killed.join(', ')}`);
   await closeRedis(subscriber);
-  await redisHandle.stop();
+  // Last: every process using it has stopped.
+  if (await redisHandle.stop().catch(() => false)) removeLocalInstance(cwd, process.pid);
+  else if (redisHandle.privateRedis) say(`the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`);
   rmSync(runDir, { recursive: true, force: true });
   try {
     rmdirSync(dirname(runDir)); // only when no other stack runs from this directory

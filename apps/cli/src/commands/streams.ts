@@ -5,6 +5,7 @@ import { analysisQueueName, queueOptions } from '@turbostream/queue';
 import { clearTargetOverride, closeRedis, createKeyLayout, type KeyLayout, liveAnalyzers, type RedisClient, readTargetOverrides, writeTargetOverride } from '@turbostream/redis';
 import { Queue } from 'bullmq';
 import { loadConfigOrExit, UsageError } from '../runtime/load.js';
+import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
 
 export const STREAMS_HELP = `turbostream streams — list streams with their targets and status, or switch a stream's model while everything runs
@@ -48,13 +49,19 @@ function findStream(config: TurboConfig, id: string): StreamConfig {
   return stream;
 }
 
+/** The Redis and key layout of `turbostream up` in this directory, else of the configuration. */
+async function connectToStreams(config: TurboConfig): Promise<{ keys: KeyLayout; redis: RedisClient }> {
+  const target = await commandTarget(config, process.cwd());
+  if (target.note) process.stderr.write(`${target.note}\n`);
+  return { keys: createKeyLayout(target.namespace), redis: await connectForCommand(target.redis, 'turbostream:streams') };
+}
+
 const describe = (targets: readonly AnalysisTarget[]) => targets.map((target) => `${target.provider}/${target.model}`).join(', ');
 
 export async function setStreamTargets(options: { id: string; provider?: string; model?: string; compare: string[]; noCompare: boolean; reset: boolean }): Promise<void> {
   const config = loadConfigOrExit();
   const stream = findStream(config, options.id);
-  const keys = createKeyLayout(config.namespace);
-  const redis = await connectForCommand(config.redis, 'turbostream:streams');
+  const { keys, redis } = await connectToStreams(config);
   try {
     if (options.reset) {
       const had = await clearTargetOverride(redis, keys, stream.id);
@@ -89,8 +96,7 @@ async function queueCounts(redis: RedisClient, keys: KeyLayout, provider: Provid
 
 export async function listStreams({ json }: { json: boolean }): Promise<void> {
   const config = loadConfigOrExit();
-  const keys = createKeyLayout(config.namespace);
-  const redis = await connectForCommand(config.redis, 'turbostream:streams');
+  const { keys, redis } = await connectToStreams(config);
   try {
     const overrides = await readTargetOverrides(redis, keys);
     const rows = [];

@@ -1,73 +1,146 @@
-import { createKeyLayout, connectRedis, closeRedis } from '@turbostream/redis';
+import { closeRedis, connectRedis, createKeyLayout, type RedisClient } from '@turbostream/redis';
 import { DemoFeed } from '../demo/demo-feed.js';
 import { demoStream } from '../demo/demo-stream.js';
-import { formatAlert } from '../format-alert.js';
-import { loadConfigOrExit, rootLogger } from '../runtime/load.js';
+import { claimDemo, type DemoClaim, demoAlreadyRunning, demoNamespace, NamespaceExpiry, thisProcess } from '../demo/demo-tenancy.js';
+import { alertPrinter, alertsAsJson } from '../runtime/alert-output.js';
 import { ProcessLifecycle } from '../runtime/lifecycle.js';
-import { startPipeline } from '../runtime/pipeline.js';
-import { findOrStartRedis } from '../runtime/redis-bootstrap.js';
+import { loadConfigOrExit, rootLogger, UsageError } from '../runtime/load.js';
+import { recordLocalInstance, removeLocalInstance } from '../runtime/local-instance.js';
+import { type Pipeline, startPipeline } from '../runtime/pipeline.js';
+import { findOrStartRedis, type PrivateRedisOptions } from '../runtime/redis-bootstrap.js';
+import { redisCliSubscribe } from '../runtime/redis-cli-line.js';
 
 export const UP_HELP = `turbostream up — run ingest, windower and analyzer together in this process
 
-Usage: turbostream up [--json]
+Usage: turbostream up [--json] [--private-redis] [--redis-port N]
 
 Uses REDIS_URL (default redis://127.0.0.1:6379). When REDIS_URL is unset and
-nothing answers there, starts a private redis-server from PATH, keeping its
-data under .turbostream/. Without a streams file it watches the built-in demo
-feed, analysed by the built-in heuristic provider. Alerts are printed as they
-come; they are also on the Redis channel turbostream:alerts.
+nothing answers there, starts a private redis-server from PATH on 127.0.0.1,
+port 6380 (else the next free one up to 6389), keeping its data under
+.turbostream/redis; it stops last, after the services. Should up be killed,
+the private redis-server keeps running and the next up in this directory
+reuses it. While up runs, .turbostream/up.json records its Redis and namespace,
+so that \`turbostream alerts\`, \`streams\` and \`providers\` run in the same
+directory find them with no flags.
+
+Without a streams file it watches the built-in demo feed, analysed by the
+built-in heuristic provider. Standard output carries only alerts: readable on
+a terminal, JSON lines otherwise; everything else goes to standard error.
+Alerts are also on the Redis channel turbostream:alerts; the banner prints
+the redis-cli line that subscribes to it.
 
 Options:
-  --json    print alerts as raw JSON lines
+  --json            print alerts as JSON lines, on a terminal too
+  --private-redis   use a private redis-server even when a Redis answers at the default address
+  --redis-port N    the private redis-server's port (default: the first free one from 6380 to 6389)
   -h, --help
 
 HEALTH_PORT serves /healthz and /readyz. Ctrl-C or SIGTERM stops taking work
 and lets work in flight finish within SHUTDOWN_TIMEOUT_MS; a second one stops at once.`;
 
-export async function up({ json }: { json: boolean }): Promise<void> {
-  const say = (line: string) => process.stdout.write(`${line}\n`);
+/** The options of `turbostream up`. */
+export interface UpOptions extends PrivateRedisOptions {
+  json: boolean;
+}
+
+/** `turbostream up`: every service in this process, on the Redis it finds or starts. */
+export async function up(options: UpOptions): Promise<void> {
+  const say = (line: string) => process.stderr.write(`turbostream: ${line}\n`);
   const loaded = loadConfigOrExit();
+  const workDir = process.cwd();
   // The logger and the lifecycle depend on neither the Redis nor the streams chosen below.
   const logger = rootLogger(loaded);
   const lifecycle = new ProcessLifecycle({ config: loaded, logger: logger.child({ service: 'up' }) });
   await lifecycle.start();
-  const redisHandle = await findOrStartRedis(loaded.redis, process.cwd());
-  say(`turbostream: ${redisHandle.description}`);
-  let demo: DemoFeed | undefined;
-  let config = { ...loaded, redis: redisHandle.url === loaded.redis.url ? { ...loaded.redis, explicit: true } : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false, explicit: true } };
-  if (loaded.streams.length === 0) {
-    demo = new DemoFeed();
-    const url = await demo.start();
-    config = { ...config, streams: [demoStream(url)] };
-    say(`turbostream: no streams file (streams.yaml): watching the built-in demo feed at ${url}, analysed by the heuristic provider`);
-    say('turbostream: copy streams.example.yaml to streams.yaml to watch your own feeds');
-  }
-  const keys = createKeyLayout(config.namespace);
-  const subscriber = connectRedis({ ...config.redis, name: 'turbostream:up:alerts' });
-  subscriber.on('error', (err) => logger.warn({ err }, 'redis connection error'));
-  subscriber.on('message', (_channel: string, message: string) => say(json ? message : formatAlert(message, { color: process.stdout.isTTY === true })));
-  await subscriber.subscribe(keys.alertsChannel);
+  const redisHandle = await findOrStartRedis(loaded.redis, workDir, options);
+  // The namespace every service uses; the record names it, for `alerts`, `streams` and `providers` to follow.
+  // The demo keeps to a namespace of its own on a Redis it did not start, and leaves nothing there for long.
+  const runsDemo = loaded.streams.length === 0;
+  const sharedDemo = runsDemo && redisHandle.privateRedis === undefined;
+  const namespace = sharedDemo ? demoNamespace(loaded.namespace) : loaded.namespace;
+  const recorded = recordLocalInstance(workDir, { command: 'up', namespace, redis: redisHandle.record });
+  say(redisHandle.description);
+  for (const note of [...redisHandle.notes, ...(recorded === true ? [] : [recorded])]) say(note);
 
+  let demo: DemoFeed | undefined;
+  let subscriber: RedisClient | undefined;
+  let control: RedisClient | undefined;
+  let claim: DemoClaim | undefined;
+  let expiry: NamespaceExpiry | undefined;
   const quietly = (what: string, close: () => Promise<unknown>) => close().catch((err: unknown) => logger.warn({ err }, `cannot close the ${what}`));
   const closeTheRest = async () => {
-    await quietly('alerts subscriber', () => closeRedis(subscriber));
+    const open = subscriber;
+    if (open) await quietly('alerts subscriber', () => closeRedis(open));
     await quietly('demo feed', async () => demo?.close());
-    await quietly('redis-server', () => redisHandle.stop());
+    // After the services: the last expiry pass catches what they wrote while stopping.
+    await quietly('demo key expiry', async () => expiry?.stop());
+    await quietly('demo claim', async () => claim?.release());
+    const held = control;
+    if (held) await quietly('demo connection', () => closeRedis(held));
+    // Last: every connection to it is closed by now.
+    if (await redisHandle.stop().catch(() => false)) {
+      removeLocalInstance(workDir, process.pid);
+    } else if (redisHandle.privateRedis) {
+      say(`the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`);
+    }
   };
-  const pipeline = await startPipeline(config, ['ingest', 'windower', 'analyzer'], logger).catch(async (error: unknown) => {
+  let config = { ...loaded, namespace, redis: redisHandle.url === loaded.redis.url ? { ...loaded.redis, explicit: true } : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false, explicit: true } };
+  const keys = createKeyLayout(config.namespace);
+  let pipeline: Pipeline;
+  try {
+    if (runsDemo) {
+      control = connectRedis({ ...config.redis, name: 'turbostream:up:demo' });
+      control.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+      const claimed = await claimDemo(control, keys, thisProcess(), {
+        onEvent: (event) => {
+          if (event.type === 'restored') logger.info('the demo claim on this Redis is renewed again');
+          else if (event.type === 'unconfirmed') logger.warn('the demo claim on this Redis cannot be renewed (Redis does not answer); a second demo could start meanwhile');
+          else logger.warn({ holder: event.holder }, 'another demo took this Redis while it did not answer; this one goes on, but their alerts mix');
+        },
+      });
+      if (!claimed.claimed) {
+        throw new UsageError(
+          `${demoAlreadyRunning(claimed.holder, keys)}.\nWatch it with \`npx turbostream alerts\` where it runs, or stop it first; TURBOSTREAM_NAMESPACE=<another> runs a second demo apart.`,
+          75,
+        );
+      }
+      claim = claimed.claim;
+      if (sharedDemo) {
+        expiry = new NamespaceExpiry({ redis: control, keys, onError: (err) => logger.warn({ err }, 'demo keys: expiry pass failed; the next pass tries again') });
+        await expiry.start();
+        say(`this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`);
+      }
+      demo = new DemoFeed();
+      const url = await demo.start();
+      config = { ...config, streams: [demoStream(url)] };
+      say(`no streams file (streams.yaml): watching the built-in demo feed at ${url}, analysed by the heuristic provider`);
+      say('copy streams.example.yaml to streams.yaml to watch your own feeds');
+    }
+    const printAlert = alertPrinter({ json: options.json });
+    subscriber = connectRedis({ ...config.redis, name: 'turbostream:up:alerts' });
+    subscriber.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+    subscriber.on('message', (_channel: string, message: string) => printAlert(message));
+    await subscriber.subscribe(keys.alertsChannel);
+    pipeline = await startPipeline(config, ['ingest', 'windower', 'analyzer'], logger);
+  } catch (error) {
     await lifecycle.stop(closeTheRest);
     throw error;
-  });
+  }
   lifecycle.started(pipeline.redis);
   for (const stream of config.streams) {
-    say(`turbostream: watching ${stream.id} → ${stream.targets.map((target) => `${target.provider}/${target.model}`).join(', ')}`);
+    say(`watching ${stream.id} → ${stream.targets.map((target) => `${target.provider}/${target.model}`).join(', ')}`);
   }
-  say(`turbostream: alerts appear below and on the Redis channel ${keys.alertsChannel} (Ctrl-C stops)`);
+  const cli = redisCliSubscribe(loaded.redis.explicit ? loaded.redis.url : redisHandle.url, keys.alertsChannel);
+  say(`alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`);
+  say(`  ${cli.command}${cli.note ? `    (${cli.note})` : ''}`);
+  say(`  npx turbostream alerts${loaded.redis.explicit ? '    (with the same REDIS_URL)' : ''}`);
+  say(`Ctrl-C stops${redisHandle.privateRedis ? ' everything, the private redis-server last' : ''}`);
 
   const signal = await lifecycle.stopRequested();
-  say(`turbostream: ${signal}: stopping; work in flight has ${config.shutdownTimeoutMs} ms to finish (again to force)`);
+  say(`${signal}: stopping; work in flight has ${config.shutdownTimeoutMs} ms to finish (again to force)`);
   await lifecycle.stop(async () => {
     await pipeline.close();
     await closeTheRest();
   });
+  say('stopped');
 }

@@ -23,6 +23,19 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * True when nothing accepts connections on 127.0.0.1:`port` and this process
+ * could listen there a moment ago (a listener on every address counts as in use).
+ */
+export async function portFree(port: number): Promise<boolean> {
+  if (await accepts(port)) return false;
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
 /** Resolves true once something listens on 127.0.0.1:`port`, false after `timeoutMs`. */
 export async function waitForListener(port: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
