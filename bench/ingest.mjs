@@ -8,7 +8,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RedisServer } from '@turbostream/testkit';
-import { shebangNodeFlags } from '../apps/cli/dist/node-flags.js';
+import { cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' } } });
 const messages = Number(values.messages);
@@ -19,7 +19,7 @@ if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`--rounds must be 
 const MB = 1024 * 1024;
 const here = (name) => fileURLToPath(new URL(name, import.meta.url));
 /** Measurements run with the Node flags `turbostream` ships with (its shebang), as a deployed ingest does. */
-const NODE_FLAGS = shebangNodeFlags(here('../apps/cli/dist/main.js'));
+const NODE_FLAGS = cliNodeFlags();
 
 async function startProducer() {
   const child = fork(here('./ingest-producer.mjs'), [String(messages)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

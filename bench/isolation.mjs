@@ -6,17 +6,16 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { anthropicMessages, chatMessages, RedisServer, startFakeAnthropic, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { WebSocketServer } from 'ws';
-import { shebangNodeFlags } from '../apps/cli/dist/node-flags.js';
+import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '20' }, latency: { type: 'string', default: '300' } } });
 const seconds = Number(values.seconds);
 const rate = Number(values.rate);
 const llmLatencyMs = Number(values.latency);
-const cli = fileURLToPath(new URL('../apps/cli/dist/main.js', import.meta.url));
+const cli = CLI_MAIN;
 const NAMESPACE = 'isolation';
 
 async function source() {
@@ -65,7 +64,7 @@ const children = [
   ['analyzer', { TURBOSTREAM_INSTANCE_ID: 'analyzer-anthropic', ANTHROPIC_API_KEY: 'sk-ant-bench-0123456789' }],
   ['windower', {}],
   ['ingest', {}],
-].map(([command, extra]) => spawn(process.execPath, [...shebangNodeFlags(cli), cli, command], { cwd, env: { ...env, ...extra }, stdio: 'ignore' }));
+].map(([command, extra]) => spawn(process.execPath, [...cliNodeFlags(), cli, command], { cwd, env: { ...env, ...extra }, stdio: 'ignore' }));
 
 try {
   await waitFor(() => alpha.server.clients.size === 1 && beta.server.clients.size === 1, { timeoutMs: 20_000, description: 'ingest connected' });

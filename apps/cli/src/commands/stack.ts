@@ -1,10 +1,9 @@
 import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { closeRedis, connectRedis, createKeyLayout } from '@turbostream/redis';
 import { demoStream } from '../demo/demo-stream.js';
+import { CLI_MAIN, cliNodeFlags } from '../node-flags.js';
 import { alertPrinter, alertsAsJson } from '../runtime/alert-output.js';
-import { shebangNodeFlags } from '../node-flags.js';
 import { loadConfigOrExit, UsageError } from '../runtime/load.js';
 import { recordLocalInstance, removeLocalInstance } from '../runtime/local-instance.js';
 import { findOrStartRedis, type PrivateRedisOptions } from '../runtime/redis-bootstrap.js';
@@ -99,8 +98,7 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
     say(`${options.demo ? '--demo' : 'no streams file (streams.yaml)'}: watching the built-in demo feed, analysed by the heuristic provider`);
   }
 
-  const cli = fileURLToPath(new URL('../main.js', import.meta.url));
-  const specs = planStack({ analyzers: options.analyzers, command: process.execPath, cliArgs: [...shebangNodeFlags(cli), cli], env: process.env, common, ...(demo ? { demo } : {}), healthPort: loaded.health.port });
+  const specs = planStack({ analyzers: options.analyzers, command: process.execPath, cliArgs: [...cliNodeFlags(), CLI_MAIN], env: process.env, common, ...(demo ? { demo } : {}), healthPort: loaded.health.port });
   const color = process.stderr.isTTY === true;
   const children = specs.map(
     (spec, index) =>
