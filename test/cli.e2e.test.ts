@@ -143,7 +143,8 @@ describe('turbostream command', () => {
       server = await RedisServer.start();
       subscriber = server.client();
       subscriber.on('message', (_channel: string, message: string) => published.push(Alert.parse(JSON.parse(message))));
-      await subscriber.subscribe('turbostream:alerts');
+      // REDIS_URL names a Redis that is not the demo's own: the demo keeps to the namespace turbostream-demo there.
+      await subscriber.subscribe('turbostream-demo:alerts');
     });
 
     afterAll(async () => {
@@ -159,7 +160,7 @@ describe('turbostream command', () => {
         expect(up.output).toContain(`using Redis at ${server.url}`);
         expect(up.output).toContain('watching the built-in demo feed');
         expect(up.output).toContain('demo-market → heuristic/mad');
-        await waitFor(() => published.length > 0, { timeoutMs: 5_000, description: 'the alert on turbostream:alerts' });
+        await waitFor(() => published.length > 0, { timeoutMs: 5_000, description: 'the alert on turbostream-demo:alerts' });
         expect(published[0]).toMatchObject({ v: 1, streamId: 'demo-market', provider: 'heuristic', model: 'mad' });
         expect(await up.stop()).toBe(0);
       } catch (error) {
