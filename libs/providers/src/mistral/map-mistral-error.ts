@@ -1,4 +1,7 @@
-import { ConnectionError, InvalidRequestError, MistralError, RequestAbortedError, RequestTimeoutError, SDKValidationError } from '@mistralai/mistralai/models/errors';
+// The error classes from their own modules: the package's errors index loads every model schema (over a second).
+import { ConnectionError, InvalidRequestError, RequestAbortedError, RequestTimeoutError } from '@mistralai/mistralai/models/errors/httpclienterrors.js';
+import { MistralError } from '@mistralai/mistralai/models/errors/mistralerror.js';
+import { SDKValidationError } from '@mistralai/mistralai/models/errors/sdkvalidationerror.js';
 import { z } from 'zod';
 import type { CallContext } from '../call/call-context.js';
 import { mapHttpError } from '../errors/map-http-error.js';

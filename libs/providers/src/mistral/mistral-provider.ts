@@ -1,4 +1,4 @@
-import { HTTPClient, Mistral } from '@mistralai/mistralai';
+import type { Mistral } from '@mistralai/mistralai';
 import type { ProviderId } from '@turbostream/contracts';
 import { withDeadline } from '../call/call-deadline.js';
 import { finishResult } from '../call/finish-result.js';
@@ -46,16 +46,24 @@ export function createMistralProvider(options: MistralProviderOptions): Analysis
   const provider: ProviderId = 'mistral';
   const apiKey = requireApiKey(provider, options.apiKey);
   const customFetch = options.fetch;
-  // Every option the SDK would otherwise read from process.env is given explicitly.
-  const client = new Mistral({
-    apiKey,
-    serverURL: normalizeMistralBaseURL(options.baseURL),
-    retryConfig: { strategy: 'none' },
-    debugLogger: SILENT_LOGGER,
-    ...(customFetch ? { httpClient: new HTTPClient({ fetcher: (input, init) => customFetch(input, init) }) } : {}),
-  });
+  // The SDK takes over a second to load (its model schemas): it is loaded for the first call, not by every
+  // process that can build this provider. Every option it would otherwise read from process.env is given explicitly.
+  let loading: Promise<Mistral> | undefined;
+  const loadClient = () =>
+    (loading ??= import('@mistralai/mistralai').then(
+      ({ HTTPClient, Mistral }) =>
+        new Mistral({
+          apiKey,
+          serverURL: normalizeMistralBaseURL(options.baseURL),
+          retryConfig: { strategy: 'none' },
+          debugLogger: SILENT_LOGGER,
+          ...(customFetch ? { httpClient: new HTTPClient({ fetcher: (input, init) => customFetch(input, init) }) } : {}),
+        }),
+    ));
 
   async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
+    // Loaded before the call's clock starts, so that it counts in no time to first token.
+    const client = await loadClient();
     return withDeadline({ provider, request, secrets: [apiKey], mapError: mapMistralError }, async (call) => {
       const stream = await client.chat.stream(buildMistralRequest(request), { signal: call.signal, timeoutMs: request.timeoutMs, retries: { strategy: 'none' } });
       const collected = await collectMistralStream(stream, call.startedAt);
