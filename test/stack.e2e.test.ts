@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Alert, compareEntryIds, fieldsToObject, StreamEntryFields, WindowJob, WindowJobResult } from '@turbostream/contracts';
 import { analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout } from '@turbostream/redis';
+import { runNamespace } from '../apps/cli/src/demo/demo-guard.js';
 import { RedisServer, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -43,7 +44,9 @@ describe('turbostream stack: its command line', () => {
 });
 
 describe('turbostream stack', () => {
-  const keys = createKeyLayout(`t${Math.random().toString(36).slice(2, 10)}`);
+  const namespace = `t${Math.random().toString(36).slice(2, 10)}`;
+  // On a Redis the stack did not start, its demo keeps to a namespace of its own (`<namespace>-demo`).
+  const keys = createKeyLayout(runNamespace(namespace, { demo: true, shared: true }));
   let redisServer: RedisServer;
   let redis: Redis;
   let subscriber: Redis;
@@ -74,7 +77,7 @@ describe('turbostream stack', () => {
     cwd = mkdtempSync(join(tmpdir(), 'turbostream-stack-'));
     env = {
       REDIS_URL: redisServer.url,
-      TURBOSTREAM_NAMESPACE: keys.namespace,
+      TURBOSTREAM_NAMESPACE: namespace,
       TURBOSTREAM_ENV_FILE: '/dev/null',
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
@@ -144,7 +147,7 @@ describe('turbostream stack', () => {
       expect(stack.output).toContain('[stack] analyzer-2 exited unexpectedly (signal SIGKILL); restarting in');
       await waitFor(async () => (await analyzersWithWork(restartedAt)).has('analyzer-2'), { timeoutMs: 30_000, intervalMs: 500, description: 'the restarted analyzer-2 to take work' });
 
-      const extra = new ServiceProcess('analyzer-4', ['analyzer'], { cwd, env: { ...env, TURBOSTREAM_INSTANCE_ID: 'analyzer-4' } });
+      const extra = new ServiceProcess('analyzer-4', ['analyzer'], { cwd, env: { ...env, TURBOSTREAM_NAMESPACE: keys.namespace, TURBOSTREAM_INSTANCE_ID: 'analyzer-4' } });
       extras.push(extra);
       await waitFor(async () => (await analyzersWithWork()).has('analyzer-4'), { timeoutMs: 30_000, intervalMs: 500, description: 'the added analyzer-4 to take work' });
       expect(await extra.stop(SHUTDOWN_TIMEOUT_MS + 10_000)).toBe(0);
@@ -188,6 +191,11 @@ describe('turbostream stack', () => {
       expect(everyPid.filter(alive)).toEqual([]);
       expect(stack.output).toContain('[stack] stopped');
       expect(stack.output).not.toContain('killed after');
+      // Its demo ran on a Redis it did not start: every key of the demo's namespace expires within a day.
+      const demoKeys = (await Promise.all(keys.keyPatterns.map((pattern) => redis.keys(pattern)))).flat();
+      expect(demoKeys.length).toBeGreaterThan(10);
+      const lasting = (await Promise.all(demoKeys.map(async (key) => [key, await redis.ttl(key)] as const))).filter(([, ttl]) => ttl < 0 || ttl > 24 * 3600);
+      expect(lasting).toEqual([]);
     });
   }, 60_000);
 });

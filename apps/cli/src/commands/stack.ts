@@ -2,9 +2,10 @@ import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { closeRedis, connectRedis, createKeyLayout } from '@turbostream/redis';
 import { demoStream } from '../demo/demo-stream.js';
+import { type DemoGuard, guardDemo, runNamespace } from '../demo/demo-guard.js';
 import { CLI_MAIN, cliNodeFlags } from '../node-flags.js';
 import { alertPrinter, alertsAsJson } from '../runtime/alert-output.js';
-import { loadConfigOrExit, UsageError } from '../runtime/load.js';
+import { loadConfigOrExit, rootLogger, UsageError } from '../runtime/load.js';
 import { recordLocalInstance, removeLocalInstance } from '../runtime/local-instance.js';
 import { findOrStartRedis, type PrivateRedisOptions } from '../runtime/redis-bootstrap.js';
 import { redisCliSubscribe } from '../runtime/redis-cli-line.js';
@@ -79,17 +80,22 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
   const loaded = loadConfigOrExit();
   const cwd = process.cwd();
   const redisHandle = await findOrStartRedis(loaded.redis, cwd, redisOptions);
-  const recorded = recordLocalInstance(cwd, { command: 'stack', namespace: loaded.namespace, redis: redisHandle.record });
+  // As with `up`: the demo keeps to a namespace of its own on a Redis this command did not start.
+  const runsDemo = options.demo || loaded.streams.length === 0;
+  const shared = redisHandle.privateRedis === undefined;
+  const namespace = runNamespace(loaded.namespace, { demo: runsDemo, shared });
+  const recorded = recordLocalInstance(cwd, { command: 'stack', namespace, redis: redisHandle.record });
   say(redisHandle.description);
   for (const note of [...redisHandle.notes, ...(recorded === true ? [] : [recorded])]) say(note);
   const common: Record<string, string> = {};
   if (!loaded.redis.explicit) common.REDIS_URL = redisHandle.url;
   if (loaded.log.format === 'auto' && process.stderr.isTTY) common.LOG_FORMAT = 'pretty';
+  if (namespace !== loaded.namespace) common.TURBOSTREAM_NAMESPACE = namespace;
 
   const runDir = join(cwd, '.turbostream', 'stack', String(process.pid));
   let streams = loaded.streams;
   let demo: { port: number; rate: number } | undefined;
-  if (options.demo || streams.length === 0) {
+  if (runsDemo) {
     demo = { port: await freePort(), rate: options.demoRate };
     streams = [demoStream(`ws://127.0.0.1:${demo.port}`)];
     mkdirSync(runDir, { recursive: true });
@@ -117,9 +123,20 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
     for (const child of children) child.kill();
   });
 
-  const keys = createKeyLayout(loaded.namespace);
+  const keys = createKeyLayout(namespace);
   // A cluster named by REDIS_URL stays a cluster; a private redis-server is one server.
   const redisTarget = redisHandle.url === loaded.redis.url ? loaded.redis : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false };
+  let demoGuard: DemoGuard | undefined;
+  if (runsDemo) {
+    try {
+      demoGuard = await guardDemo({ redis: redisTarget, keys, shared, logger: rootLogger(loaded).child({ service: 'stack' }) });
+    } catch (error) {
+      if (await redisHandle.stop().catch(() => false)) removeLocalInstance(cwd, process.pid);
+      rmSync(runDir, { recursive: true, force: true });
+      throw error;
+    }
+    if (shared) say(`this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`);
+  }
   const subscriber = connectRedis({ ...redisTarget, name: 'turbostream:stack:alerts' });
   subscriber.on('error', (err: Error) => process.stderr.write(`${childPrefix('stack', 0, false)}alerts subscription: ${err.message}\n`));
   const printAlert = alertPrinter({ json: options.json });
@@ -148,6 +165,7 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
   const killed = outcomes.filter(([, outcome]) => outcome === 'killed').map(([name]) => name);
   if (killed.length > 0) say(`killed after ${Math.round(deadlineMs / 1000)} s without exiting: ${killed.join(', ')}`);
   await closeRedis(subscriber);
+  await demoGuard?.close().catch((err: unknown) => say(`demo guard: ${err instanceof Error ? err.message : String(err)}`));
   // Last: every process using it has stopped.
   if (await redisHandle.stop().catch(() => false)) removeLocalInstance(cwd, process.pid);
   else if (redisHandle.privateRedis) say(`the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`);

@@ -1,10 +1,10 @@
 import { closeRedis, connectRedis, createKeyLayout, type RedisClient } from '@turbostream/redis';
 import { DemoFeed } from '../demo/demo-feed.js';
 import { demoStream } from '../demo/demo-stream.js';
-import { claimDemo, type DemoClaim, demoAlreadyRunning, demoNamespace, NamespaceExpiry, thisProcess } from '../demo/demo-tenancy.js';
+import { type DemoGuard, guardDemo, runNamespace } from '../demo/demo-guard.js';
 import { alertPrinter, alertsAsJson } from '../runtime/alert-output.js';
 import { ProcessLifecycle } from '../runtime/lifecycle.js';
-import { loadConfigOrExit, rootLogger, UsageError } from '../runtime/load.js';
+import { loadConfigOrExit, rootLogger } from '../runtime/load.js';
 import { recordLocalInstance, removeLocalInstance } from '../runtime/local-instance.js';
 import { type Pipeline, startPipeline } from '../runtime/pipeline.js';
 import { findOrStartRedis, type PrivateRedisOptions } from '../runtime/redis-bootstrap.js';
@@ -56,27 +56,22 @@ export async function up(options: UpOptions): Promise<void> {
   // The namespace every service uses; the record names it, for `alerts`, `streams` and `providers` to follow.
   // The demo keeps to a namespace of its own on a Redis it did not start, and leaves nothing there for long.
   const runsDemo = loaded.streams.length === 0;
-  const sharedDemo = runsDemo && redisHandle.privateRedis === undefined;
-  const namespace = sharedDemo ? demoNamespace(loaded.namespace) : loaded.namespace;
+  const shared = redisHandle.privateRedis === undefined;
+  const namespace = runNamespace(loaded.namespace, { demo: runsDemo, shared });
   const recorded = recordLocalInstance(workDir, { command: 'up', namespace, redis: redisHandle.record });
   say(redisHandle.description);
   for (const note of [...redisHandle.notes, ...(recorded === true ? [] : [recorded])]) say(note);
 
   let demo: DemoFeed | undefined;
   let subscriber: RedisClient | undefined;
-  let control: RedisClient | undefined;
-  let claim: DemoClaim | undefined;
-  let expiry: NamespaceExpiry | undefined;
+  let demoGuard: DemoGuard | undefined;
   const quietly = (what: string, close: () => Promise<unknown>) => close().catch((err: unknown) => logger.warn({ err }, `cannot close the ${what}`));
   const closeTheRest = async () => {
     const open = subscriber;
     if (open) await quietly('alerts subscriber', () => closeRedis(open));
     await quietly('demo feed', async () => demo?.close());
     // After the services: the last expiry pass catches what they wrote while stopping.
-    await quietly('demo key expiry', async () => expiry?.stop());
-    await quietly('demo claim', async () => claim?.release());
-    const held = control;
-    if (held) await quietly('demo connection', () => closeRedis(held));
+    await quietly('demo guard', async () => demoGuard?.close());
     // Last: every connection to it is closed by now.
     if (await redisHandle.stop().catch(() => false)) {
       removeLocalInstance(workDir, process.pid);
@@ -89,27 +84,8 @@ export async function up(options: UpOptions): Promise<void> {
   let pipeline: Pipeline;
   try {
     if (runsDemo) {
-      control = connectRedis({ ...config.redis, name: 'turbostream:up:demo' });
-      control.on('error', (err) => logger.warn({ err }, 'redis connection error'));
-      const claimed = await claimDemo(control, keys, thisProcess(), {
-        onEvent: (event) => {
-          if (event.type === 'restored') logger.info('the demo claim on this Redis is renewed again');
-          else if (event.type === 'unconfirmed') logger.warn('the demo claim on this Redis cannot be renewed (Redis does not answer); a second demo could start meanwhile');
-          else logger.warn({ holder: event.holder }, 'another demo took this Redis while it did not answer; this one goes on, but their alerts mix');
-        },
-      });
-      if (!claimed.claimed) {
-        throw new UsageError(
-          `${demoAlreadyRunning(claimed.holder, keys)}.\nWatch it with \`npx turbostream alerts\` where it runs, or stop it first; TURBOSTREAM_NAMESPACE=<another> runs a second demo apart.`,
-          75,
-        );
-      }
-      claim = claimed.claim;
-      if (sharedDemo) {
-        expiry = new NamespaceExpiry({ redis: control, keys, onError: (err) => logger.warn({ err }, 'demo keys: expiry pass failed; the next pass tries again') });
-        await expiry.start();
-        say(`this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`);
-      }
+      demoGuard = await guardDemo({ redis: config.redis, keys, shared, logger });
+      if (shared) say(`this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`);
       demo = new DemoFeed();
       const url = await demo.start();
       config = { ...config, streams: [demoStream(url)] };
