@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Alert } from '@turbostream/contracts';
-import { freePort, RedisServer, redisServerOnPath, waitFor } from '@turbostream/testkit';
+import { freePort, RedisServer, redisServerOnPath, sampleAlert, waitFor } from '@turbostream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, CLI, cliNodeFlags } from './support/service-process.js';
 
@@ -108,22 +108,6 @@ const isAlertLine = (line: string) => {
   } catch {
     return false;
   }
-};
-
-const SAMPLE_ALERT = {
-  v: 1,
-  streamId: 's1',
-  windowId: '1-0',
-  severity: 'warning',
-  title: 'test alert',
-  summary: 'published by the test',
-  evidence: [],
-  provider: 'heuristic',
-  model: 'mad',
-  window: { messages: 1, from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:00:01.000Z' },
-  timings: { queuedMs: 0, ttftMs: 0, totalMs: 0 },
-  usage: { inputTokens: 0, outputTokens: 0, costUsd: null },
-  createdAt: '2026-01-01T00:00:02.000Z',
 };
 
 /** Error output: a warn/error/fatal log line, a stack frame, a lost Redis. */
@@ -259,7 +243,7 @@ describe('turbostream alerts, Redis missing or restarted', () => {
     const publisher = server.client();
     publisher.on('error', () => {});
     const follow = new Cli('alerts', ['alerts'], workspace(), { REDIS_URL: server.url });
-    const alert = (id: string) => JSON.stringify({ ...SAMPLE_ALERT, id });
+    const alert = (id: string) => JSON.stringify(sampleAlert({ id }));
     try {
       await waitFor(() => follow.stderr.includes('following turbostream:alerts'), { timeoutMs: 20_000, description: '`alerts` following' });
       await publisher.publish('turbostream:alerts', alert('before'));

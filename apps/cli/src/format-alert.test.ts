@@ -1,22 +1,17 @@
+import { sampleAlert } from '@turbostream/testkit';
 import { describe, expect, it } from 'vitest';
 import { formatAlert } from './format-alert.js';
 
-const alert = {
-  v: 1,
+const alert = sampleAlert({
   id: 'demo.1-0.heuristic.mad.0',
   streamId: 'demo',
-  windowId: '1-0',
   severity: 'critical',
-  title: 'price outlier',
   summary: 'price 64210 vs median 61200',
   evidence: ['1-0', '1-1', '1-2', '1-3'],
-  provider: 'heuristic',
-  model: 'mad',
   window: { messages: 100, from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:00:05.000Z' },
   timings: { queuedMs: 3, ttftMs: 1.2, totalMs: 1.4 },
-  usage: { inputTokens: 0, outputTokens: 0, costUsd: null },
   createdAt: '2026-01-01T00:00:06.000Z',
-};
+});
 
 describe('formatAlert', () => {
   it('shows severity, stream, title, summary, target and evidence', () => {

@@ -6,3 +6,4 @@ export * from './free-port.js';
 export * from './redis-server.js';
 export * from './wait-for.js';
 export * from './redis-cluster.js';
+export * from './sample-alert.js';

@@ -1,22 +1,8 @@
+import { sampleAlert } from '@turbostream/testkit';
 import { describe, expect, it } from 'vitest';
 import { alertPrinter, alertsAsJson } from './alert-output.js';
 
-const ALERT = JSON.stringify({
-  v: 1,
-  id: 's1.1-0.heuristic.mad.0',
-  streamId: 's1',
-  windowId: '1-0',
-  severity: 'warning',
-  title: 'price outlier',
-  summary: 'one price far from the rest',
-  evidence: ['1-0'],
-  provider: 'heuristic',
-  model: 'mad',
-  window: { messages: 10, from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:00:01.000Z' },
-  timings: { queuedMs: 1, ttftMs: 2, totalMs: 3 },
-  usage: { inputTokens: 0, outputTokens: 0, costUsd: null },
-  createdAt: '2026-01-01T00:00:02.000Z',
-});
+const ALERT = JSON.stringify(sampleAlert());
 
 function sink(isTTY: boolean) {
   const written: string[] = [];
