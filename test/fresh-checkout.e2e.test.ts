@@ -6,7 +6,8 @@
  * (`--prefer-offline`); the first run on a machine downloads them.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,9 +38,10 @@ describe(`a fresh checkout with the system Node (${systemNode}) first on PATH`, 
     }
   });
 
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  // node_modules of a whole install: tens of thousands of files, slow to remove on a busy machine.
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }, 180_000);
 
   it('npm install brings the project its own Node, runs no unapproved install script, and links `turbostream`', () => {
     const install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], dir, 300_000);
