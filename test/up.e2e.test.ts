@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Alert } from '@turbostream/contracts';
+import { AlertPublisher, createKeyLayout } from '@turbostream/redis';
 import { freePort, RedisServer, redisServerOnPath, sampleAlert, waitFor } from '@turbostream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, CLI, cliNodeFlags } from './support/service-process.js';
@@ -177,7 +178,7 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
         expect(providers.stdout).toMatch(/^heuristic {5}configured.*\n {14}live analyzers serving it: 1$/m);
 
         await waitFor(() => follower.lines().some((line) => JSON.parse(line).streamId === 'demo-market'), { timeoutMs: 30_000, description: 'a demo alert followed by `turbostream alerts`' });
-        await waitFor(() => follower.stderr.includes(`following turbostream:alerts on redis://127.0.0.1:${port}`), { description: 'what `alerts` follows' });
+        await waitFor(() => follower.stderr.includes(`following every alert in turbostream:alerts:log on redis://127.0.0.1:${port}`), { description: 'what `alerts` follows' });
         expect(follower.lines().every(isAlertLine)).toBe(true);
         await waitFor(() => up.lines().length > 0, { timeoutMs: 10_000, description: 'an alert on the standard output of up' });
         expect(up.lines().every(isAlertLine)).toBe(true);
@@ -242,34 +243,59 @@ describe('turbostream alerts, Redis missing or restarted', () => {
     const server = await RedisServer.start();
     const publisher = server.client();
     publisher.on('error', () => {});
+    const alerts = new AlertPublisher({ redis: publisher, keys: createKeyLayout() });
     const follow = new Cli('alerts', ['alerts'], workspace(), { REDIS_URL: server.url });
-    const alert = (id: string) => JSON.stringify(sampleAlert({ id }));
     try {
-      await waitFor(() => follow.stderr.includes('following turbostream:alerts'), { timeoutMs: 20_000, description: '`alerts` following' });
-      await publisher.publish('turbostream:alerts', alert('before'));
+      await waitFor(() => follow.stderr.includes('following every alert in turbostream:alerts:log'), { timeoutMs: 20_000, description: '`alerts` following' });
+      await alerts.publish(sampleAlert({ id: 'before' }));
       await waitFor(() => follow.stdout.includes('"id":"before"'), { description: 'the alert published before the restart' });
       await server.kill();
       await waitFor(() => follow.stderr.includes(`lost the connection to Redis at ${server.url}; reconnecting`), { description: '`alerts` noticing' });
       await server.restart();
-      await waitFor(() => follow.stderr.includes(`reconnected to ${server.url}; following turbostream:alerts again`), { timeoutMs: 20_000, description: '`alerts` back' });
-      // Subscribed again: what is published now arrives.
-      await waitFor(
-        async () => {
-          await publisher.publish('turbostream:alerts', alert('after'));
-          return follow.stdout.includes('"id":"after"');
-        },
-        { intervalMs: 200, description: 'an alert published after the restart' },
-      );
+      await alerts.publish(sampleAlert({ id: 'after' }));
+      await waitFor(() => follow.stderr.includes(`reconnected to ${server.url}; following turbostream:alerts:log again`), { timeoutMs: 20_000, description: '`alerts` back' });
+      await waitFor(() => follow.stdout.includes('"id":"after"'), { description: 'the alert published after the restart' });
       expect(follow.running).toBe(true);
       expect(follow.stderr.match(/lost the connection/g)).toHaveLength(1);
       expect(errorOutput(follow.stderr)).toEqual([]);
       expect((await follow.interrupt()).code).toBe(0);
+      expect(follow.lines().map((line) => JSON.parse(line).id)).toEqual(['before', 'after']);
     } catch (error) {
       process.stderr.write(`----- alerts -----\n${follow.stdout}\n${follow.stderr}\n`);
       throw error;
     } finally {
       await follow.kill();
       publisher.disconnect();
+      await server.dispose();
+    }
+  }, 60_000);
+
+  it('prints, once each, the alerts published while its connection was down', async () => {
+    const server = await RedisServer.start();
+    const redis = server.client();
+    const keys = createKeyLayout();
+    const follow = new Cli('alerts', ['alerts', '--stream', 's1'], workspace(), { REDIS_URL: server.url });
+    try {
+      await waitFor(() => follow.stderr.includes('following the alerts of s1'), { timeoutMs: 20_000, description: '`alerts` following' });
+      const clients = String(await redis.client('LIST'));
+      const id = /id=(\d+) .*name=turbostream:alerts /.exec(clients)?.[1];
+      expect(id, clients).toBeDefined();
+      // Atomically: its connection is closed, then two alerts are published (log and channel, as AlertPublisher does) before it can be back.
+      const during = [sampleAlert({ id: 'during-1' }), sampleAlert({ id: 'other', streamId: 's2' }), sampleAlert({ id: 'during-2' })];
+      const transaction = redis.multi().client('KILL', 'ID', id ?? '');
+      for (const alert of during) transaction.xadd(keys.alertLog, '*', 'alert', JSON.stringify(alert)).publish(keys.alertsChannel, JSON.stringify(alert));
+      await transaction.exec();
+      await waitFor(() => follow.stdout.includes('"id":"during-2"'), { timeoutMs: 20_000, description: 'the alerts published while it was cut off' });
+      await redis.xadd(keys.alertLog, '*', 'alert', JSON.stringify(sampleAlert({ id: 'later' })));
+      await waitFor(() => follow.stdout.includes('"id":"later"'), { description: 'an alert after it is back' });
+      expect((await follow.interrupt()).code).toBe(0);
+      expect(follow.lines().map((line) => JSON.parse(line).id)).toEqual(['during-1', 'during-2', 'later']);
+    } catch (error) {
+      process.stderr.write(`----- alerts -----\n${follow.stdout}\n${follow.stderr}\n`);
+      throw error;
+    } finally {
+      await follow.kill();
+      redis.disconnect();
       await server.dispose();
     }
   }, 60_000);
@@ -296,7 +322,7 @@ describe('turbostream alerts, Redis missing or restarted', () => {
     // REDIS_URL unset: the default address, whether or not a Redis answers there on this machine.
     const follow = new Cli('alerts', ['alerts'], cwd);
     try {
-      await waitFor(() => /following turbostream:alerts on redis:\/\/127\.0\.0\.1:6379|Redis does not answer at redis:\/\/127\.0\.0\.1:6379/.test(follow.stderr) || !follow.running, { timeoutMs: 20_000, description: '`alerts` choosing a Redis' });
+      await waitFor(() => /following every alert in turbostream:alerts:log on redis:\/\/127\.0\.0\.1:6379|Redis does not answer at redis:\/\/127\.0\.0\.1:6379/.test(follow.stderr) || !follow.running, { timeoutMs: 20_000, description: '`alerts` choosing a Redis' });
       expect(follow.stderr).toMatch(/redis:\/\/127\.0\.0\.1:6379/);
       expect(follow.stderr).not.toContain(String(port));
     } finally {

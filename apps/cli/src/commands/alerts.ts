@@ -1,4 +1,4 @@
-import { closeRedis, createKeyLayout, redactRedisUrl } from '@turbostream/redis';
+import { createKeyLayout, type RedisClient, redactRedisUrl } from '@turbostream/redis';
 import { alertPrinter } from '../runtime/alert-output.js';
 import { loadConfigOrExit } from '../runtime/load.js';
 import { commandTarget } from '../runtime/local-instance.js';
@@ -11,17 +11,38 @@ Usage: turbostream alerts [--stream ID] [--replay N] [--json]
 
 Follows the Redis and namespace of \`turbostream up\` running in this directory
 (.turbostream/up.json) when REDIS_URL is unset, else REDIS_URL (default
-redis://127.0.0.1:6379). Standard output carries only alerts: readable on a
-terminal, one JSON object a line otherwise. Keeps following across a Redis
-restart.
+redis://127.0.0.1:6379). Reads the durable alert log (turbostream:alerts:log),
+so it keeps following across a Redis restart or a dropped connection and
+prints what was published meanwhile, each alert once. Standard output carries
+only alerts: readable on a terminal, one JSON object a line otherwise.
 
 Options:
-  --stream ID   only this stream's alerts (channel turbostream:alerts:ID)
+  --stream ID   only this stream's alerts
   --replay N    first print the last N alerts from the durable log
   --json        JSON lines, on a terminal too
   -h, --help`;
 
-/** `turbostream alerts`: prints alerts until Ctrl-C. */
+/** The id and alert JSON of each entry of the durable alert log (`XADD … alert <json>`). */
+function logAlerts(entries: ReadonlyArray<[id: string, fields: string[]]>): Array<{ id: string; alert: string }> {
+  return entries.map(([id, fields]) => ({ id, alert: fields[fields.indexOf('alert') + 1] ?? '' }));
+}
+
+/** True when `alert` (JSON) belongs to `stream`, or no stream was asked for. */
+function ofStream(alert: string, stream: string | undefined): boolean {
+  if (stream === undefined) return true;
+  try {
+    return (JSON.parse(alert) as { streamId?: unknown }).streamId === stream;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `turbostream alerts`: prints alerts until Ctrl-C. It reads the durable alert
+ * log (a blocking `XREAD` from the last entry it printed), not the pub/sub
+ * channel, so an alert published while its connection was down is printed
+ * once it is back, and none twice.
+ */
 export async function alerts({ stream, replay, json }: { stream?: string; replay: number; json: boolean }): Promise<void> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const config = loadConfigOrExit();
@@ -29,32 +50,45 @@ export async function alerts({ stream, replay, json }: { stream?: string; replay
   if (target.note) say(target.note);
   const keys = createKeyLayout(target.namespace);
   const where = redactRedisUrl(target.redis.nodes.join(','));
-  const stopped = untilSignal();
-  const redis = await connectForCommand(target.redis, 'turbostream:alerts', { follow: true });
+  let stopping = false;
+  let redis: RedisClient | undefined;
+  const stopped = untilSignal().then(() => {
+    stopping = true;
+    // Ends the blocking read at once.
+    redis?.disconnect();
+  });
+  redis = await connectForCommand(target.redis, 'turbostream:alerts', { follow: true });
   const print = alertPrinter({ json });
-  const channel = stream ? keys.alertsChannelOf(stream) : keys.alertsChannel;
-  redis.on('message', (_channel: string, message: string) => print(message));
-  // One line when the connection drops and one when it is back (ioredis subscribes again by itself), not one per attempt.
+  const what = stream ? `the alerts of ${stream}` : 'every alert';
+  // One line when the connection drops and one when it is back, not one per attempt.
   let lost = false;
   redis.on('reconnecting', () => {
-    if (!lost) say(`lost the connection to Redis at ${where}; reconnecting (alerts published meanwhile are missed; --replay N shows the latest)`);
+    if (!lost) say(`lost the connection to Redis at ${where}; reconnecting (alerts published meanwhile are printed once it is back)`);
     lost = true;
   });
   redis.on('ready', () => {
-    if (lost) say(`reconnected to ${where}; following ${channel} again`);
+    if (lost) say(`reconnected to ${where}; following ${keys.alertLog} again`);
     lost = false;
   });
-  if (replay > 0) {
-    const entries = await redis.xrevrange(keys.alertLog, '+', '-', 'COUNT', replay * (stream ? 20 : 1));
-    const messages = entries
-      .map(([, fields]) => fields[1] ?? '')
-      .filter((message) => !stream || message.includes(`"streamId":"${stream}"`))
-      .slice(0, replay)
-      .reverse();
-    for (const message of messages) print(message);
+
+  // Where to start: after the newest entry (the last `replay` of them printed first).
+  const newest = logAlerts(await redis.xrevrange(keys.alertLog, '+', '-', 'COUNT', Math.max(1, replay * (stream ? 20 : 1))));
+  let lastId = newest[0]?.id ?? '0-0';
+  for (const { alert } of newest.filter(({ alert }) => ofStream(alert, stream)).slice(0, replay).reverse()) print(alert);
+  say(`following ${what} in ${keys.alertLog} on ${where} (Ctrl-C stops)`);
+
+  while (!stopping) {
+    let reply: Array<[key: string, entries: Array<[id: string, fields: string[]]>]> | null;
+    try {
+      reply = await redis.xread('COUNT', 500, 'BLOCK', 5_000, 'STREAMS', keys.alertLog, lastId);
+    } catch (error) {
+      if (stopping) break;
+      throw error;
+    }
+    for (const { id, alert } of logAlerts(reply?.[0]?.[1] ?? [])) {
+      lastId = id;
+      if (ofStream(alert, stream)) print(alert);
+    }
   }
-  await redis.subscribe(channel);
-  say(`following ${channel} on ${where} (Ctrl-C stops)`);
   await stopped;
-  await closeRedis(redis);
 }
