@@ -1,7 +1,7 @@
 import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicMessages, type FakeAnthropic, startFakeAnthropic } from '@turbostream/testkit';
-import { SYSTEM_PROMPT } from '../prompt/system-prompt.js';
+import { buildSystemPrompt } from '../prompt/system-prompt.js';
 import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
@@ -55,7 +55,7 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
       model: 'claude-sonnet-5-5',
       stream: true,
       max_tokens: 800,
-      system: SYSTEM_PROMPT,
+      system: buildSystemPrompt('Alert on price moves over 1%.'),
       output_config: { format: { type: 'json_schema', schema: MODEL_ANSWER_JSON_SCHEMA } },
       messages: [{ role: 'user', content: expect.stringContaining(`${BASE + 100}-0 {"p":"64210.0"}`) }],
     });

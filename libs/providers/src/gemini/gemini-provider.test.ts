@@ -1,7 +1,7 @@
 import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeGemini, fakeGeminiContents, startFakeGemini } from '@turbostream/testkit';
-import { SYSTEM_PROMPT } from '../prompt/system-prompt.js';
+import { buildSystemPrompt } from '../prompt/system-prompt.js';
 import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createGeminiProvider } from './gemini-provider.js';
@@ -58,7 +58,7 @@ describe('gemini provider (official @google/genai SDK against a loopback fake)',
     expect(sent?.headers['x-server-timeout']).toBe('5');
     expect(sent?.body).toEqual({
       contents: [{ role: 'user', parts: [{ text: expect.stringContaining(`${BASE + 100}-0 {"p":"64210.0"}`) }] }],
-      systemInstruction: { parts: [{ text: SYSTEM_PROMPT }] },
+      systemInstruction: { parts: [{ text: buildSystemPrompt('Alert on price moves over 1%.') }] },
       generationConfig: {
         responseMimeType: 'application/json',
         responseJsonSchema: MODEL_ANSWER_JSON_SCHEMA,
@@ -145,7 +145,7 @@ describe('gemini provider (official @google/genai SDK against a loopback fake)',
     expect(fake.requests).toHaveLength(2);
     const [user, model, correction] = sentContents(1);
     expect(user?.role).toBe('user');
-    expect(user?.text).toContain('Alert on price moves over 1%.');
+    expect(user?.text).toContain(`${BASE + 100}-0 {"p":"64210.0"}`);
     expect(model).toEqual({ role: 'model', text: 'Sure! Here are the alerts: {"alerts": [' });
     expect(correction?.role).toBe('user');
     expect(correction?.text).toContain('not JSON');

@@ -1,12 +1,12 @@
 import type { Window } from '@turbostream/contracts';
 import type { RepairRequest } from '../provider.js';
-import { renderWindow } from './render-window.js';
-import { SYSTEM_PROMPT } from './system-prompt.js';
+import { DEFAULT_PROMPT_LIMITS, type PromptLimits, renderWindow } from './render-window.js';
+import { buildSystemPrompt } from './system-prompt.js';
 
 export interface Prompt {
-  /** The role and answer format; the same for every window. */
+  /** The role, the answer format, how the data is fenced, and the user's instructions; the same for every window of a stream. */
   system: string;
-  /** The user's instructions and the window. */
+  /** The window: its header and its entries, fenced as data. */
   user: string;
   /** For a repair attempt: the model's invalid answer, then what was wrong with it. */
   repair?: { assistant: string; user: string };
@@ -20,12 +20,18 @@ export interface PromptMessage {
 
 const MAX_REPAIR_ECHO = 16_000;
 
-/** Builds the prompt for one window. Pure and deterministic: the same window gives the same prompt. */
-export function buildPrompt(instructions: string, window: Window, repair?: RepairRequest): Prompt {
-  const user = [`Instructions:\n${instructions.trim() || 'Alert on anything unusual.'}`, renderWindow(window)].join('\n\n');
-  if (!repair) return { system: SYSTEM_PROMPT, user };
+/**
+ * Builds the prompt for one window: the instructions in the system prompt
+ * ({@link buildSystemPrompt}), the window's data fenced in the user message
+ * ({@link renderWindow}, within `limits`). Pure and deterministic: the same
+ * window gives the same prompt.
+ */
+export function buildPrompt(instructions: string, window: Window, repair?: RepairRequest, limits: PromptLimits = DEFAULT_PROMPT_LIMITS): Prompt {
+  const system = buildSystemPrompt(instructions);
+  const user = renderWindow(window, limits);
+  if (!repair) return { system, user };
   return {
-    system: SYSTEM_PROMPT,
+    system,
     user,
     repair: {
       assistant: repair.previousOutput.slice(0, MAX_REPAIR_ECHO) || '(empty answer)',
