@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 /**
  * The fields ingest writes into a source's Redis stream (`XADD … kind … data …`).
- * A `message` carries one WebSocket text frame; a `gap` marks a reconnect after
- * which data may be missing.
+ * A `message` carries one WebSocket text frame; a `gap` marks a reconnect (or
+ * a restart of ingest, reason `ingest-restart`) after which data may be missing.
  */
 export const StreamEntryFields = z.discriminatedUnion('kind', [
   z.object({
@@ -16,6 +16,8 @@ export const StreamEntryFields = z.discriminatedUnion('kind', [
     reason: z.string(),
     receivedAt: z.coerce.number().int().nonnegative(),
     downMs: z.coerce.number().int().nonnegative(),
+    /** The id of the entry before the gap, when ingest knew it (after a restart of ingest). */
+    lastEntryId: z.string().regex(/^\d+-\d+$/).optional(),
   }),
 ]);
 export type StreamEntryFields = z.infer<typeof StreamEntryFields>;

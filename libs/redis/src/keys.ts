@@ -26,6 +26,12 @@ export interface KeyLayout {
   messages(streamId: string): string;
   /** Counters of one source (received, stored, dead letters, reconnects). */
   stats(streamId: string): string;
+  /**
+   * Ingest's record of the append batches it wrote to one stream (a hash: writer
+   * id → its last batch), so that a batch sent again after a lost reply is not
+   * appended twice. Each field expires a day after its writer's last batch.
+   */
+  appendBatches(streamId: string): string;
   /** The windower's checkpoint for one stream (a hash). */
   windowState(streamId: string): string;
   /** The lease that makes one windower the owner of one stream. */
@@ -72,6 +78,7 @@ export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
     deadLetters: `${namespace}:deadletter`,
     messages: (streamId) => `${tag(streamId)}:messages`,
     stats: (streamId) => `${tag(streamId)}:stats`,
+    appendBatches: (streamId) => `${tag(streamId)}:appends`,
     windowState: (streamId) => `${tag(streamId)}:window`,
     windowLease: (streamId) => `${tag(streamId)}:lease`,
     queuePrefix: `{${namespace}}`,

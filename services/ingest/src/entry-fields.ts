@@ -5,8 +5,10 @@ export function entryFields(entry: StreamEntryFields): string[] {
   switch (entry.kind) {
     case 'message':
       return ['kind', 'message', 'data', entry.data, 'receivedAt', String(entry.receivedAt)];
-    case 'gap':
-      return ['kind', 'gap', 'reason', entry.reason, 'receivedAt', String(entry.receivedAt), 'downMs', String(entry.downMs)];
+    case 'gap': {
+      const fields = ['kind', 'gap', 'reason', entry.reason, 'receivedAt', String(entry.receivedAt), 'downMs', String(entry.downMs)];
+      return entry.lastEntryId === undefined ? fields : [...fields, 'lastEntryId', entry.lastEntryId];
+    }
     default:
       return assertNever(entry);
   }

@@ -2,6 +2,7 @@ import type { IngestSettings, SourceConfig } from '@turbostream/config';
 import type { DeadLetterReason } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import type { EventInput, EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
+import { RESTART_GAP_REASON, type RestartGap } from './append-batch.js';
 import { deadLetterRecord } from './dead-letter-record.js';
 import { classifyFrame } from './frame-classifier.js';
 import { SourceConnection } from './source-connection.js';
@@ -68,6 +69,7 @@ export class SourceIngest {
         this.#logger.debug({ buffered: this.#writer.buffered }, 'buffer drained; resuming the source');
         this.#connection.resume();
       },
+      onRestartGap: (gap) => this.#onRestartGap(gap),
     });
     this.#connection = new SourceConnection({
       source: options.source,
@@ -132,11 +134,29 @@ export class SourceIngest {
     this.#writer.appendDeadLetter(deadLetterRecord({ streamId: this.#options.streamId, reason, detail, data, isBinary, receivedAt, ...(bytes === undefined ? {} : { bytes }) }));
   }
 
+  /**
+   * After a reconnect, a gap entry and a `source.gap` event. The first
+   * connection of this process is a reconnect too if the stream already has
+   * entries (ingest was restarted, however it ended): Redis decides that as it
+   * writes the batch, and {@link #onRestartGap} publishes the event.
+   */
   #onOpen(reconnect: boolean, downMs: number, reason: string): void {
     this.#publish({ type: 'source.connected', message: reconnect ? 'source reconnected' : 'source connected', details: { reconnect } });
-    if (!reconnect) return;
+    if (!reconnect) {
+      this.#writer.appendRestartCheck(this.#clock());
+      return;
+    }
     this.#writer.append({ kind: 'gap', reason, receivedAt: this.#clock(), downMs });
-    this.#publish({ type: 'source.gap', message: `messages may be missing: down ${downMs} ms (${reason})`, details: { downMs, reason } });
+    this.#publishGap({ downMs, reason });
+  }
+
+  #onRestartGap({ lastEntryId, downMs }: RestartGap): void {
+    this.#logger.warn({ lastEntryId, downMs }, 'ingest restarted: gap entry written after the last entry of the previous run');
+    this.#publishGap({ downMs, reason: RESTART_GAP_REASON, lastEntryId });
+  }
+
+  #publishGap(details: { downMs: number; reason: string; lastEntryId?: string }): void {
+    this.#publish({ type: 'source.gap', message: `messages may be missing: down ${details.downMs} ms (${details.reason})`, details });
   }
 
   #publish(event: Omit<EventInput, 'streamId'>): void {

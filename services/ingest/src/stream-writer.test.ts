@@ -51,3 +51,53 @@ describe('StreamWriter', () => {
     }
   });
 });
+
+describe('StreamWriter after a lost reply', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it('sends the same batch again, unchanged, when Redis ran it but the reply did not come: each entry once', async () => {
+    const redis = server.client();
+    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+    // The first batch runs in Redis, then its reply is "lost" (as a timeout would lose it).
+    let lose = 1;
+    let onLost = () => {};
+    const loseReply = async (reply: Promise<unknown>) => {
+      const value = await reply;
+      if (lose > 0) {
+        lose -= 1;
+        onLost();
+        throw new Error('Command timed out');
+      }
+      return value;
+    };
+    const [evalsha, evalScript] = [redis.evalsha.bind(redis), redis.eval.bind(redis)];
+    redis.evalsha = ((...args: Parameters<typeof evalsha>) => loseReply(evalsha(...args))) as typeof redis.evalsha;
+    redis.eval = ((...args: Parameters<typeof evalScript>) => loseReply(evalScript(...args))) as typeof redis.eval;
+    const writer = new StreamWriter({
+      redis, keys, streamId: 's1', logger: createLogger({ level: 'silent' }),
+      batchSize: 100, maxBuffered: 1000, retry: { initialMs: 50, maxMs: 50 },
+      onHighWater: () => {}, onLowWater: () => {},
+    });
+    try {
+      // More arrives while the batch waits to be sent again: it goes into the next batch.
+      onLost = () => {
+        for (let seq = 3; seq < 6; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
+      };
+      for (let seq = 0; seq < 3; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
+      await waitFor(() => lose === 0, { description: 'the lost reply' });
+      expect(await writer.drain(5_000)).toBe(0);
+      const entries = (await redis.xrange(keys.messages('s1'), '-', '+')).map(([, fields]) => fieldsToObject(fields).data);
+      expect(entries).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+      expect(writer.stored).toBe(6);
+      expect(await redis.hgetall(keys.stats('s1'))).toEqual({ stored: '6', received: '6' });
+    } finally {
+      redis.disconnect();
+    }
+  });
+});

@@ -1,15 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import type { DeadLetter, StreamEntryFields } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import type { KeyLayout, RedisClient } from '@turbostream/redis';
-import { appendBatch } from './append-batch.js';
+import { type AppendEntry, appendBatch, type RestartGap } from './append-batch.js';
 import { backoffDelay } from './backoff.js';
 import { deadLetterFields } from './dead-letter-record.js';
 import { PendingQueue } from './pending-queue.js';
 
-/** A stream entry as is (one object per message keeps the buffer lean), or a dead letter. */
-type PendingWrite = StreamEntryFields | { kind: 'dead-letter'; deadLetter: DeadLetter };
+/** A stream entry as is (one object per message keeps the buffer lean), a restart check, or a dead letter. */
+type PendingWrite = AppendEntry | { kind: 'dead-letter'; deadLetter: DeadLetter };
 
 const laneOf = (write: PendingWrite): 'stream' | 'dead-letter' => (write.kind === 'dead-letter' ? 'dead-letter' : 'stream');
+
+/** Random per process; with a counter per writer, it names each writer's batches apart from every other writer's. */
+const PROCESS_WRITER_PREFIX = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+let writersCreated = 0;
+
+/** A writer id no other writer (in this process or another) has used. */
+function newWriterId(): string {
+  writersCreated += 1;
+  return `${PROCESS_WRITER_PREFIX}-${writersCreated}`;
+}
 
 export interface StreamWriterOptions {
   redis: RedisClient;
@@ -26,24 +37,33 @@ export interface StreamWriterOptions {
   maxBatchBytes?: number;
   /** Approximate length the dead-letter stream is capped at. @defaultValue 100000 */
   deadLetterMaxLength?: number;
+  /** How long Redis keeps this writer's record of its last batch (the dedupe window). @defaultValue a day (`APPEND_RECORD_TTL_MS`) */
+  recordTtlMs?: number;
   /** Delay bounds between retries of a failed batch. @defaultValue `{ initialMs: 100, maxMs: 5000 }` */
   retry?: { initialMs: number; maxMs: number };
   onHighWater: () => void;
   onLowWater: () => void;
+  /** A restart check (see {@link StreamWriter.appendRestartCheck}) found earlier entries and wrote a gap entry. */
+  onRestartGap?: (gap: RestartGap) => void;
 }
 
 /**
  * Appends one source's entries to its Redis stream in order: a bounded buffer
- * drained by one batch at a time (one batch in flight keeps the order; see
- * {@link appendBatch} for why a failed batch can be retried whole). A batch
+ * drained by one batch at a time (one batch in flight keeps the order). A batch
  * stays in the buffer until Redis confirms it, so nothing is lost while Redis
  * is down; the high/low-water callbacks let the caller stop reading the source
  * meanwhile. Dead letters share the buffer (and its bound) but go to their own stream.
+ *
+ * Each batch of entries gets the next number of this writer and keeps it, and
+ * its contents, until Redis confirms it: a batch sent again (ioredis re-sends
+ * a command whose reply was lost when it reconnects; a failed batch is
+ * retried) is the same batch, which {@link appendBatch} appends only once.
  */
 export class StreamWriter {
   readonly #options: StreamWriterOptions;
   readonly #streamKey: string;
   readonly #statsKey: string;
+  readonly #appendsKey: string;
   readonly #lowWater: number;
   readonly #queue = new PendingQueue<PendingWrite>();
   readonly #idleWaiters: Array<() => void> = [];
@@ -51,6 +71,10 @@ export class StreamWriter {
   #scheduled = false;
   #stopped = false;
   #aboveHighWater = false;
+  readonly #writerId = newWriterId();
+  #batchSeq = 0;
+  /** The batch being written, kept as it is until Redis confirms it. */
+  #inFlight: { seq: number; writes: PendingWrite[] } | undefined;
   #failures = 0;
   #stored = 0;
   #deadLettered = 0;
@@ -60,6 +84,7 @@ export class StreamWriter {
     this.#options = options;
     this.#streamKey = options.keys.messages(options.streamId);
     this.#statsKey = options.keys.stats(options.streamId);
+    this.#appendsKey = options.keys.appendBatches(options.streamId);
     this.#lowWater = Math.max(0, Math.min(options.lowWater ?? Math.floor(options.maxBuffered / 2), options.maxBuffered - 1));
   }
 
@@ -83,6 +108,15 @@ export class StreamWriter {
 
   append(entry: StreamEntryFields): void {
     this.#enqueue(entry);
+  }
+
+  /**
+   * Queues the gap entry of a restart (reason `ingest-restart`): Redis writes
+   * it, in its place in the stream, only if the stream had entries before.
+   * `onRestartGap` is called once it is written.
+   */
+  appendRestartCheck(receivedAt: number): void {
+    this.#enqueue({ kind: 'restart-check', receivedAt });
   }
 
   appendDeadLetter(deadLetter: DeadLetter): void {
@@ -134,19 +168,29 @@ export class StreamWriter {
     this.#running = true;
     try {
       while (!this.#stopped && this.#queue.size > 0) {
-        const batch = this.#nextBatch();
+        const batch = this.#currentBatch();
         try {
-          await this.#write(batch);
+          await this.#write(batch.seq, batch.writes);
         } catch (error) {
-          await this.#onFailure(error, batch.length);
+          await this.#onFailure(error, batch.writes.length);
           continue;
         }
-        this.#onSuccess(batch.length);
+        this.#inFlight = undefined;
+        this.#onSuccess(batch.writes.length);
       }
     } finally {
       this.#running = false;
       if (this.#queue.size === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** The batch in flight, or else the next one (with the next number). */
+  #currentBatch(): { seq: number; writes: PendingWrite[] } {
+    if (this.#inFlight === undefined) {
+      this.#batchSeq += 1;
+      this.#inFlight = { seq: this.#batchSeq, writes: this.#nextBatch() };
+    }
+    return this.#inFlight;
   }
 
   /** The leading run of one lane, bounded by the batch size and the batch byte budget. */
@@ -179,16 +223,22 @@ export class StreamWriter {
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 
-  async #write(batch: PendingWrite[]): Promise<void> {
+  async #write(seq: number, batch: PendingWrite[]): Promise<void> {
     const first = batch[0];
     if (first === undefined) return;
-    if (laneOf(first) === 'stream') await this.#writeEntries(batch);
+    if (laneOf(first) === 'stream') await this.#writeEntries(seq, batch);
     else await this.#writeDeadLetters(batch);
   }
 
-  async #writeEntries(batch: PendingWrite[]): Promise<void> {
-    const entries = batch.filter((write): write is StreamEntryFields => write.kind !== 'dead-letter');
-    this.#stored += await appendBatch(this.#options.redis, { stream: this.#streamKey, stats: this.#statsKey }, entries);
+  async #writeEntries(seq: number, batch: PendingWrite[]): Promise<void> {
+    const entries = batch.filter((write): write is AppendEntry => write.kind !== 'dead-letter');
+    const keys = { stream: this.#streamKey, stats: this.#statsKey, appends: this.#appendsKey };
+    const result = await appendBatch(this.#options.redis, keys, { writerId: this.#writerId, seq, entries }, this.#options.recordTtlMs === undefined ? {} : { recordTtlMs: this.#options.recordTtlMs });
+    this.#stored += result.messages;
+    if (!result.applied) {
+      this.#options.logger.info({ batch: seq, entries: entries.length }, 'batch sent again after a lost reply was appended already; not appended twice');
+    }
+    if (result.restartGap) this.#options.onRestartGap?.(result.restartGap);
   }
 
   async #writeDeadLetters(batch: PendingWrite[]): Promise<void> {
