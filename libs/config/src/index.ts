@@ -6,4 +6,5 @@ export * from './mask.js';
 export * from './problems.js';
 export * from './provider-settings.js';
 export * from './streams-file.js';
+export * from './streams-watch.js';
 export * from './types.js';

@@ -12,6 +12,9 @@ export const OpsEventType = z.enum([
   'stream.targets-changed',
   'service.started',
   'service.stopped',
+  'config.reloaded',
+  'config.rejected',
+  'config.restart-needed',
 ]);
 export type OpsEventType = z.infer<typeof OpsEventType>;
 

@@ -5,4 +5,4 @@ export { type CutterEntry, type InvalidEntry, parseStreamEntry } from './stream-
 export type { StreamWindowerStats } from './stream-windower.js';
 export { type CutInput, type CutResult, type OpenWindow, type SealedWindow, cutWindows } from './window-cutter.js';
 export { WINDOW_JOB_NAME, type WindowJobSpec, windowJobs } from './window-jobs.js';
-export { Windower, type WindowerOptions, type WindowerStats } from './windower.js';
+export { Windower, type WindowerOptions, type WindowerStats, type WindowerUpdate } from './windower.js';

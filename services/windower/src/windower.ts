@@ -1,4 +1,4 @@
-import type { StreamConfig, WindowerSettings } from '@turbostream/config';
+import { type StreamConfig, sameValue, type WindowerSettings } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
 import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { AnalysisQueues } from './analysis-queues.js';
@@ -46,6 +46,31 @@ export interface WindowerStats {
   streams: StreamWindowerStats[];
 }
 
+/** What {@link Windower.update} did, by stream id. */
+export interface WindowerUpdate {
+  /** Streams windowed from now on. */
+  added: string[];
+  /** Streams no longer windowed here (their leases released). */
+  removed: string[];
+  /** Streams whose window limits, targets or instructions changed: cut again from their checkpoint with the new ones. */
+  restarted: string[];
+}
+
+/** Throws when a stream appears twice or has no target. */
+function checkStreams(streams: readonly StreamConfig[]): void {
+  const ids = new Set<string>();
+  for (const stream of streams) {
+    if (ids.has(stream.id)) throw new Error(`windower: stream ${stream.id} is configured twice`);
+    if (stream.targets.length === 0) throw new Error(`windower: stream ${stream.id} has no analysis target`);
+    ids.add(stream.id);
+  }
+}
+
+/** True when what the windower uses of a stream (all but its source) differs. */
+function windowingChanged(before: StreamConfig, after: StreamConfig): boolean {
+  return !sameValue({ ...before, source: undefined }, { ...after, source: undefined });
+}
+
 /**
  * Cuts each configured stream into deterministic windows and stores one
  * analysis job per window and target. Any number of windowers may run: each
@@ -55,39 +80,26 @@ export interface WindowerStats {
 export class Windower {
   readonly #options: WindowerOptions;
   readonly #logger: Logger;
+  readonly #clock: () => number;
   readonly #queues: AnalysisQueues;
-  readonly #streams: StreamWindower[];
+  /** The streams windowed here; changed in place by `update()`, as the provider watch reads the same list. */
+  readonly #streams: StreamWindower[] = [];
+  /** Each stream's configuration as given (its file targets, not those set while running), by id. */
+  readonly #configs = new Map<string, StreamConfig>();
   readonly #watch: ProviderWatch;
   #started = false;
   #closed: Promise<void> | undefined;
+  /** The update in progress; updates run one after another. */
+  #updating: Promise<unknown> = Promise.resolve();
 
   constructor(options: WindowerOptions) {
-    const ids = new Set<string>();
-    for (const stream of options.streams) {
-      if (ids.has(stream.id)) throw new Error(`windower: stream ${stream.id} is configured twice`);
-      if (stream.targets.length === 0) throw new Error(`windower: stream ${stream.id} has no analysis target`);
-      ids.add(stream.id);
-    }
+    checkStreams(options.streams);
     this.#options = options;
     this.#logger = options.logger;
     const clock = options.clock ?? Date.now;
+    this.#clock = clock;
     this.#queues = new AnalysisQueues({ redis: options.redis, keys: options.keys, logger: options.logger, clock, ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}) });
-    this.#streams = options.streams.map(
-      (stream) =>
-        new StreamWindower({
-          redis: options.redis,
-          keys: options.keys,
-          logger: options.logger,
-          events: options.events,
-          stream,
-          settings: options.settings,
-          owner: options.owner,
-          queues: this.#queues,
-          clock,
-          chunkSize: options.chunkSize ?? 1_000,
-          closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
-        }),
-    );
+    for (const stream of options.streams) this.#add(stream);
     this.#watch = new ProviderWatch({
       redis: options.redis,
       keys: options.keys,
@@ -119,14 +131,86 @@ export class Windower {
     return this.#streams.some((stream) => stream.stats.streamId === streamId && stream.stats.owned);
   }
 
+  /**
+   * Makes the windowed streams those of `streams`, while running: starts
+   * windowing the new ones, stops those no longer there (releasing their
+   * leases), and restarts those whose window limits, file targets or
+   * instructions changed. A restarted stream is cut again from its checkpoint
+   * with the new settings: windows already stored stay as they are, the next
+   * ones (the open window included) follow the new limits, and targets set
+   * with `turbostream streams set` still win over the file's. A change of
+   * source alone is ingest's: nothing restarts. Throws, changing nothing, when
+   * `streams` is invalid; updates run one at a time, and none after `close()`.
+   */
+  update(streams: readonly StreamConfig[]): Promise<WindowerUpdate> {
+    checkStreams(streams);
+    const run = this.#updating.then(() => this.#update(streams));
+    this.#updating = run.catch(() => {});
+    return run;
+  }
+
   /** Stops windowing, releases the leases and closes the queues it created; the Redis connection stays open. */
   close(): Promise<void> {
     this.#closed ??= this.#close();
     return this.#closed;
   }
 
+  async #update(streams: readonly StreamConfig[]): Promise<WindowerUpdate> {
+    const done: WindowerUpdate = { added: [], removed: [], restarted: [] };
+    if (this.#closed) return done;
+    const wanted = new Set(streams.map((stream) => stream.id));
+    const removed = [...this.#configs.keys()].filter((id) => !wanted.has(id));
+    const restarted = streams.filter((stream) => {
+      const before = this.#configs.get(stream.id);
+      return before !== undefined && windowingChanged(before, stream);
+    });
+    const added = streams.filter((stream) => !this.#configs.has(stream.id));
+    await Promise.all([...removed, ...restarted.map((stream) => stream.id)].map((id) => this.#remove(id)));
+    for (const stream of streams) if (this.#configs.has(stream.id)) this.#configs.set(stream.id, stream); // a new source only
+    done.removed = removed;
+    if (this.#closed) return done;
+    for (const stream of [...restarted, ...added]) {
+      const windower = this.#add(stream);
+      if (this.#started) windower.start();
+    }
+    done.restarted = restarted.map((stream) => stream.id);
+    done.added = added.map((stream) => stream.id);
+    this.#logger.debug({ ...done, streams: this.#streams.length }, 'windowed streams updated');
+    return done;
+  }
+
+  #add(stream: StreamConfig): StreamWindower {
+    const options = this.#options;
+    const windower = new StreamWindower({
+      redis: options.redis,
+      keys: options.keys,
+      logger: options.logger,
+      events: options.events,
+      stream,
+      settings: options.settings,
+      owner: options.owner,
+      queues: this.#queues,
+      clock: this.#clock,
+      chunkSize: options.chunkSize ?? 1_000,
+      closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
+    });
+    this.#streams.push(windower);
+    this.#configs.set(stream.id, stream);
+    return windower;
+  }
+
+  /** Stops windowing one stream (the pass in progress finishes first) and releases its lease. */
+  async #remove(id: string): Promise<void> {
+    const index = this.#streams.findIndex((stream) => stream.stats.streamId === id);
+    this.#configs.delete(id);
+    if (index < 0) return;
+    const [windower] = this.#streams.splice(index, 1);
+    await windower?.close();
+  }
+
   async #close(): Promise<void> {
     await this.#watch.close();
+    await this.#updating; // a stream being removed releases its lease there; one being added is then in the list
     await Promise.all(this.#streams.map((stream) => stream.close()));
     try {
       await this.#queues.close();

@@ -2,6 +2,7 @@ import { redactRedisUrl } from '@turbostream/redis';
 import { loadConfigOrExit, rootLogger } from '../runtime/load.js';
 import { ProcessLifecycle } from '../runtime/lifecycle.js';
 import { type ServiceName, startPipeline } from '../runtime/pipeline.js';
+import { followStreamsFile } from '../runtime/streams-reload.js';
 
 const LIFECYCLE_HELP = `HEALTH_PORT (and HEALTH_HOST) serve GET /healthz and /readyz. On SIGTERM or Ctrl-C
 it stops taking work (readiness turns 503), finishes work in flight within
@@ -13,6 +14,8 @@ export const SERVICE_HELP: Record<ServiceName, string> = {
 Usage: turbostream ingest
 
 Reads env.local and the streams file (TURBOSTREAM_STREAMS_FILE, default streams.yaml).
+Follows the streams file while running: streams added, removed or with a new
+source are opened, closed or reconnected; an invalid edit is refused, logged.
 Bad frames (binary, invalid UTF-8, oversized, not JSON) go to the dead-letter stream.
 
 ${LIFECYCLE_HELP}`,
@@ -21,6 +24,9 @@ ${LIFECYCLE_HELP}`,
 Usage: turbostream windower
 
 Run several for failover: each stream has one owner at a time (a lease).
+Follows the streams file while running: streams added or removed start or stop
+being windowed; new window limits, targets or instructions apply from the next
+window on; an invalid edit is refused, logged.
 
 ${LIFECYCLE_HELP}`,
   analyzer: `turbostream analyzer — analyse windows with the provider and model each job names, and publish alerts
@@ -53,9 +59,17 @@ export async function runService(name: ServiceName): Promise<void> {
   });
   lifecycle.started(pipeline.redis);
   logger.info({ redis: redactRedisUrl(config.redis.url), namespace: config.namespace }, `${name} started`);
+  // The analyzer serves providers, not streams: nothing in the streams file is its to follow.
+  const follow =
+    name === 'analyzer' || !config.streamsFile
+      ? undefined
+      : followStreamsFile({ config, path: config.streamsFile, ingest: pipeline.ingest, windower: pipeline.windower, redis: pipeline.redis, keys: pipeline.keys, logger: logger.child({ service: name }), service: name });
   const signal = await lifecycle.stopRequested();
   logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, `${name} stopping`);
-  await lifecycle.stop(() => pipeline.close());
+  await lifecycle.stop(async () => {
+    await follow?.close();
+    await pipeline.close();
+  });
   logger.info(`${name} stopped`);
   logger.flush?.();
 }

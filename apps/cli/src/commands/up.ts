@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { closeRedis, connectRedis, createKeyLayout, type RedisClient } from '@turbostream/redis';
 import { DemoFeed } from '../demo/demo-feed.js';
 import { demoStream } from '../demo/demo-stream.js';
@@ -9,6 +10,7 @@ import { recordLocalInstance, removeLocalInstance } from '../runtime/local-insta
 import { type Pipeline, startPipeline } from '../runtime/pipeline.js';
 import { findOrStartRedis, type PrivateRedisOptions } from '../runtime/redis-bootstrap.js';
 import { redisCliSubscribe } from '../runtime/redis-cli-line.js';
+import { followStreamsFile } from '../runtime/streams-reload.js';
 
 export const UP_HELP = `turbostream up — run ingest, windower and analyzer together in this process
 
@@ -24,8 +26,11 @@ so that \`turbostream alerts\`, \`streams\` and \`providers\` run in the same
 directory find them with no flags.
 
 Without a streams file it watches the built-in demo feed, analysed by the
-built-in heuristic provider. Standard output carries only alerts: readable on
-a terminal, JSON lines otherwise; everything else goes to standard error.
+built-in heuristic provider. The streams file is followed while up runs:
+streams added, removed or changed apply without a restart, and an invalid
+edit is refused with every problem, the running streams kept. Standard
+output carries only alerts: readable on a terminal, JSON lines otherwise;
+everything else goes to standard error.
 Alerts are also on the Redis channel turbostream:alerts; the banner prints
 the redis-cli line that subscribes to it.
 
@@ -103,6 +108,17 @@ export async function up(options: UpOptions): Promise<void> {
     throw error;
   }
   lifecycle.started(pipeline.redis);
+  const follow = followStreamsFile({
+    config: loaded,
+    path: loaded.streamsFile ?? resolve(workDir, 'streams.yaml'),
+    ingest: pipeline.ingest,
+    windower: pipeline.windower,
+    redis: pipeline.redis,
+    keys: pipeline.keys,
+    logger: logger.child({ service: 'up' }),
+    service: 'up',
+    ...(runsDemo ? { restartNeeded: 'up runs the built-in demo: restart turbostream up to watch them' } : {}),
+  });
   for (const stream of config.streams) {
     say(`watching ${stream.id} → ${stream.targets.map((target) => `${target.provider}/${target.model}`).join(', ')}`);
   }
@@ -115,6 +131,7 @@ export async function up(options: UpOptions): Promise<void> {
   const signal = await lifecycle.stopRequested();
   say(`${signal}: stopping; work in flight has ${config.shutdownTimeoutMs} ms to finish (again to force)`);
   await lifecycle.stop(async () => {
+    await follow.close();
     await pipeline.close();
     await closeTheRest();
   });

@@ -1,9 +1,9 @@
 import { runAnalyzer } from '@turbostream/analyzer';
 import type { TurboConfig } from '@turbostream/config';
-import { runIngest } from '@turbostream/ingest';
+import { type Ingest, runIngest } from '@turbostream/ingest';
 import type { Logger } from '@turbostream/logging';
 import { closeRedis, connectRedis, createKeyLayout, EventPublisher, type KeyLayout, type RedisClient } from '@turbostream/redis';
-import { runWindower } from '@turbostream/windower';
+import { runWindower, type Windower } from '@turbostream/windower';
 
 export type ServiceName = 'ingest' | 'windower' | 'analyzer';
 export const SERVICE_NAMES: readonly ServiceName[] = ['ingest', 'windower', 'analyzer'];
@@ -16,6 +16,9 @@ interface Closable {
 export interface Pipeline {
   keys: KeyLayout;
   redis: RedisClient;
+  /** The services that follow the streams file while running, when started here. */
+  ingest?: Ingest;
+  windower?: Windower;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,7 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const connections: RedisClient[] = [redis];
   const started: Array<[ServiceName, Closable]> = [];
+  const followers: { ingest?: Ingest; windower?: Windower } = {};
   const closeAll = async () => {
     // All at once, so each gets the whole shutdown deadline: nothing in flight in one waits on another.
     await Promise.all(
@@ -48,8 +52,14 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
     for (const name of SERVICE_NAMES.filter((candidate) => services.includes(candidate)).toReversed()) {
       const own = logger.child({ service: name });
       const events = new EventPublisher({ redis, keys, service: name, onError: (err) => own.warn({ err }, 'event not published') });
-      if (name === 'ingest') started.push([name, await runIngest(config, { redis, logger, events, keys })]);
-      if (name === 'windower') started.push([name, await runWindower(config, { redis, logger, events, keys })]);
+      if (name === 'ingest') {
+        followers.ingest = await runIngest(config, { redis, logger, events, keys });
+        started.push([name, followers.ingest]);
+      }
+      if (name === 'windower') {
+        followers.windower = await runWindower(config, { redis, logger, events, keys });
+        started.push([name, followers.windower]);
+      }
       if (name === 'analyzer') {
         const connection = connectRedis({ ...config.redis, name: 'turbostream:analyzer:bullmq' });
         connection.on('error', (err) => own.warn({ err }, 'redis connection error'));
@@ -62,5 +72,5 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
     throw error;
   }
   let closing: Promise<void> | undefined;
-  return { keys, redis, close: () => (closing ??= closeAll()) };
+  return { keys, redis, ...followers, close: () => (closing ??= closeAll()) };
 }
