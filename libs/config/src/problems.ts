@@ -1,3 +1,4 @@
+import { redactUrlCredentials } from '@turbostream/contracts';
 import type { z } from 'zod';
 import type { ConfigProblem } from './types.js';
 
@@ -11,10 +12,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return result;
 }
 
+/**
+ * A value as a problem echoes it, short, with the credentials of any URL in it
+ * masked (`"https://:****@host"`) before it is cut, so that no part of one shows.
+ */
 function describeInput(input: unknown): string {
   if (input === undefined) return 'nothing';
-  const json = JSON.stringify(input);
-  if (json === undefined) return String(input);
+  const json = JSON.stringify(input, (_key, value: unknown) => (typeof value === 'string' ? redactUrlCredentials(value) : value));
+  if (json === undefined) return redactUrlCredentials(String(input));
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
 
@@ -45,9 +50,12 @@ export function issuesToProblems(
   });
 }
 
-/** One line per problem: `streams.yaml: streams[0].window.maxMessages: expected a message count (got "abc")`. */
+/**
+ * One line per problem: `streams.yaml: streams[0].window.maxMessages: expected a message count (got "abc")`.
+ * URL credentials in a message are masked here too, whichever check wrote it.
+ */
 export function formatProblems(problems: readonly ConfigProblem[]): string {
-  return problems.map((problem) => `  ${problem.source}: ${problem.field ? `${problem.field}: ` : ''}${problem.message}`).join('\n');
+  return problems.map((problem) => `  ${problem.source}: ${problem.field ? `${problem.field}: ` : ''}${redactUrlCredentials(problem.message)}`).join('\n');
 }
 
 /** Thrown when the configuration cannot be used; its message lists every problem. */

@@ -2,6 +2,7 @@ export * from './alert.js';
 export * from './dead-letter.js';
 export * from './ids.js';
 export * from './ops-event.js';
+export * from './redact-secrets.js';
 export * from './redact-url.js';
 export * from './stream-control.js';
 export * from './stream-entry.js';

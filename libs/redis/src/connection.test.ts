@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { RedisCluster, RedisServer, redisServerOnPath } from '@turbostream/testkit';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +43,41 @@ describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
     try {
       await expect(redis.connect().then(() => redis.ping())).rejects.toThrow();
       expect(errors.map((error) => error.message).join('\n')).toMatch(/WRONGPASS/);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('reports a refused password without it: the error event, the rejected commands, a duplicate (BullMQ blocking connections)', async () => {
+    const secret = 'wrong-S3cret-pw';
+    const redis = connectRedis({ url: `redis://app:${secret}@127.0.0.1:${server.port}`, lazyConnect: true, maxRetriesPerRequest: 0, maxReconnectAttempts: 0 });
+    const duplicate = redis.duplicate();
+    const reported: unknown[] = [];
+    for (const client of [redis, duplicate]) client.on('error', (error: unknown) => reported.push(error));
+    try {
+      for (const client of [redis, duplicate]) reported.push(await client.connect().then(() => client.ping()).catch((error: unknown) => error));
+      const shown = inspect(reported, { depth: 10 });
+      expect(shown).toContain('WRONGPASS');
+      expect(shown).toContain("args: [ '****', '****' ]");
+      expect(shown).not.toContain(secret);
+    } finally {
+      redis.disconnect();
+      duplicate.disconnect();
+    }
+  });
+
+  it('reports a cluster refusing the password without it, from every node', async () => {
+    const secret = 'wrong-S3cret-pw';
+    const urls = cluster.urls.map((url) => Object.assign(new URL(url), { password: secret }).toString());
+    const redis = connectRedis({ url: urls[0] ?? '', nodes: urls, lazyConnect: true, maxRetriesPerRequest: 0, maxReconnectAttempts: 0 });
+    const reported: unknown[] = [];
+    redis.on('error', (error: unknown) => reported.push(error));
+    redis.on('node error', (error: unknown) => reported.push(error));
+    try {
+      reported.push(await redis.connect().then(() => redis.ping()).catch((error: unknown) => error));
+      const shown = inspect(reported, { depth: 10 });
+      expect(shown).toContain('WRONGPASS');
+      expect(shown).not.toContain(secret);
     } finally {
       redis.disconnect();
     }

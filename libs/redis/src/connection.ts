@@ -1,5 +1,5 @@
-import { redactUrl } from '@turbostream/contracts';
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { carriesCredentials, redactUrl, scrubError } from '@turbostream/contracts';
+import { Cluster, type ClusterOptions, type Command, Redis, type RedisOptions } from 'ioredis';
 import { clusterSeed } from './cluster-nodes.js';
 
 /**
@@ -53,15 +53,49 @@ function reconnectDelay(maxAttempts: number | undefined): (attempt: number) => n
   return (attempt) => (maxAttempts !== undefined && attempt > maxAttempts ? null : Math.min(100 * 2 ** Math.min(attempt, 6), 5_000));
 }
 
+/** Makes `command` scrub the error it fails with (the password of a refused `AUTH`) before anything else sees it. */
+function scrubFailure(command: Command): void {
+  const reject = command.reject;
+  command.reject = (error: Error) => reject(scrubError(error));
+}
+
+/**
+ * Keeps the credentials a server connection sends out of its errors. ioredis
+ * attaches a failed command's arguments to its error (`command.args`), and
+ * rejects every queued command and emits `error` with that same error: for a
+ * refused `AUTH`, the password, in every log line and report that shows the
+ * error. Each command that carries credentials scrubs its error first, in
+ * place; duplicates (BullMQ's blocking connections) are guarded the same way.
+ */
+function guardCredentials(redis: Redis): Redis {
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (command, stream) => {
+    if (carriesCredentials(command.name)) scrubFailure(command);
+    return send(command, stream);
+  };
+  const duplicate = redis.duplicate.bind(redis);
+  redis.duplicate = (override) => guardCredentials(duplicate(override));
+  return redis;
+}
+
+/** {@link guardCredentials} for every node connection of a cluster, as it is made, and for its duplicates. */
+function guardClusterCredentials(cluster: Cluster): Cluster {
+  cluster.on('+node', (node: Redis) => guardCredentials(node));
+  const duplicate = cluster.duplicate.bind(cluster);
+  cluster.duplicate = (startupNodes, options) => guardClusterCredentials(duplicate(startupNodes, options));
+  return cluster;
+}
+
 /**
  * Opens an ioredis connection that reconnects with capped backoff: a `Cluster`
- * when `cluster` is set or several nodes are given, else a `Redis`.
+ * when `cluster` is set or several nodes are given, else a `Redis`. No error
+ * it reports carries the password: see {@link guardCredentials}.
  */
 export function connectRedis(options: ConnectOptions): RedisClient {
   const { url, nodes = [url], name, maxRetriesPerRequest = null, maxReconnectAttempts, lazyConnect = false, connectTimeoutMs } = options;
   const retry = reconnectDelay(maxReconnectAttempts);
   if (!(options.cluster ?? nodes.length > 1)) {
-    return new Redis(url, {
+    const redis = new Redis(url, {
       connectionName: name,
       maxRetriesPerRequest,
       enableReadyCheck: true,
@@ -70,10 +104,11 @@ export function connectRedis(options: ConnectOptions): RedisClient {
       ...(connectTimeoutMs === undefined ? {} : { connectTimeout: connectTimeoutMs }),
       ...options.options,
     });
+    return guardCredentials(redis);
   }
   const seed = clusterSeed(nodes.length > 0 ? nodes : [url]);
   const { port, host, path, sentinels, retryStrategy, enableOfflineQueue, readOnly, ...nodeOptions } = options.options ?? {};
-  return new Cluster(seed.nodes, {
+  const cluster = new Cluster(seed.nodes, {
     enableReadyCheck: true,
     lazyConnect,
     clusterRetryStrategy: retry,
@@ -92,6 +127,7 @@ export function connectRedis(options: ConnectOptions): RedisClient {
       ...options.clusterOptions?.redisOptions,
     },
   });
+  return guardClusterCredentials(cluster);
 }
 
 /** Hides the password of a Redis URL (or of each of a comma-separated list), for logs and messages. */
