@@ -1,5 +1,6 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import { jsonDestination, prettyDestination } from './log-destinations.js';
+import { serializeError } from './redact-error.js';
 
 export type { Logger } from 'pino';
 
@@ -31,21 +32,24 @@ export interface CreateLoggerOptions {
   base?: Record<string, unknown>;
 }
 
-/** The root logger; components get `logger.child({ … })`. */
+/**
+ * The root logger; components get `logger.child({ … })`. Log fields may hold
+ * text from feeds and models: neither format lets a control character in
+ * them reach a terminal raw (see {@link jsonDestination}, {@link prettyDestination}).
+ */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const pinoOptions: LoggerOptions = {
     level: options.level ?? 'info',
     base: options.base ?? {},
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   const destination = options.destination ?? process.stderr;
   if (options.format === 'pretty') {
     return pino(
       pinoOptions,
-      pretty({
-        destination,
-        sync: true,
+      prettyDestination(destination, {
         colorize: 'isTTY' in destination && destination.isTTY === true,
         // One line per event, so alerts printed in between stay readable.
         singleLine: true,
@@ -55,5 +59,5 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       }),
     );
   }
-  return pino(pinoOptions, destination);
+  return pino(pinoOptions, jsonDestination(destination));
 }
