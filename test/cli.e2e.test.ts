@@ -111,6 +111,18 @@ describe('turbostream command', () => {
       }
     });
 
+    it('--check shows the message of a failing provider with its control characters escaped', async () => {
+      const fake = await startFakeOpenAI({ apiKey: SECRET, handler: () => ({ status: 400, error: { message: 'bad model \u001b[2J\u001b]0;pwned\u0007 name', type: 'invalid_request_error' } }) });
+      try {
+        const check = new ServiceProcess('providers', ['providers', '--check'], { cwd: workspace(), env: { OPENAI_API_KEY: SECRET, REDIS_URL: server.url, OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-check' } });
+        await check.exited;
+        expect(check.output).toMatch(/check FAILED with gpt-check: .*bad model \\x1b\[2J\\x1b\]0;pwned\\x07 name/);
+        expect(check.output).not.toMatch(/[\u0007\u001b]/);
+      } finally {
+        await fake.close();
+      }
+    });
+
     it('sets, lists and resets the targets of a stream while running', () => {
       const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-456" }\n    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a }]\n' });
       const env = { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: 'clistreams' };

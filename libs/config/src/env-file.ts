@@ -5,6 +5,16 @@ import type { ConfigProblem } from './types.js';
 const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$/;
 
 /**
+ * What is wrong with a line that is not `KEY=value`, without echoing it: a
+ * line of an env file is often a key pasted without its name, or a name and
+ * its key without the `=`. Only a leading variable name is shown.
+ */
+function malformedLine(line: string): string {
+  const name = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s/.exec(line)?.[1];
+  return name ? `expected KEY=value, got a line starting with ${name} and no "=" (the rest is not shown)` : 'expected KEY=value (the line is not shown: it may hold a secret)';
+}
+
+/**
  * Checks that every line of an env file is blank, a comment or `KEY=value`
  * (a quoted value may span lines), so a typo is reported instead of ignored.
  */
@@ -20,7 +30,7 @@ export function checkEnvFileSyntax(text: string, fileName: string): ConfigProble
     if (trimmed === '' || trimmed.startsWith('#')) return;
     const match = ASSIGNMENT.exec(line);
     if (!match) {
-      problems.push({ source: fileName, field: `line ${index + 1}`, message: `expected KEY=value, got ${JSON.stringify(trimmed.slice(0, 40))}` });
+      problems.push({ source: fileName, field: `line ${index + 1}`, message: malformedLine(trimmed) });
       return;
     }
     const value = (match[2] ?? '').trim();

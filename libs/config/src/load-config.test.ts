@@ -86,6 +86,16 @@ describe('loadConfig', () => {
     expect(text).toContain('environment: REDIS_URL: expected a redis:// or rediss:// URL');
   });
 
+  it('does not echo a malformed env.local line, which may be a pasted key', () => {
+    const cwd = workspace({ 'env.local': 'OPENAI_API_KEY sk-live-abcdef0123456789\nsk-pasted-0123456789abcdef\n' });
+    const result = loadConfig({ env: {}, cwd });
+    const text = result.ok ? '' : formatProblems(result.problems);
+    expect(text).toContain('env.local: line 1: expected KEY=value, got a line starting with OPENAI_API_KEY and no "="');
+    expect(text).toContain('env.local: line 2: expected KEY=value');
+    expect(text).not.toContain('sk-live');
+    expect(text).not.toContain('sk-pasted');
+  });
+
   it('never shows a secret value in a problem', () => {
     const cwd = workspace({});
     const result = loadConfig({ env: { OPENAI_API_KEY: 'sk-secret-value-123456', LLM_TEMPERATURE: 'hot' }, cwd });

@@ -1,5 +1,6 @@
 import { maskSecret, PROVIDER_VARIABLES, type TurboConfig } from '@turbostream/config';
 import { PROVIDER_IDS, type ProviderId, type Window, redactUrl } from '@turbostream/contracts';
+import { escapeForTerminal } from '@turbostream/logging';
 import { createProvider, ProviderError } from '@turbostream/providers';
 import { closeRedis, createKeyLayout, liveAnalyzers, redactRedisUrl } from '@turbostream/redis';
 import { loadConfigOrExit } from '../runtime/load.js';
@@ -49,7 +50,8 @@ async function check(config: TurboConfig, id: ProviderId): Promise<CheckResult> 
     return { ok: true, model: settings.model, ttftMs: result.timings.ttftMs, totalMs: result.timings.totalMs, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens };
   } catch (error) {
     const kind = ProviderError.isInstance(error) ? `${error.kind}${error.statusCode ? ` ${error.statusCode}` : ''}: ` : '';
-    return { ok: false, model: settings.model, error: `${kind}${error instanceof Error ? error.message : String(error)}` };
+    // A provider's message can quote the model's answer: shown escaped.
+    return { ok: false, model: settings.model, error: escapeForTerminal(`${kind}${error instanceof Error ? error.message : String(error)}`) };
   }
 }
 
