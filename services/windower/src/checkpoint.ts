@@ -2,17 +2,28 @@ import type { KeyLayout, RedisClient } from '@turbostream/redis';
 import { z } from 'zod';
 
 /**
- * Moves the checkpoint only while `owner` holds the stream's lease, then
- * trims the source stream below `trimBelow` (entries already windowed).
+ * Moves the checkpoint only while `owner` holds the stream's lease and the
+ * checkpoint is still where this windower last saw it (`expected`, '' for
+ * none), then trims the source stream below `trimBelow` (entries already
+ * windowed). A checkpoint somewhere else means Redis lost writes (it went
+ * back) or another windower moved it: nothing is written. A checkpoint
+ * already at `lastEntryId` is this very commit, run before and re-sent after
+ * a lost reply: nothing is written again.
  *
- * KEYS: lease, window state, messages. ARGV: owner, lastEntryId, windows, entries, updatedAt, trimBelow.
+ * KEYS: lease, window state, messages. ARGV: owner, expected, lastEntryId, windows, entries, updatedAt, trimBelow.
+ * Returns `{1, trimmed}`, `{-1, ''}` (lease not ours) or `{-2, the checkpoint found}`.
  */
 const COMMIT = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('HSET', KEYS[2], 'lastEntryId', ARGV[2], 'owner', ARGV[1], 'updatedAt', ARGV[5])
-redis.call('HINCRBY', KEYS[2], 'windows', ARGV[3])
-redis.call('HINCRBY', KEYS[2], 'entries', ARGV[4])
-return redis.call('XTRIM', KEYS[3], 'MINID', ARGV[6])`;
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {-1, ''} end
+local current = redis.call('HGET', KEYS[2], 'lastEntryId') or ''
+if current == ARGV[3] then return {1, 0} end
+if current ~= ARGV[2] then return {-2, current} end
+redis.call('HSET', KEYS[2], 'lastEntryId', ARGV[3], 'owner', ARGV[1], 'updatedAt', ARGV[6])
+redis.call('HINCRBY', KEYS[2], 'windows', ARGV[4])
+redis.call('HINCRBY', KEYS[2], 'entries', ARGV[5])
+return {1, redis.call('XTRIM', KEYS[3], 'MINID', ARGV[7])}`;
+
+const CommitReply = z.tuple([z.number().int(), z.union([z.number().int(), z.string()])]);
 
 const CheckpointHash = z.object({
   lastEntryId: z.string().regex(/^\d+-\d+$/).optional(),
@@ -31,6 +42,8 @@ export interface CheckpointState {
 }
 
 export interface CheckpointCommit {
+  /** Where this windower last saw the checkpoint; the commit is refused when it is elsewhere. */
+  expected: string | undefined;
   lastEntryId: string;
   windows: number;
   entries: number;
@@ -38,6 +51,15 @@ export interface CheckpointCommit {
   trimBelow: string;
   updatedAt: number;
 }
+
+/** What became of a commit. */
+export type CommitOutcome =
+  /** The checkpoint moved; `trimmed` entries were removed from the source stream. */
+  | { status: 'moved'; trimmed: number }
+  /** Another owner holds the lease: nothing changed. */
+  | { status: 'lease-lost' }
+  /** The checkpoint is not where this windower last saw it (Redis lost writes): nothing changed. */
+  | { status: 'elsewhere'; found: string | undefined };
 
 /** The fenced checkpoint of one stream. */
 export class Checkpoint {
@@ -57,22 +79,26 @@ export class Checkpoint {
     return readCheckpoint(this.#redis, this.#keys, this.#streamId);
   }
 
-  /** Moves the checkpoint; `undefined` when the lease is held by another owner (nothing changed), else entries trimmed. */
-  async commit(commit: CheckpointCommit): Promise<number | undefined> {
-    const result = await this.#redis.eval(
+  /** Moves the checkpoint from `commit.expected`, fenced by the lease and by that compare-and-set. */
+  async commit(commit: CheckpointCommit): Promise<CommitOutcome> {
+    const reply = await this.#redis.eval(
       COMMIT,
       3,
       this.#keys.windowLease(this.#streamId),
       this.#keys.windowState(this.#streamId),
       this.#keys.messages(this.#streamId),
       this.#owner,
+      commit.expected ?? '',
       commit.lastEntryId,
       String(commit.windows),
       String(commit.entries),
       String(commit.updatedAt),
       commit.trimBelow,
     );
-    return typeof result === 'number' && result >= 0 ? result : undefined;
+    const [code, value] = CommitReply.parse(reply);
+    if (code === 1) return { status: 'moved', trimmed: Number(value) };
+    if (code === -1) return { status: 'lease-lost' };
+    return { status: 'elsewhere', found: value === '' ? undefined : String(value) };
   }
 }
 

@@ -1,10 +1,13 @@
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
+import { compareEntryIds } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import { type EventPublisher, type KeyLayout, Lease, type RedisClient, serverTime } from '@turbostream/redis';
+import { type EventPublisher, type KeyLayout, Lease, type RedisClient } from '@turbostream/redis';
 import type { AnalysisQueues } from './analysis-queues.js';
 import { Checkpoint } from './checkpoint.js';
 import { writeDeadLetters } from './dead-letters.js';
 import { trimThreshold } from './entry-ids.js';
+import { type DivergedWindow, findDivergedWindow } from './stored-windows.js';
+import { type StreamChunk, readStreamChunk } from './stream-chunk.js';
 import { parseStreamEntry } from './stream-entry.js';
 import { StreamOwnership } from './stream-ownership.js';
 import { type OpenWindow, type SealedWindow, cutWindows } from './window-cutter.js';
@@ -39,16 +42,51 @@ export interface StreamWindowerStats {
   windows: number;
   jobs: number;
   deadLetters: number;
+  /** Times this instance found that Redis had lost windowing progress, and windowed again from what Redis holds. */
+  rewinds: number;
   /** True while a target's queue is full and no windows are cut. */
   backpressured: boolean;
   open: { firstEntryId: string; entries: number } | undefined;
 }
 
+/** The window to go on with after the entries read so far. */
+interface NextRead {
+  open: OpenWindow | undefined;
+  cursor: string | undefined;
+  /** True when more entries may follow at once. */
+  more: boolean;
+}
+
+/** True when the checkpoint is now behind where it was seen (`before`): Redis lost the writes that moved it. */
+function wentBack(before: string | undefined, now: string | undefined): boolean {
+  return before !== undefined && (now === undefined || compareEntryIds(now, before) < 0);
+}
+
+/** The later of two entry ids. */
+function later(a: string | undefined, b: string): string {
+  return a === undefined || compareEntryIds(b, a) > 0 ? b : a;
+}
+
+/** The stored window kept in place of the one cut again, with the invalid entries of the recut that it covers. */
+function keepStored(diverged: DivergedWindow, recut: SealedWindow | undefined): SealedWindow {
+  const { stored } = diverged;
+  const invalid = (recut?.invalid ?? []).filter((entry) => compareEntryIds(entry.id, stored.lastEntryId) <= 0);
+  return { window: stored, invalid, entries: stored.messages.length + stored.gaps.length + invalid.length };
+}
+
 /**
  * Windows one stream while it holds the stream's lease: polls the Redis
  * stream from the checkpoint, cuts windows, stores one job per target, then
- * moves the checkpoint (fenced by the lease) and trims what is windowed.
- * Holds at most one open window and one chunk of entries.
+ * moves the checkpoint (fenced by the lease, and by a compare-and-set against
+ * where it last saw it) and trims what is windowed. Holds at most one open
+ * window and one chunk of entries.
+ *
+ * When Redis loses acknowledged writes (restarted from an older snapshot, a
+ * failover to a lagging replica), the checkpoint goes back, or entries it had
+ * read are gone: it notices on its next read or commit, forgets what it held
+ * and windows again from the checkpoint Redis holds. The windows come out the
+ * same where Redis still holds their entries, and so do their job ids: jobs
+ * that survived are kept, lost ones are stored again.
  */
 export class StreamWindower {
   readonly #options: StreamWindowerOptions;
@@ -63,10 +101,15 @@ export class StreamWindower {
   /** False until the checkpoint is read under the current ownership; the cursor and open window are then valid. */
   #loaded = false;
   #cursor: string | undefined;
+  /** The checkpoint as last read or moved by this instance. */
   #committed: string | undefined;
   #open: OpenWindow | undefined;
+  /** The latest window id this instance has sent jobs for (kept across reloads). */
+  #addedUpTo: string | undefined;
+  /** Windows up to this id, cut again after a reload, are checked against the jobs stored for them. */
+  #verifyUpTo: string | undefined;
   #failing = false;
-  readonly #counts = { windows: 0, jobs: 0, deadLetters: 0 };
+  readonly #counts = { windows: 0, jobs: 0, deadLetters: 0, rewinds: 0 };
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #started = false;
@@ -156,34 +199,84 @@ export class StreamWindower {
 
   /** Reads one chunk and stores the windows it seals. True when more entries may follow at once. */
   async #step(epoch: number): Promise<boolean> {
-    const { redis, keys, chunkSize } = this.#options;
-    if (!this.#loaded) {
-      const state = await this.#checkpoint.read();
-      if (!this.#ownership.holds(epoch)) return false;
-      this.#cursor = state.lastEntryId;
-      this.#committed = state.lastEntryId;
-      this.#open = undefined;
-      this.#loaded = true;
-    }
-    const start = this.#cursor === undefined ? '-' : `(${this.#cursor}`;
-    // One connection runs commands in order: TIME is read before XRANGE, so
-    // every entry XRANGE misses gets an id at or after `now`. On a cluster,
-    // serverTime asks the node that holds the stream, on that same connection.
-    const key = keys.messages(this.#stream.id);
-    const [now, raw] = await Promise.all([serverTime(redis, key), redis.xrange(key, start, '+', 'COUNT', chunkSize)]);
+    if (!this.#loaded && !(await this.#load(epoch))) return false;
+    // Past the checkpoint, the read starts at the last entry read, which must still be there.
+    const inclusive = this.#cursor !== undefined && this.#cursor !== this.#committed;
+    const start = this.#cursor === undefined ? '-' : inclusive ? this.#cursor : `(${this.#cursor}`;
+    const { chunkSize } = this.#options;
+    const chunk = await readStreamChunk({ ...this.#options, streamId: this.#stream.id, start, count: chunkSize + (inclusive ? 1 : 0) });
     if (!this.#ownership.holds(epoch)) return false;
+    if (this.#lostProgress(chunk, inclusive)) {
+      this.#reset();
+      return true;
+    }
+    const raw = inclusive ? chunk.entries.slice(1) : chunk.entries;
     const atEnd = raw.length < chunkSize;
     const entries = raw.map(([id, fields]) => parseStreamEntry(id, fields));
-    const cut = cutWindows({ streamId: this.#stream.id, limits: this.#stream.window, entries, open: this.#open, now: atEnd ? now : undefined });
-    const stored = await this.#store(cut.sealed, now, epoch);
+    const cut = cutWindows({ streamId: this.#stream.id, limits: this.#stream.window, entries, open: this.#open, now: atEnd ? chunk.now : undefined });
+    let sealed = cut.sealed;
+    let next: NextRead = { open: cut.open, cursor: raw.at(-1)?.[0] ?? this.#cursor, more: !atEnd };
+    const diverged = await this.#diverged(sealed);
+    if (diverged) {
+      sealed = [...sealed.slice(0, diverged.index), keepStored(diverged, sealed[diverged.index])];
+      next = { open: undefined, cursor: diverged.stored.lastEntryId, more: true };
+    }
+    const stored = await this.#store(sealed, chunk.now, epoch);
     if (!this.#ownership.holds(epoch)) return false;
-    if (stored < cut.sealed.length) {
+    if (stored < sealed.length) {
       this.#loaded = false; // the rest is cut again from the checkpoint once the queues have room
       return false;
     }
-    this.#open = cut.open;
-    this.#cursor = raw.at(-1)?.[0] ?? this.#cursor;
-    return !atEnd;
+    this.#open = next.open;
+    this.#cursor = next.cursor;
+    return next.more;
+  }
+
+  /** Reads the checkpoint under the current ownership: windowing goes on from there. False when ownership ended meanwhile. */
+  async #load(epoch: number): Promise<boolean> {
+    const state = await this.#checkpoint.read();
+    if (!this.#ownership.holds(epoch)) return false;
+    if (wentBack(this.#committed, state.lastEntryId)) {
+      this.#noticeLoss('the checkpoint went back', { was: this.#committed ?? null, now: state.lastEntryId ?? null });
+    }
+    this.#cursor = state.lastEntryId;
+    this.#committed = state.lastEntryId;
+    this.#open = undefined;
+    const beyond = this.#addedUpTo !== undefined && compareEntryIds(this.#addedUpTo, state.lastEntryId ?? '0-0') > 0;
+    this.#verifyUpTo = beyond ? this.#addedUpTo : undefined;
+    this.#loaded = true;
+    return true;
+  }
+
+  /**
+   * True when Redis no longer holds what this instance holds: the checkpoint
+   * is not where it last saw it, or the last entry it read (kept in its open
+   * window) is gone. Either way the checkpoint is read again.
+   */
+  #lostProgress(chunk: StreamChunk, inclusive: boolean): boolean {
+    if (chunk.checkpoint !== this.#committed) return true; // #load tells whether it went back
+    if (!inclusive || chunk.entries[0]?.[0] === this.#cursor) return false;
+    this.#noticeLoss('entries it had read are gone from the stream', { lastRead: this.#cursor ?? null, checkpoint: this.#committed ?? null });
+    return true;
+  }
+
+  /** Among windows this instance may have stored jobs for before a reload, the first whose stored job holds another window. */
+  async #diverged(sealed: readonly SealedWindow[]): Promise<DivergedWindow | undefined> {
+    const upTo = this.#verifyUpTo;
+    if (upTo === undefined) return undefined;
+    const checked = sealed.filter(({ window }) => compareEntryIds(window.windowId, upTo) <= 0);
+    if (checked.length < sealed.length) this.#verifyUpTo = undefined;
+    const diverged = checked.length > 0 ? await findDivergedWindow(this.#options.queues, this.#stream, checked) : undefined;
+    if (diverged) {
+      const { windowId, lastEntryId } = diverged.stored;
+      this.#logger.warn({ windowId, lastEntryId }, 'kept a window whose jobs were stored from entries Redis has since lost; windowing goes on after it');
+    }
+    return diverged;
+  }
+
+  #noticeLoss(reason: string, details: Record<string, string | null>): void {
+    this.#counts.rewinds += 1;
+    this.#logger.warn({ reason, ...details }, `Redis lost windowing progress (${reason}); windowing again from the checkpoint Redis holds`);
   }
 
   /** Stores jobs for as many sealed windows as the queues take, then moves the checkpoint past them. */
@@ -200,21 +293,27 @@ export class StreamWindower {
       this.#counts.deadLetters += invalid.length;
     }
     if (!this.#ownership.holds(epoch)) return 0;
-    if (jobs.length > 0) await this.#options.queues.add(jobs);
+    if (jobs.length > 0) {
+      this.#addedUpTo = later(this.#addedUpTo, last.window.windowId);
+      await this.#options.queues.add(jobs);
+    }
     if (!this.#ownership.holds(epoch)) return 0;
     const lastEntryId = last.window.lastEntryId;
     const windows = batch.filter((item) => item.window.messages.length > 0);
-    const trimmed = await this.#checkpoint.commit({
+    const outcome = await this.#checkpoint.commit({
+      expected: this.#committed,
       lastEntryId,
       windows: windows.length,
       entries: batch.reduce((sum, item) => sum + item.entries, 0),
       trimBelow: trimThreshold(lastEntryId, now, this.#options.settings.retentionMs),
       updatedAt: this.#options.clock(),
     });
-    if (trimmed === undefined) {
+    if (outcome.status === 'lease-lost') {
       if (epoch === this.#ownership.epoch) this.#ownership.lose('checkpoint refused: another windower holds the stream');
       return 0;
     }
+    if (outcome.status === 'elsewhere') return 0; // read again from the checkpoint; #load tells whether it went back
+    const { trimmed } = outcome;
     this.#committed = lastEntryId;
     this.#counts.windows += windows.length;
     this.#counts.jobs += jobs.length;

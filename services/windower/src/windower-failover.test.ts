@@ -110,10 +110,10 @@ describe('Windower ownership', () => {
 
   it('refuses to move the checkpoint for a windower that does not hold the lease', async () => {
     await redis.set(keys.windowLease(stream.id), 'b', 'PX', 60_000);
-    const commit = { lastEntryId: '5-0', windows: 1, entries: 1, trimBelow: '0-0', updatedAt: 1 };
-    expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'a' }).commit(commit)).toBeUndefined();
+    const commit = { expected: undefined, lastEntryId: '5-0', windows: 1, entries: 1, trimBelow: '0-0', updatedAt: 1 };
+    expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'a' }).commit(commit)).toEqual({ status: 'lease-lost' });
     expect((await readCheckpoint(redis, keys, stream.id)).lastEntryId).toBeUndefined();
-    expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'b' }).commit(commit)).toBe(0);
+    expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'b' }).commit(commit)).toEqual({ status: 'moved', trimmed: 0 });
     expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '5-0', windows: 1, entries: 1 });
   });
 
