@@ -22,6 +22,37 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+/** How long a service that keeps nothing unsaved (the windower, an analyzer) waits for Redis to answer again when it is stopped while Redis is gone. */
+const GRACE_WITHOUT_REDIS_MS = 2_000;
+
+/**
+ * Closes a service, except that it is not waited for once Redis does not
+ * answer: then nothing in flight can be finished or handed back (both need
+ * Redis), and it is recovered when Redis is back (jobs by the stalled check,
+ * stream entries from the checkpoint). Ingest, whose buffer is lost if it is
+ * not written, waits for Redis until the shutdown deadline; the others for a
+ * short grace. While Redis answers, the close is waited for (and a hang is the
+ * shutdown watchdog's to end).
+ */
+async function closeUnlessRedisIsGone(name: ServiceName, service: Closable, { redis, deadlineMs, logger }: { redis: RedisClient; deadlineMs: number; logger: Logger }): Promise<void> {
+  const closing = service.close();
+  const graceMs = name === 'ingest' ? deadlineMs : Math.min(GRACE_WITHOUT_REDIS_MS, deadlineMs);
+  const startedAt = Date.now();
+  for (;;) {
+    const waited = Date.now() - startedAt;
+    const limitMs = redis.status === 'ready' ? deadlineMs : graceMs;
+    const left = Math.max(0, limitMs - waited);
+    const timer = new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), Math.min(left, 500)).unref());
+    if ((await Promise.race([closing.then(() => 'closed' as const), timer])) === 'closed') return;
+    if (redis.status !== 'ready' && Date.now() - startedAt >= graceMs) {
+      closing.catch(() => {});
+      logger.warn({ service: name, waitedMs: Date.now() - startedAt }, `${name} stops without finishing: Redis does not answer, so what it had in flight is left to be recovered when Redis is back`);
+      return;
+    }
+    if (redis.status === 'ready' && Date.now() - startedAt >= deadlineMs) return closing;
+  }
+}
+
 /**
  * Starts the named services in this process on one configuration. On close
  * they all stop taking work at once: ingest closes its sockets and writes its
@@ -40,7 +71,7 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
     await Promise.all(
       started.map(async ([name, service]) => {
         try {
-          await service.close();
+          await closeUnlessRedisIsGone(name, service, { redis, deadlineMs: config.shutdownTimeoutMs, logger });
         } catch (err) {
           logger.error({ err, service: name }, 'service did not close cleanly');
         }
