@@ -141,6 +141,17 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(WindowJobResult.parse(job?.returnvalue)).toMatchObject({ v: 1, analyzer: 'analyzer-test-1', alertIds: [expectedId], published: 1 });
   });
 
+  it('looks for the jobs of a crashed analyzer four times per lock period, so they are taken over within about 1.25 x the lock', async () => {
+    const { keys, redis } = await setup([createHeuristicProvider()]);
+    // BullMQ's stalled check (which hands the jobs of an expired lock back to the queue) holds this key for one check interval.
+    const checkKey = `${keys.queuePrefix}:${analysisQueueName('heuristic')}:stalled-check`;
+    await waitFor(async () => (await redis.pttl(checkKey)) > 0, { description: 'a first stalled check' });
+    const intervalMs = await redis.pttl(checkKey);
+    // lockMs is 5000 here: a job is back in the queue at most one interval after its lock expired.
+    expect(intervalMs).toBeGreaterThan(0);
+    expect(intervalMs).toBeLessThanOrEqual(5_000 / 4);
+  });
+
   it('publishes an alert once when the same window is processed twice', async () => {
     const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
     const first = await setup([createHeuristicProvider()], { keys, instanceId: 'analyzer-a' });
