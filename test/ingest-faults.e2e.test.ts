@@ -20,7 +20,7 @@ import { RedisServer, waitFor } from '@turbostream/testkit';
 import { cutWindows, parseStreamEntry } from '@turbostream/windower';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSource } from './support/fake-source.js';
+import { FakeSource, SteadyFeed } from './support/fake-source.js';
 import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 import { type RespCommand, TcpProxy } from './support/tcp-proxy.js';
 
@@ -53,32 +53,6 @@ function unmarkedBreaks(entries: readonly Entry[]): string[] {
     gapSince = false;
   }
   return breaks;
-}
-
-/** Sends `{"seq":n}` to whoever is connected, one every `intervalMs`, until stopped; numbers sent with no one connected are lost by design. */
-class NumberedFeed {
-  sent = 0;
-  #running = true;
-  readonly #done: Promise<void>;
-
-  constructor(source: FakeSource, intervalMs: number) {
-    this.#done = this.#loop(source, intervalMs);
-  }
-
-  async stop(): Promise<void> {
-    this.#running = false;
-    await this.#done;
-  }
-
-  async #loop(source: FakeSource, intervalMs: number): Promise<void> {
-    while (this.#running) {
-      const seq = this.sent;
-      this.sent += 1;
-      // A socket that is closing refuses the frame: that number is simply not delivered.
-      await source.send(JSON.stringify({ seq })).catch(() => {});
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  }
 }
 
 describe('ingest under faults, as processes', () => {
@@ -179,7 +153,7 @@ describe('ingest under faults, as processes', () => {
     const { namespace, keys } = await setUp();
     const env = { REDIS_URL: redisServer.url, TURBOSTREAM_NAMESPACE: namespace };
     const streamKey = keys.messages(STREAM_ID);
-    const feed = new NumberedFeed(source, 2);
+    const feed = new SteadyFeed(source, 2);
     const messageCount = async () => (await readEntries(streamKey)).filter(({ fields }) => fields.kind === 'message').length;
     /** The stream's last entry once Redis has closed the stopped ingest's connection (so it has run everything that ingest sent). */
     const lastEntryId = async () => {

@@ -23,7 +23,7 @@ import { chatMessages, type FakeOpenAI, RedisServer, startFakeOpenAI, waitFor } 
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSource } from './support/fake-source.js';
+import { FakeSource, SteadyFeed } from './support/fake-source.js';
 import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 import { alertCitingWindow, windowOf } from './support/window-answers.js';
 
@@ -56,31 +56,6 @@ interface Coverage {
   /** Jobs not finished yet (waiting, active, delayed, …). */
   pending: number;
   completed: Completed[];
-}
-
-/** Sends `{"seq":n}` every `intervalMs` until stopped. */
-class SteadyFeed {
-  sent = 0;
-  #running = true;
-  readonly #done: Promise<void>;
-
-  constructor(source: FakeSource, intervalMs: number) {
-    this.#done = this.#loop(source, intervalMs);
-  }
-
-  async stop(): Promise<void> {
-    this.#running = false;
-    await this.#done;
-  }
-
-  async #loop(source: FakeSource, intervalMs: number): Promise<void> {
-    while (this.#running) {
-      const seq = this.sent;
-      this.sent += 1;
-      await source.send(JSON.stringify({ seq, price: (100 + (seq % 9) * 0.01).toFixed(2) })).catch(() => {});
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  }
 }
 
 describe('Redis losing acknowledged writes, as processes', () => {
@@ -197,7 +172,7 @@ describe('Redis losing acknowledged writes, as processes', () => {
 
   it('re-windows from what Redis holds after it restarts from an older snapshot: every stored message in exactly one analysed window', async () => {
     await dumpOutputsOnFailure(processes, async () => {
-      const feed = new SteadyFeed(source, 4);
+      const feed = new SteadyFeed(source, 4, (seq) => JSON.stringify({ seq, price: (100 + (seq % 9) * 0.01).toFixed(2) }));
       try {
         await waitFor(async () => (await checkpoint()).windows >= 10 && received.length >= 5, { timeoutMs: 30_000, description: 'windows committed and alerts published' });
 

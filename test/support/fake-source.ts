@@ -47,3 +47,32 @@ export class FakeSource {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 }
+
+/**
+ * Sends `message(seq)` for seq = 0, 1, 2, … to whoever is connected to `source`,
+ * one every `intervalMs`, until stopped. A number sent while no one is
+ * connected, or to a socket that is closing, is simply not delivered.
+ */
+export class SteadyFeed {
+  sent = 0;
+  #running = true;
+  readonly #done: Promise<void>;
+
+  constructor(source: FakeSource, intervalMs: number, message: (seq: number) => string = (seq) => JSON.stringify({ seq })) {
+    this.#done = this.#loop(source, intervalMs, message);
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#done;
+  }
+
+  async #loop(source: FakeSource, intervalMs: number, message: (seq: number) => string): Promise<void> {
+    while (this.#running) {
+      const seq = this.sent;
+      this.sent += 1;
+      await source.send(message(seq)).catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+}
