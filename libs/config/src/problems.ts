@@ -55,7 +55,12 @@ export function issuesToProblems(
  * URL credentials in a message are masked here too, whichever check wrote it.
  */
 export function formatProblems(problems: readonly ConfigProblem[]): string {
-  return problems.map((problem) => `  ${problem.source}: ${problem.field ? `${problem.field}: ` : ''}${redactUrlCredentials(problem.message)}`).join('\n');
+  return problems.map((problem) => `  ${formatProblem(problem)}`).join('\n');
+}
+
+/** One problem as `source: field: message`, URL credentials masked. */
+export function formatProblem(problem: ConfigProblem): string {
+  return `${problem.source}: ${problem.field ? `${problem.field}: ` : ''}${redactUrlCredentials(problem.message)}`;
 }
 
 /** Thrown when the configuration cannot be used; its message lists every problem. */

@@ -1,6 +1,7 @@
 import {
   type ConfigProblem,
   describeDiff,
+  formatProblem,
   diffOfFields,
   isEmptyDiff,
   type StreamChangeLine,
@@ -49,9 +50,9 @@ const FIELDS_OF: { ingest: readonly StreamField[]; windower: readonly StreamFiel
   windower: ['window', 'targets', 'instructions'],
 };
 
-/** One problem on one line, URL credentials masked. */
+/** Problems on one line, URL credentials masked. */
 function problemText(problems: readonly ConfigProblem[]): string {
-  return problems.map((problem) => `${problem.source}: ${problem.field ? `${problem.field}: ` : ''}${redactUrlCredentials(problem.message)}`).join('; ');
+  return problems.map(formatProblem).join('; ');
 }
 
 /** What a reload changed, for the `config.reloaded` event: ids added and removed, and the fields changed by id. */
