@@ -1,6 +1,6 @@
 /**
  * How the built-in demo shares a Redis with others: it runs in its own
- * namespace ({@link DEMO_NAMESPACE}), at most one demo per namespace per Redis
+ * namespace ({@link demoNamespace}), at most one demo per namespace per Redis
  * ({@link claimDemo}), and nothing it writes outlives a day after it stops
  * ({@link NamespaceExpiry}).
  *
@@ -14,12 +14,9 @@ import { hostname } from 'node:os';
 import type { KeyLayout, RedisClient } from '@turbostream/redis';
 import { Cluster, type Redis } from 'ioredis';
 
-/** The namespace the demo uses on a Redis it shares (with the default namespace), so that it never touches a real deployment's keys. */
-export const DEMO_NAMESPACE = demoNamespace('turbostream');
-
 /**
  * The demo's namespace on a shared Redis, next to `namespace` (`turbostream` →
- * {@link DEMO_NAMESPACE}): `<namespace>-demo`, the namespace shortened so that
+ * `turbostream-demo`), so that it never touches a real deployment's keys: `<namespace>-demo`, the namespace shortened so that
  * the whole stays within the 32 characters a namespace may have.
  */
 export function demoNamespace(namespace: string): string {
