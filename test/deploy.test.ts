@@ -18,10 +18,11 @@ import { analysisQueueName, queueOptions } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
 import { RedisServer } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { cliNodeFlags } from '../apps/cli/src/node-flags.js';
+import { K8sObject, kubectlAvailable, kustomize } from './support/kustomize.js';
 import { REPO_ROOT } from './support/service-process.js';
 
 const PIPELINE = ['ingest', 'windower', 'analyzer'] as const;
@@ -356,8 +357,6 @@ describe('analysis queue keys', () => {
 
 // ── deploy/k8s ────────────────────────────────────────────────────────────────
 
-const Meta = z.object({ name: z.string(), namespace: z.string().optional(), labels: z.record(z.string(), z.string()).optional() });
-const K8sObject = z.object({ apiVersion: z.string(), kind: z.string(), metadata: Meta });
 const HttpProbe = z.object({ httpGet: z.object({ path: z.string(), port: z.union([z.string(), z.number()]) }).optional() });
 const Container = z.object({
   name: z.string(),
@@ -404,20 +403,7 @@ const TriggerAuthentication = K8sObject.extend({
   spec: z.object({ secretTargetRef: z.array(z.object({ parameter: z.string(), name: z.string(), key: z.string() })) }),
 });
 
-function kustomize(dir: string) {
-  const result = spawnSync('kubectl', ['kustomize', join(REPO_ROOT, dir)], { encoding: 'utf8' });
-  expect(result.stderr).toBe('');
-  const objects = parseAllDocuments(result.stdout).map((document) => K8sObject.passthrough().parse(document.toJS()));
-  const all = <T extends z.ZodType>(kind: string, schema: T): z.infer<T>[] => objects.filter((object) => object.kind === kind).map((object) => schema.parse(object));
-  const one = <T extends z.ZodType>(kind: string, schema: T, name: string): z.infer<T> => {
-    const found = objects.find((object) => object.kind === kind && (object.metadata.name === name || object.metadata.name.startsWith(`${name}-`)));
-    if (!found) throw new Error(`${dir} renders no ${kind} ${name}`);
-    return schema.parse(found);
-  };
-  return { objects, all, one };
-}
-
-const kubectl = commandAvailable('kubectl', ['version', '--client']);
+const kubectl = kubectlAvailable();
 const skipReason = kubectl ? '' : ' (skipped: kubectl is not on PATH; .ci/run installs it)';
 
 describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () => {
