@@ -151,6 +151,12 @@ describe('docker-compose.yml', () => {
     expect(service('alerts').healthcheck).toEqual({ disable: true });
   });
 
+  it('writes health check arguments without whitespace (podman 4.3 splits exec-form arguments at spaces)', () => {
+    const tests = Object.values(compose.services).flatMap((entry) => entry.healthcheck?.test ?? []);
+    expect(tests.length).toBeGreaterThan(0);
+    for (const argument of tests) expect(argument).not.toMatch(/\s/);
+  });
+
   it('shows the demo on a plain `docker compose up`: demo feed and alerts are default services and the default streams file watches the feed', () => {
     const feed = service('demo-feed');
     expect(feed.command?.slice(0, 1)).toEqual(['demo-feed']);
@@ -304,6 +310,8 @@ describe('deploy/Dockerfile', () => {
     expect(env).toContain('HEALTH_PORT=8080');
     expect(env).toContain('HEALTH_HOST=0.0.0.0');
     const check = execForm(/\bCMD\s+(\[.*\])$/.exec(last('HEALTHCHECK') ?? '')?.[1]);
+    // No whitespace in an argument: podman 4.3 splits exec-form health check arguments at spaces.
+    for (const argument of check) expect(argument).not.toMatch(/\s/);
     const composeCheck = service('analyzer').healthcheck?.test ?? [];
     for (const test of [['CMD', ...check], composeCheck]) {
       const healthy = await healthServer(200);
