@@ -61,7 +61,7 @@ async function nodeBinary(into: string): Promise<void> {
     // not installed here: fetch it below
   }
   const packed = (await run('npm', ['pack', '--silent', `${packageName}@24`], { cwd: into, timeoutMs: 300_000 })).stdout.trim().split('\n').pop() ?? '';
-  await run('tar', ['-xzf', packed, '-C', into, '--strip-components=2', 'package/bin/node']);
+  await run('tar', ['-xzf', join(into, packed), '-C', into, '--strip-components=2', 'package/bin/node']);
   rmSync(join(into, packed));
 }
 
@@ -71,7 +71,7 @@ async function buildNodeStandIn(engine: Engine, image: string, workDir: string):
   copyFileSync(join(STAND_INS, 'node.Containerfile'), join(context, 'Containerfile'));
   await nodeBinary(context);
   const packed = (await run('npm', ['pack', '--silent', 'npm@11'], { cwd: context, timeoutMs: 300_000 })).stdout.trim().split('\n').pop() ?? '';
-  await run('tar', ['-xzf', packed, '-C', join(context, 'npm'), '--strip-components=1']);
+  await run('tar', ['-xzf', join(context, packed), '-C', join(context, 'npm'), '--strip-components=1']);
   rmSync(join(context, packed));
   // The machine's bundle (Debian's update-ca-certificates writes the local authorities into it too).
   const authorities = '/etc/ssl/certs/ca-certificates.crt';
