@@ -8,7 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Alert, WindowJob, WindowJobResult } from '@turbostream/contracts';
+import { Alert, compareEntryIds, WindowJob, WindowJobResult } from '@turbostream/contracts';
 import { chatMessages, type FakeOpenAI, RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -136,9 +136,11 @@ describe('pipeline across processes', () => {
       await sendMessages(400);
       const jobs = await waitFor(everyMessageWindowedOnce, { timeoutMs: 60_000, intervalMs: 200, description: 'every message in a completed window' });
 
-      // Windows partition the stream: contiguous, no overlap.
-      const windows = jobs.map(({ data }) => data.window).sort((a, b) => a.from - b.from || a.windowId.localeCompare(b.windowId));
-      expect(await redis.xlen(`${NAMESPACE}:{${NAMESPACE}:e2e}:messages`)).toBeGreaterThanOrEqual(0);
+      // Windows partition the stream: their entries, window after window, are the stream's entries in order (no gap, no overlap).
+      const windows = jobs.map(({ data }) => data.window).sort((a, b) => compareEntryIds(a.windowId, b.windowId));
+      const streamIds = (await redis.xrange(`${NAMESPACE}:{${NAMESPACE}:e2e}:messages`, '-', '+')).map(([id]) => id);
+      expect(streamIds.length).toBe(sent);
+      expect(windows.flatMap((window) => window.messages.map((message) => message.id))).toEqual(streamIds);
       for (const window of windows) {
         expect(window.messages.length).toBeGreaterThan(0);
         expect(window.messages.length).toBeLessThanOrEqual(20);
