@@ -203,13 +203,16 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     expect(first.output).toContain('job handed back');
 
     spawn('analyzer-rescue', 'analyzer', { TURBOSTREAM_NAMESPACE: namespace });
-    const done = await waitFor(
-      async () => {
-        const job = await queue.getJob('handback-1');
-        return (await job?.getState()) === 'completed' ? job : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, description: 'the handed-back job completed by another analyzer' },
-    );
+    // The state first, the job after: a job read while still active and found completed a moment
+    // later keeps the hash it was read with, whose returnvalue is still null (BullMQ sets the
+    // returnvalue and the completed state in one script, so a job read after completion has both).
+    await waitFor(async () => (await queue.getJobState('handback-1')) === 'completed', {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+      description: 'the handed-back job completed by another analyzer',
+    });
+    const done = await queue.getJob('handback-1');
+    if (!done) throw new Error('the completed job is gone');
     expect(WindowJobResult.parse(done.returnvalue).analyzer).toBe('analyzer-rescue');
     expect(WindowJob.parse(done.data).window.windowId).toBe(`${BASE}-0`);
     expect(requestsFor(namespace)).toBe(2);
