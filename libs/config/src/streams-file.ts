@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { normalizeProviderId, PROVIDER_IDS, type AnalysisTarget, type ProviderId } from '@turbostream/contracts';
+import { formatTarget, normalizeProviderId, PROVIDER_IDS, type AnalysisTarget, type ProviderId } from '@turbostream/contracts';
 import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { issuesToProblems } from './problems.js';
 import { modelVariable, PROVIDER_VARIABLES } from './provider-settings.js';
@@ -94,7 +94,7 @@ function resolveStream(stream: StreamInput, index: number, context: TargetContex
     if (warning) warnings.push(warning);
     if (!target) continue;
     if (targets.some((other) => other.provider === target.provider && other.model === target.model)) {
-      problems.push({ source: context.fileName, field: where, message: `${target.provider}/${target.model} is already a target of this stream` });
+      problems.push({ source: context.fileName, field: where, message: `${formatTarget(target)} is already a target of this stream` });
     } else targets.push(target);
   }
   const streams = targets.length > 0 ? [{ id: stream.id, source: stream.source, window: stream.window, targets, instructions: stream.analysis.instructions }] : [];

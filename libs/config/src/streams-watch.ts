@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
-import type { ProviderId } from '@turbostream/contracts';
+import { formatTarget, type ProviderId } from '@turbostream/contracts';
 import { parseStreams } from './streams-file.js';
 import type { ConfigProblem, ProviderSettings, StreamConfig } from './types.js';
 
@@ -87,7 +87,7 @@ export function diffOfFields(diff: StreamsDiff, fields: readonly StreamField[]):
 }
 
 function describeTargets(stream: StreamConfig): string {
-  return stream.targets.map((target) => `${target.provider}/${target.model}`).join(', ');
+  return stream.targets.map(formatTarget).join(', ');
 }
 
 /** The keys of two records whose values differ. */

@@ -1,4 +1,5 @@
 export * from './alert.js';
+export * from './assert-never.js';
 export * from './dead-letter.js';
 export * from './ids.js';
 export * from './ops-event.js';

@@ -17,3 +17,8 @@ export const AnalysisTarget = z.object({
   model: z.string().min(1).max(200),
 });
 export type AnalysisTarget = z.infer<typeof AnalysisTarget>;
+
+/** A target as people read and type it: `provider/model` (`openai/gpt-4.1-mini`). */
+export function formatTarget(target: { readonly provider: string; readonly model: string }): string {
+  return `${target.provider}/${target.model}`;
+}

@@ -1,5 +1,5 @@
-import type { ProviderId } from '@turbostream/contracts';
-import { assertNever, ProviderError } from './errors/provider-error.js';
+import { assertNever, type ProviderId } from '@turbostream/contracts';
+import { ProviderError } from './errors/provider-error.js';
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
 import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider.js';
 import { createGeminiProvider } from './gemini/gemini-provider.js';

@@ -1,4 +1,4 @@
-import type { StreamEntryFields } from '@turbostream/contracts';
+import { assertNever, type StreamEntryFields } from '@turbostream/contracts';
 
 /** A stream entry as flat `XADD` field/value pairs (the layout {@link StreamEntryFields} reads back). */
 export function entryFields(entry: StreamEntryFields): string[] {
@@ -10,10 +10,6 @@ export function entryFields(entry: StreamEntryFields): string[] {
       return entry.lastEntryId === undefined ? fields : [...fields, 'lastEntryId', entry.lastEntryId];
     }
     default:
-      return assertNever(entry);
+      return assertNever(entry, 'stream entry');
   }
-}
-
-function assertNever(value: never): never {
-  throw new TypeError(`unexpected stream entry: ${JSON.stringify(value)}`);
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { formatTarget } from '@turbostream/contracts';
 import { closeRedis, connectRedis, createKeyLayout } from '@turbostream/redis';
 import { demoStream } from '../demo/demo-stream.js';
 import { type DemoGuard, guardDemo, runNamespace } from '../demo/demo-guard.js';
@@ -149,7 +150,7 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
     if (!(await waitForListener(demo.port, 10_000))) say(`the demo feed does not listen on port ${demo.port} yet; ingest will keep trying`);
   }
   for (const child of services) child.start();
-  for (const stream of streams) say(`watching ${stream.id} → ${stream.targets.map((target) => `${target.provider}/${target.model}`).join(', ')}`);
+  for (const stream of streams) say(`watching ${stream.id} → ${stream.targets.map(formatTarget).join(', ')}`);
   const watch = redisCliSubscribe(loaded.redis.explicit ? loaded.redis.url : redisHandle.url, keys.alertsChannel);
   say(`${options.analyzers} analyzer${options.analyzers === 1 ? '' : 's'}; alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`);
   say(`  ${watch.command}${watch.note ? `    (${watch.note})` : ''}`);

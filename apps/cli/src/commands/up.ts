@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { formatTarget } from '@turbostream/contracts';
 import { closeRedis, connectRedis, createKeyLayout, type RedisClient } from '@turbostream/redis';
 import { DemoFeed } from '../demo/demo-feed.js';
 import { demoStream } from '../demo/demo-stream.js';
@@ -120,7 +121,7 @@ export async function up(options: UpOptions): Promise<void> {
     ...(runsDemo ? { restartNeeded: 'up runs the built-in demo: restart turbostream up to watch them' } : {}),
   });
   for (const stream of config.streams) {
-    say(`watching ${stream.id} → ${stream.targets.map((target) => `${target.provider}/${target.model}`).join(', ')}`);
+    say(`watching ${stream.id} → ${stream.targets.map(formatTarget).join(', ')}`);
   }
   const cli = redisCliSubscribe(loaded.redis.explicit ? loaded.redis.url : redisHandle.url, keys.alertsChannel);
   say(`alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`);

@@ -1,6 +1,5 @@
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
-import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
-import { assertNever } from '../errors/provider-error.js';
+import { assertNever, MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
 import { type Prompt, promptMessages } from '../prompt/build-prompt.js';
 
 /**

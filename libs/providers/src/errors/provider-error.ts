@@ -1,4 +1,4 @@
-import type { ProviderId } from '@turbostream/contracts';
+import { assertNever, type ProviderId } from '@turbostream/contracts';
 import { redactSecrets } from './redact.js';
 
 /**
@@ -79,8 +79,4 @@ export function isRetryableKind(kind: ProviderErrorKind): boolean {
     default:
       return assertNever(kind);
   }
-}
-
-export function assertNever(value: never): never {
-  throw new TypeError(`unexpected value: ${String(value)}`);
 }
