@@ -11,6 +11,9 @@ export function analysisQueueName(provider: ProviderId): string {
   return `analysis-${provider}`;
 }
 
+/** The job name analysis jobs are stored under. */
+export const WINDOW_JOB_NAME = 'window';
+
 /** Options shared by every analysis queue's BullMQ objects. */
 export function queueOptions(keys: KeyLayout): { prefix: string } {
   return { prefix: keys.queuePrefix };
@@ -27,9 +30,9 @@ export const ANALYSIS_JOB_OPTIONS: DefaultJobOptions = analysisJobOptions(5);
 /** {@link ANALYSIS_JOB_OPTIONS} with another number of attempts (`ANALYZER_ATTEMPTS`). */
 export function analysisJobOptions(attempts: number): DefaultJobOptions {
   return {
-  attempts,
-  backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
-  removeOnComplete: { age: 24 * 3600, count: 100_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
+    attempts,
+    backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 },
+    removeOnComplete: { age: 24 * 3600, count: 100_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
   };
 }

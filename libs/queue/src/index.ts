@@ -1,1 +1,3 @@
 export * from './analysis-queue.js';
+export * from './producer.js';
+export * from './read-jobs.js';

@@ -1,8 +1,8 @@
 export { type CheckpointState, readCheckpoint } from './checkpoint.js';
-export { type StoredWindowJob, listWindowJobs, listWindows } from './list-window-jobs.js';
+export { listWindowJobs, listWindows, type StoredWindowJob, WINDOW_JOB_NAME } from '@turbostream/queue';
 export { runWindower, type WindowerDependencies } from './main.js';
 export { type CutterEntry, type InvalidEntry, parseStreamEntry } from './stream-entry.js';
 export type { StreamWindowerStats } from './stream-windower.js';
 export { type CutInput, type CutResult, type OpenWindow, type SealedWindow, cutWindows } from './window-cutter.js';
-export { WINDOW_JOB_NAME, type WindowJobSpec, windowJobs } from './window-jobs.js';
+export { type WindowJobSpec, windowJobs } from './window-jobs.js';
 export { Windower, type WindowerOptions, type WindowerStats, type WindowerUpdate } from './windower.js';

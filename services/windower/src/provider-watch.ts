@@ -2,7 +2,7 @@ import { PROVIDER_VARIABLES } from '@turbostream/config';
 import type { ProviderId, StreamStatus, UnservedTarget } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import { type EventPublisher, type KeyLayout, liveAnalyzers, type RedisClient } from '@turbostream/redis';
-import type { AnalysisQueues } from './analysis-queues.js';
+import type { AnalysisProducer } from '@turbostream/queue';
 import type { StreamWindower } from './stream-windower.js';
 
 export interface ProviderWatchOptions {
@@ -10,7 +10,7 @@ export interface ProviderWatchOptions {
   keys: KeyLayout;
   logger: Logger;
   events: EventPublisher | undefined;
-  queues: AnalysisQueues;
+  queues: AnalysisProducer;
   streams: readonly StreamWindower[];
   owner: string;
   clock: () => number;

@@ -1,10 +1,10 @@
 import type { ProviderId } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import type { AnalysisQueues } from './analysis-queues.js';
+import type { AnalysisProducer } from '@turbostream/queue';
 import type { SealedWindow } from './window-cutter.js';
 
 export interface QueueGateOptions {
-  queues: AnalysisQueues;
+  queues: AnalysisProducer;
   /** How many jobs each window puts on each provider's queue. */
   perWindow: ReadonlyMap<ProviderId, number>;
   /** A provider's backlog at which no more windows are cut for it. */

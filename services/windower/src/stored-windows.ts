@@ -1,6 +1,6 @@
 import type { StreamConfig } from '@turbostream/config';
-import { type Window, WindowJob, windowJobId } from '@turbostream/contracts';
-import type { AnalysisQueues } from './analysis-queues.js';
+import { type Window, windowJobId } from '@turbostream/contracts';
+import type { AnalysisProducer } from '@turbostream/queue';
 import type { SealedWindow } from './window-cutter.js';
 
 /** A window cut again whose id already has a stored job holding a different window. */
@@ -12,13 +12,9 @@ export interface DivergedWindow {
 }
 
 /** The window a stored job of this window id holds, if one is stored (any target). */
-async function storedWindow(queues: AnalysisQueues, stream: StreamConfig, windowId: string): Promise<Window | undefined> {
-  const jobs = await Promise.all(stream.targets.map((target) => queues.queue(target.provider).getJob(windowJobId(stream.id, windowId, target))));
-  for (const job of jobs) {
-    const parsed = WindowJob.safeParse(job?.data);
-    if (parsed.success) return parsed.data.window;
-  }
-  return undefined;
+async function storedWindow(queues: AnalysisProducer, stream: StreamConfig, windowId: string): Promise<Window | undefined> {
+  const jobs = await Promise.all(stream.targets.map((target) => queues.storedJob(target.provider, windowJobId(stream.id, windowId, target))));
+  return jobs.find((job) => job !== undefined)?.window;
 }
 
 /**
@@ -29,7 +25,7 @@ async function storedWindow(queues: AnalysisQueues, stream: StreamConfig, window
  * holds are a prefix of it, so it stands, and windowing goes on after it.
  * Two cuts that end at the same entry hold the same entries.
  */
-export async function findDivergedWindow(queues: AnalysisQueues, stream: StreamConfig, sealed: readonly SealedWindow[]): Promise<DivergedWindow | undefined> {
+export async function findDivergedWindow(queues: AnalysisProducer, stream: StreamConfig, sealed: readonly SealedWindow[]): Promise<DivergedWindow | undefined> {
   const stored = await Promise.all(sealed.map(({ window }) => storedWindow(queues, stream, window.windowId)));
   const index = stored.findIndex((window, at) => window !== undefined && window.lastEntryId !== sealed[at]?.window.lastEntryId);
   const window = stored[index];

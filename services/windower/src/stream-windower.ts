@@ -2,7 +2,7 @@ import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { compareEntryIds } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import { type EventPublisher, type KeyLayout, Lease, type RedisClient } from '@turbostream/redis';
-import type { AnalysisQueues } from './analysis-queues.js';
+import type { AnalysisProducer } from '@turbostream/queue';
 import { Checkpoint } from './checkpoint.js';
 import { writeDeadLetters } from './dead-letters.js';
 import { trimThreshold } from './entry-ids.js';
@@ -23,7 +23,7 @@ export interface StreamWindowerOptions {
   stream: StreamConfig;
   settings: WindowerSettings;
   owner: string;
-  queues: AnalysisQueues;
+  queues: AnalysisProducer;
   clock: () => number;
   /** Entries read per `XRANGE`. */
   chunkSize: number;

@@ -1,16 +1,9 @@
-import { type ProviderId, type Window, type WindowJob, windowJobId } from '@turbostream/contracts';
+import { type ProviderId, type Window, windowJobId } from '@turbostream/contracts';
 import type { StreamConfig } from '@turbostream/config';
+import type { AnalysisJobSpec } from '@turbostream/queue';
 
 /** One analysis job to store: what BullMQ needs, and the provider whose queue takes it. */
-export interface WindowJobSpec {
-  provider: ProviderId;
-  /** `windowJobId(streamId, windowId, target)`: the same window and target always map onto the same job. */
-  jobId: string;
-  data: WindowJob;
-}
-
-/** The job name analysis jobs are stored under. */
-export const WINDOW_JOB_NAME = 'window';
+export type WindowJobSpec = AnalysisJobSpec;
 
 /** One job per analysis target of the stream; none for a window without messages. */
 export function windowJobs(stream: StreamConfig, window: Window, enqueuedAt: number): WindowJobSpec[] {

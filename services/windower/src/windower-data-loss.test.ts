@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { windowJobId } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
-import { analysisQueueName, queueOptions } from '@turbostream/queue';
+import { analysisQueueName, listWindows, queueOptions } from '@turbostream/queue';
 import { type KeyLayout, createKeyLayout } from '@turbostream/redis';
 import { RedisServer, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Checkpoint, readCheckpoint } from './checkpoint.js';
-import { listWindows } from './list-window-jobs.js';
 import { Windower } from './windower.js';
 
 const logger = createLogger({ level: 'silent' });

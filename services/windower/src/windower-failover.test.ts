@@ -7,7 +7,7 @@ import { RedisServer, waitFor } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Checkpoint, readCheckpoint } from './checkpoint.js';
-import { listWindows } from './list-window-jobs.js';
+import { listWindows } from '@turbostream/queue';
 import { Windower } from './windower.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -6,7 +6,7 @@ import { AnalyzerPresence, clearTargetOverride, createKeyLayout, EventPublisher,
 import { RedisServer, waitFor } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listWindowJobs } from './list-window-jobs.js';
+import { listWindowJobs } from '@turbostream/queue';
 import { Windower } from './windower.js';
 
 const logger = createLogger({ level: 'silent' });

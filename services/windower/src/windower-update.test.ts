@@ -5,7 +5,7 @@ import { createKeyLayout, type KeyLayout, writeTargetOverride } from '@turbostre
 import { RedisServer, waitFor } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listWindowJobs, listWindows } from './list-window-jobs.js';
+import { listWindowJobs, listWindows } from '@turbostream/queue';
 import { Windower } from './windower.js';
 
 const logger = createLogger({ level: 'silent' });

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { defaultConfig, type StreamConfig, type TurboConfig, type WindowerSettings } from '@turbostream/config';
 import { type Window, compareEntryIds, windowJobId } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
-import { analysisQueueName, queueOptions } from '@turbostream/queue';
+import { analysisQueueName, listWindowJobs, listWindows, queueOptions } from '@turbostream/queue';
 import { type KeyLayout, createKeyLayout } from '@turbostream/redis';
 import { RedisServer, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readCheckpoint } from './checkpoint.js';
-import { listWindowJobs, listWindows } from './list-window-jobs.js';
 import { runWindower } from './main.js';
 import { Windower, type WindowerOptions } from './windower.js';
 

@@ -1,7 +1,7 @@
 import { type StreamConfig, sameValue, type WindowerSettings } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
+import { AnalysisProducer } from '@turbostream/queue';
 import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
-import { AnalysisQueues } from './analysis-queues.js';
 import { ProviderWatch } from './provider-watch.js';
 import { StreamWindower, type StreamWindowerStats } from './stream-windower.js';
 
@@ -81,7 +81,7 @@ export class Windower {
   readonly #options: WindowerOptions;
   readonly #logger: Logger;
   readonly #clock: () => number;
-  readonly #queues: AnalysisQueues;
+  readonly #queues: AnalysisProducer;
   /** The streams windowed here; changed in place by `update()`, as the provider watch reads the same list. */
   readonly #streams: StreamWindower[] = [];
   /** Each stream's configuration as given (its file targets, not those set while running), by id. */
@@ -98,7 +98,7 @@ export class Windower {
     this.#logger = options.logger;
     const clock = options.clock ?? Date.now;
     this.#clock = clock;
-    this.#queues = new AnalysisQueues({ redis: options.redis, keys: options.keys, logger: options.logger, clock, ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}) });
+    this.#queues = new AnalysisProducer({ redis: options.redis, keys: options.keys, onError: (err, provider) => options.logger.debug({ err, provider }, 'analysis queue error'), clock, ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}) });
     for (const stream of options.streams) this.#add(stream);
     this.#watch = new ProviderWatch({
       redis: options.redis,

@@ -1,9 +1,8 @@
 import { hostname, userInfo } from 'node:os';
 import type { StreamConfig, TurboConfig } from '@turbostream/config';
 import { type AnalysisTarget, normalizeProviderId, PROVIDER_IDS, type ProviderId, StreamStatus, redactUrl } from '@turbostream/contracts';
-import { analysisQueueName, queueOptions } from '@turbostream/queue';
+import { AnalysisProducer, analysisQueueName } from '@turbostream/queue';
 import { clearTargetOverride, closeRedis, createKeyLayout, type KeyLayout, liveAnalyzers, type RedisClient, readTargetOverrides, writeTargetOverride } from '@turbostream/redis';
-import { Queue } from 'bullmq';
 import { loadConfigOrExit, UsageError } from '../runtime/load.js';
 import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
@@ -85,18 +84,10 @@ export async function setStreamTargets(options: { id: string; provider?: string;
   }
 }
 
-async function queueCounts(redis: RedisClient, keys: KeyLayout, provider: ProviderId): Promise<Record<string, number>> {
-  const queue = new Queue(analysisQueueName(provider), { connection: redis, ...queueOptions(keys) });
-  try {
-    return await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
-  } finally {
-    await queue.close();
-  }
-}
-
 export async function listStreams({ json }: { json: boolean }): Promise<void> {
   const config = loadConfigOrExit();
   const { keys, redis } = await connectToStreams(config);
+  const queues = new AnalysisProducer({ redis, keys });
   try {
     const overrides = await readTargetOverrides(redis, keys);
     const rows = [];
@@ -108,7 +99,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       const now = Date.now();
       const providers = [];
       for (const provider of new Set(targets.map((target) => target.provider))) {
-        providers.push({ provider, analyzers: (await liveAnalyzers(redis, keys, provider, now)).length, jobs: await queueCounts(redis, keys, provider) });
+        providers.push({ provider, analyzers: (await liveAnalyzers(redis, keys, provider, now)).length, jobs: await queues.counts(provider) });
       }
       rows.push({ id: stream.id, url: redactUrl(stream.source.url), targets, overridden: override !== undefined, override, status: status?.success ? status.data : undefined, providers });
     }
@@ -133,6 +124,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       }
     }
   } finally {
+    await queues.close();
     await closeRedis(redis);
   }
 }
