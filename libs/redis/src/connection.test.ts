@@ -13,6 +13,7 @@ const clusterReason = redisServerOnPath() ? '' : ' (skipped: needs redis-server 
 describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
   let server: RedisServer;
   let cluster: RedisCluster;
+  // Not the redisTest fixture: this server gets a password (requirepass), and the file needs a cluster next to it.
   beforeAll(async () => {
     [server, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start({ masters: 3, password: PASSWORD })]);
     const admin = server.client();

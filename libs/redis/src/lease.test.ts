@@ -1,32 +1,21 @@
-import { RedisServer } from '@turbostream/testkit';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisTest, waitFor } from '@turbostream/testkit';
+import { describe, expect } from 'vitest';
 import { Lease } from './lease.js';
 
 describe('Lease', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
-
-  it('has one owner at a time and fails over when the owner stops renewing', async () => {
-    const a = new Lease({ redis, key: 'lease:1', owner: 'a', ttlMs: 200 });
-    const b = new Lease({ redis, key: 'lease:1', owner: 'b', ttlMs: 200 });
+  redisTest('has one owner at a time and fails over when the owner stops renewing', async ({ redis, namespace }) => {
+    const key = `${namespace}:lease:1`;
+    const a = new Lease({ redis, key, owner: 'a', ttlMs: 200 });
+    const b = new Lease({ redis, key, owner: 'b', ttlMs: 200 });
     expect(await a.acquire()).toBe(true);
     expect(await b.acquire()).toBe(false);
     expect(await a.renew()).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(async () => (await redis.exists(key)) === 0, { timeoutMs: 2_000, description: "a's lease to expire" });
     expect(await b.acquire()).toBe(true);
     expect(await a.renew()).toBe(false);
     await a.release();
-    expect(await redis.get('lease:1')).toBe('b');
+    expect(await redis.get(key)).toBe('b');
     await b.release();
-    expect(await redis.get('lease:1')).toBeNull();
+    expect(await redis.get(key)).toBeNull();
   });
 });

@@ -4,9 +4,9 @@
  * real server), over keys derived from every member of the layout, so a key
  * added to the layout without a pattern fails here.
  */
-import { RedisServer } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createKeyLayout, type KeyLayout } from './keys.js';
 
 /** Keys (and channels) BullMQ writes under a queue prefix, for a queue `analysis-heuristic` with job `1`. */
@@ -43,18 +43,8 @@ async function scanAll(redis: Redis, patterns: readonly string[]): Promise<strin
 }
 
 describe('KeyLayout.keyPatterns', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
-
-  it('matches every key of its namespace and nothing else, turbostream and turbostream-demo included', async () => {
+  // The namespaces are what these tests are about, so they write fixed ones on the file's server (flushed first), not the fixture's.
+  redisTest('matches every key of its namespace and nothing else, turbostream and turbostream-demo included', async ({ redis }) => {
     const namespaces = ['turbostream', 'turbostream-demo', 'turbostream_demo', 'turbostream-demo2', 'demo', 't', 't-1'];
     const layouts = namespaces.map((namespace) => createKeyLayout(namespace));
     const foreign = ['bull:analysis-heuristic:1', 'turbostream', 'turbostreamx:1', '{turbostream', '{turbostream}', 'turbostream-demo', 'x:turbostream:1', 'alerts:log'];
@@ -74,7 +64,7 @@ describe('KeyLayout.keyPatterns', () => {
     expect(await scanAll(redis, demo.keyPatterns)).toContain(demo.alertSeen('sample-id_1'));
   });
 
-  it('escapes characters that are special in a pattern', async () => {
+  redisTest('escapes characters that are special in a pattern', async ({ redis }) => {
     await redis.flushall();
     await redis.mset('a*b:x', '1', 'axxb:x', '1', '{a*b}:q:1', '1', '{azzb}:q:1', '1');
     expect(await scanAll(redis, createKeyLayout('a*b').keyPatterns)).toEqual(['a*b:x', '{a*b}:q:1']);

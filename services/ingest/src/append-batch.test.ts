@@ -1,35 +1,26 @@
-import { randomUUID } from 'node:crypto';
 import { fieldsToObject, StreamEntryFields } from '@turbostream/contracts';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
-import { RedisServer } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { type AppendEntry, appendBatch, RESTART_GAP_REASON } from './append-batch.js';
 
 const message = (data: string): AppendEntry => ({ kind: 'message', data, receivedAt: 1_000 });
 
 describe('appendBatch', () => {
-  let server: RedisServer;
   let redis: Redis;
   let keys: KeyLayout;
   let streamKeys: { stream: string; stats: string; appends: string };
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  beforeEach(() => {
-    keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest.beforeEach(({ redis: client, namespace }) => {
+    redis = client;
+    keys = createKeyLayout(namespace);
     streamKeys = { stream: keys.messages('s1'), stats: keys.stats('s1'), appends: keys.appendBatches('s1') };
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
   });
 
   const entries = async () => (await redis.xrange(streamKeys.stream, '-', '+')).map(([id, fields]) => ({ id, fields: StreamEntryFields.parse(fieldsToObject(fields)) }));
 
-  it('appends a batch sent again (after a lost reply) only once, counters included, and answers it as before', async () => {
+  redisTest('appends a batch sent again (after a lost reply) only once, counters included, and answers it as before', async () => {
     const batch = { writerId: 'w1', seq: 1, entries: [message('a'), message('b')] };
     expect(await appendBatch(redis, streamKeys, batch)).toEqual({ messages: 2, applied: true, restartGap: undefined });
     expect(await appendBatch(redis, streamKeys, batch)).toEqual({ messages: 2, applied: false, restartGap: undefined });
@@ -42,11 +33,11 @@ describe('appendBatch', () => {
     expect(await redis.hgetall(streamKeys.stats)).toEqual({ stored: '4', received: '4' });
   });
 
-  it('writes the restart gap only on a stream that had entries, after the last one, and answers a re-sent batch with the same gap', async () => {
+  redisTest('writes the restart gap only on a stream that had entries, after the last one, and answers a re-sent batch with the same gap', async () => {
     const first = { writerId: 'w1', seq: 1, entries: [{ kind: 'restart-check', receivedAt: 5 } as const, message('a')] };
     expect(await appendBatch(redis, streamKeys, first)).toMatchObject({ applied: true, restartGap: undefined });
     const [previous] = await entries();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // not a settle: the writer is down this long, and downMs below has to show it
 
     const restart = { writerId: 'w2', seq: 1, entries: [{ kind: 'restart-check', receivedAt: 7 } as const, message('b')] };
     const result = await appendBatch(redis, streamKeys, restart);
@@ -61,7 +52,7 @@ describe('appendBatch', () => {
     expect(await redis.hget(streamKeys.stats, 'reconnects')).toBeNull();
   });
 
-  it('knows a stream the windower trimmed to nothing had entries', async () => {
+  redisTest('knows a stream the windower trimmed to nothing had entries', async () => {
     await appendBatch(redis, streamKeys, { writerId: 'w1', seq: 1, entries: [message('a')] });
     const [last] = await entries();
     await redis.xtrim(streamKeys.stream, 'MAXLEN', 0);
@@ -70,7 +61,7 @@ describe('appendBatch', () => {
     expect((await entries()).map(({ fields }) => fields.kind)).toEqual(['gap']);
   });
 
-  it('keeps its record bounded: it expires, and a starting writer removes the fields of writers idle past the TTL', async () => {
+  redisTest('keeps its record bounded: it expires, and a starting writer removes the fields of writers idle past the TTL', async () => {
     await appendBatch(redis, streamKeys, { writerId: 'old', seq: 1, entries: [message('a')] }, { recordTtlMs: 60_000 });
     expect(await redis.pttl(streamKeys.appends)).toBeGreaterThan(59_000);
     await appendBatch(redis, streamKeys, { writerId: 'idle', seq: 1, entries: [message('b')] }, { recordTtlMs: 60_000 });

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IngestSettings } from '@turbostream/config';
 import { fieldsToObject, StreamEntryFields } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { redisTest, waitFor } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { Ingest, type IngestSource } from './ingest.js';
 
@@ -53,26 +52,18 @@ class Source {
 }
 
 describe('Ingest.update', () => {
-  let server: RedisServer;
   let redis: Redis;
   let keys: KeyLayout;
   const sources: Source[] = [];
   const running: Ingest[] = [];
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  beforeEach(() => {
-    keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest.beforeEach(({ redis: client, namespace }) => {
+    redis = client;
+    keys = createKeyLayout(namespace);
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((ingest) => ingest.close()));
     await Promise.all(sources.splice(0).map((source) => source.close()));
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
   });
 
   const startSource = async () => {
@@ -84,7 +75,7 @@ describe('Ingest.update', () => {
   const messages = async (streamId: string) =>
     (await redis.xrange(keys.messages(streamId), '-', '+')).map(([, fields]) => StreamEntryFields.parse(fieldsToObject(fields))).flatMap((fields) => (fields.kind === 'message' ? [fields.data] : []));
 
-  it('opens added sources, closes removed ones and leaves unchanged ones connected', async () => {
+  redisTest('opens added sources, closes removed ones and leaves unchanged ones connected', async () => {
     const [a, b] = [await startSource(), await startSource()];
     const ingest = new Ingest({ redis, keys, logger, settings, sources: [sourceOf('a', a)] });
     running.push(ingest);
@@ -105,7 +96,7 @@ describe('Ingest.update', () => {
     expect(Object.keys(ingest.stats())).toEqual(['b']);
   });
 
-  it('reconnects a source whose subscribe messages changed, with a gap entry between old and new messages', async () => {
+  redisTest('reconnects a source whose subscribe messages changed, with a gap entry between old and new messages', async () => {
     const a = await startSource();
     const ingest = new Ingest({ redis, keys, logger, settings, sources: [sourceOf('a', a)] });
     running.push(ingest);
@@ -123,7 +114,7 @@ describe('Ingest.update', () => {
     expect(kinds).toEqual(['message', 'gap', 'message']);
   });
 
-  it('refuses an invalid list whole, and applies nothing after close()', async () => {
+  redisTest('refuses an invalid list whole, and applies nothing after close()', async () => {
     const a = await startSource();
     const ingest = new Ingest({ redis, keys, logger, settings, sources: [sourceOf('a', a)] });
     await ingest.start();

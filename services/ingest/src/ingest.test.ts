@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PassThrough } from 'node:stream';
 import type { IngestSettings } from '@turbostream/config';
 import { DeadLetter, fieldsToObject, OpsEvent, StreamEntryFields } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { createKeyLayout, EventPublisher, type KeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { RedisServer, redisTest, waitFor } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { Ingest, type IngestSource } from './ingest.js';
 
@@ -15,6 +14,8 @@ import { Ingest, type IngestSource } from './ingest.js';
 class FakeSource {
   readonly connections: Array<{ socket: WebSocket; headers: IncomingHttpHeaders; received: string[] }> = [];
   answerPings = true;
+  /** Pings received, answered or not. */
+  pings = 0;
   readonly #server: WebSocketServer;
 
   private constructor(server: WebSocketServer) {
@@ -23,7 +24,10 @@ class FakeSource {
       const connection = { socket, headers: request.headers, received: [] as string[] };
       this.connections.push(connection);
       socket.on('message', (data) => connection.received.push(String(data)));
-      socket.on('ping', (data) => { if (this.answerPings) socket.pong(data); });
+      socket.on('ping', (data) => {
+        this.pings += 1;
+        if (this.answerPings) socket.pong(data);
+      });
     });
   }
 
@@ -57,29 +61,23 @@ const settings: IngestSettings = { maxFrameBytes: 1024, maxBufferedMessages: 100
 const SUBSCRIBE = '{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}';
 
 describe('Ingest', () => {
-  let server: RedisServer;
   let redis: Redis;
   let source: FakeSource;
   let keys: KeyLayout;
   let logs: string;
   const open: Ingest[] = [];
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
+  redisTest.beforeEach(({ redis: client, namespace }) => {
+    redis = client;
+    keys = createKeyLayout(namespace);
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((ingest) => ingest.close()));
     await source?.close();
   });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
 
   async function startIngest(overrides: Partial<IngestSettings> = {}, options: { redis?: Redis; withEvents?: boolean } = {}): Promise<Ingest> {
     source = await FakeSource.start();
-    keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
     logs = '';
     const destination = new PassThrough();
     destination.on('data', (chunk: Buffer) => { logs += chunk.toString(); });
@@ -98,7 +96,7 @@ describe('Ingest', () => {
 
   const messagesOf = (list: Array<{ fields: StreamEntryFields }>) => list.flatMap(({ fields }) => (fields.kind === 'message' ? [fields.data] : []));
 
-  it('stores every message in order, with receivedAt, and sends subscribe and headers on the handshake', async () => {
+  redisTest('stores every message in order, with receivedAt, and sends subscribe and headers on the handshake', async () => {
     const before = Date.now();
     const ingest = await startIngest();
     const socket = await source.connection(1);
@@ -120,7 +118,7 @@ describe('Ingest', () => {
     expect(logs).not.toContain('query-secret');
   });
 
-  it('writes what it has buffered before close() returns, and close() is idempotent', async () => {
+  redisTest('writes what it has buffered before close() returns, and close() is idempotent', async () => {
     const ingest = await startIngest();
     const socket = await source.connection(1);
     for (let index = 0; index < 500; index += 1) socket.send(JSON.stringify({ seq: index }));
@@ -131,7 +129,7 @@ describe('Ingest', () => {
     expect(await redis.xlen(keys.messages('s1'))).toBe(500);
   });
 
-  it('resubscribes after the source drops the connection and writes a gap marker between old and new messages', async () => {
+  redisTest('resubscribes after the source drops the connection and writes a gap marker between old and new messages', async () => {
     const ingest = await startIngest({}, { withEvents: true });
     const first = await source.connection(1);
     await source.send(first, '{"before":1}');
@@ -156,7 +154,7 @@ describe('Ingest', () => {
     expect(types).toEqual(['source.connected', 'source.down', 'source.connected', 'source.gap']);
   });
 
-  it('keeps binary, invalid UTF-8, non-JSON and oversized frames aside with their reasons, and keeps working', async () => {
+  redisTest('keeps binary, invalid UTF-8, non-JSON and oversized frames aside with their reasons, and keeps working', async () => {
     const ingest = await startIngest();
     const socket = await source.connection(1);
     await source.send(socket, '{"good":1}');
@@ -178,7 +176,7 @@ describe('Ingest', () => {
     expect(await redis.hget(keys.stats('s1'), 'deadLettered')).toBe('4');
   });
 
-  it('records a frame too large for ws itself as oversized, reconnects and goes on', async () => {
+  redisTest('records a frame too large for ws itself as oversized, reconnects and goes on', async () => {
     const ingest = await startIngest();
     const socket = await source.connection(1);
     await source.send(socket, Buffer.alloc(16 * 1024 * 1024 + 1, 0x61));
@@ -191,11 +189,11 @@ describe('Ingest', () => {
     expect((await entries()).map(({ fields }) => fields.kind)).toEqual(['gap', 'message']);
   });
 
-  it('notices a half-open connection (no pongs) and reconnects', async () => {
+  redisTest('notices a half-open connection (no pongs) and reconnects', async () => {
     const ingest = await startIngest({ pingIntervalMs: 50 });
     await source.connection(1);
     // While pongs come back, the connection stays up across many ping intervals.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await waitFor(() => source.pings >= 8, { timeoutMs: 5_000, description: 'eight pings, answered' });
     expect(source.connections).toHaveLength(1);
     source.answerPings = false;
     await source.connection(2);
@@ -205,7 +203,8 @@ describe('Ingest', () => {
     expect(gap?.fields.kind === 'gap' && gap.fields.reason).toContain('no pong');
   });
 
-  it('pauses the socket while Redis is down, keeps memory bounded, and loses nothing', async () => {
+  redisTest('pauses the socket while Redis is down, keeps memory bounded, and loses nothing', async () => {
+    // A server of its own, killed below, so the file's server and client stay up.
     const flaky = await RedisServer.start();
     const client = flaky.client();
     client.on('error', () => {});
@@ -216,7 +215,8 @@ describe('Ingest', () => {
       const total = 300;
       for (let index = 0; index < total; index += 1) {
         await source.send(socket, JSON.stringify({ seq: index }));
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        // One frame at a time until the socket pauses: each is read (and buffered) before the next is sent.
+        await waitFor(() => ingest.stats().s1?.received === index + 1 || ingest.stats().s1?.paused, { intervalMs: 5, description: `frame ${index} read, or the socket paused` });
       }
       const stats = ingest.stats().s1;
       expect(stats?.paused).toBe(true);

@@ -1,13 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { defaultConfig, type TurboConfig } from '@turbostream/config';
 import { createLogger } from '@turbostream/logging';
 import { createKeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisTest, waitFor } from '@turbostream/testkit';
+import { describe, expect } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { runIngest } from './main.js';
-
 
 function configWith(streams: TurboConfig['streams']): TurboConfig {
   const base = defaultConfig({ INGEST_MAX_FRAME_BYTES: '1024', INGEST_MAX_BUFFERED_MESSAGES: '100', INGEST_BATCH_SIZE: '10', INGEST_PING_INTERVAL_MS: '60000', INGEST_RECONNECT_INITIAL_MS: '20', INGEST_RECONNECT_MAX_MS: '200' });
@@ -15,29 +12,18 @@ function configWith(streams: TurboConfig['streams']): TurboConfig {
 }
 
 describe('runIngest', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
-
-  it('refuses to start without streams, naming the streams file', async () => {
+  redisTest('refuses to start without streams, naming the streams file', async ({ redis }) => {
     const keys = createKeyLayout('unused');
     await expect(runIngest(configWith([]), { redis, keys, logger: createLogger({ level: 'silent' }) })).rejects.toThrow(/at least one stream.*streams\.yaml/);
   });
 
-  it('maps each configured stream onto a source, started', async () => {
+  redisTest('maps each configured stream onto a source, started', async ({ redis, namespace }) => {
     const source = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => source.once('listening', resolve));
     const address = source.address();
     const url = typeof address === 'object' && address ? `ws://127.0.0.1:${address.port}` : '';
     source.on('connection', (socket) => socket.on('message', () => socket.send('{"price":1}')));
-    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+    const keys = createKeyLayout(namespace);
     const stream = (id: string) => ({
       id,
       source: { url, subscribe: [`{"subscribe":"${id}"}`], headers: {}, format: 'json' as const },

@@ -1,28 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { fieldsToObject, StreamEntryFields } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { createKeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { redisTest, waitFor } from '@turbostream/testkit';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { StreamWriter } from './stream-writer.js';
 
 describe('StreamWriter', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await server.dispose();
-  });
-
-  it('retries a batch that Redis rejected, in order, without losing or duplicating entries', async () => {
+  redisTest('retries a batch that Redis rejected, in order, without losing or duplicating entries', async ({ server, namespace }) => {
     // No offline queue and no retries: every command fails at once while Redis is down.
     const redis = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
     redis.on('error', () => {});
     await waitFor(() => redis.status === 'ready', { description: 'redis ready' });
-    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+    const keys = createKeyLayout(namespace);
     const watermarks: string[] = [];
     let logs = '';
     const destination = new PassThrough();
@@ -48,22 +39,14 @@ describe('StreamWriter', () => {
       expect(writer.buffered).toBe(0);
     } finally {
       redis.disconnect();
+      await server.restart(); // the file's server, for the tests after this one (a no-op when it runs)
     }
   });
 });
 
 describe('StreamWriter after a lost reply', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await server.dispose();
-  });
-
-  it('sends the same batch again, unchanged, when Redis ran it but the reply did not come: each entry once', async () => {
-    const redis = server.client();
-    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest('sends the same batch again, unchanged, when Redis ran it but the reply did not come: each entry once', async ({ redis, namespace }) => {
+    const keys = createKeyLayout(namespace);
     // The first batch runs in Redis, then its reply is "lost" (as a timeout would lose it).
     let lose = 1;
     let onLost = () => {};
@@ -84,20 +67,16 @@ describe('StreamWriter after a lost reply', () => {
       batchSize: 100, maxBuffered: 1000, retry: { initialMs: 50, maxMs: 50 },
       onHighWater: () => {}, onLowWater: () => {},
     });
-    try {
-      // More arrives while the batch waits to be sent again: it goes into the next batch.
-      onLost = () => {
-        for (let seq = 3; seq < 6; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
-      };
-      for (let seq = 0; seq < 3; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
-      await waitFor(() => lose === 0, { description: 'the lost reply' });
-      expect(await writer.drain(5_000)).toBe(0);
-      const entries = (await redis.xrange(keys.messages('s1'), '-', '+')).map(([, fields]) => fieldsToObject(fields).data);
-      expect(entries).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
-      expect(writer.stored).toBe(6);
-      expect(await redis.hgetall(keys.stats('s1'))).toEqual({ stored: '6', received: '6' });
-    } finally {
-      redis.disconnect();
-    }
+    // More arrives while the batch waits to be sent again: it goes into the next batch.
+    onLost = () => {
+      for (let seq = 3; seq < 6; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
+    };
+    for (let seq = 0; seq < 3; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
+    await waitFor(() => lose === 0, { description: 'the lost reply' });
+    expect(await writer.drain(5_000)).toBe(0);
+    const entries = (await redis.xrange(keys.messages('s1'), '-', '+')).map(([, fields]) => fieldsToObject(fields).data);
+    expect(entries).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+    expect(writer.stored).toBe(6);
+    expect(await redis.hgetall(keys.stats('s1'))).toEqual({ stored: '6', received: '6' });
   });
 });
