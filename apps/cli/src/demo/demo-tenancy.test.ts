@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { queueOptions } from '@turbostream/queue';
 import { closeRedis, connectRedis, createKeyLayout, type KeyLayout, type RedisClient } from '@turbostream/redis';
-import { RedisCluster, RedisServer, redisServerOnPath, waitFor } from '@turbostream/testkit';
+import { RedisCluster, redisServerOnPath, redisTest, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { claimDemo, type DemoClaim, type DemoClaimEvent, type DemoHolder, demoAlreadyRunning, NamespaceExpiry, thisProcess } from './demo-tenancy.js';
 
 const DAY_MS = 24 * 3600_000;
@@ -18,25 +18,20 @@ async function claimed(...args: Parameters<typeof claimDemo>): Promise<DemoClaim
   return result.claim;
 }
 
+// The namespaces (turbostream-demo, turbostream) are what these tests are about: fixed ones, on the file's server, flushed between tests.
 describe('claimDemo', () => {
-  let server: RedisServer;
   let redis: Redis;
   const keys = createKeyLayout('turbostream-demo');
   const claims: DemoClaim[] = [];
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
+  redisTest.beforeEach(({ redis: client }) => {
+    redis = client;
   });
   afterEach(async () => {
     await Promise.all(claims.splice(0).map((claim) => claim.release()));
     await redis.flushall();
   });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
 
-  it('lets one demo at a time run in a namespace, and tells the second who holds it', async () => {
+  redisTest('lets one demo at a time run in a namespace, and tells the second who holds it', async () => {
     const first = await claimed(redis, keys, holderA);
     claims.push(first);
     const second = await claimDemo(redis, keys, holderB);
@@ -55,7 +50,7 @@ describe('claimDemo', () => {
     expect(await claimDemo(redis, keys, holderA)).toEqual({ claimed: false, holder: holderB });
   });
 
-  it('takes over at once the lease of a demo of this machine that was killed, but not that of a live one or of another machine', async () => {
+  redisTest('takes over at once the lease of a demo of this machine that was killed, but not that of a live one or of another machine', async () => {
     const { pid } = spawnSync(process.execPath, ['-e', '0']);
     const dead: DemoHolder = { ...thisProcess(), pid: pid ?? 2 ** 22 + 17 };
     await redis.set(keys.demoLease, JSON.stringify({ ...dead, token: 'killed' }), 'PX', 60_000);
@@ -72,7 +67,7 @@ describe('claimDemo', () => {
     expect(await claimDemo(redis, keys, holderB)).toEqual({ claimed: false, holder: elsewhere });
   });
 
-  it('keeps the lease while renewing, and frees it once its holder stops renewing', async () => {
+  redisTest('keeps the lease while renewing, and frees it once its holder stops renewing', async () => {
     claims.push(await claimed(redis, keys, holderA, { ttlMs: 300, renewEveryMs: 40 }));
     // several lease TTLs later the renewed lease is still held (absence of a change: this has to take time)
     await new Promise((resolve) => setTimeout(resolve, 900));
@@ -90,7 +85,7 @@ describe('claimDemo', () => {
     expect(JSON.parse((await redis.get(keys.demoLease)) ?? '{}')).toMatchObject(holderB);
   });
 
-  it('says when another demo took the lease after it lapsed, and stops renewing', async () => {
+  redisTest('says when another demo took the lease after it lapsed, and stops renewing', async () => {
     const events: DemoClaimEvent[] = [];
     const claim = await claimed(redis, keys, holderA, { ttlMs: 1_000, renewEveryMs: 30, onEvent: (event) => events.push(event) });
     claims.push(claim);
@@ -101,15 +96,14 @@ describe('claimDemo', () => {
     expect(JSON.parse((await redis.get(keys.demoLease)) ?? '{}')).toMatchObject({ token: 'b' });
   });
 
-  it('describes this process', () => {
+  redisTest('describes this process', () => {
     expect(thisProcess()).toMatchObject({ pid: process.pid, cwd: process.cwd() });
     expect(demoAlreadyRunning(undefined, keys)).toBe('a TurboStream demo is already running on this Redis; its alerts are on turbostream-demo:alerts');
   });
 });
 
 describe('claimDemo when Redis goes away', () => {
-  it('reports the lapse without throwing, and takes the lease back when Redis returns', async () => {
-    const server = await RedisServer.start();
+  redisTest('reports the lapse without throwing, and takes the lease back when Redis returns', async ({ server }) => {
     const redis = connectRedis({ url: server.url });
     redis.on('error', () => {});
     const keys = createKeyLayout('turbostream-demo');
@@ -126,7 +120,7 @@ describe('claimDemo when Redis goes away', () => {
       expect(await redis.exists(keys.demoLease)).toBe(0);
     } finally {
       await closeRedis(redis);
-      await server.dispose();
+      await server.restart(); // the file's server, if the test failed while it was down
     }
   });
 });
@@ -178,28 +172,26 @@ function unchanged(before: Record<string, number>, after: Record<string, number>
 }
 
 describe('NamespaceExpiry', () => {
-  let server: RedisServer;
   let redis: Redis;
   let queueConnection: Redis;
   const demo = createKeyLayout('turbostream-demo');
   const production = createKeyLayout('turbostream');
   const keepers: NamespaceExpiry[] = [];
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
+  redisTest.beforeAll(({ server }) => {
     queueConnection = server.client();
   });
-  beforeEach(() => redis.flushall());
+  redisTest.beforeEach(async ({ redis: client }) => {
+    redis = client;
+    await redis.flushall();
+  });
   afterEach(async () => {
     await Promise.all(keepers.splice(0).map((keeper) => keeper.stop()));
   });
-  afterAll(async () => {
-    redis.disconnect();
+  afterAll(() => {
     queueConnection.disconnect();
-    await server.dispose();
   });
 
-  it('gives every key of its namespace a day and touches no other key', async () => {
+  redisTest('gives every key of its namespace a day and touches no other key', async () => {
     const demoKeys = await writeNamespace(redis, queueConnection, demo);
     const productionKeys = await writeNamespace(redis, queueConnection, production);
     await redis.set(demo.demoLease, 'holder', 'PX', 15_000);
@@ -226,7 +218,7 @@ describe('NamespaceExpiry', () => {
     expect(unchanged(before, await ttls(redis, others))).toEqual({});
   });
 
-  it('in the other direction: the production namespace leaves the demo alone', async () => {
+  redisTest('in the other direction: the production namespace leaves the demo alone', async () => {
     const demoKeys = await writeNamespace(redis, queueConnection, demo);
     const productionKeys = await writeNamespace(redis, queueConnection, production);
     const before = await ttls(redis, demoKeys);
@@ -235,7 +227,7 @@ describe('NamespaceExpiry', () => {
     expect(unchanged(before, await ttls(redis, demoKeys))).toEqual({});
   });
 
-  it('refreshes the day on every pass and catches new keys, until stopped', async () => {
+  redisTest('refreshes the day on every pass and catches new keys, until stopped', async () => {
     const keeper = new NamespaceExpiry({ redis, keys: demo, everyMs: 30 });
     keepers.push(keeper);
     await writeNamespace(redis, queueConnection, demo);
@@ -257,7 +249,7 @@ describe('NamespaceExpiry', () => {
     expect(await redis.pttl(demo.streamTargets)).toBe(-1);
   });
 
-  it('pipelines keys in batches', async () => {
+  redisTest('pipelines keys in batches', async () => {
     const many = Array.from({ length: 1_234 }, (_, index) => demo.stats(`s${index}`));
     await redis.mset(...many.flatMap((key) => [key, '1']));
     expect(await new NamespaceExpiry({ redis, keys: demo, batchSize: 100 }).pass()).toBeGreaterThanOrEqual(many.length);

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, RedisServer } from '@turbostream/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type RedisServer, redisTest } from '@turbostream/testkit';
+import { describe, expect, it } from 'vitest';
 import { commandTarget, type LocalInstance, localInstancePath, localInstanceRunning, readLocalInstance, removeLocalInstance, writeLocalInstance } from './local-instance.js';
 import { probeRedis } from './redis-probe.js';
 
@@ -55,16 +55,13 @@ describe('the local instance record', () => {
 describe('commandTarget', () => {
   let server: RedisServer;
   let serverPid: number;
-  beforeAll(async () => {
-    server = await RedisServer.start();
+  redisTest.beforeAll(async ({ server: fileServer }) => {
+    server = fileServer;
     serverPid = (await probeRedis(server.url, 2_000))?.pid ?? 0;
-  });
-  afterAll(async () => {
-    await server?.dispose();
   });
   const privateRecord = (pid = serverPid) => record({ url: server.url, source: 'private', pid, port: server.port, dir: server.dir }, { pid: DEAD_PID });
 
-  it('follows the private redis-server and namespace of up in the directory, even after up was killed', async () => {
+  redisTest('follows the private redis-server and namespace of up in the directory, even after up was killed', async () => {
     const dir = workDir();
     writeLocalInstance(dir, privateRecord());
     const target = await commandTarget(config(), dir);
@@ -72,7 +69,7 @@ describe('commandTarget', () => {
     expect(target.note).toContain(`using the private redis-server of turbostream up in this directory: ${server.url}, namespace demo-ns`);
   });
 
-  it('ignores a stale record: its redis-server does not answer, or another one answers in its place', async () => {
+  redisTest('ignores a stale record: its redis-server does not answer, or another one answers in its place', async () => {
     const dir = workDir();
     const port = await freePort();
     writeLocalInstance(dir, record({ url: `redis://127.0.0.1:${port}`, source: 'private', pid: serverPid, port, dir }, { pid: DEAD_PID }));
@@ -81,7 +78,7 @@ describe('commandTarget', () => {
     expect(await commandTarget(config(), dir)).toEqual(config());
   });
 
-  it('lets REDIS_URL win, following only the namespace of an up running on that same Redis', async () => {
+  redisTest('lets REDIS_URL win, following only the namespace of an up running on that same Redis', async () => {
     const dir = workDir();
     const explicit = { url: server.url, explicit: true, cluster: false, nodes: [server.url] };
     writeLocalInstance(dir, record({ url: server.url, source: 'REDIS_URL' }));

@@ -1,18 +1,10 @@
 import { connectRedis } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisTest, waitFor } from '@turbostream/testkit';
+import { describe, expect, it } from 'vitest';
 import { redisReadiness } from './redis-readiness.js';
 
 describe('redisReadiness', () => {
-  let server: RedisServer;
-  beforeAll(async () => {
-    server = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await server?.dispose();
-  });
-
-  it('passes while the connection answers PING, fails at once while it is down, and passes again after', async () => {
+  redisTest('passes while the connection answers PING, fails at once while it is down, and passes again after', async ({ server }) => {
     const redis = connectRedis({ url: server.url, name: 'readiness-test' });
     redis.on('error', () => {});
     try {
@@ -32,6 +24,7 @@ describe('redisReadiness', () => {
       );
     } finally {
       redis.disconnect();
+      await server.restart(); // the file's server, if the test failed while it was down
     }
   });
 
