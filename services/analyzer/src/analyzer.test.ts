@@ -206,35 +206,55 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(await alertLog(redis, keys)).toEqual([]);
   });
 
-  it('delays a rate-limited job for the time asked, without using an attempt, and pauses only that provider', async () => {
+  it('hands a rate-limited job back to wait without using an attempt, and limits only that provider for the time asked', async () => {
     fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '60' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
-    const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
-    const before = Date.now();
+    const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url }), createHeuristicProvider()]);
+    const requestsBefore = fake.requests.length;
     await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'limited-1' });
-    await waitFor(async () => (await stateOf(queue('openai'), 'limited-1')) === 'delayed', { description: 'job delayed' });
+    await waitFor(async () => fake.requests.length > requestsBefore && (await stateOf(queue('openai'), 'limited-1')) === 'waiting', { description: 'job handed back to wait' });
     const job = await queue('openai').getJob('limited-1');
     expect(job?.attemptsMade).toBe(0);
-    expect(job?.attemptsStarted).toBe(1);
-    expect((job?.timestamp ?? 0) + (job?.delay ?? 0)).toBeGreaterThanOrEqual(before + 59_000);
-    expect(await queue('openai').getRateLimitTtl()).toBeGreaterThan(50_000);
-    expect(await queue('heuristic').getRateLimitTtl()).toBeLessThanOrEqual(0);
+    expect(await queue('openai').getRateLimitTtl(Number.MAX_SAFE_INTEGER)).toBeGreaterThan(50_000);
+    await queue('heuristic').add('window', windowJob('heuristic', 'heuristic-v1'), { jobId: 'healthy-1' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'healthy-1')) === 'completed', { description: 'the other provider still served' });
+    expect(fake.requests.length - requestsBefore).toBe(1);
   });
 
-  it('puts jobs picked up during a provider cooldown back without calling the provider', async () => {
+  it('puts jobs back without calling a rate-limited provider while the wait lasts, even when the queue limit is lifted early', async () => {
     fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '30' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
-    const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+    const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
     const requestsBefore = fake.requests.length;
     await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'cool-1' });
-    await waitFor(async () => (await stateOf(queue('openai'), 'cool-1')) === 'delayed', { description: 'first job delayed by the 429' });
-    expect(Number(await redis.get(keys.providerCooldown('openai')))).toBeGreaterThan(Date.now() + 25_000);
-    // Another analyzer (or this one, once the queue pause is lifted) picks up a second job during the cooldown.
-    await queue('openai').rateLimit(1);
+    await waitFor(() => fake.requests.length > requestsBefore, { description: 'the first 429' });
+    await waitFor(async () => (await stateOf(queue('openai'), 'cool-1')) === 'waiting', { description: 'first job handed back' });
+    // As if the queue-wide limit had ended early: jobs are taken again, and the shared gate still holds them back.
+    await queue('openai').removeRateLimitKey();
     await queue('openai').add('window', { ...windowJob('openai', 'gpt-4.1-mini'), window: { ...windowJob('openai', 'gpt-4.1-mini').window, windowId: `${BASE}-9` } }, { jobId: 'cool-2' });
-    await waitFor(async () => (await stateOf(queue('openai'), 'cool-2')) === 'delayed', { description: 'second job put back' });
-    const second = await queue('openai').getJob('cool-2');
-    expect(second?.attemptsMade).toBe(0);
-    expect((second?.timestamp ?? 0) + (second?.delay ?? 0)).toBeGreaterThan(Date.now() + 20_000);
+    await waitFor(async () => ((await queue('openai').getJob('cool-2'))?.attemptsStarted ?? 0) >= 1 && (await stateOf(queue('openai'), 'cool-2')) === 'waiting', { description: 'second job taken and put back' });
+    expect((await queue('openai').getJob('cool-2'))?.attemptsMade).toBe(0);
     expect(fake.requests.length - requestsBefore).toBe(1);
+  });
+
+  it('lets one probe call a rate-limited provider once the wait ends; the other jobs wait for its answer', async () => {
+    const arrivals: number[] = [];
+    let limited = true;
+    fake.setHandler(() => {
+      arrivals.push(Date.now());
+      return limited ? { status: 429, headers: { 'retry-after-ms': '300' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } : { content: JSON.stringify({ alerts: [] }) };
+    });
+    const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'probe-0' });
+    await waitFor(async () => arrivals.length === 1 && (await stateOf(queue('openai'), 'probe-0')) === 'waiting', { description: 'the first 429' });
+    const ids = Array.from({ length: 8 }, (_, index) => `probe-${index + 1}`);
+    for (const [index, jobId] of ids.entries()) {
+      const job = windowJob('openai', 'gpt-4.1-mini');
+      await queue('openai').add('window', { ...job, window: { ...job.window, windowId: `${BASE}-${index + 1}` } }, { jobId });
+    }
+    await waitFor(() => arrivals.length >= 4, { description: 'three probes', timeoutMs: 10_000 });
+    const gaps = arrivals.slice(1).map((at, index) => at - (arrivals[index] ?? 0));
+    expect(Math.min(...gaps), `gaps, ms: ${gaps.join(', ')}`).toBeGreaterThanOrEqual(290);
+    limited = false;
+    await waitFor(async () => (await queue('openai').getJobCounts('completed')).completed === 9, { description: 'every job analysed once the probe is answered', timeoutMs: 10_000 });
   });
 
   it('runs a rate-limited job again after the wait, and retries transient errors until they pass', async () => {

@@ -1,12 +1,11 @@
 import type { AnalyzerSettings, LlmSettings } from '@turbostream/config';
 import type { ProviderId, WindowJobResult } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import type { AnalysisProvider } from '@turbostream/providers';
-import { analysisQueueName, queueOptions } from '@turbostream/queue';
+import { type AnalysisProvider, ProviderError } from '@turbostream/providers';
+import { AnalysisConsumer } from '@turbostream/queue';
 import { AlertPublisher, AnalyzerPresence, EventPublisher, type KeyLayout, type RedisClient } from '@turbostream/redis';
-import { type Job, Queue, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import { failureContext } from './failure-context.js';
-import { ProviderCooldown } from './provider-cooldown.js';
 import { WindowJobProcessor } from './window-job-processor.js';
 
 export interface AnalyzerOptions {
@@ -49,32 +48,21 @@ export interface AnalyzerOptions {
   maxRateLimitDelayMs?: number;
 }
 
-function sleep(ms: number): Promise<'timeout'> {
-  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
-}
-
-/** How often a worker looks for the jobs of crashed analyzers: a quarter of the lock, at least once a second. */
-export function stalledCheckInterval(lockMs: number): number {
-  return Math.max(1_000, Math.round(lockMs / 4));
-}
-
 /**
- * The analyzer: one BullMQ worker per configured provider, each on that
- * provider's queue. Jobs run only with the provider they name; failures are
- * decided before BullMQ sees them; a window that fails for good is announced
- * as a `window.failed` event.
+ * The analyzer: one BullMQ worker per configured provider (libs/queue's
+ * AnalysisConsumer), each on that provider's queue. Jobs run only with the
+ * provider they name; failures are decided before BullMQ sees them; a window
+ * that fails for good is announced as a `window.failed` event.
  */
 export class Analyzer {
   readonly #options: AnalyzerOptions;
   readonly #logger: Logger;
   readonly #events: EventPublisher;
   readonly #processor: WindowJobProcessor;
-  readonly #workers = new Map<ProviderId, Worker<unknown, WindowJobResult>>();
-  /** One handle per served queue, to pause it while its provider rate-limits us. */
-  readonly #queues = new Map<ProviderId, Queue>();
+  readonly #consumer: AnalysisConsumer<WindowJobResult>;
   readonly #pending = new Set<Promise<void>>();
+  #started = false;
   #closing: Promise<void> | undefined;
-  #liveness: NodeJS.Timeout | undefined;
   #presence: AnalyzerPresence | undefined;
 
   constructor(options: AnalyzerOptions) {
@@ -91,11 +79,22 @@ export class Analyzer {
       llm: options.llm,
       instanceId: options.instanceId,
       clock,
-      rateLimitDelayMs: options.rateLimitDelayMs ?? 10_000,
-      maxRateLimitDelayMs: options.maxRateLimitDelayMs ?? 600_000,
-      maxStarts: Math.max(50, options.settings.attempts * 10),
-      onRateLimited: (provider, waitMs) => this.#pauseProvider(provider, waitMs),
-      cooldown: new ProviderCooldown({ redis: options.redis, keys: options.keys }),
+    });
+    const { settings } = options;
+    this.#consumer = new AnalysisConsumer({
+      connection: options.connection,
+      keys: options.keys,
+      logger: options.logger,
+      providers: this.providers,
+      name: options.instanceId,
+      concurrency: settings.concurrency,
+      lockMs: settings.lockMs,
+      process: (job, token, signal, admit) => this.#processor.process(job, token, signal, admit),
+      rateLimitedFor: (err) =>
+        ProviderError.isInstance(err) && err.kind === 'rate-limited' ? Math.min(err.retryAfterMs ?? options.rateLimitDelayMs ?? 10_000, options.maxRateLimitDelayMs ?? 600_000) : undefined,
+      onFailed: (provider, job, err) => this.#track(this.#onFailed(provider, job, err)),
+      drainTimeoutMs: options.drainTimeoutMs ?? settings.lockMs,
+      ...(options.livenessIntervalMs ? { livenessIntervalMs: options.livenessIntervalMs } : {}),
     });
   }
 
@@ -107,28 +106,10 @@ export class Analyzer {
   /** Starts one worker per configured provider and waits until each is connected. */
   async start(): Promise<void> {
     if (this.#closing) throw new Error('analyzer is closed');
-    if (this.#workers.size > 0) return;
-    const { settings, connection, keys, instanceId } = this.#options;
-    for (const provider of this.#options.providers.keys()) {
-      const worker = new Worker<unknown, WindowJobResult>(analysisQueueName(provider), (job, token, signal) => this.#processor.process(job, token, signal), {
-        ...queueOptions(keys),
-        connection,
-        name: instanceId,
-        concurrency: settings.concurrency,
-        lockDuration: settings.lockMs,
-        // A crashed analyzer's job goes back to the queue at the first stalled check after its lock
-        // expired (up to lockMs after the crash): checking four times a lock period bounds the takeover
-        // at about 1.25 × lockMs (it was up to 2 × with one check a period).
-        stalledInterval: stalledCheckInterval(settings.lockMs),
-        maxStalledCount: 2,
-      });
-      worker.on('error', (err) => this.#logger.error({ err, provider }, 'analysis worker error'));
-      worker.on('failed', (job, err) => this.#track(this.#onFailed(provider, job, err)));
-      this.#workers.set(provider, worker);
-    }
-    await Promise.all([...this.#workers.values()].map((worker) => worker.waitUntilReady()));
-    this.#liveness = setInterval(() => this.#checkLiveness(), this.#options.livenessIntervalMs ?? 5_000);
-    this.#liveness.unref();
+    if (this.#started) return;
+    this.#started = true;
+    const { settings, keys, instanceId } = this.#options;
+    await this.#consumer.start();
     // Tell windowers which providers have a live analyzer, so jobs nobody can run are reported, not left waiting silently.
     this.#presence = new AnalyzerPresence({
       redis: this.#options.redis,
@@ -148,61 +129,10 @@ export class Analyzer {
     return this.#closing;
   }
 
-  /** Pauses one provider's queue for every analyzer until its rate limit should have passed. */
-  async #pauseProvider(provider: ProviderId, waitMs: number): Promise<void> {
-    let queue = this.#queues.get(provider);
-    if (!queue) {
-      queue = new Queue(analysisQueueName(provider), { ...queueOptions(this.#options.keys), connection: this.#options.connection });
-      queue.on('error', (err) => this.#logger.debug({ err, provider }, 'analysis queue error'));
-      this.#queues.set(provider, queue);
-    }
-    try {
-      await queue.rateLimit(waitMs);
-    } catch (err) {
-      this.#logger.warn({ err, provider }, 'cannot pause the rate-limited provider queue');
-    }
-  }
-
-  /** Restarts a worker whose main loop ended although nobody paused or closed it. */
-  #checkLiveness(): void {
-    if (this.#closing) return;
-    for (const [provider, worker] of this.#workers) {
-      if (worker.isRunning() || worker.isPaused() || worker.closing) continue;
-      this.#logger.warn({ provider }, 'analysis worker stopped consuming; restarting it');
-      worker.run().catch((err: unknown) => this.#logger.error({ err, provider }, 'analysis worker stopped'));
-    }
-  }
-
   async #close(): Promise<void> {
-    clearInterval(this.#liveness);
     await this.#presence?.close();
-    const workers = [...this.#workers.entries()];
-    const deadline = this.#options.drainTimeoutMs ?? this.#options.settings.lockMs;
-    await Promise.all(
-      workers.map(async ([provider, worker]) => {
-        try {
-          const drained = worker.pause().then(() => 'drained' as const);
-          if ((await Promise.race([drained, sleep(deadline)])) === 'timeout') {
-            this.#logger.warn({ provider, deadlineMs: deadline }, 'active jobs did not finish in time; cancelling them');
-            worker.cancelAllJobs('analyzer shutting down');
-            await Promise.race([drained, sleep(2_000)]);
-          }
-        } catch (err) {
-          this.#logger.error({ err, provider }, 'cannot drain analysis worker');
-        }
-      }),
-    );
-    await Promise.race([Promise.allSettled([...this.#pending]), sleep(2_000)]);
-    await Promise.all(
-      workers.map(async ([provider, worker]) => {
-        try {
-          await Promise.race([worker.close(true), sleep(5_000)]);
-        } catch (err) {
-          this.#logger.error({ err, provider }, 'cannot close analysis worker');
-        }
-      }),
-    );
-    await Promise.all([...this.#queues.values()].map((queue) => queue.close().catch(() => {})));
+    await this.#consumer.close();
+    await Promise.race([Promise.allSettled([...this.#pending]), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     this.#logger.info({ instanceId: this.#options.instanceId }, 'analyzer stopped');
   }
 

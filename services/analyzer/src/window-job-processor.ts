@@ -8,7 +8,6 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { buildAlerts } from './build-alerts.js';
 import { deadLetterJob } from './dead-letter-job.js';
 import { failureContext } from './failure-context.js';
-import type { ProviderCooldown } from './provider-cooldown.js';
 
 export interface WindowJobProcessorOptions {
   redis: RedisClient;
@@ -19,20 +18,6 @@ export interface WindowJobProcessorOptions {
   llm: LlmSettings;
   instanceId: string;
   clock: () => number;
-  /** Wait after a 429 that did not say how long. */
-  rateLimitDelayMs: number;
-  /** Longest wait honoured from a provider's Retry-After. */
-  maxRateLimitDelayMs: number;
-  /** After this many starts, a rate-limited job counts its attempts like any failure, so it cannot wait forever. */
-  maxStarts: number;
-  /**
-   * Called when a provider answers 429: pauses that provider's queue (and so
-   * every analyzer's worker on it) for the wait, so the other providers' work
-   * goes on and this one is not hammered.
-   */
-  onRateLimited?: (provider: ProviderId, waitMs: number) => Promise<void>;
-  /** Shared knowledge of which providers asked us to wait; jobs picked up meanwhile go back without a call. */
-  cooldown?: ProviderCooldown;
 }
 
 /** Processes one analysis job: validate, analyse with the named provider only, publish alerts once. */
@@ -43,7 +28,8 @@ export class WindowJobProcessor {
     this.#options = options;
   }
 
-  async process(job: Job<unknown, WindowJobResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<WindowJobResult> {
+  /** `admit` is libs/queue's rate-limit check, called right before the provider (see AnalysisProcessor). */
+  async process(job: Job<unknown, WindowJobResult>, token: string | undefined, signal: AbortSignal | undefined, admit: () => Promise<void>): Promise<WindowJobResult> {
     const options = this.#options;
     const parsed = WindowJob.safeParse(job.data);
     if (!parsed.success) {
@@ -60,13 +46,7 @@ export class WindowJobProcessor {
     const provider = options.providers.get(target.provider);
     if (!provider) throw new UnrecoverableError(`provider ${target.provider} is not served by analyzer ${options.instanceId}`);
 
-    const waitUntil = await options.cooldown?.delayUntil(target.provider, options.clock());
-    if (waitUntil !== undefined) {
-      logger.debug({ waitUntil }, 'provider cooling down after a 429; job put back without calling it');
-      await job.moveToDelayed(waitUntil, token);
-      throw new DelayedError();
-    }
-
+    await admit();
     let result: AnalysisResult;
     try {
       result = await analyzeWithRepair(provider, { model: target.model, instructions: data.instructions, window, maxTokens: options.llm.maxTokens, temperature: options.llm.temperature, timeoutMs: options.llm.timeoutMs, ...(signal ? { signal } : {}) });
@@ -77,7 +57,7 @@ export class WindowJobProcessor {
         await job.moveToDelayed(options.clock(), token);
         throw new DelayedError();
       }
-      throw await this.#decide(job, token, error, logger);
+      throw this.#decide(job, error, logger);
     }
 
     const alerts = buildAlerts(data, result, { enqueuedAt: job.timestamp, startedAt: job.processedOn ?? options.clock(), now: options.clock() });
@@ -99,7 +79,7 @@ export class WindowJobProcessor {
   }
 
   /** Decides, before BullMQ sees it, what a provider failure means for the job; returns the error to throw. */
-  async #decide(job: Job<unknown, WindowJobResult>, token: string | undefined, error: unknown, logger: Logger): Promise<Error> {
+  #decide(job: Job<unknown, WindowJobResult>, error: unknown, logger: Logger): Error {
     if (!ProviderError.isInstance(error)) {
       logger.warn({ err: error }, 'analysis failed unexpectedly; will retry');
       return error instanceof Error ? error : new Error(String(error));
@@ -109,15 +89,9 @@ export class WindowJobProcessor {
       case 'invalid-output':
         logger.warn({ err: error }, 'analysis failed for good');
         return new UnrecoverableError(`${error.kind}: ${error.message}`);
-      case 'rate-limited': {
-        if (job.attemptsStarted >= this.#options.maxStarts) return error;
-        const waitMs = Math.min(error.retryAfterMs ?? this.#options.rateLimitDelayMs, this.#options.maxRateLimitDelayMs);
-        logger.warn({ waitMs, statusCode: error.statusCode }, 'provider rate limited; its queue paused and the job delayed without using an attempt');
-        await this.#options.cooldown?.extend(error.provider, this.#options.clock() + waitMs, this.#options.clock());
-        await this.#options.onRateLimited?.(error.provider, waitMs);
-        await job.moveToDelayed(this.#options.clock() + waitMs, token);
-        return new DelayedError();
-      }
+      case 'rate-limited':
+        logger.warn({ retryAfterMs: error.retryAfterMs, statusCode: error.statusCode }, 'provider rate limited; the queue waits and the job goes back without using an attempt');
+        return error;
       case 'transient':
         logger.warn({ err: error, attemptsMade: job.attemptsMade }, 'analysis failed; will retry with backoff');
         return error;
