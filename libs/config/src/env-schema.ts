@@ -1,3 +1,4 @@
+import { PROVIDER_VARIABLE_LIST, type ProviderVariable, type ProviderVariableOf } from '@turbostream/contracts';
 import { z } from 'zod';
 
 /** Empty strings count as unset: `OPENAI_API_KEY=` in env.local means "no key". */
@@ -44,6 +45,17 @@ const booleanFlag = (fallback: boolean) =>
     z.enum(['true', 'false', '1', '0'], { error: 'expected true, false, 1 or 0' }).transform((text) => BOOLEAN_SPELLINGS[text]),
   );
 
+type ProviderValue<V> = V extends { format: { fallback: number } } ? number : string | undefined;
+type ProviderShape = { [V in ProviderVariableOf as V['name']]: z.ZodType<ProviderValue<V>> };
+
+function providerVariableSchema({ format }: ProviderVariable): z.ZodType<string | number | undefined> {
+  if (format === undefined) return optionalString;
+  return format === 'url' ? httpUrl : decimal(format.what, format.fallback, format);
+}
+
+/** The variables of the provider registry (libs/contracts/src/provider-registry.ts). */
+const providerShape = Object.fromEntries(PROVIDER_VARIABLE_LIST.map((variable) => [variable.name, providerVariableSchema(variable)])) as ProviderShape;
+
 /** Every environment variable TurboStream reads (documented field by field in env.local.example). */
 export const EnvSchema = z.object({
   REDIS_URL: redisUrl,
@@ -63,34 +75,11 @@ export const EnvSchema = z.object({
     z.enum(['json', 'pretty', 'auto'], { error: 'expected json, pretty or auto' }),
   ),
   DEFAULT_AI_PROVIDER: optionalString,
-
-  AZURE_OPENAI_ENDPOINT: httpUrl,
-  AZURE_OPENAI_API_KEY: optionalString,
-  AZURE_OPENAI_DEPLOYMENT_NAME: optionalString,
-  AZURE_OPENAI_API_VERSION: optionalString,
-  OPENAI_API_KEY: optionalString,
-  OPENAI_MODEL: optionalString,
-  OPENAI_BASE_URL: httpUrl,
-  ANTHROPIC_API_KEY: optionalString,
-  ANTHROPIC_MODEL: optionalString,
-  ANTHROPIC_BASE_URL: httpUrl,
-  GOOGLE_API_KEY: optionalString,
-  GEMINI_API_KEY: optionalString,
-  GOOGLE_MODEL: optionalString,
-  GOOGLE_BASE_URL: httpUrl,
-  MISTRAL_API_KEY: optionalString,
-  MISTRAL_MODEL: optionalString,
-  MISTRAL_BASE_URL: httpUrl,
-  XAI_API_KEY: optionalString,
-  XAI_MODEL: optionalString,
-  XAI_BASE_URL: httpUrl,
-  OLLAMA_BASE_URL: httpUrl,
-  OLLAMA_MODEL: optionalString,
+  ...providerShape,
 
   LLM_MAX_TOKENS: integer('a whole number of tokens', 1024, { max: 1_000_000 }),
   LLM_TEMPERATURE: decimal('a temperature', 0.2, { min: 0, max: 2 }),
   LLM_TIMEOUT_MS: integer('a timeout in milliseconds', 60_000, { min: 100 }),
-  HEURISTIC_THRESHOLD: decimal('a robust z-score threshold', 6, { min: 1, max: 1000 }),
 
   INGEST_MAX_FRAME_BYTES: integer('a size in bytes', 1_048_576, { min: 64 }),
   INGEST_MAX_BUFFERED_MESSAGES: integer('a message count', 10_000, { min: 10 }),
@@ -114,13 +103,5 @@ export const EnvSchema = z.object({
 });
 export type Env = z.infer<typeof EnvSchema>;
 
-/** Variables whose values are secrets: masked in every output. */
-export const SECRET_VARIABLES = new Set([
-  'AZURE_OPENAI_API_KEY',
-  'OPENAI_API_KEY',
-  'ANTHROPIC_API_KEY',
-  'GOOGLE_API_KEY',
-  'GEMINI_API_KEY',
-  'MISTRAL_API_KEY',
-  'XAI_API_KEY',
-]);
+/** Variables whose values are secrets: masked in every output (the registry's secret flags). */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(PROVIDER_VARIABLE_LIST.filter((variable) => variable.secret).map((variable) => variable.name));

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { normalizeProviderId, PROVIDER_IDS, type ProviderId } from '@turbostream/contracts';
+import { normalizeProviderId, PROVIDER_IDS, type ProviderId, providerChoices } from '@turbostream/contracts';
 import { type EnvFile, type EnvFileOrigin, readEnvFile } from './env-file.js';
 import { type Env, EnvSchema, SECRET_VARIABLES } from './env-schema.js';
 import { variableNameWarnings } from './lookalike-variables.js';
@@ -80,7 +80,7 @@ function defaultProviderOf(values: Env, sourceOf: SourceOf): { provider: Provide
   if (values.DEFAULT_AI_PROVIDER === undefined) return { provider: undefined, problems: [] };
   const id = normalizeProviderId(values.DEFAULT_AI_PROVIDER);
   if ((PROVIDER_IDS as readonly string[]).includes(id)) return { provider: id as ProviderId, problems: [] };
-  const message = `unknown provider ${JSON.stringify(values.DEFAULT_AI_PROVIDER)}: expected one of ${PROVIDER_IDS.join(', ')} (or grok)`;
+  const message = `unknown provider ${JSON.stringify(values.DEFAULT_AI_PROVIDER)}: expected one of ${providerChoices()}`;
   return { provider: undefined, problems: [{ source: sourceOf('DEFAULT_AI_PROVIDER'), field: 'DEFAULT_AI_PROVIDER', message }] };
 }
 

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { formatTarget, normalizeProviderId, PROVIDER_IDS, type AnalysisTarget, type ProviderId } from '@turbostream/contracts';
+import { formatTarget, modelVariable, normalizeProviderId, providerChoices, PROVIDER_IDS, type AnalysisTarget, type ProviderId } from '@turbostream/contracts';
 import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { issuesToProblems } from './problems.js';
-import { modelVariable, PROVIDER_VARIABLES } from './provider-settings.js';
+import { PROVIDER_VARIABLES } from './provider-settings.js';
 import { StreamSchema, StreamsFileSchema, type StreamInput } from './streams-schema.js';
 import type { ConfigProblem, ProviderSettings, StreamConfig } from './types.js';
 
@@ -66,7 +66,7 @@ function resolveTarget(
 ): { target?: AnalysisTarget; problem?: ConfigProblem; warning?: ConfigProblem } {
   const named = input.provider === undefined ? undefined : normalizeProviderId(input.provider);
   if (named !== undefined && !isProviderId(named)) {
-    return { problem: { source: fileName, field: `${at}.provider`, message: `unknown provider ${JSON.stringify(input.provider)}: expected one of ${PROVIDER_IDS.join(', ')} (or grok)` } };
+    return { problem: { source: fileName, field: `${at}.provider`, message: `unknown provider ${JSON.stringify(input.provider)}: expected one of ${providerChoices()}` } };
   }
   const provider = named ?? (useDefault ? defaultProvider : undefined);
   if (provider === undefined) return { problem: { source: fileName, field: `${at}.provider`, message: 'no provider: name one here or set DEFAULT_AI_PROVIDER' } };

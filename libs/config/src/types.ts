@@ -45,10 +45,9 @@ export interface ProviderSettings {
   missing: string[];
   apiKey?: string;
   baseURL?: string;
-  /** `<PROVIDER>_MODEL`, the model for streams that name none. */
+  /** `<PROVIDER>_MODEL` (Azure: the deployment), the model for streams that name none. */
   model?: string;
   /** Azure only. */
-  deployment?: string;
   apiVersion?: string;
 }
 

@@ -3,6 +3,7 @@ export * from './assert-never.js';
 export * from './dead-letter.js';
 export * from './ids.js';
 export * from './ops-event.js';
+export * from './provider-registry.js';
 export * from './redact-secrets.js';
 export * from './redact-url.js';
 export * from './stream-control.js';

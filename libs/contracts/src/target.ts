@@ -1,15 +1,9 @@
 import { z } from 'zod';
+import { PROVIDER_IDS } from './provider-registry.js';
 
-/** Every provider id TurboStream knows. `grok` is accepted as an alias of `xai` where users type ids. */
-export const PROVIDER_IDS = ['azure-openai', 'openai', 'anthropic', 'gemini', 'mistral', 'xai', 'ollama', 'heuristic'] as const;
+/** A provider id of the registry (libs/contracts/src/provider-registry.ts). */
 export const ProviderId = z.enum(PROVIDER_IDS);
 export type ProviderId = z.infer<typeof ProviderId>;
-
-/** Maps user-facing aliases onto provider ids. */
-export function normalizeProviderId(value: string): string {
-  const lower = value.trim().toLowerCase();
-  return lower === 'grok' ? 'xai' : lower;
-}
 
 /** One provider and model a window is analysed by. Always explicit: never filled in later. */
 export const AnalysisTarget = z.object({

@@ -1,4 +1,4 @@
-import { assertNever, type ProviderId } from '@turbostream/contracts';
+import type { ProviderId } from '@turbostream/contracts';
 import { ProviderError } from './errors/provider-error.js';
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
 import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider.js';
@@ -35,37 +35,37 @@ function notConfigured(id: ProviderId, settings: ProviderSettings): ProviderErro
   return new ProviderError({ provider: id, kind: 'permanent', message: `provider ${id} is not configured${missing}` });
 }
 
+/** Builds one provider; `need` returns a setting it cannot do without, or throws "not configured". */
+type ProviderFactory = (need: (value: string | undefined) => string, settings: ProviderSettings, options: CreateProviderOptions) => AnalysisProvider;
+
+const withFetch = ({ fetch }: CreateProviderOptions) => (fetch ? { fetch } : {});
+const withBaseURL = ({ baseURL }: ProviderSettings) => (baseURL ? { baseURL } : {});
+
+/**
+ * The factory column of the provider registry (libs/contracts/src/provider-registry.ts),
+ * keyed by the same ids: a provider without a factory, or a factory without a row, does not compile.
+ */
+export const PROVIDER_FACTORIES = {
+  'azure-openai': (need, settings, options) =>
+    createAzureOpenAIProvider({ endpoint: need(settings.baseURL), apiKey: need(settings.apiKey), ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}), ...withFetch(options) }),
+  openai: (need, settings, options) => createOpenAIProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  anthropic: (need, settings, options) => createAnthropicProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  gemini: (need, settings, options) => createGeminiProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  mistral: (need, settings, options) => createMistralProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  xai: (need, settings, options) => createXAIProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  ollama: (need, settings, options) => createOllamaProvider({ baseURL: need(settings.baseURL), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}), ...withFetch(options) }),
+  heuristic: (_need, _settings, options) => createHeuristicProvider(options.heuristic),
+} satisfies Record<ProviderId, ProviderFactory>;
+
 /**
  * Builds the provider with this id, and only that one: an unavailable or
  * unconfigured provider is a permanent error, never replaced by another.
  */
 export function createProvider(id: ProviderId, settings: ProviderSettings, options: CreateProviderOptions = {}): AnalysisProvider {
-  if (id === 'heuristic') return createHeuristicProvider(options.heuristic);
   if (settings.configured === false) throw notConfigured(id, settings);
-  const fetch = options.fetch ? { fetch: options.fetch } : {};
-  const baseURL = settings.baseURL ? { baseURL: settings.baseURL } : {};
-  const apiKey = () => {
-    if (!settings.apiKey) throw notConfigured(id, settings);
-    return settings.apiKey;
+  const need = (value: string | undefined): string => {
+    if (!value) throw notConfigured(id, settings);
+    return value;
   };
-  switch (id) {
-    case 'openai':
-      return createOpenAIProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
-    case 'anthropic':
-      return createAnthropicProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
-    case 'gemini':
-      return createGeminiProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
-    case 'mistral':
-      return createMistralProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
-    case 'xai':
-      return createXAIProvider({ apiKey: apiKey(), ...baseURL, ...fetch });
-    case 'azure-openai':
-      if (!settings.baseURL) throw notConfigured(id, settings);
-      return createAzureOpenAIProvider({ endpoint: settings.baseURL, apiKey: apiKey(), ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}), ...fetch });
-    case 'ollama':
-      if (!settings.baseURL) throw notConfigured(id, settings);
-      return createOllamaProvider({ baseURL: settings.baseURL, ...(settings.apiKey ? { apiKey: settings.apiKey } : {}), ...fetch });
-    default:
-      return assertNever(id);
-  }
+  return PROVIDER_FACTORIES[id](need, settings, options);
 }

@@ -1,5 +1,5 @@
 import { maskSecret, PROVIDER_VARIABLES, type TurboConfig } from '@turbostream/config';
-import { PROVIDER_IDS, type ProviderId, type Window, redactUrl } from '@turbostream/contracts';
+import { modelVariable, PROVIDER_IDS, type ProviderId, type Window, redactUrl } from '@turbostream/contracts';
 import { escapeForTerminal } from '@turbostream/logging';
 import { createProvider, ProviderError } from '@turbostream/providers';
 import { closeRedis, createKeyLayout, liveAnalyzers, redactRedisUrl } from '@turbostream/redis';
@@ -36,7 +36,7 @@ interface CheckResult {
 
 async function check(config: TurboConfig, id: ProviderId): Promise<CheckResult> {
   const settings = config.providers[id];
-  if (!settings.model) return { ok: false, error: `no model to call: set ${PROVIDER_VARIABLES[id].optional.find((name) => name.endsWith('_MODEL')) ?? 'its model variable'}` };
+  if (!settings.model) return { ok: false, error: `no model to call: set ${modelVariable(id) ?? 'its model variable'}` };
   try {
     const provider = createProvider(id, settings, { heuristic: { threshold: config.heuristic.threshold } });
     const result = await provider.analyze({

@@ -1,0 +1,91 @@
+/** The provider setting a variable fills (the config's `ProviderSettings`). */
+export type ProviderSetting = 'apiKey' | 'baseURL' | 'model' | 'apiVersion';
+
+/** A number variable: what it is (in messages), its value when unset, and its range. */
+export interface NumberFormat {
+  readonly what: string;
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface ProviderVariable {
+  readonly name: string;
+  /** Masked in every output (API keys; never endpoints, models or versions). */
+  readonly secret: boolean;
+  /** The provider is configured only when it is set (or, with a `setting`, when another variable filled that setting). */
+  readonly required: boolean;
+  /** The setting it fills; the first variable set wins (`GOOGLE_API_KEY`, then `GEMINI_API_KEY`). `model` is the default model. */
+  readonly setting?: ProviderSetting;
+  /** How the value is checked: any text (unset), an http(s) URL, or a number. */
+  readonly format?: 'url' | NumberFormat;
+}
+
+/** One row of the provider registry: everything about a provider except how it is built (libs/providers). */
+export interface ProviderDescription {
+  readonly variables: readonly ProviderVariable[];
+  /** Other ids users may type for it. */
+  readonly aliases?: readonly string[];
+  /** The model of a provider that has no model variable (the heuristic's method). */
+  readonly builtInModel?: string;
+}
+
+const key = <N extends string>(name: N, required = true) => ({ name, secret: true, required, setting: 'apiKey' }) as const;
+const model = <N extends string>(name: N, required = false) => ({ name, secret: false, required, setting: 'model' }) as const;
+const baseURL = <N extends string>(name: N, required = false) => ({ name, secret: false, required, setting: 'baseURL', format: 'url' }) as const;
+
+/**
+ * THE provider registry, one row per provider, in display order. The env
+ * schema, secret masking, `turbostream providers` and env.local.example's
+ * check derive from it; libs/providers keys its factories by the same ids.
+ */
+export const PROVIDERS = {
+  'azure-openai': {
+    variables: [
+      baseURL('AZURE_OPENAI_ENDPOINT', true),
+      key('AZURE_OPENAI_API_KEY'),
+      model('AZURE_OPENAI_DEPLOYMENT_NAME', true),
+      { name: 'AZURE_OPENAI_API_VERSION', secret: false, required: false, setting: 'apiVersion' },
+    ],
+  },
+  openai: { variables: [key('OPENAI_API_KEY'), model('OPENAI_MODEL'), baseURL('OPENAI_BASE_URL')] },
+  anthropic: { variables: [key('ANTHROPIC_API_KEY'), model('ANTHROPIC_MODEL'), baseURL('ANTHROPIC_BASE_URL')] },
+  gemini: { variables: [key('GOOGLE_API_KEY'), key('GEMINI_API_KEY', false), model('GOOGLE_MODEL'), baseURL('GOOGLE_BASE_URL')] },
+  mistral: { variables: [key('MISTRAL_API_KEY'), model('MISTRAL_MODEL'), baseURL('MISTRAL_BASE_URL')] },
+  xai: { variables: [key('XAI_API_KEY'), model('XAI_MODEL'), baseURL('XAI_BASE_URL')], aliases: ['grok'] },
+  ollama: { variables: [baseURL('OLLAMA_BASE_URL', true), model('OLLAMA_MODEL')] },
+  heuristic: {
+    variables: [{ name: 'HEURISTIC_THRESHOLD', secret: false, required: false, format: { what: 'a robust z-score threshold', fallback: 6, min: 1, max: 1000 } }],
+    builtInModel: 'mad',
+  },
+} as const satisfies Record<string, ProviderDescription>;
+
+type Id = keyof typeof PROVIDERS;
+/** Every provider id TurboStream knows, in the registry's order (`ProviderId` is their zod enum). */
+export const PROVIDER_IDS = Object.keys(PROVIDERS) as [Id, ...Id[]];
+
+/** Every provider variable, typed by name. */
+export type ProviderVariableOf = (typeof PROVIDERS)[Id]['variables'][number];
+export const PROVIDER_VARIABLE_LIST: readonly ProviderVariable[] = PROVIDER_IDS.flatMap((id) => providerRow(id).variables);
+
+/** A provider's row, typed as a row. */
+export function providerRow(id: Id): ProviderDescription {
+  return PROVIDERS[id];
+}
+
+/** The variable that holds a provider's default model (`OPENAI_MODEL`), if it has one. */
+export function modelVariable(id: Id): string | undefined {
+  return providerRow(id).variables.find((variable) => variable.setting === 'model')?.name;
+}
+
+/** Maps user-facing aliases (`grok`) onto provider ids; anything else is returned trimmed and lowercased. */
+export function normalizeProviderId(value: string): string {
+  const lower = value.trim().toLowerCase();
+  return PROVIDER_IDS.find((id) => providerRow(id).aliases?.includes(lower)) ?? lower;
+}
+
+/** The ids a user may type, for messages: `azure-openai, openai, …, heuristic (or grok)`. */
+export function providerChoices(): string {
+  const aliases = PROVIDER_IDS.flatMap((id) => providerRow(id).aliases ?? []);
+  return `${PROVIDER_IDS.join(', ')}${aliases.length > 0 ? ` (or ${aliases.join(', ')})` : ''}`;
+}
