@@ -457,24 +457,26 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
     expect(data.HEALTH_HOST).toBe('0.0.0.0');
   });
 
-  it('loads settings from a ConfigMap and the keys from a Secret through envFrom, and mounts the streams file where TURBOSTREAM_STREAMS_FILE points', () => {
-    const secret = render().one('Secret', Secret, 'turbostream-secrets');
+  it('loads settings from a ConfigMap, the Redis URL from a Secret for every service and the provider keys from another for the analyzer alone, and mounts the streams file where TURBOSTREAM_STREAMS_FILE points', () => {
+    const redisSecret = render().one('Secret', Secret, 'turbostream-redis');
+    const keysSecret = render().one('Secret', Secret, 'turbostream-provider-keys');
     const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
     for (const name of PIPELINE) {
       const pod = deployment(name).spec.template.spec;
       const container = pod.containers[0];
-      expect(container?.envFrom, name).toEqual([{ configMapRef: { name: settings().metadata.name } }, { secretRef: { name: secret.metadata.name } }]);
+      // Only the analyzer calls a model: ingest and windower never hold a provider key.
+      const secrets = name === 'analyzer' ? [redisSecret, keysSecret] : [redisSecret];
+      expect(container?.envFrom, name).toEqual([{ configMapRef: { name: settings().metadata.name } }, ...secrets.map((secret) => ({ secretRef: { name: secret.metadata.name } }))]);
       const volume = pod.volumes.find((candidate) => candidate.configMap?.name === streams.metadata.name);
       const mount = container?.volumeMounts.find((candidate) => candidate.name === volume?.name);
       expect(Object.keys(streams.data).map((file) => `${mount?.mountPath}/${file}`), name).toEqual([settings().data.TURBOSTREAM_STREAMS_FILE]);
     }
-    // Every key is a variable TurboStream reads; keys are in the Secret only.
+    // Every key is a variable TurboStream reads; secrets are in the Secrets only, each in its own.
     const known = Object.keys(EnvSchema.shape);
-    for (const variable of [...Object.keys(settings().data), ...Object.keys(secret.stringData)]) expect(known, variable).toContain(variable);
-    for (const variable of [...SECRET_VARIABLES, 'REDIS_URL']) {
-      expect(Object.keys(secret.stringData), variable).toContain(variable);
-      expect(Object.keys(settings().data), variable).not.toContain(variable);
-    }
+    for (const variable of [...Object.keys(settings().data), ...Object.keys(redisSecret.stringData), ...Object.keys(keysSecret.stringData)]) expect(known, variable).toContain(variable);
+    expect(Object.keys(redisSecret.stringData)).toEqual(['REDIS_URL']);
+    expect(Object.keys(keysSecret.stringData).sort()).toEqual([...SECRET_VARIABLES].sort());
+    for (const variable of [...SECRET_VARIABLES, 'REDIS_URL']) expect(Object.keys(settings().data), variable).not.toContain(variable);
   });
 
   it('gives the pods a configuration the loader accepts', () => {
@@ -482,7 +484,7 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
     try {
       const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
       writeFileSync(join(dir, 'streams.yaml'), streams.data['streams.yaml'] ?? '');
-      const env = { ...settings().data, ...render().one('Secret', Secret, 'turbostream-secrets').stringData, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml') };
+      const env = { ...settings().data, ...render().one('Secret', Secret, 'turbostream-redis').stringData, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml') };
       const result = loadConfig({ env, cwd: dir, envFile: false });
       expect(result.ok ? [] : result.problems).toEqual([]);
       if (!result.ok) return;
@@ -526,7 +528,7 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
   it('renders the demo overlay: the base plus a Redis and the demo feed at the addresses the base expects', () => {
     const demo = kustomize('deploy/demo/k8s');
     const service = (name: string) => z.object({ spec: z.object({ ports: z.array(z.object({ port: z.number() })) }) }).parse(demo.one('Service', K8sObject.passthrough(), name));
-    const redisUrl = new URL(demo.one('Secret', Secret, 'turbostream-secrets').stringData.REDIS_URL ?? '');
+    const redisUrl = new URL(demo.one('Secret', Secret, 'turbostream-redis').stringData.REDIS_URL ?? '');
     expect(`${redisUrl.hostname}:${redisUrl.port}`).toBe(`redis:${service('redis').spec.ports[0]?.port}`);
     expect(demo.one('Secret', Secret, 'turbostream-keda-redis').stringData.address).toBe(`redis:${service('redis').spec.ports[0]?.port}`);
     const streams = parseStreams(demo.one('ConfigMap', ConfigMap, 'turbostream-streams').data['streams.yaml'] ?? '', 'streams.yaml', defaultConfig().providers, undefined);
