@@ -20,5 +20,3 @@ export * from './provider.js';
 export * from './repair.js';
 export * from './safe-parse-json.js';
 export * from './xai/xai-provider.js';
-/** @deprecated import it from `@turbostream/contracts`; kept until services/analyzer does. */
-export { assertNever } from '@turbostream/contracts';

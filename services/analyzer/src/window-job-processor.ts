@@ -1,7 +1,7 @@
-import { type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
+import { assertNever, type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
 import type { LlmSettings } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
-import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, assertNever, ProviderError } from '@turbostream/providers';
+import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, ProviderError } from '@turbostream/providers';
 import { analysisQueueName } from '@turbostream/queue';
 import type { AlertPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
