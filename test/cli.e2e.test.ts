@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Alert } from '@turbostream/contracts';
-import { RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { type RedisServer, redisTest, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, CLI, cliNodeFlags, ServiceProcess } from './support/service-process.js';
@@ -75,11 +75,8 @@ describe('turbostream command', () => {
 
   describe('providers and streams', () => {
     let server: RedisServer;
-    beforeAll(async () => {
-      server = await RedisServer.start();
-    });
-    afterAll(async () => {
-      await server?.dispose();
+    redisTest.beforeAll(({ server: fileServer }) => {
+      server = fileServer;
     });
 
     it('lists every provider with the right state for a partly configured env.local', () => {
@@ -151,8 +148,8 @@ describe('turbostream command', () => {
     let subscriber: Redis;
     const published: Alert[] = [];
 
-    beforeAll(async () => {
-      server = await RedisServer.start();
+    redisTest.beforeAll(async ({ server: fileServer }) => {
+      server = fileServer;
       subscriber = server.client();
       subscriber.on('message', (_channel: string, message: string) => published.push(Alert.parse(JSON.parse(message))));
       // REDIS_URL names a Redis that is not the demo's own: the demo keeps to the namespace turbostream-demo there.
@@ -161,7 +158,6 @@ describe('turbostream command', () => {
 
     afterAll(async () => {
       subscriber?.disconnect();
-      await server?.dispose();
     });
 
     it('runs the demo with the heuristic provider when there is no streams.yaml, printing and publishing alerts', async () => {

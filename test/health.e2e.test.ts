@@ -5,16 +5,15 @@
  * cannot is handed back (no attempt used) for another replica, and the
  * process exits 0.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WindowJob, WindowJobResult } from '@turbostream/contracts';
 import { analysisJobOptions, analysisQueueName, queueOptions } from '@turbostream/queue';
 import { createKeyLayout } from '@turbostream/redis';
-import { chatMessages, type FakeOpenAI, freePort, RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { chatMessages, type FakeOpenAI, freePort, type RedisServer, redisTest, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
 import { assertCliBuilt, ServiceProcess } from './support/service-process.js';
 
@@ -104,9 +103,9 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     return { code, tookMs: Date.now() - sentAt };
   };
 
-  beforeAll(async () => {
+  redisTest.beforeAll(async ({ server }) => {
     assertCliBuilt();
-    redisServer = await RedisServer.start();
+    redisServer = server;
     source = await FakeSource.start();
     llm = await startFakeOpenAI({
       apiKey: API_KEY,
@@ -130,8 +129,8 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     );
   });
 
-  afterEach((context) => {
-    if (context.task.result?.state === 'fail') {
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail') {
       for (const service of processes) process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-6_000)}\n`);
     }
   });
@@ -141,12 +140,11 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     await Promise.all(queues.map((queue) => queue.close()));
     await llm?.close();
     await source?.close();
-    await redisServer?.dispose();
   });
 
-  it('an analyzer answers /healthz and /readyz with 200 once started, and exits 0 on SIGTERM', async () => {
+  redisTest('an analyzer answers /healthz and /readyz with 200 once started, and exits 0 on SIGTERM', async ({ namespace }) => {
     const port = await freePort();
-    const analyzer = spawn('analyzer-health', 'analyzer', { TURBOSTREAM_NAMESPACE: `h${randomUUID().slice(0, 8)}`, HEALTH_PORT: String(port) });
+    const analyzer = spawn('analyzer-health', 'analyzer', { TURBOSTREAM_NAMESPACE: namespace, HEALTH_PORT: String(port) });
     const readiness = await ready(port, analyzer);
     expect(readiness.body).toEqual({ status: 'ready', failing: [], checks: { started: 'ok', draining: 'ok', redis: 'ok' } });
     expect(await probe(port, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
@@ -155,8 +153,7 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     expect(await probe(port, '/healthz')).toBeUndefined();
   }, 40_000);
 
-  it('on SIGTERM turns /readyz to 503 while it finishes the job in flight, then exits 0', async () => {
-    const namespace = `h${randomUUID().slice(0, 8)}`;
+  redisTest('on SIGTERM turns /readyz to 503 while it finishes the job in flight, then exits 0', async ({ namespace }) => {
     const port = await freePort();
     const analyzer = spawn('analyzer-drain', 'analyzer', { TURBOSTREAM_NAMESPACE: namespace, HEALTH_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '20000' });
     await ready(port, analyzer);
@@ -184,8 +181,7 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     expect(requestsFor(namespace)).toBe(1);
   }, 60_000);
 
-  it('hands back a job it cannot finish by the shutdown deadline, without using an attempt; another analyzer completes it', async () => {
-    const namespace = `h${randomUUID().slice(0, 8)}`;
+  redisTest('hands back a job it cannot finish by the shutdown deadline, without using an attempt; another analyzer completes it', async ({ namespace }) => {
     const deadlineMs = 500;
     const first = spawn('analyzer-short', 'analyzer', { TURBOSTREAM_NAMESPACE: namespace, HEALTH_PORT: String(await freePort()), SHUTDOWN_TIMEOUT_MS: String(deadlineMs) });
     const queue = queueFor(namespace);
@@ -218,8 +214,7 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     expect(requestsFor(namespace)).toBe(2);
   }, 90_000);
 
-  it('ingest and windower answer their health endpoints and exit 0 on SIGTERM', async () => {
-    const namespace = `h${randomUUID().slice(0, 8)}`;
+  redisTest('ingest and windower answer their health endpoints and exit 0 on SIGTERM', async ({ namespace }) => {
     const ports = { ingest: await freePort(), windower: await freePort() };
     const windower = spawn('windower-health', 'windower', { TURBOSTREAM_NAMESPACE: namespace, HEALTH_PORT: String(ports.windower), SHUTDOWN_TIMEOUT_MS: '3000' });
     const ingest = spawn('ingest-health', 'ingest', { TURBOSTREAM_NAMESPACE: namespace, HEALTH_PORT: String(ports.ingest), SHUTDOWN_TIMEOUT_MS: '3000' });
@@ -245,12 +240,12 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     expect(windower.output).toContain('windower stopped');
   }, 60_000);
 
-  it('turbostream up answers its health endpoints and exits 0 on SIGTERM', async () => {
+  redisTest('turbostream up answers its health endpoints and exits 0 on SIGTERM', async ({ namespace }) => {
     const port = await freePort();
     const demoDir = mkdtempSync(join(tmpdir(), 'turbostream-health-up-'));
     const up = new ServiceProcess('up-health', ['up'], {
       cwd: demoDir,
-      env: { ...baseEnv(), TURBOSTREAM_ENV_FILE: '/dev/null', TURBOSTREAM_NAMESPACE: `h${randomUUID().slice(0, 8)}`, HEALTH_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '3000' },
+      env: { ...baseEnv(), TURBOSTREAM_ENV_FILE: '/dev/null', TURBOSTREAM_NAMESPACE: namespace, HEALTH_PORT: String(port), SHUTDOWN_TIMEOUT_MS: '3000' },
     });
     processes.push(up);
     expect((await ready(port, up)).body).toMatchObject({ status: 'ready', checks: { redis: 'ok' } });

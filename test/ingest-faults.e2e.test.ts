@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fieldsToObject, OpsEvent, StreamEntryFields } from '@turbostream/contracts';
 import { createKeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { type RedisServer, redisTest, waitFor } from '@turbostream/testkit';
 import { cutWindows, parseStreamEntry } from '@turbostream/windower';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect } from 'vitest';
 import { FakeSource, SteadyFeed } from './support/fake-source.js';
 import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 import { type RespCommand, TcpProxy } from './support/tcp-proxy.js';
@@ -62,9 +62,9 @@ describe('ingest under faults, as processes', () => {
   let cwd: string;
   const processes: ServiceProcess[] = [];
 
-  beforeAll(async () => {
+  redisTest.beforeAll(({ server }) => {
     assertCliBuilt();
-    redisServer = await RedisServer.start();
+    redisServer = server;
     redis = redisServer.client();
     cwd = mkdtempSync(join(tmpdir(), 'turbostream-ingest-faults-'));
   });
@@ -74,15 +74,13 @@ describe('ingest under faults, as processes', () => {
     await source?.close();
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     redis?.disconnect();
-    await redisServer?.dispose();
   });
 
-  /** A fresh source and namespace, with streams.yaml naming the source. */
-  async function setUp(): Promise<{ namespace: string; keys: ReturnType<typeof createKeyLayout> }> {
+  /** A fresh source, with streams.yaml naming the source, and the keys of the test's namespace. */
+  async function setUp(namespace: string): Promise<{ namespace: string; keys: ReturnType<typeof createKeyLayout> }> {
     source = await FakeSource.start();
-    const namespace = `faults${Math.random().toString(36).slice(2, 8)}`;
     writeFileSync(join(cwd, 'streams.yaml'), `streams:\n  - id: ${STREAM_ID}\n    source: { url: ${source.url} }\n    analysis: { provider: heuristic }\n`);
     return { namespace, keys: createKeyLayout(namespace) };
   }
@@ -105,8 +103,8 @@ describe('ingest under faults, as processes', () => {
     });
   }
 
-  it('stores every message exactly once when Redis runs append batches whose replies are lost', async () => {
-    const { namespace, keys } = await setUp();
+  redisTest('stores every message exactly once when Redis runs append batches whose replies are lost', async ({ namespace: fresh }) => {
+    const { namespace, keys } = await setUp(fresh);
     const proxy = await TcpProxy.start({ port: redisServer.port });
     try {
       await dumpOutputsOnFailure(processes, async () => {
@@ -116,6 +114,7 @@ describe('ingest under faults, as processes', () => {
         const total = 5_000;
         for (let seq = 0; seq < total; seq += 1) {
           await source.send(JSON.stringify({ seq }));
+          // Pacing, not a settle: messages keep arriving, over half a second or more, while lost batches are sent again.
           if (seq % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 1));
         }
         await waitFor(() => proxy.dropped >= 10, { timeoutMs: 20_000, description: '10 lost replies' });
@@ -149,8 +148,8 @@ describe('ingest under faults, as processes', () => {
     }
   }, 90_000);
 
-  it('leaves a gap entry and a source.gap event across every restart of ingest, after SIGTERM and after SIGKILL', async () => {
-    const { namespace, keys } = await setUp();
+  redisTest('leaves a gap entry and a source.gap event across every restart of ingest, after SIGTERM and after SIGKILL', async ({ namespace: fresh }) => {
+    const { namespace, keys } = await setUp(fresh);
     const env = { REDIS_URL: redisServer.url, TURBOSTREAM_NAMESPACE: namespace };
     const streamKey = keys.messages(STREAM_ID);
     const feed = new SteadyFeed(source, 2);

@@ -78,6 +78,7 @@ describe('Redis losing acknowledged writes, as processes', () => {
 
   beforeAll(async () => {
     assertCliBuilt();
+    // Not the redisTest fixture: this server needs a snapshot file of its own name, and the test restarts it from older data.
     redisServer = await RedisServer.start({ args: ['--dbfilename', 'dump.rdb'] });
     redis = redisServer.client();
     subscriber = redisServer.client();

@@ -85,6 +85,7 @@ describe('no secret in any output', () => {
 
   beforeAll(async () => {
     assertCliBuilt();
+    // Not the redisTest fixture: this server gets a password (requirepass).
     server = await RedisServer.start();
     // Set after start: RedisServer checks that the server answers without a password.
     const admin = server.client();

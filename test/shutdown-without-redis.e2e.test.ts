@@ -7,24 +7,19 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, RedisServer, waitFor } from '@turbostream/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, redisTest, waitFor } from '@turbostream/testkit';
+import { afterAll, describe, expect } from 'vitest';
 import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 
 describe('SIGTERM while Redis is down (processes)', () => {
-  let server: RedisServer;
   const processes: ServiceProcess[] = [];
-  beforeAll(async () => {
-    assertCliBuilt();
-    server = await RedisServer.start();
-  });
   afterAll(async () => {
     for (const each of processes) await each.kill();
-    await server.dispose();
   });
 
   for (const service of ['analyzer', 'windower', 'ingest'] as const) {
-    it(`${service} exits 0 well before the watchdog`, async () => {
+    redisTest(`${service} exits 0 well before the watchdog`, async ({ server }) => {
+      assertCliBuilt();
       if (!server.running) await server.restart();
       const env = {
         REDIS_URL: server.url,

@@ -11,10 +11,10 @@ import { Alert, compareEntryIds, fieldsToObject, StreamEntryFields, WindowJob, W
 import { analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout } from '@turbostream/redis';
 import { runNamespace } from '../apps/cli/src/demo/demo-guard.js';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { type RedisServer, redisTest, uniqueNamespace, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 
 const SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -44,7 +44,7 @@ describe('turbostream stack: its command line', () => {
 });
 
 describe('turbostream stack', () => {
-  const namespace = `t${Math.random().toString(36).slice(2, 10)}`;
+  const namespace = uniqueNamespace();
   // On a Redis the stack did not start, its demo keeps to a namespace of its own (`<namespace>-demo`).
   const keys = createKeyLayout(runNamespace(namespace, { demo: true, shared: true }));
   let redisServer: RedisServer;
@@ -66,9 +66,9 @@ describe('turbostream stack', () => {
   };
   const analyzersWithWork = async (since = 0) => new Set((await completedJobs()).filter(({ job }) => (job.finishedOn ?? 0) > since).map(({ job }) => job.processedBy));
 
-  beforeAll(async () => {
+  redisTest.beforeAll(async ({ server }) => {
     assertCliBuilt();
-    redisServer = await RedisServer.start();
+    redisServer = server;
     redis = redisServer.client();
     subscriber = redisServer.client();
     subscriber.on('message', (_channel: string, message: string) => alertsSeen.push(Alert.parse(JSON.parse(message))));
@@ -106,7 +106,6 @@ describe('turbostream stack', () => {
     await queue?.close();
     subscriber?.disconnect();
     redis?.disconnect();
-    await redisServer?.dispose();
   });
 
   const dumpOnFailure = <T>(body: () => Promise<T>): Promise<T> => dumpOutputsOnFailure([stack, ...extras], body);

@@ -18,10 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OpsEvent, type ProviderId } from '@turbostream/contracts';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { type RedisServer, redisTest, waitFor } from '@turbostream/testkit';
 import { listWindowJobs, listWindows } from '@turbostream/windower';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
 import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
 
@@ -102,9 +102,9 @@ describe('streams.yaml changes while the services run', () => {
     INGEST_RECONNECT_MAX_MS: '200',
   });
 
-  beforeAll(async () => {
+  redisTest.beforeAll(({ server }) => {
     assertCliBuilt();
-    redisServer = await RedisServer.start();
+    redisServer = server;
     redis = redisServer.client();
   });
 
@@ -112,7 +112,6 @@ describe('streams.yaml changes while the services run', () => {
     await Promise.all(processes.map((service) => service.stop()));
     redis?.disconnect();
     await Promise.all(sources.map((each) => each.close()));
-    await redisServer?.dispose();
   });
 
   it('adds, changes and removes streams in separate ingest and windower processes, and keeps running on an invalid edit', async () => {

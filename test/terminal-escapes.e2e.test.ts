@@ -17,9 +17,9 @@ import { join } from 'node:path';
 import { Alert } from '@turbostream/contracts';
 import { TERMINAL_UNSAFE } from '@turbostream/logging';
 import { AlertPublisher, createKeyLayout } from '@turbostream/redis';
-import { RedisServer, sampleAlert, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { type RedisServer, redisTest, sampleAlert, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
 import { assertCliBuilt, CLI, cliNodeFlags } from './support/service-process.js';
 import { windowOf } from './support/window-answers.js';
@@ -100,9 +100,9 @@ describe('control characters from feeds and models, on a terminal', () => {
   let subscriber: Redis;
   const onChannel: string[] = [];
 
-  beforeAll(async () => {
+  redisTest.beforeAll(async ({ server: fileServer }) => {
     assertCliBuilt();
-    server = await RedisServer.start();
+    server = fileServer;
     redis = server.client();
     subscriber = server.client();
     subscriber.on('message', (_channel: string, message: string) => onChannel.push(message));
@@ -112,7 +112,6 @@ describe('control characters from feeds and models, on a terminal', () => {
   afterAll(async () => {
     subscriber?.disconnect();
     redis?.disconnect();
-    await server?.dispose();
   });
 
   describe('turbostream alerts', () => {

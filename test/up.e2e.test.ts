@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Alert } from '@turbostream/contracts';
 import { AlertPublisher, createKeyLayout } from '@turbostream/redis';
-import { freePort, RedisServer, redisServerOnPath, sampleAlert, waitFor } from '@turbostream/testkit';
+import { freePort, type RedisServer, redisServerOnPath, redisTest, sampleAlert, waitFor } from '@turbostream/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, CLI, cliNodeFlags } from './support/service-process.js';
 
@@ -240,10 +240,11 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
 describe('turbostream alerts, Redis missing or restarted', () => {
   beforeAll(() => assertCliBuilt());
 
-  it('keeps following across a Redis restart, saying so in one line each way', async () => {
-    const server = await RedisServer.start();
+  // The file's server, emptied first: these tests use the default namespace.
+  redisTest('keeps following across a Redis restart, saying so in one line each way', async ({ server }) => {
     const publisher = server.client();
     publisher.on('error', () => {});
+    await publisher.flushall();
     const alerts = new AlertPublisher({ redis: publisher, keys: createKeyLayout() });
     const follow = new Cli('alerts', ['alerts'], workspace(), { REDIS_URL: server.url });
     try {
@@ -267,13 +268,12 @@ describe('turbostream alerts, Redis missing or restarted', () => {
     } finally {
       await follow.kill();
       publisher.disconnect();
-      await server.dispose();
+      await server.restart(); // for the tests after this one, if it failed while the server was down
     }
   }, 60_000);
 
-  it('prints, once each, the alerts published while its connection was down', async () => {
-    const server = await RedisServer.start();
-    const redis = server.client();
+  redisTest('prints, once each, the alerts published while its connection was down', async ({ server, redis }) => {
+    await redis.flushall();
     const keys = createKeyLayout();
     const follow = new Cli('alerts', ['alerts', '--stream', 's1'], workspace(), { REDIS_URL: server.url });
     try {
@@ -296,8 +296,6 @@ describe('turbostream alerts, Redis missing or restarted', () => {
       throw error;
     } finally {
       await follow.kill();
-      redis.disconnect();
-      await server.dispose();
     }
   }, 60_000);
 
@@ -337,15 +335,15 @@ describe('the demo on a Redis that is not its own', () => {
   let server: RedisServer;
   let redis: ReturnType<RedisServer['client']>;
   const started: Cli[] = [];
-  beforeAll(async () => {
+  redisTest.beforeAll(async ({ server: fileServer }) => {
     assertCliBuilt();
-    server = await RedisServer.start();
+    server = fileServer;
     redis = server.client();
+    await redis.flushall(); // the file's server: what the tests before left is not the demo's
   });
   afterAll(async () => {
     for (const each of started) await each.kill();
     redis.disconnect();
-    await server.dispose();
   });
   const up = (name: string) => {
     const each = new Cli(name, ['up'], workspace(), { REDIS_URL: server.url });
