@@ -76,7 +76,7 @@ async function run(windowsPerSecond) {
     ['analyzer', { TURBOSTREAM_INSTANCE_ID: 'analyzer-anthropic', ANTHROPIC_API_KEY: 'sk-ant-bench-0123456789' }],
     ['windower', {}],
     ['ingest', {}],
-  ].map(([command, extra]) => spawn(process.execPath, [...cliNodeFlags(), cli, command], { cwd, env: { ...env, ...extra }, stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore' }));
+  ].map(([command, extra]) => spawn(process.execPath, [...cliNodeFlags(), cli, command], { cwd, env: { ...env, ...extra }, stdio: 'ignore' }));
 
   try {
     await waitFor(() => alpha.server.clients.size === 1 && beta.server.clients.size === 1, { timeoutMs: 20_000, description: 'ingest connected' });
