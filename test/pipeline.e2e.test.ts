@@ -6,7 +6,8 @@
  * API (streamed). Then SIGKILL one analyzer while it holds jobs.
  */
 import { Alert, compareEntryIds } from '@turbostream/contracts';
-import { chatMessages, redisTest, waitFor } from '@turbostream/testkit';
+import { chatMessages, waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PipelineHarness } from './support/pipeline-harness.js';

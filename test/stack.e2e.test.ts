@@ -11,7 +11,8 @@ import { Alert, compareEntryIds, fieldsToObject, StreamEntryFields, WindowJob, W
 import { analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout } from '@turbostream/redis';
 import { runNamespace } from '../apps/cli/src/demo/demo-guard.js';
-import { type RedisServer, redisTest, uniqueNamespace, waitFor } from '@turbostream/testkit';
+import { type RedisServer, waitFor } from '@turbostream/testkit';
+import { redisTest, uniqueNamespace } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';

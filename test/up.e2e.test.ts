@@ -18,7 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Alert } from '@turbostream/contracts';
 import { AlertPublisher, createKeyLayout } from '@turbostream/redis';
-import { freePort, type RedisServer, redisServerOnPath, redisTest, sampleAlert, waitFor } from '@turbostream/testkit';
+import { freePort, type RedisServer, redisServerOnPath, sampleAlert, waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, CLI, cliNodeFlags } from './support/service-process.js';
 

@@ -1,4 +1,5 @@
-import { redisTest, waitFor } from '@turbostream/testkit';
+import { waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { describe, expect } from 'vitest';
 import { Lease } from './lease.js';
 

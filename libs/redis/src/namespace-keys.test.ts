@@ -4,7 +4,7 @@
  * real server), over keys derived from every member of the layout, so a key
  * added to the layout without a pattern fails here.
  */
-import { redisTest } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { createKeyLayout, type KeyLayout } from './keys.js';

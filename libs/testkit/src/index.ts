@@ -7,4 +7,3 @@ export * from './redis-server.js';
 export * from './wait-for.js';
 export * from './redis-cluster.js';
 export * from './sample-alert.js';
-export * from './redis-test.js';

@@ -19,6 +19,10 @@ export function uniqueNamespace(): string {
  *   in tests that have `@turbostream/redis`), so the tests of a file share the
  *   server without sharing keys.
  *
+ * Imported from `@turbostream/testkit/redis-test`, not from the package's index:
+ * this module imports vitest, which only loads inside a vitest run (the
+ * benchmarks import the index from plain Node).
+ *
  * ```ts
  * redisTest('stores a window', async ({ redis, namespace }) => { … });
  * redisTest.beforeAll(async ({ server }) => { … }); // file-scoped fixtures only

@@ -1,6 +1,6 @@
 import { fieldsToObject, StreamEntryFields } from '@turbostream/contracts';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
-import { redisTest } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { type AppendEntry, appendBatch, RESTART_GAP_REASON } from './append-batch.js';

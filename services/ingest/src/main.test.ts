@@ -1,7 +1,8 @@
 import { defaultConfig, type TurboConfig } from '@turbostream/config';
 import { createLogger } from '@turbostream/logging';
 import { createKeyLayout } from '@turbostream/redis';
-import { redisTest, waitFor } from '@turbostream/testkit';
+import { waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { describe, expect } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { runIngest } from './main.js';

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { queueOptions } from '@turbostream/queue';
 import { closeRedis, connectRedis, createKeyLayout, type KeyLayout, type RedisClient } from '@turbostream/redis';
-import { RedisCluster, redisServerOnPath, redisTest, waitFor } from '@turbostream/testkit';
+import { RedisCluster, redisServerOnPath, waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

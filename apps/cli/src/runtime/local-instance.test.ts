@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, type RedisServer, redisTest } from '@turbostream/testkit';
+import { freePort, type RedisServer } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { describe, expect, it } from 'vitest';
 import { commandTarget, type LocalInstance, localInstancePath, localInstanceRunning, readLocalInstance, removeLocalInstance, writeLocalInstance } from './local-instance.js';
 import { probeRedis } from './redis-probe.js';

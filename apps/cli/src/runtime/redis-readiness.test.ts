@@ -1,5 +1,6 @@
 import { connectRedis } from '@turbostream/redis';
-import { redisTest, waitFor } from '@turbostream/testkit';
+import { waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { describe, expect, it } from 'vitest';
 import { redisReadiness } from './redis-readiness.js';
 
