@@ -1,33 +1,22 @@
 import { parseArgs } from 'node:util';
-import { ALERTS_HELP, alerts } from './commands/alerts.js';
-import { CONFIG_HELP, configCheck } from './commands/config-check.js';
-import { DEMO_FEED_HELP, demoFeed } from './commands/demo-feed.js';
-import { PROVIDERS_HELP, providers } from './commands/providers.js';
-import { listStreams, STREAMS_HELP, setStreamTargets } from './commands/streams.js';
-import { runService, SERVICE_HELP } from './commands/service.js';
-import { STACK_HELP, stack, stackOptions } from './commands/stack.js';
-import { UP_HELP, up } from './commands/up.js';
+import {
+  ALERTS_HELP,
+  CONFIG_HELP,
+  DEMO_FEED_HELP,
+  MAIN_HELP,
+  PROVIDERS_HELP,
+  SERVICE_HELP,
+  STACK_HELP,
+  STREAMS_HELP,
+  UP_HELP,
+} from './help.js';
 import { UsageError } from './runtime/load.js';
 import type { PrivateRedisOptions } from './runtime/redis-bootstrap.js';
 
-export const MAIN_HELP = `turbostream — watch live WebSocket feeds with the LLM of your choice
+export { MAIN_HELP };
 
-Usage: turbostream <command> [options]
-
-Commands:
-  up             run ingest, windower and analyzer in one process (the laptop way)
-  ingest         run the ingest service (WebSocket sources → Redis streams)
-  windower       run the windower service (Redis streams → analysis jobs)
-  analyzer       run an analyzer (analysis jobs → alerts); run several to scale
-  stack          run ingest, windower and N analyzers as separate, supervised processes
-  alerts         follow published alerts
-  streams        list streams with targets and status; \`streams set\` switches a stream's model live
-  providers      list providers (configured or not); --check calls each configured one
-  demo-feed      serve a local market-like feed with injected anomalies
-  config check   validate env.local and streams.yaml; print the effective configuration
-
-Run \`turbostream <command> --help\` for a command's options.
-Configuration: env.local (see env.local.example) and streams.yaml (see streams.example.yaml).`;
+// Each command's module is imported when that command runs, not before: `--help`
+// and a usage error load no SDK and no Redis client.
 
 function integer(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -79,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'up': {
       const { values } = parse(command, rest, { json: { type: 'boolean' }, 'private-redis': { type: 'boolean' }, 'redis-port': { type: 'string' } });
       if (help(values, UP_HELP)) return 0;
+      const { up } = await import('./commands/up.js');
       await up({ json: flag(values, 'json'), ...privateRedisOptions(values) });
       return 0;
     }
@@ -87,6 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'analyzer': {
       const { values } = parse(command, rest, {});
       if (help(values, SERVICE_HELP[command])) return 0;
+      const { runService } = await import('./commands/service.js');
       await runService(command);
       return 0;
     }
@@ -100,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
         'redis-port': { type: 'string' },
       });
       if (help(values, STACK_HELP)) return 0;
+      const { stack, stackOptions } = await import('./commands/stack.js');
       await stack(stackOptions({ analyzers: text(values, 'analyzers'), demoRate: text(values, 'demo-rate'), demo: flag(values, 'demo'), json: flag(values, 'json') }), privateRedisOptions(values));
       return 0;
     }
@@ -107,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
       const { values } = parse(command, rest, { stream: { type: 'string' }, replay: { type: 'string' }, json: { type: 'boolean' } });
       if (help(values, ALERTS_HELP)) return 0;
       const stream = text(values, 'stream');
+      const { alerts } = await import('./commands/alerts.js');
       await alerts({ ...(stream ? { stream } : {}), replay: integer(text(values, 'replay'), '--replay', 0), json: flag(values, 'json') });
       return 0;
     }
@@ -120,6 +113,7 @@ export async function run(argv: string[]): Promise<number> {
         reset: { type: 'boolean' },
       });
       if (help(values, STREAMS_HELP)) return 0;
+      const { listStreams, setStreamTargets } = await import('./commands/streams.js');
       if (positionals.length === 0) {
         await listStreams({ json: flag(values, 'json') });
         return 0;
@@ -142,11 +136,13 @@ export async function run(argv: string[]): Promise<number> {
     case 'providers': {
       const { values } = parse(command, rest, { check: { type: 'boolean' }, json: { type: 'boolean' } });
       if (help(values, PROVIDERS_HELP)) return 0;
+      const { providers } = await import('./commands/providers.js');
       return providers({ checkCalls: flag(values, 'check'), json: flag(values, 'json') });
     }
     case 'demo-feed': {
       const { values } = parse(command, rest, { port: { type: 'string' }, host: { type: 'string' }, rate: { type: 'string' }, 'anomaly-every': { type: 'string' } });
       if (help(values, DEMO_FEED_HELP)) return 0;
+      const { demoFeed } = await import('./commands/demo-feed.js');
       await demoFeed({
         port: integer(text(values, 'port'), '--port', 8765),
         host: text(values, 'host') ?? '127.0.0.1',
@@ -158,6 +154,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'config': {
       const { values, positionals } = parse(command, rest, {});
       if (help(values, CONFIG_HELP)) return 0;
+      const { configCheck } = await import('./commands/config-check.js');
       return configCheck(positionals);
     }
     default:

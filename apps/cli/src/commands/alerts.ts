@@ -5,23 +5,6 @@ import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
 import { untilSignal } from '../runtime/shutdown.js';
 
-export const ALERTS_HELP = `turbostream alerts — follow alerts as they are published
-
-Usage: turbostream alerts [--stream ID] [--replay N] [--json]
-
-Follows the Redis and namespace of \`turbostream up\` running in this directory
-(.turbostream/up.json) when REDIS_URL is unset, else REDIS_URL (default
-redis://127.0.0.1:6379). Reads the durable alert log (turbostream:alerts:log),
-so it keeps following across a Redis restart or a dropped connection and
-prints what was published meanwhile, each alert once. Standard output carries
-only alerts: readable on a terminal, one JSON object a line otherwise.
-
-Options:
-  --stream ID   only this stream's alerts
-  --replay N    first print the last N alerts from the durable log
-  --json        JSON lines, on a terminal too
-  -h, --help`;
-
 /** The id and alert JSON of each entry of the durable alert log (`XADD … alert <json>`). */
 function logAlerts(entries: ReadonlyArray<[id: string, fields: string[]]>): Array<{ id: string; alert: string }> {
   return entries.map(([id, fields]) => ({ id, alert: fields[fields.indexOf('alert') + 1] ?? '' }));

@@ -1,13 +1,6 @@
 import { describeConfig, formatProblems, loadConfig } from '@turbostream/config';
+import { CONFIG_HELP } from '../help.js';
 import { UsageError } from '../runtime/load.js';
-
-export const CONFIG_HELP = `turbostream config check — validate env.local and the streams file
-
-Usage: turbostream config check
-
-Prints the effective configuration with secrets masked, or every problem found,
-each naming the file or variable, the field and what is expected. Exits 1 on problems.
-Variables that look like TurboStream's but are not (OPENAI_APIKEY) are warnings.`;
 
 /**
  * What is wrong with the words after `turbostream config`, as one line, or

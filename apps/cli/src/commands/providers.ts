@@ -1,23 +1,11 @@
 import { maskSecret, PROVIDER_VARIABLES, type TurboConfig } from '@turbostream/config';
-import { modelVariable, PROVIDER_IDS, type ProviderId, providerChoices, type Window, redactUrl } from '@turbostream/contracts';
+import { modelVariable, PROVIDER_IDS, type ProviderId, type Window, redactUrl } from '@turbostream/contracts';
 import { escapeForTerminal } from '@turbostream/logging';
 import { createProvider, ProviderError } from '@turbostream/providers';
 import { closeRedis, createKeyLayout, liveAnalyzers, redactRedisUrl } from '@turbostream/redis';
 import { loadConfigOrExit } from '../runtime/load.js';
 import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
-
-export const PROVIDERS_HELP = `turbostream providers — list every provider: configured or not, what is missing, key (masked), model, base URL
-
-Usage: turbostream providers [--check] [--json]
-
-Options:
-  --check   make one tiny real call to each configured provider (with its <PROVIDER>_MODEL)
-            and print time to first token and total time
-  --json    machine-readable output
-
-Providers: ${providerChoices()}.`;
-
 
 /** A one-message window asking for nothing: the cheapest call that exercises the whole path. */
 function checkWindow(): Window {

@@ -4,42 +4,6 @@ import { ProcessLifecycle } from '../runtime/lifecycle.js';
 import { type ServiceName, startPipeline } from '../runtime/pipeline.js';
 import { followStreamsFile } from '../runtime/streams-reload.js';
 
-const LIFECYCLE_HELP = `HEALTH_PORT (and HEALTH_HOST) serve GET /healthz and /readyz. On SIGTERM or Ctrl-C
-it stops taking work (readiness turns 503), finishes work in flight within
-SHUTDOWN_TIMEOUT_MS and exits 0; a second signal stops at once.`;
-
-export const SERVICE_HELP: Record<ServiceName, string> = {
-  ingest: `turbostream ingest — hold one WebSocket per configured source and append every message to its Redis stream
-
-Usage: turbostream ingest
-
-Reads env.local and the streams file (TURBOSTREAM_STREAMS_FILE, default streams.yaml).
-Follows the streams file while running: streams added, removed or with a new
-source are opened, closed or reconnected; an invalid edit is refused, logged.
-Bad frames (binary, invalid UTF-8, oversized, not JSON) go to the dead-letter stream.
-
-${LIFECYCLE_HELP}`,
-  windower: `turbostream windower — cut each Redis stream into windows and enqueue one analysis job per target
-
-Usage: turbostream windower
-
-Run several for failover: each stream has one owner at a time (a lease).
-Follows the streams file while running: streams added or removed start or stop
-being windowed; new window limits, targets or instructions apply from the next
-window on; an invalid edit is refused, logged.
-
-${LIFECYCLE_HELP}`,
-  analyzer: `turbostream analyzer — analyse windows with the provider and model each job names, and publish alerts
-
-Usage: turbostream analyzer
-
-Serves every provider configured in env.local (heuristic always). Scale by running more.
-ANALYZER_CONCURRENCY sets the jobs in flight per process. Jobs still running at
-the shutdown deadline are handed back to the queue for another analyzer.
-
-${LIFECYCLE_HELP}`,
-};
-
 /**
  * Runs one service as its own process, with its health endpoints when
  * HEALTH_PORT is set, until SIGINT/SIGTERM: then readiness fails, work in

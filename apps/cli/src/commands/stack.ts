@@ -17,34 +17,6 @@ import { freePort, waitForListener } from '../runtime/ports.js';
 import { planStack } from '../stack/stack-plan.js';
 import { SupervisedChild } from '../stack/supervised-child.js';
 
-export const STACK_HELP = `turbostream stack — run ingest, a windower and N analyzers as separate processes, supervised
-
-Usage: turbostream stack [--analyzers N] [--demo] [--demo-rate N] [--json] [--private-redis] [--redis-port N]
-
-The topology of docker-compose.yml without Docker: one \`turbostream ingest\`,
-one \`turbostream windower\` and N \`turbostream analyzer\` processes (instance
-ids analyzer-1 … analyzer-N), each an OS process of its own whose output is
-prefixed with its name. A process that exits unexpectedly is reported and
-restarted after a short backoff. Ctrl-C (or SIGTERM) stops them all: each gets
-SIGTERM and SHUTDOWN_TIMEOUT_MS (plus 5 s) to finish its work, then SIGKILL.
-
-Redis is not one of the processes: REDIS_URL, else the default address, else a
-private redis-server from PATH, stopped last (as \`turbostream up\`, whose
---private-redis and --redis-port it takes). Without a streams file (or with
---demo) the built-in demo feed runs as a process of its own
-(\`turbostream demo-feed\`), analysed by the heuristic provider. Alerts are
-printed as they come: standard output carries only them (readable on a
-terminal, JSON lines otherwise); the processes' output goes to standard error.
-
-Options:
-  --analyzers N    analyzer processes, 1 to 64 (default 2)
-  --demo           watch the demo feed even when a streams file exists
-  --demo-rate N    trades per second of the demo feed (default 20)
-  --json           print alerts as JSON lines, on a terminal too
-  --private-redis  use a private redis-server even when a Redis answers at the default address
-  --redis-port N   the private redis-server's port (default: the first free one from 6380 to 6389)
-  -h, --help`;
-
 export interface StackOptions {
   analyzers: number;
   demo: boolean;

@@ -7,22 +7,6 @@ import { loadConfigOrExit, UsageError } from '../runtime/load.js';
 import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
 
-export const STREAMS_HELP = `turbostream streams — list streams with their targets and status, or switch a stream's model while everything runs
-
-Usage:
-  turbostream streams [--json]
-  turbostream streams set <id> --provider P [--model M] [--compare P/M ...] [--no-compare]
-  turbostream streams set <id> --reset
-
-set:
-  --provider P     the provider from the next window on (azure-openai, openai, anthropic, gemini,
-                   mistral, xai or grok, ollama, heuristic)
-  --model M        its model (default: <PROVIDER>_MODEL from this machine's env.local)
-  --compare P/M    a comparison target, analysed side by side (repeat for more); default: keep the current ones
-  --no-compare     drop the comparison targets
-  --reset          go back to the targets in the streams file
-No restart is needed: windowers take the change up within a second.`;
-
 function parseTarget(text: string, config: TurboConfig, what: string): AnalysisTarget {
   const slash = text.indexOf('/');
   const providerText = slash === -1 ? text : text.slice(0, slash);

@@ -13,37 +13,6 @@ import { findOrStartRedis, type PrivateRedisOptions } from '../runtime/redis-boo
 import { redisCliSubscribe } from '../runtime/redis-cli-line.js';
 import { followStreamsFile } from '../runtime/streams-reload.js';
 
-export const UP_HELP = `turbostream up — run ingest, windower and analyzer together in this process
-
-Usage: turbostream up [--json] [--private-redis] [--redis-port N]
-
-Uses REDIS_URL (default redis://127.0.0.1:6379). When REDIS_URL is unset and
-nothing answers there, starts a private redis-server from PATH on 127.0.0.1,
-port 6380 (else the next free one up to 6389), keeping its data under
-.turbostream/redis; it stops last, after the services. Should up be killed,
-the private redis-server keeps running and the next up in this directory
-reuses it. While up runs, .turbostream/up.json records its Redis and namespace,
-so that \`turbostream alerts\`, \`streams\` and \`providers\` run in the same
-directory find them with no flags.
-
-Without a streams file it watches the built-in demo feed, analysed by the
-built-in heuristic provider. The streams file is followed while up runs:
-streams added, removed or changed apply without a restart, and an invalid
-edit is refused with every problem, the running streams kept. Standard
-output carries only alerts: readable on a terminal, JSON lines otherwise;
-everything else goes to standard error.
-Alerts are also on the Redis channel turbostream:alerts; the banner prints
-the redis-cli line that subscribes to it.
-
-Options:
-  --json            print alerts as JSON lines, on a terminal too
-  --private-redis   use a private redis-server even when a Redis answers at the default address
-  --redis-port N    the private redis-server's port (default: the first free one from 6380 to 6389)
-  -h, --help
-
-HEALTH_PORT serves /healthz and /readyz. Ctrl-C or SIGTERM stops taking work
-and lets work in flight finish within SHUTDOWN_TIMEOUT_MS; a second one stops at once.`;
-
 /** The options of `turbostream up`. */
 export interface UpOptions extends PrivateRedisOptions {
   json: boolean;

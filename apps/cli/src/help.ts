@@ -1,0 +1,184 @@
+/**
+ * Every help text of the `turbostream` command, in one light module: `--help`
+ * loads this and nothing else of the commands (no SDK, no Redis client), and
+ * the provider lists come from the registry in @turbostream/contracts.
+ */
+import { providerChoices } from '@turbostream/contracts';
+import type { ServiceName } from './runtime/pipeline.js';
+
+export const MAIN_HELP = `turbostream — watch live WebSocket feeds with the LLM of your choice
+
+Usage: turbostream <command> [options]
+
+Commands:
+  up             run ingest, windower and analyzer in one process (the laptop way)
+  ingest         run the ingest service (WebSocket sources → Redis streams)
+  windower       run the windower service (Redis streams → analysis jobs)
+  analyzer       run an analyzer (analysis jobs → alerts); run several to scale
+  stack          run ingest, windower and N analyzers as separate, supervised processes
+  alerts         follow published alerts
+  streams        list streams with targets and status; \`streams set\` switches a stream's model live
+  providers      list providers (configured or not); --check calls each configured one
+  demo-feed      serve a local market-like feed with injected anomalies
+  config check   validate env.local and streams.yaml; print the effective configuration
+
+Run \`turbostream <command> --help\` for a command's options.
+Configuration: env.local (see env.local.example) and streams.yaml (see streams.example.yaml).`;
+
+export const ALERTS_HELP = `turbostream alerts — follow alerts as they are published
+
+Usage: turbostream alerts [--stream ID] [--replay N] [--json]
+
+Follows the Redis and namespace of \`turbostream up\` running in this directory
+(.turbostream/up.json) when REDIS_URL is unset, else REDIS_URL (default
+redis://127.0.0.1:6379). Reads the durable alert log (turbostream:alerts:log),
+so it keeps following across a Redis restart or a dropped connection and
+prints what was published meanwhile, each alert once. Standard output carries
+only alerts: readable on a terminal, one JSON object a line otherwise.
+
+Options:
+  --stream ID   only this stream's alerts
+  --replay N    first print the last N alerts from the durable log
+  --json        JSON lines, on a terminal too
+  -h, --help`;
+
+export const CONFIG_HELP = `turbostream config check — validate env.local and the streams file
+
+Usage: turbostream config check
+
+Prints the effective configuration with secrets masked, or every problem found,
+each naming the file or variable, the field and what is expected. Exits 1 on problems.
+Variables that look like TurboStream's but are not (OPENAI_APIKEY) are warnings.`;
+
+export const DEMO_FEED_HELP = `turbostream demo-feed — serve market-like JSON trades with injected anomalies over WebSocket
+
+Usage: turbostream demo-feed [--port 8765] [--host 127.0.0.1] [--rate 20] [--anomaly-every 12]
+
+Options:
+  --port N            port to listen on (default 8765)
+  --host H            address to bind (default 127.0.0.1)
+  --rate N            trades per second (default 20)
+  --anomaly-every S   seconds between injected anomalies (default 12)
+  -h, --help`;
+
+export const PROVIDERS_HELP = `turbostream providers — list every provider: configured or not, what is missing, key (masked), model, base URL
+
+Usage: turbostream providers [--check] [--json]
+
+Options:
+  --check   make one tiny real call to each configured provider (with its <PROVIDER>_MODEL)
+            and print time to first token and total time
+  --json    machine-readable output
+
+Providers: ${providerChoices()}.`;
+
+const LIFECYCLE_HELP = `HEALTH_PORT (and HEALTH_HOST) serve GET /healthz and /readyz. On SIGTERM or Ctrl-C
+it stops taking work (readiness turns 503), finishes work in flight within
+SHUTDOWN_TIMEOUT_MS and exits 0; a second signal stops at once.`;
+
+export const SERVICE_HELP: Record<ServiceName, string> = {
+  ingest: `turbostream ingest — hold one WebSocket per configured source and append every message to its Redis stream
+
+Usage: turbostream ingest
+
+Reads env.local and the streams file (TURBOSTREAM_STREAMS_FILE, default streams.yaml).
+Follows the streams file while running: streams added, removed or with a new
+source are opened, closed or reconnected; an invalid edit is refused, logged.
+Bad frames (binary, invalid UTF-8, oversized, not JSON) go to the dead-letter stream.
+
+${LIFECYCLE_HELP}`,
+  windower: `turbostream windower — cut each Redis stream into windows and enqueue one analysis job per target
+
+Usage: turbostream windower
+
+Run several for failover: each stream has one owner at a time (a lease).
+Follows the streams file while running: streams added or removed start or stop
+being windowed; new window limits, targets or instructions apply from the next
+window on; an invalid edit is refused, logged.
+
+${LIFECYCLE_HELP}`,
+  analyzer: `turbostream analyzer — analyse windows with the provider and model each job names, and publish alerts
+
+Usage: turbostream analyzer
+
+Serves every provider configured in env.local (heuristic always). Scale by running more.
+ANALYZER_CONCURRENCY sets the jobs in flight per process. Jobs still running at
+the shutdown deadline are handed back to the queue for another analyzer.
+
+${LIFECYCLE_HELP}`,
+};
+
+export const STACK_HELP = `turbostream stack — run ingest, a windower and N analyzers as separate processes, supervised
+
+Usage: turbostream stack [--analyzers N] [--demo] [--demo-rate N] [--json] [--private-redis] [--redis-port N]
+
+The topology of docker-compose.yml without Docker: one \`turbostream ingest\`,
+one \`turbostream windower\` and N \`turbostream analyzer\` processes (instance
+ids analyzer-1 … analyzer-N), each an OS process of its own whose output is
+prefixed with its name. A process that exits unexpectedly is reported and
+restarted after a short backoff. Ctrl-C (or SIGTERM) stops them all: each gets
+SIGTERM and SHUTDOWN_TIMEOUT_MS (plus 5 s) to finish its work, then SIGKILL.
+
+Redis is not one of the processes: REDIS_URL, else the default address, else a
+private redis-server from PATH, stopped last (as \`turbostream up\`, whose
+--private-redis and --redis-port it takes). Without a streams file (or with
+--demo) the built-in demo feed runs as a process of its own
+(\`turbostream demo-feed\`), analysed by the heuristic provider. Alerts are
+printed as they come: standard output carries only them (readable on a
+terminal, JSON lines otherwise); the processes' output goes to standard error.
+
+Options:
+  --analyzers N    analyzer processes, 1 to 64 (default 2)
+  --demo           watch the demo feed even when a streams file exists
+  --demo-rate N    trades per second of the demo feed (default 20)
+  --json           print alerts as JSON lines, on a terminal too
+  --private-redis  use a private redis-server even when a Redis answers at the default address
+  --redis-port N   the private redis-server's port (default: the first free one from 6380 to 6389)
+  -h, --help`;
+
+export const STREAMS_HELP = `turbostream streams — list streams with their targets and status, or switch a stream's model while everything runs
+
+Usage:
+  turbostream streams [--json]
+  turbostream streams set <id> --provider P [--model M] [--compare P/M ...] [--no-compare]
+  turbostream streams set <id> --reset
+
+set:
+  --provider P     the provider from the next window on: one of
+                   ${providerChoices()}
+  --model M        its model (default: <PROVIDER>_MODEL from this machine's env.local)
+  --compare P/M    a comparison target, analysed side by side (repeat for more); default: keep the current ones
+  --no-compare     drop the comparison targets
+  --reset          go back to the targets in the streams file
+No restart is needed: windowers take the change up within a second.`;
+
+export const UP_HELP = `turbostream up — run ingest, windower and analyzer together in this process
+
+Usage: turbostream up [--json] [--private-redis] [--redis-port N]
+
+Uses REDIS_URL (default redis://127.0.0.1:6379). When REDIS_URL is unset and
+nothing answers there, starts a private redis-server from PATH on 127.0.0.1,
+port 6380 (else the next free one up to 6389), keeping its data under
+.turbostream/redis; it stops last, after the services. Should up be killed,
+the private redis-server keeps running and the next up in this directory
+reuses it. While up runs, .turbostream/up.json records its Redis and namespace,
+so that \`turbostream alerts\`, \`streams\` and \`providers\` run in the same
+directory find them with no flags.
+
+Without a streams file it watches the built-in demo feed, analysed by the
+built-in heuristic provider. The streams file is followed while up runs:
+streams added, removed or changed apply without a restart, and an invalid
+edit is refused with every problem, the running streams kept. Standard
+output carries only alerts: readable on a terminal, JSON lines otherwise;
+everything else goes to standard error.
+Alerts are also on the Redis channel turbostream:alerts; the banner prints
+the redis-cli line that subscribes to it.
+
+Options:
+  --json            print alerts as JSON lines, on a terminal too
+  --private-redis   use a private redis-server even when a Redis answers at the default address
+  --redis-port N    the private redis-server's port (default: the first free one from 6380 to 6389)
+  -h, --help
+
+HEALTH_PORT serves /healthz and /readyz. Ctrl-C or SIGTERM stops taking work
+and lets work in flight finish within SHUTDOWN_TIMEOUT_MS; a second one stops at once.`;
