@@ -57,24 +57,39 @@ interface TargetContext {
   defaultProvider: ProviderId | undefined;
 }
 
-/** Resolves one `{ provider, model }` (with the defaults) into a target, or the problem that prevents it. */
-function resolveTarget(
+/**
+ * Resolves one `{ provider, model }` into a target, with the default provider
+ * (when one is given) and the provider's default model; or says which field is
+ * wrong and why. `nameIt` is how to name the missing one where it is read:
+ * `name one here` in the streams file, `name one (--model M)` on the command line.
+ * The one resolver of targets: the streams file and `turbostream streams set` use it.
+ */
+export function resolveTarget(
+  input: { provider?: string | undefined; model?: string | undefined },
+  defaults: { providers: Record<ProviderId, ProviderSettings>; defaultProvider?: ProviderId | undefined; nameIt?: string },
+): { target: AnalysisTarget } | { field: 'provider' | 'model'; message: string } {
+  const nameIt = defaults.nameIt ?? 'name one here';
+  const named = input.provider === undefined ? undefined : normalizeProviderId(input.provider);
+  if (named !== undefined && !isProviderId(named)) return { field: 'provider', message: `unknown provider ${JSON.stringify(input.provider)}: expected one of ${providerChoices()}` };
+  const provider = named ?? defaults.defaultProvider;
+  if (provider === undefined) return { field: 'provider', message: `no provider: ${nameIt} or set DEFAULT_AI_PROVIDER` };
+  const model = input.model || defaults.providers[provider].model;
+  if (!model) return { field: 'model', message: `no model for ${provider}: ${nameIt} or set ${modelVariable(provider)}` };
+  return { target: { provider, model } };
+}
+
+/** A target of the streams file at `at`, or the problem that prevents it; a provider not configured here is a warning. */
+function streamTarget(
   input: { provider?: string | undefined; model?: string | undefined },
   at: string,
   useDefault: boolean,
   { fileName, providers, defaultProvider }: TargetContext,
 ): { target?: AnalysisTarget; problem?: ConfigProblem; warning?: ConfigProblem } {
-  const named = input.provider === undefined ? undefined : normalizeProviderId(input.provider);
-  if (named !== undefined && !isProviderId(named)) {
-    return { problem: { source: fileName, field: `${at}.provider`, message: `unknown provider ${JSON.stringify(input.provider)}: expected one of ${providerChoices()}` } };
-  }
-  const provider = named ?? (useDefault ? defaultProvider : undefined);
-  if (provider === undefined) return { problem: { source: fileName, field: `${at}.provider`, message: 'no provider: name one here or set DEFAULT_AI_PROVIDER' } };
-  const model = input.model ?? providers[provider].model;
-  if (model === undefined) return { problem: { source: fileName, field: `${at}.model`, message: `no model for ${provider}: name one here or set ${modelVariable(provider)}` } };
-  const target = { provider, model };
-  if (providers[provider].configured) return { target };
-  const message = `${provider} is not configured here (set ${PROVIDER_VARIABLES[provider].required.join(', ')}); its windows wait for an analyzer that has it`;
+  const resolved = resolveTarget(input, { providers, defaultProvider: useDefault ? defaultProvider : undefined });
+  if (!('target' in resolved)) return { problem: { source: fileName, field: `${at}.${resolved.field}`, message: resolved.message } };
+  const { target } = resolved;
+  if (providers[target.provider].configured) return { target };
+  const message = `${target.provider} is not configured here (set ${PROVIDER_VARIABLES[target.provider].required.join(', ')}); its windows wait for an analyzer that has it`;
   return { target, warning: { source: fileName, field: `${at}.provider`, message } };
 }
 
@@ -89,7 +104,7 @@ function resolveStream(stream: StreamInput, index: number, context: TargetContex
     ...stream.compare.map((input, compareIndex) => ({ input, where: `${at}.compare[${compareIndex}]`, useDefault: false })),
   ];
   for (const { input, where, useDefault } of wanted) {
-    const { target, problem, warning } = resolveTarget(input, where, useDefault, context);
+    const { target, problem, warning } = streamTarget(input, where, useDefault, context);
     if (problem) problems.push(problem);
     if (warning) warnings.push(warning);
     if (!target) continue;

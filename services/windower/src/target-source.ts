@@ -1,5 +1,5 @@
 import type { StreamConfig } from '@turbostream/config';
-import type { AnalysisTarget } from '@turbostream/contracts';
+import { type AnalysisTarget, formatTarget } from '@turbostream/contracts';
 import { type KeyLayout, readTargetOverride, type RedisClient } from '@turbostream/redis';
 
 export interface CurrentTargets {
@@ -37,5 +37,5 @@ export function sameTargets(left: readonly AnalysisTarget[], right: readonly Ana
 }
 
 export function describeTargets(targets: readonly AnalysisTarget[]): string {
-  return targets.map((target) => `${target.provider}/${target.model}`).join(', ');
+  return targets.map(formatTarget).join(', ');
 }

@@ -1,4 +1,4 @@
-import { type Window, type WindowCloseReason, type WindowGap, type WindowMessage, entryIdTime } from '@turbostream/contracts';
+import { assertNever, type Window, type WindowCloseReason, type WindowGap, type WindowMessage, entryIdTime } from '@turbostream/contracts';
 import type { WindowLimits } from '@turbostream/config';
 import type { CutterEntry, InvalidEntry } from './stream-entry.js';
 
@@ -128,7 +128,7 @@ function add(draft: Draft, entry: CutterEntry, size: number): void {
       draft.invalid.push(entry);
       return;
     default:
-      assertNever(entry);
+      assertNever(entry, 'stream entry');
   }
 }
 
@@ -146,8 +146,4 @@ function seal(streamId: string, draft: Draft, closedBy: WindowCloseReason): Seal
     gaps: draft.gaps,
   };
   return { window, invalid: draft.invalid, entries: draft.entries };
-}
-
-function assertNever(value: never): never {
-  throw new TypeError(`unexpected stream entry: ${JSON.stringify(value)}`);
 }

@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
-import type { StreamConfig, TurboConfig } from '@turbostream/config';
-import { type AnalysisTarget, normalizeProviderId, PROVIDER_IDS, type ProviderId, StreamStatus, redactUrl } from '@turbostream/contracts';
+import { resolveTarget as resolveConfigTarget, type StreamConfig, type TurboConfig } from '@turbostream/config';
+import { type AnalysisTarget, formatTarget, StreamStatus, redactUrl } from '@turbostream/contracts';
 import { AnalysisProducer, analysisQueueName } from '@turbostream/queue';
 import { clearTargetOverride, closeRedis, createKeyLayout, type KeyLayout, liveAnalyzers, type RedisClient, readTargetOverrides, writeTargetOverride } from '@turbostream/redis';
 import { loadConfigOrExit, UsageError } from '../runtime/load.js';
@@ -15,12 +15,10 @@ function parseTarget(text: string, config: TurboConfig, what: string): AnalysisT
 }
 
 function resolveTarget(providerText: string, model: string | undefined, config: TurboConfig, what: string): AnalysisTarget {
-  const provider = normalizeProviderId(providerText);
-  if (!(PROVIDER_IDS as readonly string[]).includes(provider)) throw new UsageError(`${what}: unknown provider ${JSON.stringify(providerText)}; expected one of ${PROVIDER_IDS.join(', ')} (or grok)`);
-  const id = provider as ProviderId;
-  const resolved = model || config.providers[id].model;
-  if (!resolved) throw new UsageError(`${what}: no model for ${id}: name one (${what === '--provider' ? '--model M' : `${id}/MODEL`}) or set its _MODEL variable`);
-  return { provider: id, model: resolved };
+  const nameIt = `name one (${what === '--provider' ? '--model M' : `${providerText}/MODEL`})`;
+  const resolved = resolveConfigTarget({ provider: providerText, model }, { providers: config.providers, nameIt });
+  if (!('target' in resolved)) throw new UsageError(`${what}: ${resolved.message}`);
+  return resolved.target;
 }
 
 function findStream(config: TurboConfig, id: string): StreamConfig {
@@ -39,7 +37,7 @@ async function connectToStreams(config: TurboConfig): Promise<{ keys: KeyLayout;
   return { keys: createKeyLayout(target.namespace), redis: await connectForCommand(target.redis, 'turbostream:streams') };
 }
 
-const describe = (targets: readonly AnalysisTarget[]) => targets.map((target) => `${target.provider}/${target.model}`).join(', ');
+const describe = (targets: readonly AnalysisTarget[]) => targets.map(formatTarget).join(', ');
 
 export async function setStreamTargets(options: { id: string; provider?: string; model?: string; compare: string[]; noCompare: boolean; reset: boolean }): Promise<void> {
   const config = loadConfigOrExit();
