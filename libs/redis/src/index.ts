@@ -1,6 +1,7 @@
 export * from './alert-publisher.js';
 export * from './cluster-nodes.js';
 export * from './connection.js';
+export * from './dead-letters.js';
 export * from './event-publisher.js';
 export * from './keys.js';
 export * from './lease.js';
