@@ -1,12 +1,11 @@
-import { assertNever, type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
+import { assertNever, deadLetter, type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
 import type { LlmSettings } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, ProviderError } from '@turbostream/providers';
 import { analysisQueueName } from '@turbostream/queue';
-import type { AlertPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
+import { type AlertPublisher, type KeyLayout, type RedisClient, writeDeadLetters } from '@turbostream/redis';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { buildAlerts } from './build-alerts.js';
-import { deadLetterJob } from './dead-letter-job.js';
 import { failureContext } from './failure-context.js';
 
 export interface WindowJobProcessorOptions {
@@ -34,7 +33,8 @@ export class WindowJobProcessor {
     const parsed = WindowJob.safeParse(job.data);
     if (!parsed.success) {
       const detail = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-      await deadLetterJob(options.redis, options.keys, { streamId: failureContext(job.data).streamId, data: job.data, detail, now: options.clock() });
+      const letter = deadLetter({ streamId: failureContext(job.data).streamId ?? 'unknown', reason: 'invalid-job', detail, payload: JSON.stringify(job.data) ?? String(job.data), receivedAt: options.clock() });
+      await writeDeadLetters(options.redis, options.keys, [letter]);
       throw new UnrecoverableError(`invalid-job: ${detail}`);
     }
     const data = parsed.data;

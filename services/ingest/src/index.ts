@@ -1,5 +1,4 @@
 export { type BackoffOptions, backoffCeiling, backoffDelay } from './backoff.js';
-export { DEAD_LETTER_SAMPLE_BYTES, deadLetterRecord, sampleFrame } from './dead-letter-record.js';
 export { classifyFrame, type FrameRules, type FrameVerdict } from './frame-classifier.js';
 export { Ingest, type IngestOptions, type IngestSource, type IngestUpdate } from './ingest.js';
 export { type IngestDeps, ingestSources, runIngest } from './main.js';

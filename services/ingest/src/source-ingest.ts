@@ -1,9 +1,8 @@
 import type { IngestSettings, SourceConfig } from '@turbostream/config';
-import type { DeadLetterReason } from '@turbostream/contracts';
+import { type DeadLetterReason, deadLetter } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import type { EventInput, EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { RESTART_GAP_REASON, type RestartGap } from './append-batch.js';
-import { deadLetterRecord } from './dead-letter-record.js';
 import { classifyFrame } from './frame-classifier.js';
 import { SourceConnection } from './source-connection.js';
 import { StreamWriter } from './stream-writer.js';
@@ -79,7 +78,7 @@ export class SourceIngest {
       onFrame: (data, isBinary) => this.#onFrame(data, isBinary),
       onOpen: ({ reconnect, downMs, reason }) => this.#onOpen(reconnect, downMs, reason),
       onDown: ({ reason }) => this.#publish({ type: 'source.down', message: `source down: ${reason}`, details: { reason } }),
-      onFrameTooLarge: (detail) => this.#deadLetter('oversized', `${detail} (over ${this.#connection.maxPayload} bytes; ws closed with 1009)`, Buffer.alloc(0), false, this.#connection.maxPayload + 1),
+      onFrameTooLarge: (detail) => this.#deadLetter('oversized', `${detail} (over ${this.#connection.maxPayload} bytes; ws closed with 1009)`, Buffer.alloc(0), this.#connection.maxPayload + 1),
     });
   }
 
@@ -121,17 +120,17 @@ export class SourceIngest {
     if (verdict.kind === 'message') {
       this.#writer.append({ kind: 'message', data: verdict.text, receivedAt: this.#clock() });
     } else {
-      this.#deadLetter(verdict.reason, verdict.detail, data, isBinary);
+      this.#deadLetter(verdict.reason, verdict.detail, data);
     }
   }
 
-  #deadLetter(reason: DeadLetterReason, detail: string, data: Buffer, isBinary: boolean, bytes?: number): void {
+  #deadLetter(reason: DeadLetterReason, detail: string, payload: Buffer, bytes?: number): void {
     const receivedAt = this.#clock();
     this.#rejected += 1;
     if (this.#rejected <= 10 || this.#rejected % 1000 === 0) {
       this.#logger.warn({ reason, detail, rejected: this.#rejected }, 'frame kept aside as a dead letter');
     }
-    this.#writer.appendDeadLetter(deadLetterRecord({ streamId: this.#options.streamId, reason, detail, data, isBinary, receivedAt, ...(bytes === undefined ? {} : { bytes }) }));
+    this.#writer.appendDeadLetter(deadLetter({ streamId: this.#options.streamId, reason, detail, payload, bytes, receivedAt }));
   }
 
   /**

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { DeadLetter, StreamEntryFields } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import type { KeyLayout, RedisClient } from '@turbostream/redis';
+import { type KeyLayout, type RedisClient, writeDeadLetters } from '@turbostream/redis';
 import { type AppendEntry, appendBatch, type RestartGap } from './append-batch.js';
 import { backoffDelay } from './backoff.js';
-import { deadLetterFields } from './dead-letter-record.js';
 import { PendingQueue } from './pending-queue.js';
 
 /** A stream entry as is (one object per message keeps the buffer lean), a restart check, or a dead letter. */
@@ -35,8 +34,6 @@ export interface StreamWriterOptions {
   lowWater?: number;
   /** A batch also stops growing at this many bytes of message data, so large frames make smaller batches. @defaultValue 8 MiB */
   maxBatchBytes?: number;
-  /** Approximate length the dead-letter stream is capped at. @defaultValue 100000 */
-  deadLetterMaxLength?: number;
   /** How long Redis keeps this writer's record of its last batch (the dedupe window). @defaultValue a day (`APPEND_RECORD_TTL_MS`) */
   recordTtlMs?: number;
   /** Delay bounds between retries of a failed batch. @defaultValue `{ initialMs: 100, maxMs: 5000 }` */
@@ -242,13 +239,7 @@ export class StreamWriter {
   }
 
   async #writeDeadLetters(batch: PendingWrite[]): Promise<void> {
-    const multi = this.#options.redis.multi();
-    const maxLength = String(this.#options.deadLetterMaxLength ?? 100_000);
-    for (const write of batch) {
-      if (write.kind !== 'dead-letter') continue;
-      multi.xadd(this.#options.keys.deadLetters, 'MAXLEN', '~', maxLength, '*', ...deadLetterFields(write.deadLetter));
-    }
-    throwOnError(await multi.exec(), batch.length);
+    await writeDeadLetters(this.#options.redis, this.#options.keys, batch.flatMap((write) => (write.kind === 'dead-letter' ? [write.deadLetter] : [])));
     this.#deadLettered += batch.length;
     // The stats hash lives in the stream's cluster slot, the dead-letter stream in another: a separate command.
     try {
@@ -258,10 +249,4 @@ export class StreamWriter {
       this.#options.logger.warn({ err: error }, 'cannot count dead letters');
     }
   }
-}
-
-/** Throws the first error of an `EXEC` reply among its first `count` commands (the appends). */
-function throwOnError(results: Array<[error: Error | null, result: unknown]> | null, count: number): void {
-  if (results === null) throw new Error('transaction aborted');
-  for (const [error] of results.slice(0, count)) if (error) throw error;
 }

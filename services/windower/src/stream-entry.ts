@@ -1,18 +1,13 @@
 import { StreamEntryFields, entryIdTime, fieldsToObject } from '@turbostream/contracts';
 
-/** The longest sample of an invalid entry kept in its dead letter. */
-const SAMPLE_LIMIT = 4_096;
-
 /** An entry that did not match {@link StreamEntryFields}: kept out of every window and dead-lettered. */
 export interface InvalidEntry {
   id: string;
   kind: 'invalid';
   /** Why it was rejected, naming the entry id and the failing fields. */
   detail: string;
-  /** The entry's fields as JSON, cut to a few KiB. */
-  sample: string;
-  /** Byte length of all the entry's field values. */
-  bytes: number;
+  /** The entry's fields as JSON (its dead letter keeps a sample). */
+  payload: string;
   /** When Redis stored it (from its id). */
   receivedAt: number;
 }
@@ -29,14 +24,11 @@ export function parseStreamEntry(id: string, fields: readonly string[]): CutterE
   const parsed = StreamEntryFields.safeParse(object);
   if (parsed.success) return { id, ...parsed.data };
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(entry)'}: ${issue.message}`).join('; ');
-  let bytes = 0;
-  for (const value of fields) bytes += Buffer.byteLength(value, 'utf8');
   return {
     id,
     kind: 'invalid',
     detail: `stream entry ${id} is not a valid message or gap entry (${problems})`,
-    sample: JSON.stringify(object).slice(0, SAMPLE_LIMIT),
-    bytes,
+    payload: JSON.stringify(object),
     receivedAt: entryIdTime(id),
   };
 }

@@ -1,10 +1,9 @@
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
-import { compareEntryIds } from '@turbostream/contracts';
+import { compareEntryIds, deadLetter } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
-import { type EventPublisher, type KeyLayout, Lease, type RedisClient } from '@turbostream/redis';
+import { type EventPublisher, type KeyLayout, Lease, type RedisClient, writeDeadLetters } from '@turbostream/redis';
 import type { AnalysisProducer } from '@turbostream/queue';
 import { Checkpoint } from './checkpoint.js';
-import { writeDeadLetters } from './dead-letters.js';
 import { trimThreshold } from './entry-ids.js';
 import { type DivergedWindow, findDivergedWindow } from './stored-windows.js';
 import { type StreamChunk, readStreamChunk } from './stream-chunk.js';
@@ -289,7 +288,13 @@ export class StreamWindower {
     const jobs = batch.flatMap((item) => windowJobs(this.#stream, item.window, enqueuedAt));
     const invalid = batch.flatMap((item) => item.invalid);
     if (invalid.length > 0) {
-      await writeDeadLetters({ ...this.#options, logger: this.#logger, streamId: this.#stream.id, entries: invalid });
+      // Written before the checkpoint moves past them: a crash in between may record one twice, never lose one.
+      const streamId = this.#stream.id;
+      await writeDeadLetters(this.#options.redis, this.#options.keys, invalid.map((entry) => deadLetter({ streamId, reason: 'invalid-entry', detail: entry.detail, payload: entry.payload, receivedAt: entry.receivedAt })));
+      for (const entry of invalid) {
+        this.#logger.warn({ entryId: entry.id, detail: entry.detail }, 'invalid stream entry kept aside as a dead letter');
+        await this.#options.events?.publish({ type: 'deadletter', streamId, message: entry.detail, details: { entryId: entry.id, reason: 'invalid-entry' } });
+      }
       this.#counts.deadLetters += invalid.length;
     }
     if (!this.#ownership.holds(epoch)) return 0;

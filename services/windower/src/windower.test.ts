@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defaultConfig, type StreamConfig, type TurboConfig, type WindowerSettings } from '@turbostream/config';
-import { type Window, compareEntryIds, windowJobId } from '@turbostream/contracts';
+import { DeadLetter, type Window, compareEntryIds, fieldsToObject, windowJobId } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName, listWindowJobs, listWindows, queueOptions } from '@turbostream/queue';
 import { type KeyLayout, createKeyLayout } from '@turbostream/redis';
@@ -117,7 +117,7 @@ describe('Windower', () => {
 
     const letters = await redis.xrange(keys.deadLetters, '-', '+');
     expect(letters).toHaveLength(1);
-    expect(letters[0]?.[1]).toEqual(expect.arrayContaining(['streamId', 'feed', 'reason', 'invalid-job']));
+    expect(DeadLetter.parse(fieldsToObject(letters[0]?.[1] ?? []))).toMatchObject({ streamId: 'feed', reason: 'invalid-entry', sample: '{"kind":"message","receivedAt":"nope"}', sampleEncoding: 'utf8' });
   });
 
   it('continues from the checkpoint after a restart without enqueueing a window twice', async () => {
