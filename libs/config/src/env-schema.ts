@@ -103,5 +103,42 @@ export const EnvSchema = z.object({
 });
 export type Env = z.infer<typeof EnvSchema>;
 
+/** Each group of settings, field by field, with the variable it is read from: its type is that variable's (see {@link SettingsOf}). */
+export const SETTINGS = {
+  log: { level: 'LOG_LEVEL', format: 'LOG_FORMAT' },
+  health: { port: 'HEALTH_PORT', host: 'HEALTH_HOST' },
+  llm: { maxTokens: 'LLM_MAX_TOKENS', temperature: 'LLM_TEMPERATURE', timeoutMs: 'LLM_TIMEOUT_MS' },
+  heuristic: { threshold: 'HEURISTIC_THRESHOLD' },
+  ingest: {
+    /** Frames larger than this go to the dead-letter stream. */
+    maxFrameBytes: 'INGEST_MAX_FRAME_BYTES',
+    /** Messages held in memory per source before the socket is paused. */
+    maxBufferedMessages: 'INGEST_MAX_BUFFERED_MESSAGES',
+    /** Messages per pipelined XADD batch. */
+    batchSize: 'INGEST_BATCH_SIZE',
+    pingIntervalMs: 'INGEST_PING_INTERVAL_MS',
+    reconnectInitialMs: 'INGEST_RECONNECT_INITIAL_MS',
+    reconnectMaxMs: 'INGEST_RECONNECT_MAX_MS',
+  },
+  windower: {
+    pollMs: 'WINDOWER_POLL_MS',
+    leaseMs: 'WINDOWER_LEASE_MS',
+    /** Windows waiting in a provider's queue above which the windower stops enqueueing (backpressure). */
+    maxQueued: 'WINDOWER_MAX_QUEUED',
+    /** Windowed entries are kept this long in the source stream before being trimmed. */
+    retentionMs: 'WINDOWER_RETENTION_MS',
+  },
+  analyzer: { concurrency: 'ANALYZER_CONCURRENCY', lockMs: 'ANALYZER_LOCK_MS', attempts: 'ANALYZER_ATTEMPTS' },
+} as const satisfies Record<string, Record<string, keyof Env>>;
+
+type Groups = typeof SETTINGS;
+/** A group of {@link SETTINGS}, each field typed as its variable is by {@link EnvSchema}. */
+export type SettingsOf<G extends keyof Groups> = { -readonly [F in keyof Groups[G]]: Env[Groups[G][F] & keyof Env] };
+
+/** Reads a group of {@link SETTINGS} from the validated variables. */
+export function settingsOf<G extends keyof Groups>(values: Env, group: G): SettingsOf<G> {
+  return Object.fromEntries(Object.entries(SETTINGS[group]).map(([field, name]) => [field, values[name as keyof Env]])) as SettingsOf<G>;
+}
+
 /** Variables whose values are secrets: masked in every output (the registry's secret flags). */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set(PROVIDER_VARIABLE_LIST.filter((variable) => variable.secret).map((variable) => variable.name));

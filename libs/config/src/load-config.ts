@@ -2,12 +2,12 @@ import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { normalizeProviderId, PROVIDER_IDS, type ProviderId, providerChoices } from '@turbostream/contracts';
 import { type EnvFile, type EnvFileOrigin, readEnvFile } from './env-file.js';
-import { type Env, EnvSchema, SECRET_VARIABLES } from './env-schema.js';
+import { type Env, EnvSchema, SECRET_VARIABLES, settingsOf } from './env-schema.js';
 import { variableNameWarnings } from './lookalike-variables.js';
 import { ConfigError, issuesToProblems } from './problems.js';
 import { resolveProviders } from './provider-settings.js';
 import { readStreamsFile, type StreamsResult } from './streams-file.js';
-import type { ConfigProblem, ProviderSettings, TurboConfig } from './types.js';
+import type { ConfigProblem, ProviderSettings, ServiceConfigs, TurboConfig } from './types.js';
 
 export interface LoadConfigOptions {
   /** The process environment; it wins over the env file. @defaultValue `process.env` is the caller's to pass */
@@ -110,27 +110,20 @@ interface Validated {
 function buildConfig({ values, providers, defaultProvider, streams, streamsPath }: Validated): TurboConfig {
   return {
     redis: redisSettings(values.REDIS_URL, values.REDIS_CLUSTER),
-    health: { port: values.HEALTH_PORT, host: values.HEALTH_HOST },
+    health: settingsOf(values, 'health'),
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     namespace: values.TURBOSTREAM_NAMESPACE,
     instanceId: values.TURBOSTREAM_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
-    log: { level: values.LOG_LEVEL, format: values.LOG_FORMAT },
+    log: settingsOf(values, 'log'),
     streamsFile: streams.exists ? streamsPath : undefined,
     streams: streams.streams,
     defaultProvider,
     providers,
-    llm: { maxTokens: values.LLM_MAX_TOKENS, temperature: values.LLM_TEMPERATURE, timeoutMs: values.LLM_TIMEOUT_MS },
-    heuristic: { threshold: values.HEURISTIC_THRESHOLD },
-    ingest: {
-      maxFrameBytes: values.INGEST_MAX_FRAME_BYTES,
-      maxBufferedMessages: values.INGEST_MAX_BUFFERED_MESSAGES,
-      batchSize: values.INGEST_BATCH_SIZE,
-      pingIntervalMs: values.INGEST_PING_INTERVAL_MS,
-      reconnectInitialMs: values.INGEST_RECONNECT_INITIAL_MS,
-      reconnectMaxMs: values.INGEST_RECONNECT_MAX_MS,
-    },
-    windower: { pollMs: values.WINDOWER_POLL_MS, leaseMs: values.WINDOWER_LEASE_MS, maxQueued: values.WINDOWER_MAX_QUEUED, retentionMs: values.WINDOWER_RETENTION_MS },
-    analyzer: { concurrency: values.ANALYZER_CONCURRENCY, lockMs: values.ANALYZER_LOCK_MS, attempts: values.ANALYZER_ATTEMPTS },
+    llm: settingsOf(values, 'llm'),
+    heuristic: settingsOf(values, 'heuristic'),
+    ingest: settingsOf(values, 'ingest'),
+    windower: settingsOf(values, 'windower'),
+    analyzer: settingsOf(values, 'analyzer'),
   };
 }
 
@@ -182,4 +175,13 @@ export function loadConfigOrThrow(options: LoadConfigOptions): TurboConfig {
  */
 export function defaultConfig(env: Record<string, string | undefined> = {}): TurboConfig {
   return loadConfigOrThrow({ env, cwd: '/nonexistent/turbostream', envFile: false });
+}
+
+/** Hands each service its part of the configuration (see {@link ServiceConfigs}). */
+export function serviceConfigs({ redis, namespace, instanceId, streams, ...config }: TurboConfig): ServiceConfigs {
+  return {
+    ingest: { redis, namespace, streams, ingest: config.ingest },
+    windower: { redis, namespace, streams, instanceId, windower: config.windower, jobAttempts: config.analyzer.attempts },
+    analyzer: { redis, namespace, instanceId, providers: config.providers, llm: config.llm, heuristic: config.heuristic, analyzer: config.analyzer, shutdownTimeoutMs: config.shutdownTimeoutMs },
+  };
 }

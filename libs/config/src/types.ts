@@ -1,4 +1,6 @@
 import type { AnalysisTarget, ProviderId } from '@turbostream/contracts';
+import type { SettingsOf } from './env-schema.js';
+import type { StreamInput } from './streams-schema.js';
 
 /** Where a configuration value came from, so problems can name it. */
 export type ConfigSource = 'env.local' | 'environment' | 'streams.yaml' | 'default';
@@ -13,25 +15,12 @@ export interface ConfigProblem {
   message: string;
 }
 
-export interface SourceConfig {
-  url: string;
-  /** Sent after every (re)connect. */
-  subscribe: string[];
-  headers: Record<string, string>;
-  /** `json`: frames that are not JSON go to the dead-letter stream; `text`: any UTF-8 text is a message. */
-  format: 'json' | 'text';
-}
+/** A stream's source as the streams file gives it (`format` json: frames that are not JSON are dead-lettered; text: any UTF-8 text is a message). */
+export type SourceConfig = StreamInput['source'];
 
-export interface WindowLimits {
-  maxMessages: number;
-  maxBytes: number;
-  maxSeconds: number;
-}
+export type WindowLimits = StreamInput['window'];
 
-export interface StreamConfig {
-  id: string;
-  source: SourceConfig;
-  window: WindowLimits;
+export interface StreamConfig extends Pick<StreamInput, 'id' | 'source' | 'window'> {
   /** The stream's own target followed by its comparison targets; never empty. */
   targets: AnalysisTarget[];
   instructions: string;
@@ -51,38 +40,10 @@ export interface ProviderSettings {
   apiVersion?: string;
 }
 
-export interface LlmSettings {
-  maxTokens: number;
-  temperature: number;
-  timeoutMs: number;
-}
-
-export interface IngestSettings {
-  /** Frames larger than this go to the dead-letter stream. */
-  maxFrameBytes: number;
-  /** Messages held in memory per source before the socket is paused. */
-  maxBufferedMessages: number;
-  /** Messages per pipelined XADD batch. */
-  batchSize: number;
-  pingIntervalMs: number;
-  reconnectInitialMs: number;
-  reconnectMaxMs: number;
-}
-
-export interface WindowerSettings {
-  pollMs: number;
-  leaseMs: number;
-  /** Windows waiting in a provider's queue above which the windower stops enqueueing (backpressure). */
-  maxQueued: number;
-  /** Windowed entries are kept this long in the source stream before being trimmed. */
-  retentionMs: number;
-}
-
-export interface AnalyzerSettings {
-  concurrency: number;
-  lockMs: number;
-  attempts: number;
-}
+export type LlmSettings = SettingsOf<'llm'>;
+export type IngestSettings = SettingsOf<'ingest'>;
+export type WindowerSettings = SettingsOf<'windower'>;
+export type AnalyzerSettings = SettingsOf<'analyzer'>;
 
 export interface TurboConfig {
   /**
@@ -91,20 +52,31 @@ export interface TurboConfig {
    */
   redis: { url: string; explicit: boolean; cluster: boolean; nodes: string[] };
   /** `/healthz` and `/readyz` (port 0: none). */
-  health: { port: number; host: string };
+  health: SettingsOf<'health'>;
   /** On SIGTERM, how long in-flight work may take before it is handed back. */
   shutdownTimeoutMs: number;
   namespace: string;
   instanceId: string;
-  log: { level: string; format: 'json' | 'pretty' | 'auto' };
+  log: SettingsOf<'log'>;
   /** The streams file that was read, or `undefined` when there is none (the default path does not exist). */
   streamsFile: string | undefined;
   streams: StreamConfig[];
   defaultProvider: ProviderId | undefined;
   providers: Record<ProviderId, ProviderSettings>;
   llm: LlmSettings;
-  heuristic: { threshold: number };
+  heuristic: SettingsOf<'heuristic'>;
   ingest: IngestSettings;
   windower: WindowerSettings;
   analyzer: AnalyzerSettings;
+}
+
+/** What every service connects with: its Redis and namespace. */
+type ServiceConnection = Pick<TurboConfig, 'redis' | 'namespace'>;
+
+/** Each service's part of the configuration: only the analyzer holds the providers (and their keys). */
+export interface ServiceConfigs {
+  ingest: ServiceConnection & Pick<TurboConfig, 'streams' | 'ingest'>;
+  /** The providers only through the streams' resolved targets; `jobAttempts` is `ANALYZER_ATTEMPTS`, set on each job it enqueues. */
+  windower: ServiceConnection & Pick<TurboConfig, 'streams' | 'windower' | 'instanceId'> & { jobAttempts: number };
+  analyzer: ServiceConnection & Pick<TurboConfig, 'providers' | 'llm' | 'heuristic' | 'analyzer' | 'instanceId' | 'shutdownTimeoutMs'>;
 }
