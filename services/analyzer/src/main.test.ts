@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defaultConfig, type ProviderSettings, type TurboConfig } from '@turbostream/config';
+import { defaultConfig, type ProviderSettings, serviceConfigs } from '@turbostream/config';
 import { Alert, fieldsToObject, PROVIDER_IDS, type ProviderId, type WindowJob } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName } from '@turbostream/queue';
@@ -8,17 +8,17 @@ import { chatMessages, type FakeOpenAI, RedisServer, startFakeOpenAI, waitFor } 
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProviders, runAnalyzer } from './main.js';
+import { buildProviders, startAnalyzer } from './main.js';
 
 const API_KEY = 'sk-test-main-0123456789abcdef';
 
-function config(overrides: Partial<Record<ProviderId, Partial<ProviderSettings>>>): TurboConfig {
-  const base = defaultConfig({ LOG_LEVEL: 'silent', TURBOSTREAM_INSTANCE_ID: 'analyzer-main-test', LLM_TIMEOUT_MS: '5000', ANALYZER_LOCK_MS: '5000', ANALYZER_CONCURRENCY: '1' });
+function config(overrides: Partial<Record<ProviderId, Partial<ProviderSettings>>>, env: Record<string, string> = {}) {
+  const base = defaultConfig({ LOG_LEVEL: 'silent', TURBOSTREAM_INSTANCE_ID: 'analyzer-main-test', LLM_TIMEOUT_MS: '5000', ANALYZER_LOCK_MS: '5000', ANALYZER_CONCURRENCY: '1', ...env });
   const providers = Object.fromEntries(PROVIDER_IDS.map((id) => [id, { ...base.providers[id], ...overrides[id] }])) as Record<ProviderId, ProviderSettings>;
-  return { ...base, providers };
+  return serviceConfigs({ ...base, providers }).analyzer;
 }
 
-describe('runAnalyzer', () => {
+describe('startAnalyzer', () => {
   let server: RedisServer;
   let fake: FakeOpenAI;
   beforeAll(async () => {
@@ -43,14 +43,10 @@ describe('runAnalyzer', () => {
       return { content: JSON.stringify({ alerts: [{ severity: 'info', title: 'first message', summary: 'seen', evidence: [firstId] }] }) };
     });
     const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
-    const clients: Redis[] = [server.client(), server.client(), server.client()];
-    const [redis, connection, queueConnection] = clients as [Redis, Redis, Redis];
-    const analyzer = await runAnalyzer(config({ openai: { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url } }), {
-      redis,
-      connection,
-      keys,
-      logger: createLogger({ level: 'silent' }),
-    });
+    const [redis, queueConnection] = [server.client(), server.client()] as [Redis, Redis];
+    const openai = { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url };
+    const started = await startAnalyzer(config({ openai }, { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: keys.namespace }), createLogger({ level: 'silent' }));
+    const analyzer = started.service;
     const queue = new Queue(analysisQueueName('openai'), { connection: queueConnection, prefix: keys.queuePrefix });
     try {
       expect(analyzer.providers).toEqual(['openai', 'heuristic']);
@@ -84,8 +80,9 @@ describe('runAnalyzer', () => {
       expect(alert).toMatchObject({ provider: 'openai', model: 'gpt-4.1-mini', evidence: ['1000-0'] });
     } finally {
       await analyzer.close();
+      await started.disconnect();
       await queue.close();
-      for (const client of clients) client.disconnect();
+      for (const client of [redis, queueConnection]) client.disconnect();
     }
   });
 });

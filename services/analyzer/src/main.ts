@@ -1,42 +1,38 @@
-import type { TurboConfig } from '@turbostream/config';
+import type { ServiceConfigs } from '@turbostream/config';
 import { PROVIDER_IDS, type ProviderId } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisProvider, createProvider } from '@turbostream/providers';
-import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
+import { closeRedis, connectRedis, connectService, type RunningService } from '@turbostream/redis';
 import { Analyzer } from './analyzer.js';
 
-export interface AnalyzerDependencies {
-  /** Publishes alerts, events and dead letters. */
-  redis: RedisClient;
-  /** BullMQ's connection (`maxRetriesPerRequest: null`). */
-  connection: RedisClient;
-  logger: Logger;
-  events?: EventPublisher;
-  keys: KeyLayout;
-}
+type AnalyzerConfig = ServiceConfigs['analyzer'];
 
 /** The providers this analyzer can serve: every configured one (the heuristic always is). */
-export function buildProviders(config: TurboConfig): Map<ProviderId, AnalysisProvider> {
+export function buildProviders(config: Pick<AnalyzerConfig, 'providers' | 'heuristic'>): Map<ProviderId, AnalysisProvider> {
   const providers = new Map<ProviderId, AnalysisProvider>();
   for (const id of PROVIDER_IDS) {
     const settings = id === 'heuristic' ? { configured: true } : config.providers[id];
     if (!settings?.configured) continue;
-    providers.set(id, createProvider(id, settings, { heuristic: { threshold: config.heuristic.threshold } }));
+    providers.set(id, createProvider(id, settings, { heuristic: config.heuristic }));
   }
   return providers;
 }
 
-/** Composition root of the analyzer service: builds the configured providers and starts the workers. */
-export async function runAnalyzer(config: TurboConfig, deps: AnalyzerDependencies): Promise<Analyzer> {
-  const logger = deps.logger.child({ service: 'analyzer' });
+/** Starts the analyzer: builds the configured providers, opens its connections (one for BullMQ) and starts the workers. */
+export async function startAnalyzer(config: AnalyzerConfig, rootLogger: Logger): Promise<RunningService<Analyzer>> {
+  const logger = rootLogger.child({ service: 'analyzer' });
   const providers = buildProviders(config);
   if (providers.size === 0) throw new Error('no analysis provider is configured: set the variables of at least one provider (see env.local.example)');
+  const { redis, keys, events } = connectService('analyzer', config, (fields, message) => logger.warn(fields, message));
+  const connection = connectRedis({ ...config.redis, name: 'turbostream:analyzer:bullmq' });
+  connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  const disconnect = async () => void (await Promise.all([closeRedis(redis), closeRedis(connection)]));
   const analyzer = new Analyzer({
-    redis: deps.redis,
-    connection: deps.connection,
-    keys: deps.keys,
+    redis,
+    connection,
+    keys,
     logger,
-    ...(deps.events ? { events: deps.events } : {}),
+    events,
     providers,
     settings: config.analyzer,
     llm: config.llm,
@@ -44,7 +40,10 @@ export async function runAnalyzer(config: TurboConfig, deps: AnalyzerDependencie
     // On SIGTERM, jobs in flight get this long; what is still running is then handed back to the queue.
     drainTimeoutMs: config.shutdownTimeoutMs,
   });
-  await analyzer.start();
+  await analyzer.start().catch(async (error: unknown) => {
+    await disconnect();
+    throw error;
+  });
   logger.info({ providers: analyzer.providers }, 'analyzer serves these providers');
-  return analyzer;
+  return { service: analyzer, redis, keys, disconnect };
 }

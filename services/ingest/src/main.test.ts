@@ -1,24 +1,19 @@
-import { defaultConfig, type TurboConfig } from '@turbostream/config';
+import { defaultConfig, serviceConfigs, type TurboConfig } from '@turbostream/config';
 import { createLogger } from '@turbostream/logging';
 import { createKeyLayout } from '@turbostream/redis';
 import { waitFor } from '@turbostream/testkit';
 import { redisTest } from '@turbostream/testkit/redis-test';
 import { describe, expect } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { runIngest } from './main.js';
+import { startIngest } from './main.js';
 
-function configWith(streams: TurboConfig['streams']): TurboConfig {
-  const base = defaultConfig({ INGEST_MAX_FRAME_BYTES: '1024', INGEST_MAX_BUFFERED_MESSAGES: '100', INGEST_BATCH_SIZE: '10', INGEST_PING_INTERVAL_MS: '60000', INGEST_RECONNECT_INITIAL_MS: '20', INGEST_RECONNECT_MAX_MS: '200' });
-  return { ...base, streams, streamsFile: 'streams.yaml' };
+function configWith(streams: TurboConfig['streams'], { url, namespace }: { url: string; namespace: string }) {
+  const base = defaultConfig({ REDIS_URL: url, TURBOSTREAM_NAMESPACE: namespace, INGEST_MAX_FRAME_BYTES: '1024', INGEST_MAX_BUFFERED_MESSAGES: '100', INGEST_BATCH_SIZE: '10', INGEST_PING_INTERVAL_MS: '60000', INGEST_RECONNECT_INITIAL_MS: '20', INGEST_RECONNECT_MAX_MS: '200' });
+  return serviceConfigs({ ...base, streams }).ingest;
 }
 
-describe('runIngest', () => {
-  redisTest('refuses to start without streams, naming the streams file', async ({ redis }) => {
-    const keys = createKeyLayout('unused');
-    await expect(runIngest(configWith([]), { redis, keys, logger: createLogger({ level: 'silent' }) })).rejects.toThrow(/at least one stream.*streams\.yaml/);
-  });
-
-  redisTest('maps each configured stream onto a source, started', async ({ redis, namespace }) => {
+describe('startIngest', () => {
+  redisTest('maps each configured stream onto a source, started on a connection of its own', async ({ redis, server, namespace }) => {
     const source = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => source.once('listening', resolve));
     const address = source.address();
@@ -32,12 +27,14 @@ describe('runIngest', () => {
       targets: [{ provider: 'heuristic' as const, model: 'threshold' }],
       instructions: 'test',
     });
-    const ingest = await runIngest(configWith([stream('a'), stream('b')]), { redis, keys, logger: createLogger({ level: 'silent' }) });
+    const started = await startIngest(configWith([stream('a'), stream('b')], { url: server.url, namespace }), createLogger({ level: 'silent' }));
     try {
       await waitFor(async () => (await redis.xlen(keys.messages('a'))) === 1 && (await redis.xlen(keys.messages('b'))) === 1, { description: 'one message per stream' });
-      expect(Object.keys(ingest.stats()).sort()).toEqual(['a', 'b']);
+      expect(Object.keys(started.service.stats()).sort()).toEqual(['a', 'b']);
+      expect(String(await redis.client('LIST'))).toContain('name=turbostream:ingest');
     } finally {
-      await ingest.close();
+      await started.service.close();
+      await started.disconnect();
       await new Promise((resolve) => source.close(resolve));
     }
   });

@@ -1,6 +1,6 @@
 export { type CheckpointState, readCheckpoint } from './checkpoint.js';
 export { listWindowJobs, listWindows, type StoredWindowJob, WINDOW_JOB_NAME } from '@turbostream/queue';
-export { runWindower, type WindowerDependencies } from './main.js';
+export { startWindower } from './main.js';
 export { type CutterEntry, type InvalidEntry, parseStreamEntry } from './stream-entry.js';
 export type { StreamWindowerStats } from './stream-windower.js';
 export { type CutInput, type CutResult, type OpenWindow, type SealedWindow, cutWindows } from './window-cutter.js';

@@ -1,32 +1,17 @@
-import type { TurboConfig } from '@turbostream/config';
+import type { ServiceConfigs } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
-import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
+import { closeRedis, connectService, type RunningService } from '@turbostream/redis';
 import { Windower } from './windower.js';
 
-export interface WindowerDependencies {
-  /** Opened with `maxRetriesPerRequest: null`; the caller closes it after `windower.close()`. */
-  redis: RedisClient;
-  logger: Logger;
-  events?: EventPublisher;
-  keys: KeyLayout;
-}
-
-/** Composition root: windows every configured stream as `config.instanceId`. */
-export async function runWindower(config: TurboConfig, deps: WindowerDependencies): Promise<Windower> {
-  if (config.streams.length === 0) {
-    const file = config.streamsFile ?? 'streams.yaml (not found; set TURBOSTREAM_STREAMS_FILE)';
-    throw new Error(`windower: no streams are configured in ${file}; add at least one under "streams:"`);
-  }
-  const windower = new Windower({
-    redis: deps.redis,
-    keys: deps.keys,
-    logger: deps.logger.child({ service: 'windower' }),
-    events: deps.events,
-    streams: config.streams,
-    settings: config.windower,
-    owner: config.instanceId,
-    jobAttempts: config.analyzer.attempts,
+/** Starts the windower on its own Redis connection: it windows every configured stream as `config.instanceId`. */
+export async function startWindower(config: ServiceConfigs['windower'], rootLogger: Logger): Promise<RunningService<Windower>> {
+  const logger = rootLogger.child({ service: 'windower' });
+  const { redis, keys, events } = connectService('windower', config, (fields, message) => logger.warn(fields, message));
+  const disconnect = () => closeRedis(redis);
+  const windower = new Windower({ redis, keys, logger, events, streams: config.streams, settings: config.windower, owner: config.instanceId, jobAttempts: config.jobAttempts });
+  await windower.start().catch(async (error: unknown) => {
+    await disconnect();
+    throw error;
   });
-  await windower.start();
-  return windower;
+  return { service: windower, redis, keys, disconnect };
 }

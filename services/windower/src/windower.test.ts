@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defaultConfig, type StreamConfig, type TurboConfig, type WindowerSettings } from '@turbostream/config';
+import { defaultConfig, serviceConfigs, type StreamConfig, type WindowerSettings } from '@turbostream/config';
 import { DeadLetter, type Window, compareEntryIds, fieldsToObject, windowJobId } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName, listWindowJobs, listWindows, queueOptions } from '@turbostream/queue';
@@ -9,7 +9,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readCheckpoint } from './checkpoint.js';
-import { runWindower } from './main.js';
+import * as main from './main.js';
 import { Windower, type WindowerOptions } from './windower.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -200,13 +200,17 @@ describe('Windower', () => {
     }
   });
 
-  it('runWindower refuses a configuration without streams', async () => {
-    const config: Pick<TurboConfig, 'streams' | 'streamsFile' | 'windower' | 'instanceId'> = { streams: [], streamsFile: '/etc/streams.yaml', windower: settings(), instanceId: 'i1' };
-    await expect(runWindower({ ...fullConfig(), ...config }, { redis, keys, logger })).rejects.toThrow(/no streams are configured in \/etc\/streams.yaml/);
+  it('startWindower windows the configured streams on a connection of its own, which it closes', async () => {
+    const config = serviceConfigs({ ...defaultConfig({ REDIS_URL: server.url, TURBOSTREAM_INSTANCE_ID: 'i1' }), namespace: keys.namespace, streams: [streamConfig({ maxMessages: 2, maxBytes: 10_000, maxSeconds: 60 })] });
+    const started = await main.startWindower({ ...config.windower, windower: settings() }, logger);
+    try {
+      expect(started.service.stats().streams.map((stream) => stream.streamId)).toEqual(['feed']);
+      await waitFor(async () => String(await redis.client('LIST')).includes('name=turbostream:windower'), { description: 'the windower connected' });
+    } finally {
+      await started.service.close();
+      await started.disconnect();
+    }
+    await waitFor(async () => !String(await redis.client('LIST')).includes('name=turbostream:windower'), { description: 'the windower disconnected' });
   });
 });
 
-/** The parts of a TurboConfig the windower does not read, at their defaults. */
-function fullConfig(): TurboConfig {
-  return { ...defaultConfig({ LOG_LEVEL: 'silent' }), windower: settings() };
-}

@@ -12,6 +12,7 @@ import { followStreamsFile } from '../runtime/streams-reload.js';
 export async function runService(name: ServiceName): Promise<void> {
   const config = loadConfigOrExit();
   const logger = rootLogger(config);
+  // The one check for streams: `up` runs its demo without them, and the analyzer serves providers, not streams.
   if (name !== 'analyzer' && config.streams.length === 0) {
     throw new Error(`${name} needs streams: create streams.yaml (see streams.example.yaml) or set TURBOSTREAM_STREAMS_FILE`);
   }

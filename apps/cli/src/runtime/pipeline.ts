@@ -1,24 +1,32 @@
-import { runAnalyzer } from '@turbostream/analyzer';
-import type { TurboConfig } from '@turbostream/config';
-import { type Ingest, runIngest } from '@turbostream/ingest';
+import { startAnalyzer } from '@turbostream/analyzer';
+import { serviceConfigs, type TurboConfig } from '@turbostream/config';
+import { type Ingest, startIngest } from '@turbostream/ingest';
 import type { Logger } from '@turbostream/logging';
-import { closeRedis, connectRedis, createKeyLayout, EventPublisher, type KeyLayout, type RedisClient } from '@turbostream/redis';
-import { runWindower, type Windower } from '@turbostream/windower';
-
-export type ServiceName = 'ingest' | 'windower' | 'analyzer';
-export const SERVICE_NAMES: readonly ServiceName[] = ['ingest', 'windower', 'analyzer'];
+import type { KeyLayout, RedisClient, RunningService } from '@turbostream/redis';
+import { startWindower, type Windower } from '@turbostream/windower';
 
 interface Closable {
   close(): Promise<void>;
 }
 
-/** Running services and the connections they share; `close()` stops every service, then closes the connections. */
+/** The one table of services: each name's start function, handed that service's part of the configuration. */
+const START = {
+  ingest: (config: TurboConfig, logger: Logger) => startIngest(serviceConfigs(config).ingest, logger),
+  windower: (config: TurboConfig, logger: Logger) => startWindower(serviceConfigs(config).windower, logger),
+  analyzer: (config: TurboConfig, logger: Logger) => startAnalyzer(serviceConfigs(config).analyzer, logger),
+} satisfies Record<string, (config: TurboConfig, logger: Logger) => Promise<RunningService<Closable>>>;
+
+export type ServiceName = keyof typeof START;
+export const SERVICE_NAMES = Object.keys(START) as readonly ServiceName[];
+
+/** Running services; `close()` stops every service, then closes their connections. */
 export interface Pipeline {
   keys: KeyLayout;
+  /** The connection of the first service started here, for readiness and the streams file's events. */
   redis: RedisClient;
   /** The services that follow the streams file while running, when started here. */
-  ingest?: Ingest;
-  windower?: Windower;
+  ingest?: Ingest | undefined;
+  windower?: Windower | undefined;
   close(): Promise<void>;
 }
 
@@ -54,22 +62,17 @@ async function closeUnlessRedisIsGone(name: ServiceName, service: Closable, { re
 }
 
 /**
- * Starts the named services in this process on one configuration. On close
- * they all stop taking work at once: ingest closes its sockets and writes its
- * buffer, the windower releases its leases, the analyzers finish their jobs
- * within `config.shutdownTimeoutMs` and hand back the rest.
+ * Starts the named services in this process on one configuration, each on its
+ * own connections. On close they all stop taking work at once: ingest closes
+ * its sockets and writes its buffer, the windower releases its leases, the
+ * analyzers finish their jobs within `config.shutdownTimeoutMs` and hand back the rest.
  */
 export async function startPipeline(config: TurboConfig, services: readonly ServiceName[], logger: Logger): Promise<Pipeline> {
-  const keys = createKeyLayout(config.namespace);
-  const redis = connectRedis({ ...config.redis, name: `turbostream:${services.join('+')}` });
-  redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
-  const connections: RedisClient[] = [redis];
-  const started: Array<[ServiceName, Closable]> = [];
-  const followers: { ingest?: Ingest; windower?: Windower } = {};
+  const started: Array<[ServiceName, RunningService<Closable>]> = [];
   const closeAll = async () => {
     // All at once, so each gets the whole shutdown deadline: nothing in flight in one waits on another.
     await Promise.all(
-      started.map(async ([name, service]) => {
+      started.map(async ([name, { service, redis }]) => {
         try {
           await closeUnlessRedisIsGone(name, service, { redis, deadlineMs: config.shutdownTimeoutMs, logger });
         } catch (err) {
@@ -77,31 +80,18 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
         }
       }),
     );
-    await Promise.all(connections.map((connection) => closeRedis(connection)));
+    await Promise.all(started.map(([, running]) => running.disconnect()));
   };
   try {
-    for (const name of SERVICE_NAMES.filter((candidate) => services.includes(candidate)).toReversed()) {
-      const own = logger.child({ service: name });
-      const events = new EventPublisher({ redis, keys, service: name, onError: (err) => own.warn({ err }, 'event not published') });
-      if (name === 'ingest') {
-        followers.ingest = await runIngest(config, { redis, logger, events, keys });
-        started.push([name, followers.ingest]);
-      }
-      if (name === 'windower') {
-        followers.windower = await runWindower(config, { redis, logger, events, keys });
-        started.push([name, followers.windower]);
-      }
-      if (name === 'analyzer') {
-        const connection = connectRedis({ ...config.redis, name: 'turbostream:analyzer:bullmq' });
-        connection.on('error', (err) => own.warn({ err }, 'redis connection error'));
-        connections.push(connection);
-        started.push([name, await runAnalyzer(config, { redis, connection, logger, events, keys })]);
-      }
-    }
+    for (const name of SERVICE_NAMES.filter((candidate) => services.includes(candidate)).toReversed()) started.push([name, await START[name](config, logger)]);
   } catch (error) {
     await closeAll();
     throw error;
   }
+  const [first] = started;
+  if (!first) throw new Error('no service to start');
+  const serviceOf = (name: ServiceName) => started.find(([candidate]) => candidate === name)?.[1].service;
   let closing: Promise<void> | undefined;
-  return { keys, redis, ...followers, close: () => (closing ??= closeAll()) };
+  const { keys, redis } = first[1];
+  return { keys, redis, ingest: serviceOf('ingest') as Ingest | undefined, windower: serviceOf('windower') as Windower | undefined, close: () => (closing ??= closeAll()) };
 }
