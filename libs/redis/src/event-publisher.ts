@@ -1,6 +1,6 @@
 import type { OpsEvent, OpsEventType } from '@turbostream/contracts';
-import { type ConnectOptions, connectRedis, type RedisClient } from './connection.js';
-import { createKeyLayout, type KeyLayout } from './keys.js';
+import type { RedisClient } from './connection.js';
+import type { KeyLayout } from './keys.js';
 
 export interface EventInput {
   type: OpsEventType;
@@ -51,12 +51,4 @@ export interface RunningService<S> {
   redis: RedisClient;
   keys: KeyLayout;
   disconnect(): Promise<void>;
-}
-
-/** A service's own connection to Redis (named `turbostream:<service>`), its key layout and its event publisher, problems logged with `warn`. */
-export function connectService(service: string, config: { redis: Omit<ConnectOptions, 'name'>; namespace: string }, warn: (fields: { err: unknown }, message: string) => void): { redis: RedisClient; keys: KeyLayout; events: EventPublisher } {
-  const redis = connectRedis({ ...config.redis, name: `turbostream:${service}` });
-  redis.on('error', (err) => warn({ err }, 'redis connection error'));
-  const keys = createKeyLayout(config.namespace);
-  return { redis, keys, events: new EventPublisher({ redis, keys, service, onError: (err) => warn({ err }, 'event not published') }) };
 }

@@ -8,3 +8,4 @@ export * from './lease.js';
 export * from './analyzer-presence.js';
 export * from './server-time.js';
 export * from './stream-targets.js';
+export * from './service-connection.js';
