@@ -10,7 +10,14 @@ import { WebSocket } from 'ws';
 const [mode, url, redisUrl, messagesArgument, namespace] = process.argv.slice(2);
 const messages = Number(messagesArgument);
 /** The ingest settings the configuration loader defaults to (libs/config env schema). */
-const settings = { maxFrameBytes: 1_048_576, maxBufferedMessages: 10_000, batchSize: 500, pingIntervalMs: 15_000, reconnectInitialMs: 500, reconnectMaxMs: 30_000 };
+const settings = {
+  maxFrameBytes: 1_048_576,
+  maxBufferedMessages: 10_000,
+  batchSize: 500,
+  pingIntervalMs: 15_000,
+  reconnectInitialMs: 500,
+  reconnectMaxMs: 30_000,
+};
 
 function heapFigures() {
   const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
@@ -60,7 +67,13 @@ function receiveOnly() {
 async function ingestIntoRedis() {
   const redis = connectRedis({ url: redisUrl, name: 'bench:ingest' });
   const keys = createKeyLayout(namespace);
-  const ingest = new Ingest({ redis, keys, logger: createLogger({ level: 'warn' }), sources: [{ streamId: 'bench', url, subscribe: [], headers: {}, format: 'json' }], settings });
+  const ingest = new Ingest({
+    redis,
+    keys,
+    logger: createLogger({ level: 'warn' }),
+    sources: [{ streamId: 'bench', url, subscribe: [], headers: {}, format: 'json' }],
+    settings,
+  });
   try {
     await ingest.start();
     await new Promise((resolve) => {
@@ -74,7 +87,12 @@ async function ingestIntoRedis() {
     });
     const stats = ingest.stats().bench;
     await ingest.close();
-    return { stored: await redis.xlen(keys.messages('bench')), peakBuffered: stats?.peakBuffered ?? 0, deadLettered: stats?.deadLettered ?? 0, reconnects: stats?.reconnects ?? 0 };
+    return {
+      stored: await redis.xlen(keys.messages('bench')),
+      peakBuffered: stats?.peakBuffered ?? 0,
+      deadLettered: stats?.deadLettered ?? 0,
+      reconnects: stats?.reconnects ?? 0,
+    };
   } finally {
     await closeRedis(redis);
   }

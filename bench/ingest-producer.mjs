@@ -13,7 +13,9 @@ function trade(seq) {
 }
 
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-server.on('listening', () => process.send?.({ type: 'listening', port: server.address().port, bytes: trade(123_456).length }));
+server.on('listening', () =>
+  process.send?.({ type: 'listening', port: server.address().port, bytes: trade(123_456).length }),
+);
 server.on('connection', (socket) => {
   let sent = 0;
   const startedAt = performance.now();
@@ -27,7 +29,9 @@ server.on('connection', (socket) => {
       }
       if (socket.bufferedAmount >= HIGH_WATER_BYTES) {
         // Resume once this message has reached the kernel, i.e. the buffer drained.
-        socket.send(message, (error) => { if (!error) pump(); });
+        socket.send(message, (error) => {
+          if (!error) pump();
+        });
         return;
       }
       socket.send(message);

@@ -18,7 +18,14 @@ import { waitFor } from '../libs/testkit/dist/wait-for.js';
 import { WebSocketServer } from 'ws';
 import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '20' }, rates: { type: 'string', default: '1,2,10' }, latency: { type: 'string', default: '300' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '20' },
+    rates: { type: 'string', default: '1,2,10' },
+    latency: { type: 'string', default: '300' },
+  },
+});
 const seconds = Number(values.seconds);
 /** Messages per second per stream. */
 const rate = Number(values.rate);
@@ -37,10 +44,13 @@ async function source() {
   return { server, url: `ws://127.0.0.1:${server.address().port}`, send };
 }
 
-const percentile = (list, p) => [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor((p / 100) * list.length))];
+const percentile = (list, p) =>
+  [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor((p / 100) * list.length))];
 const answer = (prompt) => {
   const id = [...new Set(prompt.match(/\b\d{13}-\d+\b/g) ?? [])].sort()[0];
-  return JSON.stringify({ alerts: id ? [{ severity: 'info', title: `window ${id}`, summary: 'seen', evidence: [id] }] : [] });
+  return JSON.stringify({
+    alerts: id ? [{ severity: 'info', title: `window ${id}`, summary: 'seen', evidence: [id] }] : [],
+  });
 };
 
 async function run(windowsPerSecond) {
@@ -56,12 +66,24 @@ async function run(windowsPerSecond) {
     handler: (request) => {
       if (storm) {
         stormRequests += 1;
-        return { status: 429, headers: { 'retry-after': '1' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } };
+        return {
+          status: 429,
+          headers: { 'retry-after': '1' },
+          error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+        };
       }
-      return { content: answer(chatMessages(request).find((message) => message.role === 'user')?.content ?? ''), firstTokenDelayMs: llmLatencyMs };
+      return {
+        content: answer(chatMessages(request).find((message) => message.role === 'user')?.content ?? ''),
+        firstTokenDelayMs: llmLatencyMs,
+      };
     },
   });
-  const anthropic = await startFakeAnthropic({ handler: (request) => ({ content: answer(anthropicMessages(request).find((message) => message.role === 'user')?.content ?? ''), firstTokenDelayMs: llmLatencyMs }) });
+  const anthropic = await startFakeAnthropic({
+    handler: (request) => ({
+      content: answer(anthropicMessages(request).find((message) => message.role === 'user')?.content ?? ''),
+      firstTokenDelayMs: llmLatencyMs,
+    }),
+  });
   const alpha = await source();
   const beta = await source();
   const cwd = mkdtempSync(join(tmpdir(), 'turbostream-isolation-'));
@@ -70,16 +92,32 @@ async function run(windowsPerSecond) {
     `streams:\n  - { id: alpha, source: { url: ${alpha.url} }, window: { maxMessages: ${maxMessages}, maxSeconds: 1 }, analysis: { provider: openai, model: gpt-storm } }\n` +
       `  - { id: beta, source: { url: ${beta.url} }, window: { maxMessages: ${maxMessages}, maxSeconds: 1 }, analysis: { provider: anthropic, model: claude-healthy } }\n`,
   );
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, REDIS_URL: redisServer.url, TURBOSTREAM_NAMESPACE: NAMESPACE, TURBOSTREAM_ENV_FILE: '/dev/null', OPENAI_BASE_URL: openai.url, ANTHROPIC_BASE_URL: anthropic.url, LOG_LEVEL: 'warn', LOG_FORMAT: 'json', WINDOWER_POLL_MS: '50' };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    REDIS_URL: redisServer.url,
+    TURBOSTREAM_NAMESPACE: NAMESPACE,
+    TURBOSTREAM_ENV_FILE: '/dev/null',
+    OPENAI_BASE_URL: openai.url,
+    ANTHROPIC_BASE_URL: anthropic.url,
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    WINDOWER_POLL_MS: '50',
+  };
   const children = [
     ['analyzer', { TURBOSTREAM_INSTANCE_ID: 'analyzer-openai', OPENAI_API_KEY: 'sk-bench-openai-0123456789' }],
     ['analyzer', { TURBOSTREAM_INSTANCE_ID: 'analyzer-anthropic', ANTHROPIC_API_KEY: 'sk-ant-bench-0123456789' }],
     ['windower', {}],
     ['ingest', {}],
-  ].map(([command, extra]) => spawn(process.execPath, [...cliNodeFlags(), cli, command], { cwd, env: { ...env, ...extra }, stdio: 'ignore' }));
+  ].map(([command, extra]) =>
+    spawn(process.execPath, [...cliNodeFlags(), cli, command], { cwd, env: { ...env, ...extra }, stdio: 'ignore' }),
+  );
 
   try {
-    await waitFor(() => alpha.server.clients.size === 1 && beta.server.clients.size === 1, { timeoutMs: 20_000, description: 'ingest connected' });
+    await waitFor(() => alpha.server.clients.size === 1 && beta.server.clients.size === 1, {
+      timeoutMs: 20_000,
+      description: 'ingest connected',
+    });
     const phase = async (name) => {
       const startedAt = Date.now();
       let n = 0;
@@ -90,7 +128,9 @@ async function run(windowsPerSecond) {
         await new Promise((resolve) => setTimeout(resolve, 1000 / rate));
       }
       await new Promise((resolve) => setTimeout(resolve, 2_500));
-      const latencies = alerts.filter((alert) => alert.streamId === 'beta' && alert.receivedAt >= startedAt).map((alert) => alert.receivedAt - Date.parse(alert.window.to));
+      const latencies = alerts
+        .filter((alert) => alert.streamId === 'beta' && alert.receivedAt >= startedAt)
+        .map((alert) => alert.receivedAt - Date.parse(alert.window.to));
       const alphaDone = alerts.filter((alert) => alert.streamId === 'alpha' && alert.receivedAt >= startedAt).length;
       return { name, latencies, alphaDone };
     };
@@ -114,12 +154,40 @@ async function run(windowsPerSecond) {
 }
 
 const ms = (list, p) => (list.length ? `${percentile(list, p)}` : '—');
-console.log(`429 isolation: ${seconds} s per phase, ${rate} messages/s per stream, fake LLM first token after ${llmLatencyMs} ms, storm = OpenAI answers 429 with Retry-After: 1`);
-console.log('beta (anthropic, healthy): window close → alert received, ms; openai: requests per Retry-After period during the storm');
-const header = ['windows/s', 'beta windows calm/storm', 'p50 calm', 'p50 storm', 'p50 ratio', 'p95 calm', 'p95 storm', 'p95 ratio', 'alpha alerts calm/storm', 'openai req / Retry-After'];
+console.log(
+  `429 isolation: ${seconds} s per phase, ${rate} messages/s per stream, fake LLM first token after ${llmLatencyMs} ms, storm = OpenAI answers 429 with Retry-After: 1`,
+);
+console.log(
+  'beta (anthropic, healthy): window close → alert received, ms; openai: requests per Retry-After period during the storm',
+);
+const header = [
+  'windows/s',
+  'beta windows calm/storm',
+  'p50 calm',
+  'p50 storm',
+  'p50 ratio',
+  'p95 calm',
+  'p95 storm',
+  'p95 ratio',
+  'alpha alerts calm/storm',
+  'openai req / Retry-After',
+];
 console.log(header.join(' | '));
 for (const windowsPerSecond of windowRates) {
   const { calm, stormy, perRetryAfter } = await run(windowsPerSecond);
   const ratio = (p) => (percentile(stormy.latencies, p) / percentile(calm.latencies, p)).toFixed(2);
-  console.log([windowsPerSecond, `${calm.latencies.length}/${stormy.latencies.length}`, ms(calm.latencies, 50), ms(stormy.latencies, 50), ratio(50), ms(calm.latencies, 95), ms(stormy.latencies, 95), ratio(95), `${calm.alphaDone}/${stormy.alphaDone}`, perRetryAfter.toFixed(2)].join(' | '));
+  console.log(
+    [
+      windowsPerSecond,
+      `${calm.latencies.length}/${stormy.latencies.length}`,
+      ms(calm.latencies, 50),
+      ms(stormy.latencies, 50),
+      ratio(50),
+      ms(calm.latencies, 95),
+      ms(stormy.latencies, 95),
+      ratio(95),
+      `${calm.alphaDone}/${stormy.alphaDone}`,
+      perRetryAfter.toFixed(2),
+    ].join(' | '),
+  );
 }

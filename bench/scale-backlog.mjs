@@ -9,7 +9,17 @@ export function backlogJobs({ count, messages, target, streamId = 'bench', start
     const first = startMs + index * messages;
     const items = Array.from({ length: messages }, (_, offset) => {
       const id = `${first + offset}-0`;
-      return { id, data: JSON.stringify({ e: 'trade', s: 'BTCUSDT', t: index * messages + offset, p: (61_200 + ((offset * 7) % 13)).toFixed(2), q: '0.010' }), receivedAt: first + offset };
+      return {
+        id,
+        data: JSON.stringify({
+          e: 'trade',
+          s: 'BTCUSDT',
+          t: index * messages + offset,
+          p: (61_200 + ((offset * 7) % 13)).toFixed(2),
+          q: '0.010',
+        }),
+        receivedAt: first + offset,
+      };
     });
     const window = {
       streamId,
@@ -23,8 +33,18 @@ export function backlogJobs({ count, messages, target, streamId = 'bench', start
       messages: items,
       gaps: [],
     };
-    const data = WindowJob.parse({ v: 1, target, instructions: 'Alert on price moves over 1% within a window.', window, enqueuedAt: Date.now() });
-    jobs.push({ name: 'window', data, opts: { ...analysisJobOptions(5), jobId: windowJobId(streamId, window.windowId, target) } });
+    const data = WindowJob.parse({
+      v: 1,
+      target,
+      instructions: 'Alert on price moves over 1% within a window.',
+      window,
+      enqueuedAt: Date.now(),
+    });
+    jobs.push({
+      name: 'window',
+      data,
+      opts: { ...analysisJobOptions(5), jobId: windowJobId(streamId, window.windowId, target) },
+    });
   }
   return jobs;
 }

@@ -32,7 +32,10 @@ const TARGET = { provider: 'openai', model: 'gpt-bench' };
 
 const redisServer = await RedisServer.start();
 const redis = redisServer.client();
-const llm = await startFakeOpenAI({ apiKey: API_KEY, handler: () => ({ content: '{"alerts":[]}', firstTokenDelayMs: latencyMs }) });
+const llm = await startFakeOpenAI({
+  apiKey: API_KEY,
+  handler: () => ({ content: '{"alerts":[]}', firstTokenDelayMs: latencyMs }),
+});
 
 /** One streamed chat completion against the fake, timed from request to the end of the stream. */
 async function timedRequest() {
@@ -61,7 +64,10 @@ function startAnalyzer(namespace, index) {
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
   };
-  const child = spawn(process.execPath, [...cliNodeFlags(), cli, 'analyzer'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...cliNodeFlags(), cli, 'analyzer'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let errors = '';
   child.stderr.on('data', (chunk) => {
     errors = (errors + chunk).slice(-4_000);
@@ -84,29 +90,63 @@ async function round(replicas) {
   const windows = values.windows ? Number(values.windows) : replicas * concurrency * 10;
   // The backlog waits in a paused queue while the replicas start, so start-up is measured apart from throughput.
   await queue.pause();
-  for (let offset = 0; offset < windows; offset += 500) await queue.addBulk(backlogJobs({ count: Math.min(500, windows - offset), messages: messagesPerWindow, target: TARGET, startMs: 1_700_000_000_000 + offset * messagesPerWindow }));
+  for (let offset = 0; offset < windows; offset += 500)
+    await queue.addBulk(
+      backlogJobs({
+        count: Math.min(500, windows - offset),
+        messages: messagesPerWindow,
+        target: TARGET,
+        startMs: 1_700_000_000_000 + offset * messagesPerWindow,
+      }),
+    );
   const spawnedAt = performance.now();
   const analyzers = Array.from({ length: replicas }, (_, index) => startAnalyzer(namespace, index + 1));
   try {
-    await waitFor(async () => (await redis.zcard(keys.providerAnalyzers(TARGET.provider))) === replicas, { timeoutMs: 60_000, description: `${replicas} analyzers serving ${TARGET.provider}` });
+    await waitFor(async () => (await redis.zcard(keys.providerAnalyzers(TARGET.provider))) === replicas, {
+      timeoutMs: 60_000,
+      description: `${replicas} analyzers serving ${TARGET.provider}`,
+    });
     const startUpSeconds = (performance.now() - spawnedAt) / 1000;
-    const cpuBefore = { analyzers: analyzers.map(({ child }) => processCpuSeconds(child.pid)), redis: await redisCpuSeconds(redis), own: ownCpuSeconds() };
+    const cpuBefore = {
+      analyzers: analyzers.map(({ child }) => processCpuSeconds(child.pid)),
+      redis: await redisCpuSeconds(redis),
+      own: ownCpuSeconds(),
+    };
     const startedAt = performance.now();
     await queue.resume();
-    await waitFor(async () => (await queue.getCompletedCount()) + (await queue.getFailedCount()) >= windows, { timeoutMs: 600_000, intervalMs: 50, description: 'the backlog to drain' });
+    await waitFor(async () => (await queue.getCompletedCount()) + (await queue.getFailedCount()) >= windows, {
+      timeoutMs: 600_000,
+      intervalMs: 50,
+      description: 'the backlog to drain',
+    });
     const seconds = (performance.now() - startedAt) / 1000;
     const cpu = {
-      analyzers: analyzers.reduce((sum, { child }, index) => sum + processCpuSeconds(child.pid) - (cpuBefore.analyzers[index] ?? 0), 0),
+      analyzers: analyzers.reduce(
+        (sum, { child }, index) => sum + processCpuSeconds(child.pid) - (cpuBefore.analyzers[index] ?? 0),
+        0,
+      ),
       redis: (await redisCpuSeconds(redis)) - cpuBefore.redis,
       own: ownCpuSeconds() - cpuBefore.own,
     };
     const jobs = await queue.getJobs(['completed'], 0, -1);
-    const jobMs = jobs.reduce((sum, job) => sum + ((job.finishedOn ?? 0) - (job.processedOn ?? 0)), 0) / Math.max(1, jobs.length);
+    const jobMs =
+      jobs.reduce((sum, job) => sum + ((job.finishedOn ?? 0) - (job.processedOn ?? 0)), 0) / Math.max(1, jobs.length);
     const perReplica = new Map();
     for (const job of jobs) perReplica.set(job.processedBy, (perReplica.get(job.processedBy) ?? 0) + 1);
-    return { replicas, windows, completed: jobs.length, failed: await queue.getFailedCount(), startUpSeconds, seconds, jobMs, cpu, perReplica };
+    return {
+      replicas,
+      windows,
+      completed: jobs.length,
+      failed: await queue.getFailedCount(),
+      startUpSeconds,
+      seconds,
+      jobMs,
+      cpu,
+      perReplica,
+    };
   } catch (error) {
-    for (const [index, analyzer] of analyzers.entries()) process.stderr.write(`analyzer-${index + 1}: ${analyzer.errors()}\n`);
+    for (const [index, analyzer] of analyzers.entries())
+      process.stderr.write(`analyzer-${index + 1}: ${analyzer.errors()}\n`);
     throw error;
   } finally {
     await Promise.all(analyzers.map((analyzer) => analyzer.stop()));
@@ -119,8 +159,23 @@ try {
   await timedRequest(); // warm-up
   const samples = [await timedRequest(), await timedRequest(), await timedRequest()].sort((a, b) => a - b);
   const measuredLatencyMs = samples[1];
-  console.log(`analyzer scaling: fake LLM first token after ${latencyMs} ms (measured: ${measuredLatencyMs.toFixed(1)} ms a request), ANALYZER_CONCURRENCY=${concurrency}, ${messagesPerWindow} messages a window, ${availableParallelism()} cores`);
-  const header = ['replicas', 'windows', 'start-up s', 'seconds', 'windows/s', 'ideal', '% of ideal', 'incl. start-up', 'job ms', 'CPU analyzers', 'CPU redis', 'CPU fake+bench'];
+  console.log(
+    `analyzer scaling: fake LLM first token after ${latencyMs} ms (measured: ${measuredLatencyMs.toFixed(1)} ms a request), ANALYZER_CONCURRENCY=${concurrency}, ${messagesPerWindow} messages a window, ${availableParallelism()} cores`,
+  );
+  const header = [
+    'replicas',
+    'windows',
+    'start-up s',
+    'seconds',
+    'windows/s',
+    'ideal',
+    '% of ideal',
+    'incl. start-up',
+    'job ms',
+    'CPU analyzers',
+    'CPU redis',
+    'CPU fake+bench',
+  ];
   const rows = [];
   for (const replicas of replicaCounts) {
     const result = await round(replicas);

@@ -14,13 +14,17 @@ const turbo = join(root, 'node_modules', '.bin', windows ? 'turbo.cmd' : 'turbo'
 const progress = process.stderr.isTTY === true;
 
 if (progress) process.stderr.write('turbostream: building …');
-const child = spawn(turbo, ['run', 'build', '--output-logs=errors-only', '--log-order=grouped', ...process.argv.slice(2)], {
-  cwd: root,
-  // Telemetry is turbo's, not something a user of TurboStream agreed to; a user's own setting wins.
-  env: { TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1', ...process.env },
-  stdio: ['ignore', 'pipe', 'pipe'],
-  shell: windows,
-});
+const child = spawn(
+  turbo,
+  ['run', 'build', '--output-logs=errors-only', '--log-order=grouped', ...process.argv.slice(2)],
+  {
+    cwd: root,
+    // Telemetry is turbo's, not something a user of TurboStream agreed to; a user's own setting wins.
+    env: { TURBO_TELEMETRY_DISABLED: '1', TURBO_NO_UPDATE_NOTIFIER: '1', ...process.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    shell: windows,
+  },
+);
 const output = [];
 child.stdout.on('data', (chunk) => output.push(chunk));
 child.stderr.on('data', (chunk) => output.push(chunk));

@@ -21,21 +21,46 @@ registerHooks({ load(url, context, next) { if (${HEAVY}.test(url)) process.stder
 );
 
 function loadedBy(args: string[]): string[] {
-  const result = spawnSync(process.execPath, ['--import', hook, ...args], { cwd: REPO_ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', TURBOSTREAM_ENV_FILE: '/dev/null' }, timeout: 30_000 });
-  return [...new Set(result.stderr.split('\n').filter((line) => line.startsWith('LOADED ')).map((line) => HEAVY.exec(line)?.[1] ?? line))].sort();
+  const result = spawnSync(process.execPath, ['--import', hook, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', TURBOSTREAM_ENV_FILE: '/dev/null' },
+    timeout: 30_000,
+  });
+  return [
+    ...new Set(
+      result.stderr
+        .split('\n')
+        .filter((line) => line.startsWith('LOADED '))
+        .map((line) => HEAVY.exec(line)?.[1] ?? line),
+    ),
+  ].sort();
 }
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('turbostream --help', () => {
   it('sees the SDKs and clients when they load (the hook works)', () => {
-    const script = "await import('@turbostream/providers'); await import('@turbostream/queue'); await import('@turbostream/redis');";
-    expect(loadedBy(['--input-type=module', '-e', script])).toEqual(['@anthropic-ai/sdk', '@google/genai', '@mistralai/mistralai', 'bullmq', 'ioredis', 'openai']);
+    const script =
+      "await import('@turbostream/providers'); await import('@turbostream/queue'); await import('@turbostream/redis');";
+    expect(loadedBy(['--input-type=module', '-e', script])).toEqual([
+      '@anthropic-ai/sdk',
+      '@google/genai',
+      '@mistralai/mistralai',
+      'bullmq',
+      'ioredis',
+      'openai',
+    ]);
   });
 
   it('loads no provider SDK, no Redis client and no queue for the help of the command or of any of its commands', () => {
     assertCliBuilt();
-    for (const args of [['--help'], ...['up', 'ingest', 'windower', 'analyzer', 'stack', 'alerts', 'streams', 'providers', 'demo-feed', 'config'].map((command) => [command, '--help'])]) {
+    for (const args of [
+      ['--help'],
+      ...['up', 'ingest', 'windower', 'analyzer', 'stack', 'alerts', 'streams', 'providers', 'demo-feed', 'config'].map(
+        (command) => [command, '--help'],
+      ),
+    ]) {
       expect(loadedBy([...cliNodeFlags(), CLI, ...args]), args.join(' ')).toEqual([]);
     }
   });

@@ -33,7 +33,16 @@ describe('turbostream command', () => {
 
   it('prints help for every command, without secrets', () => {
     const cwd = workspace();
-    for (const args of [['--help'], ['up', '--help'], ['ingest', '--help'], ['windower', '--help'], ['analyzer', '--help'], ['alerts', '--help'], ['demo-feed', '--help'], ['config', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['up', '--help'],
+      ['ingest', '--help'],
+      ['windower', '--help'],
+      ['analyzer', '--help'],
+      ['alerts', '--help'],
+      ['demo-feed', '--help'],
+      ['config', '--help'],
+    ]) {
       const result = turbostream(args, cwd);
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.stdout).toMatch(/Usage: turbostream/);
@@ -50,7 +59,10 @@ describe('turbostream command', () => {
   });
 
   it('config check prints the effective configuration with the key masked', () => {
-    const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-123" }\n    analysis: { provider: openai, model: gpt-x }\n' });
+    const cwd = workspace({
+      'streams.yaml':
+        'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-123" }\n    analysis: { provider: openai, model: gpt-x }\n',
+    });
     const result = turbostream(['config', 'check'], cwd);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('openai        configured; key ****3210');
@@ -62,7 +74,10 @@ describe('turbostream command', () => {
   });
 
   it('stops start-up on a malformed streams.yaml or env.local, naming the field', () => {
-    const badStreams = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n    analysis: { provider: heuristic }\n' });
+    const badStreams = workspace({
+      'streams.yaml':
+        'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n    analysis: { provider: heuristic }\n',
+    });
     for (const command of [['config', 'check'], ['up'], ['ingest']]) {
       const result = turbostream(command, badStreams);
       expect(result.code, command.join(' ')).not.toBe(0);
@@ -81,23 +96,33 @@ describe('turbostream command', () => {
     });
 
     it('lists every provider with the right state for a partly configured env.local', () => {
-      const cwd = workspace({ 'env.local': `OPENAI_MODEL=gpt-x\nANTHROPIC_MODEL=claude-x\nOLLAMA_BASE_URL=http://127.0.0.1:1/v1\n` });
+      const cwd = workspace({
+        'env.local': `OPENAI_MODEL=gpt-x\nANTHROPIC_MODEL=claude-x\nOLLAMA_BASE_URL=http://127.0.0.1:1/v1\n`,
+      });
       const result = turbostream(['providers'], cwd, { REDIS_URL: server.url });
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('openai        configured; key ****3210, model gpt-x');
       expect(result.stdout).toContain('anthropic     not configured: set ANTHROPIC_API_KEY; model claude-x');
       expect(result.stdout).toContain('ollama        configured; no default model, base URL http://127.0.0.1:1/v1');
-      expect(result.stdout).toContain('azure-openai  not configured: set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT_NAME');
+      expect(result.stdout).toContain(
+        'azure-openai  not configured: set AZURE_OPENAI_ENDPOINT, AZURE_OPENAI_API_KEY, AZURE_OPENAI_DEPLOYMENT_NAME',
+      );
       expect(result.stdout).toContain('heuristic     configured');
       expect(result.stdout).toContain('live analyzers serving it: 0');
       expect(result.output).not.toContain(SECRET);
     });
 
     it('--check makes one tiny real call to each configured provider and prints its timings', async () => {
-      const fake = await startFakeOpenAI({ apiKey: SECRET, handler: () => ({ content: '{"alerts":[]}', firstTokenDelayMs: 30 }) });
+      const fake = await startFakeOpenAI({
+        apiKey: SECRET,
+        handler: () => ({ content: '{"alerts":[]}', firstTokenDelayMs: 30 }),
+      });
       try {
         // Spawned asynchronously: the fake answers from this process's event loop.
-        const check = new ServiceProcess('providers', ['providers', '--check'], { cwd: workspace(), env: { OPENAI_API_KEY: SECRET, REDIS_URL: server.url, OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-check' } });
+        const check = new ServiceProcess('providers', ['providers', '--check'], {
+          cwd: workspace(),
+          env: { OPENAI_API_KEY: SECRET, REDIS_URL: server.url, OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-check' },
+        });
         const code = await check.exited;
         const result = { code, stdout: check.output };
         expect(result.stdout).toMatch(/check OK with gpt-check: time to first token \d+ ms, total \d+ ms/);
@@ -110,9 +135,18 @@ describe('turbostream command', () => {
     });
 
     it('--check shows the message of a failing provider with its control characters escaped', async () => {
-      const fake = await startFakeOpenAI({ apiKey: SECRET, handler: () => ({ status: 400, error: { message: 'bad model \u001b[2J\u001b]0;pwned\u0007 name', type: 'invalid_request_error' } }) });
+      const fake = await startFakeOpenAI({
+        apiKey: SECRET,
+        handler: () => ({
+          status: 400,
+          error: { message: 'bad model \u001b[2J\u001b]0;pwned\u0007 name', type: 'invalid_request_error' },
+        }),
+      });
       try {
-        const check = new ServiceProcess('providers', ['providers', '--check'], { cwd: workspace(), env: { OPENAI_API_KEY: SECRET, REDIS_URL: server.url, OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-check' } });
+        const check = new ServiceProcess('providers', ['providers', '--check'], {
+          cwd: workspace(),
+          env: { OPENAI_API_KEY: SECRET, REDIS_URL: server.url, OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'gpt-check' },
+        });
         await check.exited;
         expect(check.output).toMatch(/check FAILED with gpt-check: .*bad model \\x1b\[2J\\x1b\]0;pwned\\x07 name/);
         expect([...check.output].filter((char) => char === '\u0007' || char === '\u001b')).toEqual([]);
@@ -122,11 +156,16 @@ describe('turbostream command', () => {
     });
 
     it('sets, lists and resets the targets of a stream while running', () => {
-      const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-456" }\n    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a }]\n' });
+      const cwd = workspace({
+        'streams.yaml':
+          'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-456" }\n    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a }]\n',
+      });
       const env = { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: 'clistreams' };
       const set = turbostream(['streams', 'set', 's1', '--provider', 'openai', '--model', 'gpt-b'], cwd, env);
       expect(set.code, set.output).toBe(0);
-      expect(set.stdout).toContain('stream s1: from the next window on, analysed by openai/gpt-b, openai/gpt-a (was heuristic/mad, openai/gpt-a)');
+      expect(set.stdout).toContain(
+        'stream s1: from the next window on, analysed by openai/gpt-b, openai/gpt-a (was heuristic/mad, openai/gpt-a)',
+      );
       expect(set.stdout).toContain('warning: no live analyzer serves openai right now');
       const listed = turbostream(['streams'], cwd, env);
       expect(listed.stdout).toContain('targets   openai/gpt-b, openai/gpt-a  (set while running by');
@@ -162,14 +201,24 @@ describe('turbostream command', () => {
     });
 
     it('runs the demo with the heuristic provider when there is no streams.yaml, printing and publishing alerts', async () => {
-      const up = new ServiceProcess('up', ['up'], { cwd: workspace(), env: { REDIS_URL: server.url, LOG_LEVEL: 'warn' } });
+      const up = new ServiceProcess('up', ['up'], {
+        cwd: workspace(),
+        env: { REDIS_URL: server.url, LOG_LEVEL: 'warn' },
+      });
       try {
         // Its standard output is not a terminal: alerts are printed as JSON lines.
-        await waitFor(() => up.output.includes('{"v":1,"id":"demo-market.'), { timeoutMs: 30_000, intervalMs: 100, description: 'a demo alert printed by turbostream up' });
+        await waitFor(() => up.output.includes('{"v":1,"id":"demo-market.'), {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+          description: 'a demo alert printed by turbostream up',
+        });
         expect(up.output).toContain(`using Redis at ${server.url}`);
         expect(up.output).toContain('watching the built-in demo feed');
         expect(up.output).toContain('demo-market → heuristic/mad');
-        await waitFor(() => published.length > 0, { timeoutMs: 5_000, description: 'the alert on turbostream-demo:alerts' });
+        await waitFor(() => published.length > 0, {
+          timeoutMs: 5_000,
+          description: 'the alert on turbostream-demo:alerts',
+        });
         expect(published[0]).toMatchObject({ v: 1, streamId: 'demo-market', provider: 'heuristic', model: 'mad' });
         expect(await up.stop()).toBe(0);
       } catch (error) {

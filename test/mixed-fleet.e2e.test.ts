@@ -10,7 +10,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Alert, OpsEvent, StreamStatus, WindowJob, WindowJobResult } from '@turbostream/contracts';
-import { anthropicMessages, chatMessages, type FakeAnthropic, type FakeOpenAI, RedisServer, startFakeAnthropic, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import {
+  anthropicMessages,
+  chatMessages,
+  type FakeAnthropic,
+  type FakeOpenAI,
+  RedisServer,
+  startFakeAnthropic,
+  startFakeOpenAI,
+  waitFor,
+} from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +55,8 @@ describe('mixed fleet across processes', () => {
   const send = async (streamId: string, count: number) => {
     const source = sources[streamId];
     if (!source) throw new Error(streamId);
-    for (let index = 0; index < count; index += 1) await source.send(JSON.stringify({ streamId, n: index, at: Date.now() }));
+    for (let index = 0; index < count; index += 1)
+      await source.send(JSON.stringify({ streamId, n: index, at: Date.now() }));
   };
 
   /** Sends `rounds` bursts of 5 messages to each stream, a burst every 250 ms (windows close at 1 s). */
@@ -58,12 +68,18 @@ describe('mixed fleet across processes', () => {
   };
 
   const latencies = (streamId: string, since: number) =>
-    alerts.filter((alert) => alert.streamId === streamId && alert.receivedAt >= since).map((alert) => alert.receivedAt - Date.parse(alert.window.to));
+    alerts
+      .filter((alert) => alert.streamId === streamId && alert.receivedAt >= since)
+      .map((alert) => alert.receivedAt - Date.parse(alert.window.to));
 
   const completed = async (provider: string) => {
     const queue = queues[provider];
     if (!queue) throw new Error(provider);
-    return (await queue.getJobs(['completed'], 0, -1)).map((job) => ({ data: WindowJob.parse(job.data), result: WindowJobResult.parse(job.returnvalue), processedBy: job.processedBy }));
+    return (await queue.getJobs(['completed'], 0, -1)).map((job) => ({
+      data: WindowJob.parse(job.data),
+      result: WindowJobResult.parse(job.returnvalue),
+      processedBy: job.processedBy,
+    }));
   };
 
   beforeAll(async () => {
@@ -72,7 +88,8 @@ describe('mixed fleet across processes', () => {
     redis = server.client();
     subscriber = server.client();
     subscriber.on('message', (channel: string, message: string) => {
-      if (channel === `${NAMESPACE}:alerts`) alerts.push({ ...Alert.parse(JSON.parse(message)), receivedAt: Date.now() });
+      if (channel === `${NAMESPACE}:alerts`)
+        alerts.push({ ...Alert.parse(JSON.parse(message)), receivedAt: Date.now() });
       else events.push(OpsEvent.parse(JSON.parse(message)));
     });
     await subscriber.subscribe(`${NAMESPACE}:alerts`, `${NAMESPACE}:events`);
@@ -81,17 +98,34 @@ describe('mixed fleet across processes', () => {
       apiKey: OPENAI_KEY,
       handler: (request) =>
         openaiStorm
-          ? { status: 429, headers: { 'retry-after': '1' }, error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }
-          : { content: alertCitingWindow(chatMessages(request).find((message) => message.role === 'user')?.content ?? ''), firstTokenDelayMs: 150 },
+          ? {
+              status: 429,
+              headers: { 'retry-after': '1' },
+              error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' },
+            }
+          : {
+              content: alertCitingWindow(
+                chatMessages(request).find((message) => message.role === 'user')?.content ?? '',
+              ),
+              firstTokenDelayMs: 150,
+            },
     });
     anthropic = await startFakeAnthropic({
       apiKey: ANTHROPIC_KEY,
-      handler: (request) => ({ content: alertCitingWindow(anthropicMessages(request).find((message) => message.role === 'user')?.content ?? ''), firstTokenDelayMs: 150 }),
+      handler: (request) => ({
+        content: alertCitingWindow(
+          anthropicMessages(request).find((message) => message.role === 'user')?.content ?? '',
+        ),
+        firstTokenDelayMs: 150,
+      }),
     });
     cwd = mkdtempSync(join(tmpdir(), 'turbostream-fleet-'));
     const stream = (id: string, provider: string, model: string) =>
       `  - id: ${id}\n    source: { url: ${sources[id]?.url} }\n    window: { maxMessages: 50, maxSeconds: 1 }\n    analysis: { provider: ${provider}, model: ${model} }\n`;
-    writeFileSync(join(cwd, 'streams.yaml'), `streams:\n${stream('alpha', 'openai', 'gpt-alpha')}${stream('beta', 'anthropic', 'claude-beta')}${stream('gamma', 'mistral', 'mistral-gamma')}`);
+    writeFileSync(
+      join(cwd, 'streams.yaml'),
+      `streams:\n${stream('alpha', 'openai', 'gpt-alpha')}${stream('beta', 'anthropic', 'claude-beta')}${stream('gamma', 'mistral', 'mistral-gamma')}`,
+    );
     env = {
       REDIS_URL: server.url,
       TURBOSTREAM_NAMESPACE: NAMESPACE,
@@ -103,13 +137,20 @@ describe('mixed fleet across processes', () => {
       ANALYZER_CONCURRENCY: '4',
       ANALYZER_LOCK_MS: '5000',
     };
-    const spawn = (name: string, command: string, extra: Record<string, string>) => processes.push(new ServiceProcess(name, [command], { cwd, env: { ...env, TURBOSTREAM_INSTANCE_ID: name, ...extra } }));
+    const spawn = (name: string, command: string, extra: Record<string, string>) =>
+      processes.push(
+        new ServiceProcess(name, [command], { cwd, env: { ...env, TURBOSTREAM_INSTANCE_ID: name, ...extra } }),
+      );
     spawn('analyzer-openai', 'analyzer', { OPENAI_API_KEY: OPENAI_KEY });
     spawn('analyzer-anthropic', 'analyzer', { ANTHROPIC_API_KEY: ANTHROPIC_KEY });
     spawn('windower', 'windower', {});
     spawn('ingest', 'ingest', {});
-    for (const provider of ['openai', 'anthropic', 'mistral']) queues[provider] = new Queue(`analysis-${provider}`, { connection: server.client(), prefix: `{${NAMESPACE}}` });
-    await waitFor(() => Object.values(sources).every((source) => source.clients === 1), { timeoutMs: 20_000, description: 'ingest connected to the three sources' });
+    for (const provider of ['openai', 'anthropic', 'mistral'])
+      queues[provider] = new Queue(`analysis-${provider}`, { connection: server.client(), prefix: `{${NAMESPACE}}` });
+    await waitFor(() => Object.values(sources).every((source) => source.clients === 1), {
+      timeoutMs: 20_000,
+      description: 'ingest connected to the three sources',
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -131,7 +172,10 @@ describe('mixed fleet across processes', () => {
     await dumpOnFailure(async () => {
       baselineStart = Date.now();
       await load(['alpha', 'beta', 'gamma'], 16);
-      await waitFor(async () => (await completed('openai')).length >= 3 && (await completed('anthropic')).length >= 3, { timeoutMs: 30_000, description: 'windows of alpha and beta analysed' });
+      await waitFor(async () => (await completed('openai')).length >= 3 && (await completed('anthropic')).length >= 3, {
+        timeoutMs: 30_000,
+        description: 'windows of alpha and beta analysed',
+      });
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       for (const job of await completed('openai')) {
         expect(job.processedBy).toBe('analyzer-openai');
@@ -142,20 +186,37 @@ describe('mixed fleet across processes', () => {
         expect(job.processedBy).toBe('analyzer-anthropic');
         expect(job.data.target).toEqual({ provider: 'anthropic', model: 'claude-beta' });
       }
-      expect(alerts.filter((alert) => alert.streamId === 'alpha').every((alert) => alert.provider === 'openai' && alert.model === 'gpt-alpha')).toBe(true);
-      expect(alerts.filter((alert) => alert.streamId === 'beta').every((alert) => alert.provider === 'anthropic' && alert.model === 'claude-beta')).toBe(true);
+      expect(
+        alerts
+          .filter((alert) => alert.streamId === 'alpha')
+          .every((alert) => alert.provider === 'openai' && alert.model === 'gpt-alpha'),
+      ).toBe(true);
+      expect(
+        alerts
+          .filter((alert) => alert.streamId === 'beta')
+          .every((alert) => alert.provider === 'anthropic' && alert.model === 'claude-beta'),
+      ).toBe(true);
       expect(openai.requests.every((request) => (request.body as { model?: string }).model === 'gpt-alpha')).toBe(true);
-      expect(anthropic.requests.every((request) => (request.body as { model?: string }).model === 'claude-beta')).toBe(true);
+      expect(anthropic.requests.every((request) => (request.body as { model?: string }).model === 'claude-beta')).toBe(
+        true,
+      );
     });
   }, 60_000);
 
   it('reports a stream whose provider no analyzer serves within 30 s, and never analyses it with another provider', async () => {
     await dumpOnFailure(async () => {
-      const event = await waitFor(() => events.find((candidate) => candidate.type === 'provider.unconfigured' && candidate.streamId === 'gamma'), { timeoutMs: 30_000, description: 'provider.unconfigured for gamma' });
+      const event = await waitFor(
+        () => events.find((candidate) => candidate.type === 'provider.unconfigured' && candidate.streamId === 'gamma'),
+        { timeoutMs: 30_000, description: 'provider.unconfigured for gamma' },
+      );
       expect(event.message).toContain('no live analyzer serves provider mistral');
       expect(event.message).toContain('MISTRAL_API_KEY');
-      const status = StreamStatus.parse(JSON.parse((await redis.get(`${NAMESPACE}:{${NAMESPACE}:gamma}:status`)) ?? 'null'));
-      expect(status.unserved).toMatchObject([{ provider: 'mistral', model: 'mistral-gamma', variables: ['MISTRAL_API_KEY'] }]);
+      const status = StreamStatus.parse(
+        JSON.parse((await redis.get(`${NAMESPACE}:{${NAMESPACE}:gamma}:status`)) ?? 'null'),
+      );
+      expect(status.unserved).toMatchObject([
+        { provider: 'mistral', model: 'mistral-gamma', variables: ['MISTRAL_API_KEY'] },
+      ]);
       expect(await queues.mistral?.getWaitingCount()).toBeGreaterThan(0);
       expect(alerts.some((alert) => alert.streamId === 'gamma')).toBe(false);
       const listed = new ServiceProcess('streams', ['streams'], { cwd, env });
@@ -188,28 +249,51 @@ describe('mixed fleet across processes', () => {
       );
 
       openaiStorm = false;
-      await waitFor(async () => (await queues.openai?.getJobCounts('waiting', 'delayed', 'active'))?.waiting === 0 && (await queues.openai?.getDelayedCount()) === 0 && (await queues.openai?.getActiveCount()) === 0, {
-        timeoutMs: 30_000,
-        intervalMs: 200,
-        description: 'alpha analysed after the storm',
-      });
+      await waitFor(
+        async () =>
+          (await queues.openai?.getJobCounts('waiting', 'delayed', 'active'))?.waiting === 0 &&
+          (await queues.openai?.getDelayedCount()) === 0 &&
+          (await queues.openai?.getActiveCount()) === 0,
+        {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+          description: 'alpha analysed after the storm',
+        },
+      );
       expect(await queues.openai?.getFailedCount()).toBe(0);
     });
   }, 90_000);
 
   it('switches a stream to another provider and model with `turbostream streams set`, from the next window on, with no restart', async () => {
     await dumpOnFailure(async () => {
-      const set = new ServiceProcess('streams-set', ['streams', 'set', 'alpha', '--provider', 'anthropic', '--model', 'claude-switched'], { cwd, env });
+      const set = new ServiceProcess(
+        'streams-set',
+        ['streams', 'set', 'alpha', '--provider', 'anthropic', '--model', 'claude-switched'],
+        { cwd, env },
+      );
       expect(await set.exited).toBe(0);
-      await waitFor(() => events.some((event) => event.type === 'stream.targets-changed' && event.streamId === 'alpha'), { timeoutMs: 10_000, description: 'targets-changed event' });
+      await waitFor(
+        () => events.some((event) => event.type === 'stream.targets-changed' && event.streamId === 'alpha'),
+        { timeoutMs: 10_000, description: 'targets-changed event' },
+      );
       const switchedAt = Date.now();
       await load(['alpha'], 12);
       // Every window that starts after the switch is analysed by the new target only.
-      const afterSwitch = () => alerts.filter((alert) => alert.streamId === 'alpha' && Date.parse(alert.window.from) > switchedAt);
-      await waitFor(() => afterSwitch().length >= 2, { timeoutMs: 20_000, description: 'alpha alerts for windows after the switch' });
-      expect(afterSwitch().every((alert) => alert.provider === 'anthropic' && alert.model === 'claude-switched')).toBe(true);
+      const afterSwitch = () =>
+        alerts.filter((alert) => alert.streamId === 'alpha' && Date.parse(alert.window.from) > switchedAt);
+      await waitFor(() => afterSwitch().length >= 2, {
+        timeoutMs: 20_000,
+        description: 'alpha alerts for windows after the switch',
+      });
+      expect(afterSwitch().every((alert) => alert.provider === 'anthropic' && alert.model === 'claude-switched')).toBe(
+        true,
+      );
       const jobs = await completed('anthropic');
-      expect(jobs.filter((job) => job.data.window.streamId === 'alpha').every((job) => job.processedBy === 'analyzer-anthropic')).toBe(true);
+      expect(
+        jobs
+          .filter((job) => job.data.window.streamId === 'alpha')
+          .every((job) => job.processedBy === 'analyzer-anthropic'),
+      ).toBe(true);
       expect(processes.every((service) => service.running)).toBe(true);
     });
   }, 60_000);

@@ -55,11 +55,17 @@ describe('pipeline across processes', () => {
   it('stores every message in exactly one window, analyses each window once, spreads work over both analyzers and publishes the alerts', async () => {
     await pipeline.dumpOnFailure(async () => {
       await pipeline.sendMessages(400);
-      const jobs = await waitFor(pipeline.everyMessageWindowedOnce, { timeoutMs: 60_000, intervalMs: 200, description: 'every message in a completed window' });
+      const jobs = await waitFor(pipeline.everyMessageWindowedOnce, {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        description: 'every message in a completed window',
+      });
 
       // Windows partition the stream: their entries, window after window, are the stream's entries in order (no gap, no overlap).
       const windows = jobs.map(({ data }) => data.window).sort((a, b) => compareEntryIds(a.windowId, b.windowId));
-      const streamIds = (await pipeline.redis.xrange(`${NAMESPACE}:{${NAMESPACE}:e2e}:messages`, '-', '+')).map(([id]) => id);
+      const streamIds = (await pipeline.redis.xrange(`${NAMESPACE}:{${NAMESPACE}:e2e}:messages`, '-', '+')).map(
+        ([id]) => id,
+      );
       expect(streamIds.length).toBe(pipeline.sent);
       expect(windows.flatMap((window) => window.messages.map((message) => message.id))).toEqual(streamIds);
       for (const window of windows) {
@@ -83,9 +89,18 @@ describe('pipeline across processes', () => {
       expect(analyzers).toEqual(new Set(['analyzer-1', 'analyzer-2']));
 
       // A plain Redis subscriber received one alert per window, tagged with provider and model.
-      await waitFor(() => pipeline.alertsSeen.length >= windows.length, { timeoutMs: 10_000, description: 'alerts on the channel' });
-      expect(new Set(pipeline.alertsSeen.map((alert) => alert.windowId))).toEqual(new Set(windows.map((window) => window.windowId)));
-      expect(pipeline.alertsSeen.every((alert) => alert.provider === 'openai' && alert.model === 'gpt-e2e' && alert.evidence[0] === alert.windowId)).toBe(true);
+      await waitFor(() => pipeline.alertsSeen.length >= windows.length, {
+        timeoutMs: 10_000,
+        description: 'alerts on the channel',
+      });
+      expect(new Set(pipeline.alertsSeen.map((alert) => alert.windowId))).toEqual(
+        new Set(windows.map((window) => window.windowId)),
+      );
+      expect(
+        pipeline.alertsSeen.every(
+          (alert) => alert.provider === 'openai' && alert.model === 'gpt-e2e' && alert.evidence[0] === alert.windowId,
+        ),
+      ).toBe(true);
       expect(pipeline.alertsSeen.every((alert) => alert.timings.ttftMs > 0 && alert.usage.inputTokens > 0)).toBe(true);
     });
   }, 120_000);
@@ -99,7 +114,11 @@ describe('pipeline across processes', () => {
       await victim.kill();
       pipeline.delayMs = 200;
 
-      const jobs = await waitFor(pipeline.everyMessageWindowedOnce, { timeoutMs: 90_000, intervalMs: 250, description: 'every message in a completed window after the kill' });
+      const jobs = await waitFor(pipeline.everyMessageWindowedOnce, {
+        timeoutMs: 90_000,
+        intervalMs: 250,
+        description: 'every message in a completed window after the kill',
+      });
       const windows = jobs.map(({ data }) => data.window.windowId);
       expect(new Set(windows).size).toBe(windows.length);
       expect(jobs.some(({ job }) => (job.stalledCounter ?? 0) > 0 || job.attemptsStarted > 1)).toBe(true);

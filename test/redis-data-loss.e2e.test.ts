@@ -143,7 +143,9 @@ describe('Redis losing acknowledged writes, as processes', () => {
   /** The ids of the message entries the stream holds now. */
   const storedMessageIds = async (): Promise<string[]> => {
     const entries = await redis.xrange(keys.messages(STREAM_ID), '-', '+');
-    return entries.filter(([, fields]) => StreamEntryFields.parse(fieldsToObject(fields)).kind === 'message').map(([id]) => id);
+    return entries
+      .filter(([, fields]) => StreamEntryFields.parse(fieldsToObject(fields)).kind === 'message')
+      .map(([id]) => id);
   };
 
   const coverage = async (): Promise<Coverage> => {
@@ -151,7 +153,12 @@ describe('Redis losing acknowledged writes, as processes', () => {
     const jobs = await queue.getJobs(['completed'], 0, -1);
     const completed = jobs.map((job) => {
       const { window } = WindowJob.parse(job.data);
-      return { jobId: job.id ?? '', windowId: window.windowId, messageIds: window.messages.map((message) => message.id), finishedOn: job.finishedOn ?? 0 };
+      return {
+        jobId: job.id ?? '',
+        windowId: window.windowId,
+        messageIds: window.messages.map((message) => message.id),
+        finishedOn: job.finishedOn ?? 0,
+      };
     });
     const counts = new Map<string, number>();
     for (const job of completed) for (const id of job.messageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
@@ -173,9 +180,14 @@ describe('Redis losing acknowledged writes, as processes', () => {
 
   it('re-windows from what Redis holds after it restarts from an older snapshot: every stored message in exactly one analysed window', async () => {
     await dumpOutputsOnFailure(processes, async () => {
-      const feed = new SteadyFeed(source, 4, (seq) => JSON.stringify({ seq, price: (100 + (seq % 9) * 0.01).toFixed(2) }));
+      const feed = new SteadyFeed(source, 4, (seq) =>
+        JSON.stringify({ seq, price: (100 + (seq % 9) * 0.01).toFixed(2) }),
+      );
       try {
-        await waitFor(async () => (await checkpoint()).windows >= 10 && received.length >= 5, { timeoutMs: 30_000, description: 'windows committed and alerts published' });
+        await waitFor(async () => (await checkpoint()).windows >= 10 && received.length >= 5, {
+          timeoutMs: 30_000,
+          description: 'windows committed and alerts published',
+        });
 
         // The snapshot Redis will come back from.
         await redis.save();
@@ -185,10 +197,15 @@ describe('Redis losing acknowledged writes, as processes', () => {
         copyFileSync(join(redisServer.dir, 'dump.rdb'), snapshotFile);
 
         // The pipeline runs on: more windows committed, more alerts published — all of it about to be lost.
-        await waitFor(async () => (await checkpoint()).windows >= atSnapshot.windows + 15 && received.filter(({ at }) => at > snapshotAt).length >= 8, {
-          timeoutMs: 30_000,
-          description: 'the pipeline to run on past the snapshot',
-        });
+        await waitFor(
+          async () =>
+            (await checkpoint()).windows >= atSnapshot.windows + 15 &&
+            received.filter(({ at }) => at > snapshotAt).length >= 8,
+          {
+            timeoutMs: 30_000,
+            description: 'the pipeline to run on past the snapshot',
+          },
+        );
         const beforeLoss = await checkpoint();
 
         await redisServer.kill();
@@ -204,29 +221,44 @@ describe('Redis losing acknowledged writes, as processes', () => {
 
         // The feed goes on after the restart, then stops so the pipeline can drain.
         const storedBefore = (await storedMessageIds()).length;
-        await waitFor(async () => (await storedMessageIds()).length >= storedBefore + 300, { timeoutMs: 30_000, description: 'ingest to store messages after the restart' });
+        await waitFor(async () => (await storedMessageIds()).length >= storedBefore + 300, {
+          timeoutMs: 30_000,
+          description: 'ingest to store messages after the restart',
+        });
         await feed.stop();
 
         const settled = async () => {
           const state = await coverage();
           return state.unwindowed.length === 0 && state.twice.length === 0 && state.pending === 0 ? state : undefined;
         };
-        const final = await waitFor(settled, { timeoutMs: 45_000, intervalMs: 500, description: 'every stored message in exactly one completed window' }).catch(async () => {
+        const final = await waitFor(settled, {
+          timeoutMs: 45_000,
+          intervalMs: 500,
+          description: 'every stored message in exactly one completed window',
+        }).catch(async () => {
           const state = await coverage();
-          process.stdout.write(`${state.messages} stored messages: ${state.unwindowed.length} in no completed window, ${state.twice.length} in two or more, ${state.pending} jobs pending\n`);
+          process.stdout.write(
+            `${state.messages} stored messages: ${state.unwindowed.length} in no completed window, ${state.twice.length} in two or more, ${state.pending} jobs pending\n`,
+          );
           return state;
         });
         const neverAsked = final.completed.filter((job) => !asked.some(({ windowId }) => windowId === job.windowId));
         process.stdout.write(
           `${final.messages} stored messages in ${final.completed.length} completed windows; ${final.unwindowed.length} never windowed, ${final.twice.length} windowed twice; ${neverAsked.length} windows not asked of the model\n`,
         );
-        expect({ unwindowed: final.unwindowed.length, twice: final.twice.length, pending: final.pending }).toEqual({ unwindowed: 0, twice: 0, pending: 0 });
+        expect({ unwindowed: final.unwindowed.length, twice: final.twice.length, pending: final.pending }).toEqual({
+          unwindowed: 0,
+          twice: 0,
+          pending: 0,
+        });
         expect(neverAsked).toEqual([]);
         // Windows partition what the stream holds: no completed window carries a message the stream does not hold.
         const stored = new Set(await storedMessageIds());
         expect(final.completed.flatMap((job) => job.messageIds).filter((id) => !stored.has(id))).toEqual([]);
         expect(processes.filter((service) => !service.running).map((service) => service.name)).toEqual([]);
-        expect(processes.find((service) => service.name === 'windower')?.output).toMatch(/Redis lost windowing progress/);
+        expect(processes.find((service) => service.name === 'windower')?.output).toMatch(
+          /Redis lost windowing progress/,
+        );
 
         // Alerts: every completed window's in the durable log, and never an id twice there.
         const completedWindows = new Set(final.completed.map((job) => job.windowId));
@@ -255,7 +287,9 @@ describe('Redis losing acknowledged writes, as processes', () => {
         );
         for (const [first, ...later] of repeated) {
           const last = later.at(-1);
-          expect(logged.filter(({ alert }) => alert.id === first?.alert.id).map(({ json }) => json)).toEqual([last?.json]);
+          expect(logged.filter(({ alert }) => alert.id === first?.alert.id).map(({ json }) => json)).toEqual([
+            last?.json,
+          ]);
           expect(first?.at).toBeLessThan(restartedAt);
           expect(later.every(({ at }) => at >= restartedAt)).toBe(true);
           const analysedAgain = asked.some((ask) => ask.windowId === first?.alert.windowId && ask.at >= restartedAt);

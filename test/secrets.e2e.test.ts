@@ -19,7 +19,14 @@ const USER_PASSWORD = 'userPw-S3cret-42';
 /** Every spelling of a secret that would give it away: as is, URL-encoded, base64, hex and as a Buffer's JSON bytes. */
 function spellingsOf(secret: string): string[] {
   const bytes = Buffer.from(secret);
-  return [secret, encodeURIComponent(secret), bytes.toString('base64'), bytes.toString('base64url'), bytes.toString('hex'), bytes.toJSON().data.join(',')];
+  return [
+    secret,
+    encodeURIComponent(secret),
+    bytes.toString('base64'),
+    bytes.toString('base64url'),
+    bytes.toString('hex'),
+    bytes.toJSON().data.join(','),
+  ];
 }
 
 /** Fails naming the spelling and the line it was found in. */
@@ -48,7 +55,8 @@ function turbostream(args: string[], cwd: string, env: Record<string, string>) {
 }
 
 /** A stream whose source refuses connections: ingest and the windower start, and keep trying Redis. */
-const STREAMS = 'streams:\n  - id: s1\n    source: { url: "ws://127.0.0.1:9/feed" }\n    analysis: { provider: heuristic }\n';
+const STREAMS =
+  'streams:\n  - id: s1\n    source: { url: "ws://127.0.0.1:9/feed" }\n    analysis: { provider: heuristic }\n';
 
 /** The commands that connect to Redis; the services run until stopped, the others end by themselves. */
 const SERVICES = ['ingest', 'windower', 'analyzer'];
@@ -98,16 +106,38 @@ describe('no secret in any output', () => {
   });
 
   describe.each([
-    { form: 'a password', url: () => `redis://:${WRONG_PASSWORD}@127.0.0.1:${server.port}`, secret: WRONG_PASSWORD, logFormat: 'json' },
-    { form: 'a user and a password', url: () => `redis://turbo-user:${USER_PASSWORD}@127.0.0.1:${server.port}`, secret: USER_PASSWORD, logFormat: 'pretty' },
+    {
+      form: 'a password',
+      url: () => `redis://:${WRONG_PASSWORD}@127.0.0.1:${server.port}`,
+      secret: WRONG_PASSWORD,
+      logFormat: 'json',
+    },
+    {
+      form: 'a user and a password',
+      url: () => `redis://turbo-user:${USER_PASSWORD}@127.0.0.1:${server.port}`,
+      secret: USER_PASSWORD,
+      logFormat: 'pretty',
+    },
   ])('a REDIS_URL with $form the server refuses', ({ url, secret, logFormat }) => {
     it('every command reports it, without the password', async () => {
-      const env = { REDIS_URL: url(), LOG_LEVEL: 'debug', LOG_FORMAT: logFormat, TURBOSTREAM_NAMESPACE: 'secrets', SHUTDOWN_TIMEOUT_MS: '1000' };
+      const env = {
+        REDIS_URL: url(),
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: logFormat,
+        TURBOSTREAM_NAMESPACE: 'secrets',
+        SHUTDOWN_TIMEOUT_MS: '1000',
+      };
       const commands = await Promise.all(COMMANDS.map((args) => runUntilRefused(args, env)));
       for (const command of commands) {
         expectNoSecret(command.output, secret, `turbostream ${command.name}`);
-        if (SERVICES.includes(command.name)) expect(refusals(command.output), `turbostream ${command.name} reports the refused password`).toBeGreaterThan(0);
-        else expect(command.output, `turbostream ${command.name} says which Redis does not answer`).toMatch(/redis:\/\/(turbo-user)?:\*\*\*\*@127\.0\.0\.1/);
+        if (SERVICES.includes(command.name))
+          expect(refusals(command.output), `turbostream ${command.name} reports the refused password`).toBeGreaterThan(
+            0,
+          );
+        else
+          expect(command.output, `turbostream ${command.name} says which Redis does not answer`).toMatch(
+            /redis:\/\/(turbo-user)?:\*\*\*\*@127\.0\.0\.1/,
+          );
       }
     }, 120_000);
   });
@@ -118,22 +148,32 @@ describe('no secret in any output', () => {
       for (const args of [['config', 'check'], ['ingest'], ['windower'], ['analyzer'], ['up']]) {
         const result = turbostream(args, cwd, { REDIS_URL: 'https://:s3cretPW@127.0.0.1:6452' });
         expect(result.code, args.join(' ')).not.toBe(0);
-        expect(result.stderr, args.join(' ')).toContain('REDIS_URL: expected a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster nodes) (got "https://:****@127.0.0.1:6452")');
+        expect(result.stderr, args.join(' ')).toContain(
+          'REDIS_URL: expected a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster nodes) (got "https://:****@127.0.0.1:6452")',
+        );
         expectNoSecret(result.output, 's3cretPW', args.join(' '));
       }
     }, 120_000);
 
     it('mask the credentials of any URL they echo: a user and a password, a token, a list of seed nodes, a streams.yaml source', () => {
       const cwd = workspace({
-        'streams.yaml': 'streams:\n  - id: s1\n    source: { url: "https://feed-user:yamlPw-S3cret@example.com/feed" }\n    analysis: { provider: heuristic }\n',
+        'streams.yaml':
+          'streams:\n  - id: s1\n    source: { url: "https://feed-user:yamlPw-S3cret@example.com/feed" }\n    analysis: { provider: heuristic }\n',
         'env.local': 'OPENAI_BASE_URL=ftp://gateway:basePw-S3cret@gateway.example.com/v1\n',
       });
-      const result = turbostream(['config', 'check'], cwd, { REDIS_URL: 'redis://:nodePw-S3cret@10.0.0.1:6379,https://token-S3cret@10.0.0.2:6379' });
+      const result = turbostream(['config', 'check'], cwd, {
+        REDIS_URL: 'redis://:nodePw-S3cret@10.0.0.1:6379,https://token-S3cret@10.0.0.2:6379',
+      });
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('(got "redis://:****@10.0.0.1:6379,https://****@10.0.0.2:6379")');
-      expect(result.stderr).toContain('env.local: OPENAI_BASE_URL: expected an http:// or https:// URL (got "ftp://gateway:****@gateway.example.com/v1")');
-      expect(result.stderr).toContain('streams.yaml: streams[0].source.url: expected a ws:// or wss:// URL (got "https://feed-user:****@example.com/feed")');
-      for (const secret of ['nodePw-S3cret', 'token-S3cret', 'basePw-S3cret', 'yamlPw-S3cret']) expectNoSecret(result.output, secret, 'config check');
+      expect(result.stderr).toContain(
+        'env.local: OPENAI_BASE_URL: expected an http:// or https:// URL (got "ftp://gateway:****@gateway.example.com/v1")',
+      );
+      expect(result.stderr).toContain(
+        'streams.yaml: streams[0].source.url: expected a ws:// or wss:// URL (got "https://feed-user:****@example.com/feed")',
+      );
+      for (const secret of ['nodePw-S3cret', 'token-S3cret', 'basePw-S3cret', 'yamlPw-S3cret'])
+        expectNoSecret(result.output, secret, 'config check');
     }, 60_000);
   });
 });

@@ -19,28 +19,41 @@ describe('SIGTERM while Redis is down (processes)', () => {
   });
 
   for (const service of ['analyzer', 'windower', 'ingest'] as const) {
-    redisTest(`${service} exits 0 well before the watchdog`, async ({ server }) => {
-      assertCliBuilt();
-      if (!server.running) await server.restart();
-      const env = {
-        REDIS_URL: server.url,
-        TURBOSTREAM_ENV_FILE: '/dev/null',
-        TURBOSTREAM_NAMESPACE: `down-${service}`,
-        LOG_FORMAT: 'json',
-        SHUTDOWN_TIMEOUT_MS: '20000',
-      };
-      const cwd = mkdtempSync(join(tmpdir(), 'turbostream-down-'));
-      // A source nobody serves: ingest keeps trying it, and the windower owns the stream.
-      writeFileSync(join(cwd, 'streams.yaml'), `streams:\n  - id: quiet\n    source: { url: "ws://127.0.0.1:${await freePort()}/feed" }\n    analysis: { provider: heuristic }\n`);
-      const started = new ServiceProcess(service, [service], { cwd, env });
-      processes.push(started);
-      await dumpOutputsOnFailure([started], async () => {
-        await waitFor(() => /"msg":"(analyzer|windower|ingest) started"/.test(started.output), { timeoutMs: 30_000, description: `${service} started` });
-        await server.kill();
-        await waitFor(() => started.output.includes('redis connection error'), { timeoutMs: 20_000, description: `${service} noticing Redis is gone` });
-        // The watchdog would exit 1 at SHUTDOWN_TIMEOUT_MS + 10 s = 30 s.
-        expect(await started.stop(40_000)).toBe(0);
-      });
-    }, 90_000);
+    redisTest(
+      `${service} exits 0 well before the watchdog`,
+      async ({ server }) => {
+        assertCliBuilt();
+        if (!server.running) await server.restart();
+        const env = {
+          REDIS_URL: server.url,
+          TURBOSTREAM_ENV_FILE: '/dev/null',
+          TURBOSTREAM_NAMESPACE: `down-${service}`,
+          LOG_FORMAT: 'json',
+          SHUTDOWN_TIMEOUT_MS: '20000',
+        };
+        const cwd = mkdtempSync(join(tmpdir(), 'turbostream-down-'));
+        // A source nobody serves: ingest keeps trying it, and the windower owns the stream.
+        writeFileSync(
+          join(cwd, 'streams.yaml'),
+          `streams:\n  - id: quiet\n    source: { url: "ws://127.0.0.1:${await freePort()}/feed" }\n    analysis: { provider: heuristic }\n`,
+        );
+        const started = new ServiceProcess(service, [service], { cwd, env });
+        processes.push(started);
+        await dumpOutputsOnFailure([started], async () => {
+          await waitFor(() => /"msg":"(analyzer|windower|ingest) started"/.test(started.output), {
+            timeoutMs: 30_000,
+            description: `${service} started`,
+          });
+          await server.kill();
+          await waitFor(() => started.output.includes('redis connection error'), {
+            timeoutMs: 20_000,
+            description: `${service} noticing Redis is gone`,
+          });
+          // The watchdog would exit 1 at SHUTDOWN_TIMEOUT_MS + 10 s = 30 s.
+          expect(await started.stop(40_000)).toBe(0);
+        });
+      },
+      90_000,
+    );
   }
 });

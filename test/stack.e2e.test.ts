@@ -7,7 +7,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Alert, compareEntryIds, fieldsToObject, StreamEntryFields, WindowJob, WindowJobResult } from '@turbostream/contracts';
+import {
+  Alert,
+  compareEntryIds,
+  fieldsToObject,
+  StreamEntryFields,
+  WindowJob,
+  WindowJobResult,
+} from '@turbostream/contracts';
 import { analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout } from '@turbostream/redis';
 import { runNamespace } from '../apps/cli/src/demo/demo-guard.js';
@@ -34,7 +41,10 @@ describe('turbostream stack: its command line', () => {
   it('accepts 1 to 64 analyzers and says so, before touching Redis', async () => {
     assertCliBuilt();
     for (const value of ['0', '65', 'two']) {
-      const bad = new ServiceProcess('stack', ['stack', '--analyzers', value], { cwd: tmpdir(), env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+      const bad = new ServiceProcess('stack', ['stack', '--analyzers', value], {
+        cwd: tmpdir(),
+        env: { REDIS_URL: 'redis://127.0.0.1:1' },
+      });
       expect(await bad.exited).toBe(2);
       expect(bad.output).toContain(`--analyzers expects a whole number from 1 to 64, got "${value}"`);
     }
@@ -63,9 +73,16 @@ describe('turbostream stack', () => {
 
   const completedJobs = async () => {
     const jobs = await queue.getJobs(['completed'], 0, -1);
-    return jobs.map((job) => ({ job, data: WindowJob.parse(job.data), result: WindowJobResult.parse(job.returnvalue) }));
+    return jobs.map((job) => ({
+      job,
+      data: WindowJob.parse(job.data),
+      result: WindowJobResult.parse(job.returnvalue),
+    }));
   };
-  const analyzersWithWork = async (since = 0) => new Set((await completedJobs()).filter(({ job }) => (job.finishedOn ?? 0) > since).map(({ job }) => job.processedBy));
+  const analyzersWithWork = async (since = 0) =>
+    new Set(
+      (await completedJobs()).filter(({ job }) => (job.finishedOn ?? 0) > since).map(({ job }) => job.processedBy),
+    );
 
   redisTest.beforeAll(async ({ server }) => {
     assertCliBuilt();
@@ -113,7 +130,11 @@ describe('turbostream stack', () => {
 
   it('runs the demo end to end as separate processes: alerts on the channel, and all three analyzers take work', async () => {
     await dumpOnFailure(async () => {
-      await waitFor(() => ['demo-feed', 'analyzer-1', 'analyzer-2', 'analyzer-3', 'windower', 'ingest'].every((name) => pids.has(name)), { timeoutMs: 20_000, description: 'every child started' });
+      await waitFor(
+        () =>
+          ['demo-feed', 'analyzer-1', 'analyzer-2', 'analyzer-3', 'windower', 'ingest'].every((name) => pids.has(name)),
+        { timeoutMs: 20_000, description: 'every child started' },
+      );
       const distinct = new Set([...pids.values()].flat());
       expect(distinct.size).toBe(6);
       expect([...distinct].every(alive)).toBe(true);
@@ -140,16 +161,30 @@ describe('turbostream stack', () => {
       const victim = lastPid('analyzer-2');
       if (victim === undefined) throw new Error('no pid for analyzer-2');
       process.kill(victim, 'SIGKILL');
-      const restarted = await waitFor(() => (lastPid('analyzer-2') !== victim ? lastPid('analyzer-2') : undefined), { timeoutMs: 20_000, description: 'analyzer-2 restarted' });
+      const restarted = await waitFor(() => (lastPid('analyzer-2') !== victim ? lastPid('analyzer-2') : undefined), {
+        timeoutMs: 20_000,
+        description: 'analyzer-2 restarted',
+      });
       const restartedAt = Date.now();
       expect(alive(victim)).toBe(false);
       expect(restarted !== undefined && alive(restarted)).toBe(true);
       expect(stack.output).toContain('[stack] analyzer-2 exited unexpectedly (signal SIGKILL); restarting in');
-      await waitFor(async () => (await analyzersWithWork(restartedAt)).has('analyzer-2'), { timeoutMs: 30_000, intervalMs: 500, description: 'the restarted analyzer-2 to take work' });
+      await waitFor(async () => (await analyzersWithWork(restartedAt)).has('analyzer-2'), {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        description: 'the restarted analyzer-2 to take work',
+      });
 
-      const extra = new ServiceProcess('analyzer-4', ['analyzer'], { cwd, env: { ...env, TURBOSTREAM_NAMESPACE: keys.namespace, TURBOSTREAM_INSTANCE_ID: 'analyzer-4' } });
+      const extra = new ServiceProcess('analyzer-4', ['analyzer'], {
+        cwd,
+        env: { ...env, TURBOSTREAM_NAMESPACE: keys.namespace, TURBOSTREAM_INSTANCE_ID: 'analyzer-4' },
+      });
       extras.push(extra);
-      await waitFor(async () => (await analyzersWithWork()).has('analyzer-4'), { timeoutMs: 30_000, intervalMs: 500, description: 'the added analyzer-4 to take work' });
+      await waitFor(async () => (await analyzersWithWork()).has('analyzer-4'), {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+        description: 'the added analyzer-4 to take work',
+      });
       expect(await extra.stop(SHUTDOWN_TIMEOUT_MS + 10_000)).toBe(0);
       expect(stack.running).toBe(true);
     });
@@ -158,7 +193,9 @@ describe('turbostream stack', () => {
   it('lost no window: every stored message is in exactly one completed window, and no alert was published twice', async () => {
     await dumpOnFailure(async () => {
       const entries = await redis.xrange(keys.messages('demo-market'), '-', '+');
-      const stored = entries.filter(([, fields]) => StreamEntryFields.safeParse(fieldsToObject(fields)).data?.kind === 'message').map(([id]) => id);
+      const stored = entries
+        .filter(([, fields]) => StreamEntryFields.safeParse(fieldsToObject(fields)).data?.kind === 'message')
+        .map(([id]) => id);
       expect(stored.length).toBeGreaterThan(1_000);
       const storedSet = new Set(stored);
 
@@ -166,7 +203,9 @@ describe('turbostream stack', () => {
       const counts = await waitFor(
         async () => {
           const perMessage = new Map<string, number>();
-          for (const { data } of await completedJobs()) for (const message of data.window.messages) perMessage.set(message.id, (perMessage.get(message.id) ?? 0) + 1);
+          for (const { data } of await completedJobs())
+            for (const message of data.window.messages)
+              perMessage.set(message.id, (perMessage.get(message.id) ?? 0) + 1);
           return stored.every((id) => perMessage.has(id)) ? perMessage : undefined;
         },
         { timeoutMs: 30_000, intervalMs: 500, description: 'every stored message in a completed window' },
@@ -178,7 +217,9 @@ describe('turbostream stack', () => {
       expect([...counts.keys()].filter((id) => compareEntryIds(id, newest) <= 0 && !storedSet.has(id))).toEqual([]);
       expect(await queue.getFailedCount()).toBe(0);
 
-      const logged = (await redis.xrange(keys.alertLog, '-', '+')).map(([, fields]) => Alert.parse(JSON.parse(fieldsToObject(fields).alert ?? '')));
+      const logged = (await redis.xrange(keys.alertLog, '-', '+')).map(([, fields]) =>
+        Alert.parse(JSON.parse(fieldsToObject(fields).alert ?? '')),
+      );
       expect(logged.length).toBeGreaterThan(0);
       expect(new Set(logged.map((alert) => alert.id)).size).toBe(logged.length);
     });
@@ -194,7 +235,9 @@ describe('turbostream stack', () => {
       // Its demo ran on a Redis it did not start: every key of the demo's namespace expires within a day.
       const demoKeys = (await Promise.all(keys.keyPatterns.map((pattern) => redis.keys(pattern)))).flat();
       expect(demoKeys.length).toBeGreaterThan(10);
-      const lasting = (await Promise.all(demoKeys.map(async (key) => [key, await redis.ttl(key)] as const))).filter(([, ttl]) => ttl < 0 || ttl > 24 * 3600);
+      const lasting = (await Promise.all(demoKeys.map(async (key) => [key, await redis.ttl(key)] as const))).filter(
+        ([, ttl]) => ttl < 0 || ttl > 24 * 3600,
+      );
       expect(lasting).toEqual([]);
     });
   }, 60_000);

@@ -40,7 +40,8 @@ interface StreamSpec {
 function streamsYaml(streams: readonly StreamSpec[]): string {
   const lines = ['streams:'];
   for (const stream of streams) {
-    const maxMessages = typeof stream.maxMessages === 'number' ? String(stream.maxMessages) : JSON.stringify(stream.maxMessages);
+    const maxMessages =
+      typeof stream.maxMessages === 'number' ? String(stream.maxMessages) : JSON.stringify(stream.maxMessages);
     lines.push(
       `  - id: ${stream.id}`,
       `    source: { url: ${stream.url}, subscribe: ['${stream.subscribe}'] }`,
@@ -64,7 +65,8 @@ function logLines(output: string): Array<{ level: number; msg: string } & Record
   });
 }
 
-const logged = (service: ServiceProcess, text: string, level?: number) => logLines(service.output).some((line) => line.msg.includes(text) && (level === undefined || line.level === level));
+const logged = (service: ServiceProcess, text: string, level?: number) =>
+  logLines(service.output).some((line) => line.msg.includes(text) && (level === undefined || line.level === level));
 
 async function opsEvents(redis: Redis, keys: KeyLayout): Promise<OpsEvent[]> {
   const entries = await redis.xrange(keys.eventLog, '-', '+');
@@ -78,7 +80,9 @@ async function send(source: FakeSource, count: number, from = 0): Promise<void> 
 
 /** The message counts of a stream's stored windows, in order. */
 async function windowSizes(redis: Redis, keys: KeyLayout, streamId: string): Promise<number[]> {
-  return (await listWindows({ redis, keys, streamId, providers: ['heuristic'] })).map((window) => window.messages.length);
+  return (await listWindows({ redis, keys, streamId, providers: ['heuristic'] })).map(
+    (window) => window.messages.length,
+  );
 }
 
 describe('streams.yaml changes while the services run', () => {
@@ -137,15 +141,27 @@ describe('streams.yaml changes while the services run', () => {
     const all = [ingest, windower, analyzer];
 
     await dumpOutputsOnFailure(all, async () => {
-      await waitFor(() => sourceA.received.includes(a.subscribe), { ...WAIT, description: 'ingest to subscribe to alpha' });
+      await waitFor(() => sourceA.received.includes(a.subscribe), {
+        ...WAIT,
+        description: 'ingest to subscribe to alpha',
+      });
       await send(sourceA, 10);
-      await waitFor(async () => (await windowSizes(redis, keys, 'alpha')).join() === '5,5', { ...WAIT, description: 'two windows of 5 on alpha' });
+      await waitFor(async () => (await windowSizes(redis, keys, 'alpha')).join() === '5,5', {
+        ...WAIT,
+        description: 'two windows of 5 on alpha',
+      });
 
       // A stream added while running: connected, stored and windowed.
       writeFileSync(file, streamsYaml([a, b]));
-      await waitFor(() => sourceB.received.includes(b.subscribe), { ...WAIT, description: 'ingest to open the added stream beta' });
+      await waitFor(() => sourceB.received.includes(b.subscribe), {
+        ...WAIT,
+        description: 'ingest to open the added stream beta',
+      });
       await send(sourceB, 4);
-      await waitFor(async () => (await windowSizes(redis, keys, 'beta')).join() === '2,2', { ...WAIT, description: 'two windows of 2 on beta' });
+      await waitFor(async () => (await windowSizes(redis, keys, 'beta')).join() === '2,2', {
+        ...WAIT,
+        description: 'two windows of 2 on beta',
+      });
       expect(logged(ingest, 'stream added: beta')).toBe(true);
       expect(logged(windower, 'stream added: beta')).toBe(true);
 
@@ -153,39 +169,72 @@ describe('streams.yaml changes while the services run', () => {
       const a2 = { ...a, maxMessages: 3, subscribe: '{"sub":"alpha-2"}' };
       const b2 = { ...b, compare: '{ provider: openai, model: gpt-reload }' };
       writeFileSync(file, streamsYaml([a2, b2]));
-      await waitFor(() => sourceA.received.includes(a2.subscribe), { ...WAIT, description: 'ingest to reconnect alpha with its new subscribe message' });
-      await waitFor(() => logged(windower, 'window of alpha changed') && logged(windower, 'targets of beta changed'), { ...WAIT, description: 'the windower to apply the changes' });
+      await waitFor(() => sourceA.received.includes(a2.subscribe), {
+        ...WAIT,
+        description: 'ingest to reconnect alpha with its new subscribe message',
+      });
+      await waitFor(() => logged(windower, 'window of alpha changed') && logged(windower, 'targets of beta changed'), {
+        ...WAIT,
+        description: 'the windower to apply the changes',
+      });
       await waitFor(() => sourceA.clients === 1, { ...WAIT, description: 'the old alpha socket to be closed' });
       await send(sourceA, 6, 10);
-      await waitFor(async () => (await windowSizes(redis, keys, 'alpha')).join() === '5,5,3,3', { ...WAIT, description: 'the next windows of alpha to hold 3 messages' });
+      await waitFor(async () => (await windowSizes(redis, keys, 'alpha')).join() === '5,5,3,3', {
+        ...WAIT,
+        description: 'the next windows of alpha to hold 3 messages',
+      });
       await send(sourceB, 2, 4);
       const providers: ProviderId[] = ['heuristic', 'openai'];
-      await waitFor(async () => (await listWindowJobs({ redis, keys, streamId: 'beta', providers })).length === 4, { ...WAIT, description: "beta's next window to be analysed by both targets" });
-      const targetsOfLast = (await listWindowJobs({ redis, keys, streamId: 'beta', providers })).slice(-2).map(({ job }) => `${job.target.provider}/${job.target.model}`);
+      await waitFor(async () => (await listWindowJobs({ redis, keys, streamId: 'beta', providers })).length === 4, {
+        ...WAIT,
+        description: "beta's next window to be analysed by both targets",
+      });
+      const targetsOfLast = (await listWindowJobs({ redis, keys, streamId: 'beta', providers }))
+        .slice(-2)
+        .map(({ job }) => `${job.target.provider}/${job.target.model}`);
       expect(targetsOfLast.sort()).toEqual(['heuristic/mad', 'openai/gpt-reload']);
       expect(logged(ingest, 'source of alpha changed')).toBe(true);
 
       // A stream removed: its socket closed, its lease released.
       writeFileSync(file, streamsYaml([b2]));
       await waitFor(() => sourceA.clients === 0, { ...WAIT, description: 'ingest to close the removed stream alpha' });
-      await waitFor(async () => logged(windower, 'stream removed: alpha') && (await redis.exists(keys.windowLease('alpha'))) === 0, { ...WAIT, description: 'the windower to stop alpha and release its lease' });
+      await waitFor(
+        async () => logged(windower, 'stream removed: alpha') && (await redis.exists(keys.windowLease('alpha'))) === 0,
+        { ...WAIT, description: 'the windower to stop alpha and release its lease' },
+      );
       expect(logged(ingest, 'stream removed: alpha')).toBe(true);
       const alphaConnections = sourceA.connections;
 
       // An invalid edit: an error naming the field; the previous configuration runs on.
       writeFileSync(file, streamsYaml([{ ...b2, maxMessages: 'lots' }]));
-      const namesField = (service: ServiceProcess) => logLines(service.output).some((line) => line.level >= 50 && line.msg.includes('streams.yaml') && line.msg.includes('streams[0].window.maxMessages'));
-      await waitFor(() => namesField(ingest) && namesField(windower), { ...WAIT, description: 'an error line naming streams[0].window.maxMessages from ingest and the windower' });
+      const namesField = (service: ServiceProcess) =>
+        logLines(service.output).some(
+          (line) =>
+            line.level >= 50 && line.msg.includes('streams.yaml') && line.msg.includes('streams[0].window.maxMessages'),
+        );
+      await waitFor(() => namesField(ingest) && namesField(windower), {
+        ...WAIT,
+        description: 'an error line naming streams[0].window.maxMessages from ingest and the windower',
+      });
       await send(sourceB, 2, 6);
-      await waitFor(async () => (await windowSizes(redis, keys, 'beta')).join() === '2,2,2,2', { ...WAIT, description: 'beta to be windowed on, by 2 as before' });
+      await waitFor(async () => (await windowSizes(redis, keys, 'beta')).join() === '2,2,2,2', {
+        ...WAIT,
+        description: 'beta to be windowed on, by 2 as before',
+      });
       expect(all.every((service) => service.running)).toBe(true);
       expect(sourceA.connections).toBe(alphaConnections);
       expect(await redis.exists(keys.windowLease('alpha'))).toBe(0);
 
       const events = await opsEvents(redis, keys);
       const reloaded = events.filter((event) => event.type === 'config.reloaded');
-      expect(reloaded.some((event) => event.service === 'ingest' && JSON.stringify(event.details?.added) === '["beta"]')).toBe(true);
-      expect(reloaded.some((event) => event.service === 'windower' && JSON.stringify(event.details?.removed) === '["alpha"]')).toBe(true);
+      expect(
+        reloaded.some((event) => event.service === 'ingest' && JSON.stringify(event.details?.added) === '["beta"]'),
+      ).toBe(true);
+      expect(
+        reloaded.some(
+          (event) => event.service === 'windower' && JSON.stringify(event.details?.removed) === '["alpha"]',
+        ),
+      ).toBe(true);
       const rejected = events.filter((event) => event.type === 'config.rejected');
       expect(rejected.map((event) => event.service).sort()).toEqual(['ingest', 'windower']);
       expect(rejected[0]?.message).toContain('streams[0].window.maxMessages');
@@ -211,15 +260,24 @@ describe('streams.yaml changes while the services run', () => {
     };
     publish('..v1', streamsYaml([a]));
     symlinkSync(join('..data', 'streams.yaml'), join(mount, 'streams.yaml'));
-    const up = new ServiceProcess('up', ['up', '--json'], { cwd, env: { ...baseEnv(namespace), TURBOSTREAM_STREAMS_FILE: join(mount, 'streams.yaml') } });
+    const up = new ServiceProcess('up', ['up', '--json'], {
+      cwd,
+      env: { ...baseEnv(namespace), TURBOSTREAM_STREAMS_FILE: join(mount, 'streams.yaml') },
+    });
     processes.push(up);
 
     await dumpOutputsOnFailure([up], async () => {
       await waitFor(() => sourceA.received.includes(a.subscribe), { ...WAIT, description: 'up to subscribe to alpha' });
       publish('..v2', streamsYaml([a, b]));
-      await waitFor(() => sourceB.received.includes(b.subscribe), { ...WAIT, description: 'up to open the added stream beta' });
+      await waitFor(() => sourceB.received.includes(b.subscribe), {
+        ...WAIT,
+        description: 'up to open the added stream beta',
+      });
       await send(sourceB, 4);
-      await waitFor(async () => (await windowSizes(redis, keys, 'beta')).join() === '2,2', { ...WAIT, description: 'two windows of 2 on beta' });
+      await waitFor(async () => (await windowSizes(redis, keys, 'beta')).join() === '2,2', {
+        ...WAIT,
+        description: 'two windows of 2 on beta',
+      });
       expect(logLines(up.output).filter((line) => line.msg === 'stream added: beta')).toHaveLength(1);
       expect(up.running).toBe(true);
     });

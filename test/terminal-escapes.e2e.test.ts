@@ -55,7 +55,11 @@ class Turbostream {
   constructor(args: string[], { cwd, env, tty }: { cwd: string; env: Record<string, string>; tty: boolean }) {
     const argv = [process.execPath, ...cliNodeFlags(), CLI, ...args];
     const [command = '', ...rest] = tty ? ['script', '-qfec', argv.map(shellQuote).join(' '), '/dev/null'] : argv;
-    this.child = spawn(command, rest, { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TURBOSTREAM_ENV_FILE: '/dev/null', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(command, rest, {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TURBOSTREAM_ENV_FILE: '/dev/null', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout?.on('data', (chunk: Buffer) => {
       this.stdout += chunk.toString();
     });
@@ -90,7 +94,10 @@ async function dumpOnFailure<T>(processes: Turbostream[], body: () => Promise<T>
   try {
     return await body();
   } catch (error) {
-    for (const command of processes) process.stderr.write(`\n----- ${command.child.spawnargs.join(' ')} -----\n${JSON.stringify((command.stdout + command.stderr).slice(-6000))}\n`);
+    for (const command of processes)
+      process.stderr.write(
+        `\n----- ${command.child.spawnargs.join(' ')} -----\n${JSON.stringify((command.stdout + command.stderr).slice(-6000))}\n`,
+      );
     throw error;
   }
 }
@@ -132,48 +139,83 @@ describe('control characters from feeds and models, on a terminal', () => {
       const publisher = new AlertPublisher({ redis, keys });
       const [logged, live] = [hostileAlert(1), hostileAlert(2)];
       await publisher.publish(logged);
-      const follower = new Turbostream(['alerts', '--replay', '1'], { cwd: workspace(), env: env('escapes'), tty: false });
+      const follower = new Turbostream(['alerts', '--replay', '1'], {
+        cwd: workspace(),
+        env: env('escapes'),
+        tty: false,
+      });
       try {
         await dumpOnFailure([follower], async () => {
-          await waitFor(() => follower.stderr.includes(' in escapes:alerts:log on '), { timeoutMs: 20_000, description: '`turbostream alerts` following the alert log' });
+          await waitFor(() => follower.stderr.includes(' in escapes:alerts:log on '), {
+            timeoutMs: 20_000,
+            description: '`turbostream alerts` following the alert log',
+          });
           await publisher.publish(live);
-          await waitFor(() => follower.stdout.split('\n').length > 2, { timeoutMs: 10_000, description: 'the two alerts printed' });
+          await waitFor(() => follower.stdout.split('\n').length > 2, {
+            timeoutMs: 10_000,
+            description: 'the two alerts printed',
+          });
           const lines = follower.stdout.trimEnd().split('\n');
           expect(lines).toHaveLength(2);
           for (const line of lines) expect(line).not.toMatch(TERMINAL_UNSAFE);
           expect(lines.map((line) => JSON.parse(line))).toEqual([logged, live]);
-          expect(lines[0]).toContain(`"title":"title 1 \\u001b[2J\\u001b[H\\u0007\\u001b]0;pwned\\u0007\\u009b31m\\u007f\\u202e\\u2028"`);
+          expect(lines[0]).toContain(
+            `"title":"title 1 \\u001b[2J\\u001b[H\\u0007\\u001b]0;pwned\\u0007\\u009b31m\\u007f\\u202e\\u2028"`,
+          );
           // Stored as published: the durable log and the channel hold the alert's own JSON, controls raw.
           const [[, fields = []] = []] = await redis.xrange(keys.alertLog, '-', '+');
           expect(fields).toEqual(['alert', JSON.stringify(logged)]);
-          await waitFor(() => onChannel.includes(JSON.stringify(live)), { timeoutMs: 5_000, description: 'the live alert on the channel' });
+          await waitFor(() => onChannel.includes(JSON.stringify(live)), {
+            timeoutMs: 5_000,
+            description: 'the live alert on the channel',
+          });
         });
       } finally {
         await follower.stop();
       }
     });
 
-    it.skipIf(!hasScript)('prints readable alerts on a terminal with controls shown, not obeyed, and JSON lines there with --json', async () => {
-      const publisher = new AlertPublisher({ redis, keys: createKeyLayout('escapes-tty') });
-      for (const alert of [hostileAlert(1), hostileAlert(2)]) await publisher.publish(alert);
-      const human = new Turbostream(['alerts', '--replay', '2'], { cwd: workspace(), env: env('escapes-tty'), tty: true });
-      const json = new Turbostream(['alerts', '--replay', '2', '--json'], { cwd: workspace(), env: env('escapes-tty'), tty: true });
-      try {
-        await dumpOnFailure([human, json], async () => {
-          await waitFor(() => human.stdout.includes(' in escapes-tty:alerts:log on ') && json.stdout.includes(' in escapes-tty:alerts:log on '), { timeoutMs: 20_000, description: 'both followers on a terminal' });
-          expectNothingRaw(human.stdout);
-          const shown = terminalLines(human.stdout);
-          expect(shown).toContain(`00:00:02 WARNING  s1  title 1 ${SHOWN}`);
-          expect(shown).toContain(`         summary 2 ${SHOWN}\\nsecond line`);
-          expect(shown.some((line) => line.includes(`heuristic/mad${SHOWN}  window 2-0`) && line.endsWith(`evidence 2-0${SHOWN}`))).toBe(true);
-          expectNothingRaw(json.stdout);
-          const alerts = terminalLines(json.stdout).filter((line) => line.startsWith('{'));
-          expect(alerts.map((line) => JSON.parse(line))).toEqual([hostileAlert(1), hostileAlert(2)]);
+    it.skipIf(!hasScript)(
+      'prints readable alerts on a terminal with controls shown, not obeyed, and JSON lines there with --json',
+      async () => {
+        const publisher = new AlertPublisher({ redis, keys: createKeyLayout('escapes-tty') });
+        for (const alert of [hostileAlert(1), hostileAlert(2)]) await publisher.publish(alert);
+        const human = new Turbostream(['alerts', '--replay', '2'], {
+          cwd: workspace(),
+          env: env('escapes-tty'),
+          tty: true,
         });
-      } finally {
-        await Promise.all([human.stop(), json.stop()]);
-      }
-    });
+        const json = new Turbostream(['alerts', '--replay', '2', '--json'], {
+          cwd: workspace(),
+          env: env('escapes-tty'),
+          tty: true,
+        });
+        try {
+          await dumpOnFailure([human, json], async () => {
+            await waitFor(
+              () =>
+                human.stdout.includes(' in escapes-tty:alerts:log on ') &&
+                json.stdout.includes(' in escapes-tty:alerts:log on '),
+              { timeoutMs: 20_000, description: 'both followers on a terminal' },
+            );
+            expectNothingRaw(human.stdout);
+            const shown = terminalLines(human.stdout);
+            expect(shown).toContain(`00:00:02 WARNING  s1  title 1 ${SHOWN}`);
+            expect(shown).toContain(`         summary 2 ${SHOWN}\\nsecond line`);
+            expect(
+              shown.some(
+                (line) => line.includes(`heuristic/mad${SHOWN}  window 2-0`) && line.endsWith(`evidence 2-0${SHOWN}`),
+              ),
+            ).toBe(true);
+            expectNothingRaw(json.stdout);
+            const alerts = terminalLines(json.stdout).filter((line) => line.startsWith('{'));
+            expect(alerts.map((line) => JSON.parse(line))).toEqual([hostileAlert(1), hostileAlert(2)]);
+          });
+        } finally {
+          await Promise.all([human.stop(), json.stop()]);
+        }
+      },
+    );
   });
 
   it.skipIf(!hasScript)(
@@ -189,7 +231,20 @@ describe('control characters from feeds and models, on a terminal', () => {
           const windowId = windowOf(prompt);
           doomed ??= windowId;
           if (windowId === doomed) return { content: `not JSON: ${HOSTILE}` };
-          return { content: JSON.stringify({ alerts: windowId ? [{ severity: 'critical', title: `model says ${HOSTILE}`, summary: `because ${HOSTILE}\nfake line`, evidence: [windowId] }] : [] }) };
+          return {
+            content: JSON.stringify({
+              alerts: windowId
+                ? [
+                    {
+                      severity: 'critical',
+                      title: `model says ${HOSTILE}`,
+                      summary: `because ${HOSTILE}\nfake line`,
+                      evidence: [windowId],
+                    },
+                  ]
+                : [],
+            }),
+          };
         },
       });
       const cwd = workspace({
@@ -209,35 +264,65 @@ describe('control characters from feeds and models, on a terminal', () => {
       const up = new Turbostream(['up'], {
         cwd,
         tty: true,
-        env: { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: 'escapes-up', OPENAI_API_KEY: 'sk-escapes-0123456789', OPENAI_BASE_URL: llm.url, WINDOWER_POLL_MS: '50' },
+        env: {
+          REDIS_URL: server.url,
+          TURBOSTREAM_NAMESPACE: 'escapes-up',
+          OPENAI_API_KEY: 'sk-escapes-0123456789',
+          OPENAI_BASE_URL: llm.url,
+          WINDOWER_POLL_MS: '50',
+        },
       });
-      const sending = setInterval(() => void source.send(JSON.stringify({ level: 'error', message: `disk full ${HOSTILE}` })).catch(() => {}), 100);
+      const sending = setInterval(
+        () => void source.send(JSON.stringify({ level: 'error', message: `disk full ${HOSTILE}` })).catch(() => {}),
+        100,
+      );
       try {
         await dumpOnFailure([up], async () => {
           const published = () => onChannel.map((message) => Alert.parse(JSON.parse(message)));
-          await waitFor(() => published().some((alert) => alert.streamId === 'feed-errors') && published().some((alert) => alert.streamId === 'model-text'), {
-            timeoutMs: 40_000,
-            intervalMs: 100,
-            description: 'an alert from each stream on escapes-up:alerts',
-          });
-          await waitFor(() => up.stdout.includes('analysis failed for good') && up.stdout.includes('error-level messages') && up.stdout.includes('model says'), {
-            timeoutMs: 20_000,
-            description: 'both alerts and the failed analysis on the terminal',
-          });
+          await waitFor(
+            () =>
+              published().some((alert) => alert.streamId === 'feed-errors') &&
+              published().some((alert) => alert.streamId === 'model-text'),
+            {
+              timeoutMs: 40_000,
+              intervalMs: 100,
+              description: 'an alert from each stream on escapes-up:alerts',
+            },
+          );
+          await waitFor(
+            () =>
+              up.stdout.includes('analysis failed for good') &&
+              up.stdout.includes('error-level messages') &&
+              up.stdout.includes('model says'),
+            {
+              timeoutMs: 20_000,
+              description: 'both alerts and the failed analysis on the terminal',
+            },
+          );
           // Stored as they came: the heuristic quotes the feed, the alert keeps the model's words.
           const fromFeed = published().find((alert) => alert.streamId === 'feed-errors');
-          expect(fromFeed?.summary).toContain('"disk full \u001b[2J\u001b[H\u0007\u001b]0;pwned\u0007\u009b31m\u007f\u202e');
+          expect(fromFeed?.summary).toContain(
+            '"disk full \u001b[2J\u001b[H\u0007\u001b]0;pwned\u0007\u009b31m\u007f\u202e',
+          );
           const fromModel = published().find((alert) => alert.streamId === 'model-text');
           expect(fromModel).toMatchObject({ title: `model says ${HOSTILE}`, summary: `because ${HOSTILE}\nfake line` });
 
           expectNothingRaw(up.stdout);
           const shown = terminalLines(up.stdout);
-          expect(shown.some((line) => line.includes('"disk full \\x1b[2J\\x1b[H\\x07\\x1b]0;pwned\\x07\\x9b31m\\x7f\\u202e'))).toBe(true);
+          expect(
+            shown.some((line) =>
+              line.includes('"disk full \\x1b[2J\\x1b[H\\x07\\x1b]0;pwned\\x07\\x9b31m\\x7f\\u202e'),
+            ),
+          ).toBe(true);
           expect(shown.some((line) => line.endsWith(`model-text  model says ${SHOWN}`))).toBe(true);
           expect(shown).toContain(`         because ${SHOWN}\\nfake line`);
           // The failed analysis is logged with the error, which quotes the model's answer: escaped too.
           expect(shown.some((line) => line.includes('WARN') && line.includes('analysis failed for good'))).toBe(true);
-          expect(shown.some((line) => line.includes('answered with text that is not JSON') && line.includes('\\x9b31m\\x7f\\u202e'))).toBe(true);
+          expect(
+            shown.some(
+              (line) => line.includes('answered with text that is not JSON') && line.includes('\\x9b31m\\x7f\\u202e'),
+            ),
+          ).toBe(true);
           expect(shown.some((line) => line.startsWith('fake line'))).toBe(false);
         });
       } finally {

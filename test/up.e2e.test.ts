@@ -114,7 +114,14 @@ const isAlertLine = (line: string) => {
 
 /** Error output: a warn/error/fatal log line, a stack frame, a lost Redis. */
 function errorOutput(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => /"level":(4|5|6)\d/.test(line) || /^\s+at /.test(line) || /ECONNREFUSED|redis connection error|Error:/.test(line));
+  return stderr
+    .split('\n')
+    .filter(
+      (line) =>
+        /"level":(4|5|6)\d/.test(line) ||
+        /^\s+at /.test(line) ||
+        /ECONNREFUSED|redis connection error|Error:/.test(line),
+    );
 }
 
 describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-server', () => {
@@ -129,7 +136,10 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
     try {
       await body();
     } catch (error) {
-      for (const each of started) process.stderr.write(`\n----- ${each.name} stdout -----\n${each.stdout.slice(-4000)}\n----- ${each.name} stderr -----\n${each.stderr.slice(-8000)}\n`);
+      for (const each of started)
+        process.stderr.write(
+          `\n----- ${each.name} stdout -----\n${each.stdout.slice(-4000)}\n----- ${each.name} stderr -----\n${each.stderr.slice(-8000)}\n`,
+        );
       throw error;
     }
   };
@@ -146,12 +156,21 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
       const port = await freePort();
       const up = cli('up', ['up', '--private-redis', '--redis-port', String(port)], cwd);
       const watchLine = `redis-cli -p ${port} SUBSCRIBE turbostream:alerts`;
-      await waitFor(() => up.stderr.includes('npx turbostream alerts'), { timeoutMs: 30_000, description: 'the banner of turbostream up' });
+      await waitFor(() => up.stderr.includes('npx turbostream alerts'), {
+        timeoutMs: 30_000,
+        description: 'the banner of turbostream up',
+      });
       expect(up.stderr).toContain(`--private-redis: started a private redis-server on port ${port}`);
       expect(up.stderr).toContain(`turbostream:   ${watchLine}\n`);
 
       const instance = record(cwd);
-      expect(instance).toMatchObject({ v: 1, command: 'up', pid: up.pid, namespace: 'turbostream', redis: { url: `redis://127.0.0.1:${port}`, source: 'private', port } });
+      expect(instance).toMatchObject({
+        v: 1,
+        command: 'up',
+        pid: up.pid,
+        namespace: 'turbostream',
+        redis: { url: `redis://127.0.0.1:${port}`, source: 'private', port },
+      });
       const redisPid: number = instance.redis.pid;
       redisPids.push(redisPid);
       expect(alive(redisPid)).toBe(true);
@@ -175,17 +194,33 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
         // So do `providers` (and `streams`): the analyzer of up, in its namespace, serves the heuristic provider.
         const providers = cli('providers', ['providers'], cwd);
         expect(await providers.exited).toBe(0);
-        expect(providers.stderr).toContain(`using the private redis-server of turbostream up in this directory: redis://127.0.0.1:${port}, namespace turbostream`);
+        expect(providers.stderr).toContain(
+          `using the private redis-server of turbostream up in this directory: redis://127.0.0.1:${port}, namespace turbostream`,
+        );
         expect(providers.stdout).toMatch(/^heuristic {5}configured.*\n {14}live analyzers serving it: 1$/m);
 
-        await waitFor(() => follower.lines().some((line) => JSON.parse(line).streamId === 'demo-market'), { timeoutMs: 30_000, description: 'a demo alert followed by `turbostream alerts`' });
-        await waitFor(() => follower.stderr.includes(`following every alert in turbostream:alerts:log on redis://127.0.0.1:${port}`), { description: 'what `alerts` follows' });
+        await waitFor(() => follower.lines().some((line) => JSON.parse(line).streamId === 'demo-market'), {
+          timeoutMs: 30_000,
+          description: 'a demo alert followed by `turbostream alerts`',
+        });
+        await waitFor(
+          () =>
+            follower.stderr.includes(`following every alert in turbostream:alerts:log on redis://127.0.0.1:${port}`),
+          { description: 'what `alerts` follows' },
+        );
         expect(follower.lines().every(isAlertLine)).toBe(true);
-        await waitFor(() => up.lines().length > 0, { timeoutMs: 10_000, description: 'an alert on the standard output of up' });
+        await waitFor(() => up.lines().length > 0, {
+          timeoutMs: 10_000,
+          description: 'an alert on the standard output of up',
+        });
         expect(up.lines().every(isAlertLine)).toBe(true);
         // Standard output carries the alerts, standard error the rest.
         expect(up.stderr.split('\n').some(isAlertLine)).toBe(false);
-        if (redisCli) await waitFor(() => watched.includes('"streamId":"demo-market"'), { timeoutMs: 30_000, description: `an alert seen by \`${watchLine}\`` });
+        if (redisCli)
+          await waitFor(() => watched.includes('"streamId":"demo-market"'), {
+            timeoutMs: 30_000,
+            description: `an alert seen by \`${watchLine}\``,
+          });
       } finally {
         redisCli?.kill('SIGKILL');
       }
@@ -195,13 +230,16 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
       expect(tookMs).toBeLessThan(EXIT_WITHIN_MS);
       expect(errorOutput(up.stderr)).toEqual([]);
       // Every service closed while Redis still answered, then Redis went.
-      for (const closed of ['"msg":"analyzer stopped"', '"msg":"windower stopped"', '"msg":"ingest closed"']) expect(up.stderr).toContain(closed);
+      for (const closed of ['"msg":"analyzer stopped"', '"msg":"windower stopped"', '"msg":"ingest closed"'])
+        expect(up.stderr).toContain(closed);
       expect(up.stderr).toMatch(/turbostream: stopped\n$/);
       expect(alive(redisPid)).toBe(false);
       expect(existsSync(join(cwd, '.turbostream', 'up.json'))).toBe(false);
 
       // `alerts` outlives its Redis: it says it lost it, and keeps trying without a stack trace.
-      await waitFor(() => follower.stderr.includes('lost the connection to Redis'), { description: '`alerts` noticing that Redis went' });
+      await waitFor(() => follower.stderr.includes('lost the connection to Redis'), {
+        description: '`alerts` noticing that Redis went',
+      });
       expect(follower.running).toBe(true);
       expect((await follower.interrupt()).code).toBe(0);
       expect(errorOutput(follower.stderr)).toEqual([]);
@@ -213,7 +251,10 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
       const cwd = workspace();
       const port = await freePort();
       const first = cli('first up', ['up', '--private-redis', '--redis-port', String(port)], cwd);
-      await waitFor(() => first.stderr.includes('npx turbostream alerts'), { timeoutMs: 30_000, description: 'the banner of the first up' });
+      await waitFor(() => first.stderr.includes('npx turbostream alerts'), {
+        timeoutMs: 30_000,
+        description: 'the banner of the first up',
+      });
       const redisPid: number = record(cwd).redis.pid;
       redisPids.push(redisPid);
 
@@ -221,17 +262,25 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
       expect(alive(redisPid)).toBe(true);
 
       const second = cli('second up', ['up', '--private-redis'], cwd);
-      await waitFor(() => second.stderr.includes('npx turbostream alerts'), { timeoutMs: 30_000, description: 'the banner of the second up' });
+      await waitFor(() => second.stderr.includes('npx turbostream alerts'), {
+        timeoutMs: 30_000,
+        description: 'the banner of the second up',
+      });
       expect(second.stderr).toContain(`reusing the private redis-server on port ${port} (pid ${redisPid}`);
       expect(second.stderr).toContain(`redis-cli -p ${port} SUBSCRIBE turbostream:alerts`);
       expect(record(cwd)).toMatchObject({ pid: second.pid, redis: { pid: redisPid, port } });
-      await waitFor(() => second.lines().length > 0, { timeoutMs: 30_000, description: 'an alert printed by the second up' });
+      await waitFor(() => second.lines().length > 0, {
+        timeoutMs: 30_000,
+        description: 'an alert printed by the second up',
+      });
 
       const { code, tookMs } = await second.interrupt();
       expect(code).toBe(0);
       expect(tookMs).toBeLessThan(EXIT_WITHIN_MS);
       // When the killed up had stored messages, this one's ingest marks its restart with a warning, as it should.
-      expect(errorOutput(second.stderr).filter((line) => !line.includes('ingest restarted: gap entry written'))).toEqual([]);
+      expect(
+        errorOutput(second.stderr).filter((line) => !line.includes('ingest restarted: gap entry written')),
+      ).toEqual([]);
       expect(alive(redisPid)).toBe(false);
       expect(existsSync(join(cwd, '.turbostream', 'up.json'))).toBe(false);
     });
@@ -242,63 +291,96 @@ describe('turbostream alerts, Redis missing or restarted', () => {
   beforeAll(() => assertCliBuilt());
 
   // The file's server, emptied first: these tests use the default namespace.
-  redisTest('keeps following across a Redis restart, saying so in one line each way', async ({ server }) => {
-    const publisher = server.client();
-    publisher.on('error', () => {});
-    await publisher.flushall();
-    const alerts = new AlertPublisher({ redis: publisher, keys: createKeyLayout() });
-    const follow = new Cli('alerts', ['alerts'], workspace(), { REDIS_URL: server.url });
-    try {
-      await waitFor(() => follow.stderr.includes('following every alert in turbostream:alerts:log'), { timeoutMs: 20_000, description: '`alerts` following' });
-      await alerts.publish(sampleAlert({ id: 'before' }));
-      await waitFor(() => follow.stdout.includes('"id":"before"'), { description: 'the alert published before the restart' });
-      await server.kill();
-      await waitFor(() => follow.stderr.includes(`lost the connection to Redis at ${server.url}; reconnecting`), { description: '`alerts` noticing' });
-      await server.restart();
-      await alerts.publish(sampleAlert({ id: 'after' }));
-      await waitFor(() => follow.stderr.includes(`reconnected to ${server.url}; following turbostream:alerts:log again`), { timeoutMs: 20_000, description: '`alerts` back' });
-      await waitFor(() => follow.stdout.includes('"id":"after"'), { description: 'the alert published after the restart' });
-      expect(follow.running).toBe(true);
-      expect(follow.stderr.match(/lost the connection/g)).toHaveLength(1);
-      expect(errorOutput(follow.stderr)).toEqual([]);
-      expect((await follow.interrupt()).code).toBe(0);
-      expect(follow.lines().map((line) => JSON.parse(line).id)).toEqual(['before', 'after']);
-    } catch (error) {
-      process.stderr.write(`----- alerts -----\n${follow.stdout}\n${follow.stderr}\n`);
-      throw error;
-    } finally {
-      await follow.kill();
-      publisher.disconnect();
-      await server.restart(); // for the tests after this one, if it failed while the server was down
-    }
-  }, 60_000);
+  redisTest(
+    'keeps following across a Redis restart, saying so in one line each way',
+    async ({ server }) => {
+      const publisher = server.client();
+      publisher.on('error', () => {});
+      await publisher.flushall();
+      const alerts = new AlertPublisher({ redis: publisher, keys: createKeyLayout() });
+      const follow = new Cli('alerts', ['alerts'], workspace(), { REDIS_URL: server.url });
+      try {
+        await waitFor(() => follow.stderr.includes('following every alert in turbostream:alerts:log'), {
+          timeoutMs: 20_000,
+          description: '`alerts` following',
+        });
+        await alerts.publish(sampleAlert({ id: 'before' }));
+        await waitFor(() => follow.stdout.includes('"id":"before"'), {
+          description: 'the alert published before the restart',
+        });
+        await server.kill();
+        await waitFor(() => follow.stderr.includes(`lost the connection to Redis at ${server.url}; reconnecting`), {
+          description: '`alerts` noticing',
+        });
+        await server.restart();
+        await alerts.publish(sampleAlert({ id: 'after' }));
+        await waitFor(
+          () => follow.stderr.includes(`reconnected to ${server.url}; following turbostream:alerts:log again`),
+          { timeoutMs: 20_000, description: '`alerts` back' },
+        );
+        await waitFor(() => follow.stdout.includes('"id":"after"'), {
+          description: 'the alert published after the restart',
+        });
+        expect(follow.running).toBe(true);
+        expect(follow.stderr.match(/lost the connection/g)).toHaveLength(1);
+        expect(errorOutput(follow.stderr)).toEqual([]);
+        expect((await follow.interrupt()).code).toBe(0);
+        expect(follow.lines().map((line) => JSON.parse(line).id)).toEqual(['before', 'after']);
+      } catch (error) {
+        process.stderr.write(`----- alerts -----\n${follow.stdout}\n${follow.stderr}\n`);
+        throw error;
+      } finally {
+        await follow.kill();
+        publisher.disconnect();
+        await server.restart(); // for the tests after this one, if it failed while the server was down
+      }
+    },
+    60_000,
+  );
 
-  redisTest('prints, once each, the alerts published while its connection was down', async ({ server, redis }) => {
-    await redis.flushall();
-    const keys = createKeyLayout();
-    const follow = new Cli('alerts', ['alerts', '--stream', 's1'], workspace(), { REDIS_URL: server.url });
-    try {
-      await waitFor(() => follow.stderr.includes('following the alerts of s1'), { timeoutMs: 20_000, description: '`alerts` following' });
-      const clients = String(await redis.client('LIST'));
-      const id = /id=(\d+) .*name=turbostream:alerts /.exec(clients)?.[1];
-      expect(id, clients).toBeDefined();
-      // Atomically: its connection is closed, then two alerts are published (log and channel, as AlertPublisher does) before it can be back.
-      const during = [sampleAlert({ id: 'during-1' }), sampleAlert({ id: 'other', streamId: 's2' }), sampleAlert({ id: 'during-2' })];
-      const transaction = redis.multi().client('KILL', 'ID', id ?? '');
-      for (const alert of during) transaction.xadd(keys.alertLog, '*', 'alert', JSON.stringify(alert)).publish(keys.alertsChannel, JSON.stringify(alert));
-      await transaction.exec();
-      await waitFor(() => follow.stdout.includes('"id":"during-2"'), { timeoutMs: 20_000, description: 'the alerts published while it was cut off' });
-      await redis.xadd(keys.alertLog, '*', 'alert', JSON.stringify(sampleAlert({ id: 'later' })));
-      await waitFor(() => follow.stdout.includes('"id":"later"'), { description: 'an alert after it is back' });
-      expect((await follow.interrupt()).code).toBe(0);
-      expect(follow.lines().map((line) => JSON.parse(line).id)).toEqual(['during-1', 'during-2', 'later']);
-    } catch (error) {
-      process.stderr.write(`----- alerts -----\n${follow.stdout}\n${follow.stderr}\n`);
-      throw error;
-    } finally {
-      await follow.kill();
-    }
-  }, 60_000);
+  redisTest(
+    'prints, once each, the alerts published while its connection was down',
+    async ({ server, redis }) => {
+      await redis.flushall();
+      const keys = createKeyLayout();
+      const follow = new Cli('alerts', ['alerts', '--stream', 's1'], workspace(), { REDIS_URL: server.url });
+      try {
+        await waitFor(() => follow.stderr.includes('following the alerts of s1'), {
+          timeoutMs: 20_000,
+          description: '`alerts` following',
+        });
+        const clients = String(await redis.client('LIST'));
+        const id = /id=(\d+) .*name=turbostream:alerts /.exec(clients)?.[1];
+        expect(id, clients).toBeDefined();
+        // Atomically: its connection is closed, then two alerts are published (log and channel, as AlertPublisher does) before it can be back.
+        const during = [
+          sampleAlert({ id: 'during-1' }),
+          sampleAlert({ id: 'other', streamId: 's2' }),
+          sampleAlert({ id: 'during-2' }),
+        ];
+        const transaction = redis.multi().client('KILL', 'ID', id ?? '');
+        for (const alert of during)
+          transaction
+            .xadd(keys.alertLog, '*', 'alert', JSON.stringify(alert))
+            .publish(keys.alertsChannel, JSON.stringify(alert));
+        await transaction.exec();
+        await waitFor(() => follow.stdout.includes('"id":"during-2"'), {
+          timeoutMs: 20_000,
+          description: 'the alerts published while it was cut off',
+        });
+        await redis.xadd(keys.alertLog, '*', 'alert', JSON.stringify(sampleAlert({ id: 'later' })));
+        await waitFor(() => follow.stdout.includes('"id":"later"'), { description: 'an alert after it is back' });
+        expect((await follow.interrupt()).code).toBe(0);
+        expect(follow.lines().map((line) => JSON.parse(line).id)).toEqual(['during-1', 'during-2', 'later']);
+      } catch (error) {
+        process.stderr.write(`----- alerts -----\n${follow.stdout}\n${follow.stderr}\n`);
+        throw error;
+      } finally {
+        await follow.kill();
+      }
+    },
+    60_000,
+  );
 
   it('alerts: exit 69 with the same guidance as streams, no stack trace', async () => {
     const cwd = workspace();
@@ -316,13 +398,26 @@ describe('turbostream alerts, Redis missing or restarted', () => {
   it('alerts ignores a stale record whose redis-server does not answer', async () => {
     const cwd = workspace();
     const port = await freePort();
-    const stale = { v: 1, command: 'up', pid: 2 ** 22 + 17, startedAt: new Date().toISOString(), namespace: 'gone', redis: { url: `redis://127.0.0.1:${port}`, source: 'private', pid: 2 ** 22 + 18, port, dir: cwd } };
+    const stale = {
+      v: 1,
+      command: 'up',
+      pid: 2 ** 22 + 17,
+      startedAt: new Date().toISOString(),
+      namespace: 'gone',
+      redis: { url: `redis://127.0.0.1:${port}`, source: 'private', pid: 2 ** 22 + 18, port, dir: cwd },
+    };
     mkdirSync(join(cwd, '.turbostream'));
     writeFileSync(join(cwd, '.turbostream', 'up.json'), JSON.stringify(stale));
     // REDIS_URL unset: the default address, whether or not a Redis answers there on this machine.
     const follow = new Cli('alerts', ['alerts'], cwd);
     try {
-      await waitFor(() => /following every alert in turbostream:alerts:log on redis:\/\/127\.0\.0\.1:6379|Redis does not answer at redis:\/\/127\.0\.0\.1:6379/.test(follow.stderr) || !follow.running, { timeoutMs: 20_000, description: '`alerts` choosing a Redis' });
+      await waitFor(
+        () =>
+          /following every alert in turbostream:alerts:log on redis:\/\/127\.0\.0\.1:6379|Redis does not answer at redis:\/\/127\.0\.0\.1:6379/.test(
+            follow.stderr,
+          ) || !follow.running,
+        { timeoutMs: 20_000, description: '`alerts` choosing a Redis' },
+      );
       expect(follow.stderr).toMatch(/redis:\/\/127\.0\.0\.1:6379/);
       expect(follow.stderr).not.toContain(String(port));
     } finally {
@@ -363,7 +458,11 @@ describe('the demo on a Redis that is not its own', () => {
   };
   /** Every demo key with the seconds it has left (-1: no expiry). */
   const demoTtls = async () => {
-    const keys = [...(await keysOf('turbostream-demo:*')), ...(await keysOf('{turbostream-demo}:*')), ...(await keysOf('{turbostream-demo:alerts:log}:*'))];
+    const keys = [
+      ...(await keysOf('turbostream-demo:*')),
+      ...(await keysOf('{turbostream-demo}:*')),
+      ...(await keysOf('{turbostream-demo:alerts:log}:*')),
+    ];
     return Promise.all(keys.map(async (key) => [key, await redis.ttl(key)] as const));
   };
 
@@ -374,8 +473,12 @@ describe('the demo on a Redis that is not its own', () => {
     const first = up('first demo');
     try {
       await waitFor(() => first.lines().some(isAlertLine), { timeoutMs: 30_000, description: 'a demo alert' });
-      expect(first.stderr).toContain('the demo runs in the namespace turbostream-demo, and its keys expire a day after it stops');
-      expect(first.stderr).toContain(`${server.url.replace('redis://127.0.0.1:', 'redis-cli -p ')} SUBSCRIBE turbostream-demo:alerts`);
+      expect(first.stderr).toContain(
+        'the demo runs in the namespace turbostream-demo, and its keys expire a day after it stops',
+      );
+      expect(first.stderr).toContain(
+        `${server.url.replace('redis://127.0.0.1:', 'redis-cli -p ')} SUBSCRIBE turbostream-demo:alerts`,
+      );
       expect(await redis.xlen('turbostream-demo:alerts:log')).toBeGreaterThan(0);
 
       // A second demo on the same Redis says plainly that one runs, and leaves.
@@ -387,7 +490,10 @@ describe('the demo on a Redis that is not its own', () => {
       // Killed: the keys written since its last expiry pass have none yet; the next demo takes over at once and gives them one.
       await first.kill();
       const third = up('third demo');
-      await waitFor(() => third.lines().some(isAlertLine), { timeoutMs: 30_000, description: 'an alert of the demo started after the killed one' });
+      await waitFor(() => third.lines().some(isAlertLine), {
+        timeoutMs: 30_000,
+        description: 'an alert of the demo started after the killed one',
+      });
       const { code, tookMs } = await third.interrupt();
       expect(code).toBe(0);
       expect(tookMs).toBeLessThan(EXIT_WITHIN_MS);
@@ -404,7 +510,8 @@ describe('the demo on a Redis that is not its own', () => {
       expect(await redis.ttl('turbostream:{turbostream:orders}:messages')).toBe(-1);
       expect(await keysOf('turbostream:{turbostream:demo-market}*')).toEqual([]);
     } catch (error) {
-      for (const each of started) process.stderr.write(`\n----- ${each.name} -----\n${each.stdout.slice(-2000)}\n${each.stderr.slice(-6000)}\n`);
+      for (const each of started)
+        process.stderr.write(`\n----- ${each.name} -----\n${each.stdout.slice(-2000)}\n${each.stderr.slice(-6000)}\n`);
       throw error;
     }
   }, 120_000);

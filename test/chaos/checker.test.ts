@@ -5,11 +5,21 @@ const TARGETS = ['heuristic/mad', 'openai/gpt'];
 
 /** Message entries `1-0`, `2-0`, … numbered as given; `'gap'` makes a gap entry. */
 function stream(...items: (number | 'gap')[]): StoredEntry[] {
-  return items.map((item, index) => (item === 'gap' ? { id: `${index + 1}-0`, kind: 'gap' } : { id: `${index + 1}-0`, kind: 'message', seq: item }));
+  return items.map((item, index) =>
+    item === 'gap' ? { id: `${index + 1}-0`, kind: 'gap' } : { id: `${index + 1}-0`, kind: 'message', seq: item },
+  );
 }
 
 function job(target: string, ids: string[], extra: Partial<JobRecord> = {}): JobRecord {
-  return { target, windowId: ids[0] ?? '0-0', messageIds: ids, state: 'completed', alertIds: [], restarted: false, ...extra };
+  return {
+    target,
+    windowId: ids[0] ?? '0-0',
+    messageIds: ids,
+    state: 'completed',
+    alertIds: [],
+    restarted: false,
+    ...extra,
+  };
 }
 
 /** One completed job per target for each window. */
@@ -21,7 +31,14 @@ const sentUpTo = (last: number) => new Set(Array.from({ length: last + 1 }, (_, 
 
 describe('the chaos checker', () => {
   it('counts a clean run: everything stored once, windowed once, analysed by every target', () => {
-    const snapshot: PipelineSnapshot = { entries: stream(0, 1, 2, 3), jobs: jobsFor([['1-0', '2-0'], ['3-0', '4-0']]), loggedAlertIds: ['a', 'b'] };
+    const snapshot: PipelineSnapshot = {
+      entries: stream(0, 1, 2, 3),
+      jobs: jobsFor([
+        ['1-0', '2-0'],
+        ['3-0', '4-0'],
+      ]),
+      loggedAlertIds: ['a', 'b'],
+    };
     expect(countSnapshot(snapshot, sentUpTo(3), TARGETS)).toMatchObject({
       sent: 4,
       stored: 4,
@@ -52,7 +69,11 @@ describe('the chaos checker', () => {
   });
 
   it('counts a number stored twice, and a stored number the source did not see acknowledged as sent', () => {
-    const counts = countSnapshot({ entries: stream(0, 1, 1, 2), jobs: [], loggedAlertIds: [] }, new Set([0, 1]), TARGETS);
+    const counts = countSnapshot(
+      { entries: stream(0, 1, 1, 2), jobs: [], loggedAlertIds: [] },
+      new Set([0, 1]),
+      TARGETS,
+    );
     expect(counts).toMatchObject({ sent: 3, stored: 3, duplicated: 1 });
   });
 
@@ -64,12 +85,27 @@ describe('the chaos checker', () => {
       job('openai/gpt', ['4-0'], { windowId: '4-0', state: 'pending' }),
     ];
     const counts = countSnapshot({ entries: stream(0, 1, 2, 3), jobs, loggedAlertIds: [] }, sentUpTo(3), TARGETS);
-    expect(counts).toMatchObject({ windowedOnce: 2, windowedTwice: 1, windowedNone: 1, foreign: 1, windows: 3, analysed: 1, pendingJobs: 1 });
+    expect(counts).toMatchObject({
+      windowedOnce: 2,
+      windowedTwice: 1,
+      windowedNone: 1,
+      foreign: 1,
+      windows: 3,
+      analysed: 1,
+      pendingJobs: 1,
+    });
   });
 
   it('counts alert ids logged twice, and alerts of completed jobs missing from the log', () => {
-    const jobs = [job('heuristic/mad', ['1-0'], { alertIds: ['a', 'b', 'c'] }), job('openai/gpt', ['1-0'], { alertIds: ['d'] })];
-    const counts = countSnapshot({ entries: stream(0), jobs, loggedAlertIds: ['a', 'b', 'a', 'd', 'a'] }, sentUpTo(0), TARGETS);
+    const jobs = [
+      job('heuristic/mad', ['1-0'], { alertIds: ['a', 'b', 'c'] }),
+      job('openai/gpt', ['1-0'], { alertIds: ['d'] }),
+    ];
+    const counts = countSnapshot(
+      { entries: stream(0), jobs, loggedAlertIds: ['a', 'b', 'a', 'd', 'a'] },
+      sentUpTo(0),
+      TARGETS,
+    );
     expect(counts).toMatchObject({ alerts: 5, duplicateAlerts: 2, alertsMissing: 1 });
   });
 });

@@ -92,8 +92,9 @@ function classifyLost(entries: readonly StoredEntry[], lost: readonly number[]):
   let cursor = 0;
   for (const seq of [...lost].sort((a, b) => a - b)) {
     while (cursor < storedSeqs.length && (storedSeqs[cursor] ?? 0) < seq) cursor += 1;
-    const below = cursor > 0 ? positions.get(storedSeqs[cursor - 1] ?? -1) ?? -1 : -1;
-    const above = cursor < storedSeqs.length ? positions.get(storedSeqs[cursor] ?? -1) ?? entries.length : entries.length;
+    const below = cursor > 0 ? (positions.get(storedSeqs[cursor - 1] ?? -1) ?? -1) : -1;
+    const above =
+      cursor < storedSeqs.length ? (positions.get(storedSeqs[cursor] ?? -1) ?? entries.length) : entries.length;
     const from = Math.min(below, above);
     const to = Math.max(below, above);
     if (gapPositions.some((position) => position > from && position < to)) marked += 1;
@@ -108,7 +109,9 @@ function windowCoverage(messageIds: readonly string[], jobs: readonly JobRecord[
   let twice = 0;
   const perTarget = targets.map((target) => {
     const counts = new Map<string, number>();
-    for (const job of jobs) if (job.target === target && job.state === 'completed') for (const id of job.messageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const job of jobs)
+      if (job.target === target && job.state === 'completed')
+        for (const id of job.messageIds) counts.set(id, (counts.get(id) ?? 0) + 1);
     return counts;
   });
   for (const id of messageIds) {
@@ -135,7 +138,11 @@ function analysis(jobs: readonly JobRecord[], targets: readonly string[]) {
 }
 
 /** Counts a snapshot against the numbers sent. `targets` are the analysis targets every window must be completed by. */
-export function countSnapshot(snapshot: PipelineSnapshot, sentSeqs: ReadonlySet<number>, targets: readonly string[]): ChaosCounts {
+export function countSnapshot(
+  snapshot: PipelineSnapshot,
+  sentSeqs: ReadonlySet<number>,
+  targets: readonly string[],
+): ChaosCounts {
   const messages = snapshot.entries.filter((entry) => entry.kind === 'message');
   const storedSeqs = new Set<number>();
   let duplicated = 0;
@@ -241,7 +248,12 @@ export async function readLoggedAlertIds(redis: Redis, keys: KeyLayout): Promise
 }
 
 /** Reads the stream, the jobs of every target's queue and the alert log. */
-export async function readSnapshot(redis: Redis, keys: KeyLayout, streamId: string, queues: ReadonlyMap<string, Queue>): Promise<PipelineSnapshot> {
+export async function readSnapshot(
+  redis: Redis,
+  keys: KeyLayout,
+  streamId: string,
+  queues: ReadonlyMap<string, Queue>,
+): Promise<PipelineSnapshot> {
   const entries = await readEntries(redis, keys.messages(streamId));
   const jobs = (await Promise.all([...queues].map(([target, queue]) => readJobs(queue, target)))).flat();
   return { entries, jobs, loggedAlertIds: await readLoggedAlertIds(redis, keys) };

@@ -7,7 +7,9 @@ import { CHECK_BUDGET_MS, runScenario, type Scenario, type ScenarioResult } from
 /** The scenarios named in `CHAOS_SCENARIOS` (comma-separated ids), or all of them. */
 export function selectedScenarios(scenarios: readonly Scenario[]): Scenario[] {
   // biome-ignore lint/suspicious/noUndeclaredEnvVars: a knob of the chaos suite, not an input of any build
-  const wanted = process.env.CHAOS_SCENARIOS?.split(',').map((id) => id.trim()).filter(Boolean);
+  const wanted = process.env.CHAOS_SCENARIOS?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   if (!wanted?.length) return [...scenarios];
   const unknown = wanted.filter((id) => !scenarios.some((scenario) => scenario.id === id));
   if (unknown.length > 0) throw new Error(`CHAOS_SCENARIOS names unknown scenarios: ${unknown.join(', ')}`);

@@ -12,13 +12,27 @@ import { join } from 'node:path';
 import { Alert, type ProviderId } from '@turbostream/contracts';
 import { analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
-import { chatMessages, type FakeOpenAI, RedisServer, type RedisServerOptions, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import {
+  chatMessages,
+  type FakeOpenAI,
+  RedisServer,
+  type RedisServerOptions,
+  startFakeOpenAI,
+  waitFor,
+} from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { NumberedSource } from '../support/numbered-source.js';
 import { ServiceProcess } from '../support/service-process.js';
 import { alertCitingWindow } from '../support/window-answers.js';
-import { type ChaosCounts, countSnapshot, lastStoredSeq, type PipelineSnapshot, readEntries, readSnapshot } from './checker.js';
+import {
+  type ChaosCounts,
+  countSnapshot,
+  lastStoredSeq,
+  type PipelineSnapshot,
+  readEntries,
+  readSnapshot,
+} from './checker.js';
 
 /** The one stream every scenario feeds. */
 export const STREAM_ID = 'chaos';
@@ -102,7 +116,13 @@ export class ChaosPipeline {
   readonly #queues = new Map<string, Queue>();
   readonly #redis: Redis;
 
-  private constructor(parts: { redisServer: RedisServer; source: NumberedSource; llm: FakeOpenAI; cwd: string; options: PipelineOptions }) {
+  private constructor(parts: {
+    redisServer: RedisServer;
+    source: NumberedSource;
+    llm: FakeOpenAI;
+    cwd: string;
+    options: PipelineOptions;
+  }) {
     this.redisServer = parts.redisServer;
     this.source = parts.source;
     this.llm = parts.llm;
@@ -112,7 +132,10 @@ export class ChaosPipeline {
     this.keys = createKeyLayout(this.namespace);
     this.#redis = this.client();
     for (const target of TARGETS) {
-      const queue = new Queue(analysisQueueName(target.provider), { connection: this.client(), prefix: this.keys.queuePrefix });
+      const queue = new Queue(analysisQueueName(target.provider), {
+        connection: this.client(),
+        prefix: this.keys.queuePrefix,
+      });
       // Redis goes away in some scenarios: the checker waits for it, quietly.
       queue.on('error', () => {});
       this.#queues.set(`${target.provider}/${target.model}`, queue);
@@ -158,7 +181,9 @@ export class ChaosPipeline {
   /** The Redis URL the services use (with the password, when there is one). */
   get redisUrl(): string {
     const { password } = this.#options;
-    return password === undefined ? this.redisServer.url : `redis://:${encodeURIComponent(password)}@127.0.0.1:${this.redisServer.port}`;
+    return password === undefined
+      ? this.redisServer.url
+      : `redis://:${encodeURIComponent(password)}@127.0.0.1:${this.redisServer.port}`;
   }
 
   /** A Redis client of the checker (its own user when the server has a password); closed by {@link dispose}. */
@@ -192,7 +217,9 @@ export class ChaosPipeline {
 
   /** The most recent running process of `kind`. */
   running(kind: ServiceKind): ServiceProcess {
-    const service = this.services.filter((candidate) => candidate.name.startsWith(`${kind}-`) && candidate.running).at(-1);
+    const service = this.services
+      .filter((candidate) => candidate.name.startsWith(`${kind}-`) && candidate.running)
+      .at(-1);
     if (!service) throw new Error(`no ${kind} is running`);
     return service;
   }
@@ -222,20 +249,29 @@ export class ChaosPipeline {
   /** Waits until the stream holds `more` entries beyond what it holds now. */
   async waitForMore(more: number, timeoutMs = 30_000): Promise<void> {
     const target = (await this.streamLength()) + more;
-    await waitFor(async () => (await this.streamLength()) >= target, { timeoutMs, intervalMs: 50, description: `${more} more entries in the stream` });
+    await waitFor(async () => (await this.streamLength()) >= target, {
+      timeoutMs,
+      intervalMs: 50,
+      description: `${more} more entries in the stream`,
+    });
   }
 
   /** Waits until the windower has committed `more` windows beyond those committed now. */
   async waitForWindows(more: number, timeoutMs = 30_000): Promise<void> {
     const committed = async () => Number((await this.#redis.hget(this.keys.windowState(STREAM_ID), 'windows')) ?? 0);
     const target = (await committed()) + more;
-    await waitFor(async () => (await committed()) >= target, { timeoutMs, intervalMs: 50, description: `${more} more windows committed` });
+    await waitFor(async () => (await committed()) >= target, {
+      timeoutMs,
+      intervalMs: 50,
+      description: `${more} more windows committed`,
+    });
   }
 
   /** Jobs that the analyzer named `instance` holds (active) now, over every target's queue. */
   async heldJobs(instance: string): Promise<number> {
     let held = 0;
-    for (const queue of this.#queues.values()) held += (await queue.getJobs(['active'], 0, -1)).filter((job) => job?.processedBy === instance).length;
+    for (const queue of this.#queues.values())
+      held += (await queue.getJobs(['active'], 0, -1)).filter((job) => job?.processedBy === instance).length;
     return held;
   }
 
@@ -268,7 +304,11 @@ export class ChaosPipeline {
       const counts = this.count(await this.snapshot());
       return counts.windowedNone === 0 && counts.pendingJobs === 0 && counts.alertsMissing === 0 ? counts : undefined;
     };
-    const counts = await waitFor(settled, { timeoutMs: limits.analysedMs ?? 60_000, intervalMs: 300, description: 'the pipeline to settle' }).catch(() => undefined);
+    const counts = await waitFor(settled, {
+      timeoutMs: limits.analysedMs ?? 60_000,
+      intervalMs: 300,
+      description: 'the pipeline to settle',
+    }).catch(() => undefined);
     return counts ?? this.count(await this.snapshot());
   }
 

@@ -48,8 +48,16 @@ export function chaosTable(results: readonly ScenarioResult[]): string {
   for (const result of results) lines.push(`| ${row(result).map(cell).join(' | ')} |`);
   const seconds = results.reduce((sum, result) => sum + result.seconds, 0);
   const failed = results.filter((result) => result.violations.length > 0).length;
-  lines.push('', `${results.length} scenarios, ${failed} failed, ${seconds.toFixed(0)} s in all (set-up and checks included).`, '');
-  lines.push(...results.map((result) => `- \`${result.id}\`: ${result.fault}.${result.allowed.map((why) => ` Allowed, ${why}.`).join('')}`));
+  lines.push(
+    '',
+    `${results.length} scenarios, ${failed} failed, ${seconds.toFixed(0)} s in all (set-up and checks included).`,
+    '',
+  );
+  lines.push(
+    ...results.map(
+      (result) => `- \`${result.id}\`: ${result.fault}.${result.allowed.map((why) => ` Allowed, ${why}.`).join('')}`,
+    ),
+  );
   return `${lines.join('\n')}\n`;
 }
 

@@ -77,18 +77,27 @@ export function guaranteeViolations(counts: ChaosCounts, channelDuplicates: numb
     if (broken) violations.push(text);
   };
   fail(counts.sent === 0, 'nothing was sent');
-  fail(counts.lostSilent > (allow.silentLoss?.max ?? 0), `${counts.lostSilent} numbers lost with no gap entry${allow.silentLoss ? ` (at most ${allow.silentLoss.max} allowed)` : ''}`);
+  fail(
+    counts.lostSilent > (allow.silentLoss?.max ?? 0),
+    `${counts.lostSilent} numbers lost with no gap entry${allow.silentLoss ? ` (at most ${allow.silentLoss.max} allowed)` : ''}`,
+  );
   fail(counts.duplicated > 0, `${counts.duplicated} numbers stored twice`);
   fail(counts.windowedNone > 0, `${counts.windowedNone} stored messages in no completed window`);
   fail(counts.windowedTwice > 0, `${counts.windowedTwice} stored messages in two or more completed windows`);
   fail(counts.foreign > 0, `${counts.foreign} windowed messages the stream does not hold`);
-  fail(counts.analysed < counts.windows, `${counts.windows - counts.analysed} of ${counts.windows} windows not analysed by every target`);
+  fail(
+    counts.analysed < counts.windows,
+    `${counts.windows - counts.analysed} of ${counts.windows} windows not analysed by every target`,
+  );
   fail(counts.failedJobs > 0, `${counts.failedJobs} failed jobs`);
   fail(counts.pendingJobs > 0, `${counts.pendingJobs} jobs still pending`);
   fail(counts.alerts === 0, 'no alert at all');
   fail(counts.duplicateAlerts > 0, `${counts.duplicateAlerts} alert ids twice in the log`);
   fail(counts.alertsMissing > 0, `${counts.alertsMissing} alerts of completed jobs missing from the log`);
-  fail(channelDuplicates > 0 && allow.channelDuplicates === undefined, `${channelDuplicates} alert ids received twice on the channel`);
+  fail(
+    channelDuplicates > 0 && allow.channelDuplicates === undefined,
+    `${channelDuplicates} alert ids received twice on the channel`,
+  );
   return violations;
 }
 
@@ -107,7 +116,11 @@ function createRun(pipeline: ChaosPipeline): Run {
   const context: ScenarioContext = {
     pipeline,
     feed: (ratePerSecond = FEED_RATE) => {
-      const feed = pipeline.source.startFeed({ ratePerSecond, maxMessages: (ratePerSecond * FEED_MAX_MS) / 1000, maxMs: FEED_MAX_MS });
+      const feed = pipeline.source.startFeed({
+        ratePerSecond,
+        maxMessages: (ratePerSecond * FEED_MAX_MS) / 1000,
+        maxMs: FEED_MAX_MS,
+      });
       run.feeds.push(feed);
       return feed;
     },
@@ -148,10 +161,21 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
     violations.push(...guaranteeViolations(counts, channelDuplicates, allow));
     const allowed = [
       ...(allow.silentLoss && counts.lostSilent > 0 ? [`silent loss: ${allow.silentLoss.why}`] : []),
-      ...(allow.channelDuplicates && channelDuplicates > 0 ? [`alerts twice on the channel: ${allow.channelDuplicates}`] : []),
+      ...(allow.channelDuplicates && channelDuplicates > 0
+        ? [`alerts twice on the channel: ${allow.channelDuplicates}`]
+        : []),
     ];
     if (violations.length > 0) dumpOutputs(pipeline);
-    return { id: scenario.id, fault: scenario.fault, counts, channelDuplicates, notes, allowed, violations, seconds: (performance.now() - started) / 1000 };
+    return {
+      id: scenario.id,
+      fault: scenario.fault,
+      counts,
+      channelDuplicates,
+      notes,
+      allowed,
+      violations,
+      seconds: (performance.now() - started) / 1000,
+    };
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
     await pipeline.dispose();
@@ -174,5 +198,6 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /** The tail of every service's output, for diagnosing a broken guarantee. */
 function dumpOutputs(pipeline: ChaosPipeline): void {
-  for (const service of pipeline.services) process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-4000)}\n`);
+  for (const service of pipeline.services)
+    process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-4000)}\n`);
 }

@@ -32,7 +32,8 @@ const AOF_LOST_MS = 1_000;
 const AOF_EVERYSEC = { appendOnly: true, args: ['--appendfsync', 'everysec'] };
 
 /** An append batch of ingest: a script call whose first key is a source stream. */
-const isAppendBatch = (command: RespCommand): boolean => /^eval(sha)?$/i.test(command[0] ?? '') && (command[3] ?? '').endsWith(':messages');
+const isAppendBatch = (command: RespCommand): boolean =>
+  /^eval(sha)?$/i.test(command[0] ?? '') && (command[3] ?? '').endsWith(':messages');
 /** Any script call (BullMQ's commands, the windower's reads and commits, ingest's appends). */
 const isScript = (command: RespCommand): boolean => /^eval(sha)?$/i.test(command[0] ?? '');
 
@@ -44,11 +45,20 @@ async function runOn(pipeline: ChaosPipeline, entries = 400): Promise<void> {
 /** Sends SHUTDOWN (Redis writes its AOF and exits) and waits until the process is gone. */
 async function shutdownRedis(pipeline: ChaosPipeline): Promise<void> {
   // A client of its own that neither retries nor re-sends: SHUTDOWN gets no reply.
-  const admin = new Redis({ host: '127.0.0.1', port: pipeline.redisServer.port, maxRetriesPerRequest: 0, retryStrategy: () => null, autoResendUnfulfilledCommands: false });
+  const admin = new Redis({
+    host: '127.0.0.1',
+    port: pipeline.redisServer.port,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    autoResendUnfulfilledCommands: false,
+  });
   admin.on('error', () => {});
   await admin.call('SHUTDOWN').catch(() => undefined);
   admin.disconnect();
-  await waitFor(() => !pipeline.redisServer.running, { timeoutMs: 10_000, description: 'redis-server to exit after SHUTDOWN' });
+  await waitFor(() => !pipeline.redisServer.running, {
+    timeoutMs: 10_000,
+    description: 'redis-server to exit after SHUTDOWN',
+  });
 }
 
 /** Baseline: no fault. Not in `npm test`: every other scenario runs the same pipeline, and more. */
@@ -147,7 +157,8 @@ async function lossyProxy(context: ScenarioContext, rule: DropRule): Promise<Tcp
 
 const lostReplies: Scenario = {
   id: 'lost-replies',
-  fault: 'replies lost through a TCP proxy: ingest appends, windower and analyzer scripts (connection closed, command re-sent)',
+  fault:
+    'replies lost through a TCP proxy: ingest appends, windower and analyzer scripts (connection closed, command re-sent)',
   // Not in `npm test`: test/ingest-faults.e2e.test.ts drops append replies there.
   quick: false,
   runMs: 60_000,
@@ -164,7 +175,10 @@ const lostReplies: Scenario = {
       analyzer: { REDIS_URL: proxies.analyzer.url },
     });
     feed();
-    await waitFor(() => Object.values(proxies).every((proxy) => proxy.dropped >= 6), { timeoutMs: 40_000, description: 'replies lost on every proxy' }).catch(() => undefined);
+    await waitFor(() => Object.values(proxies).every((proxy) => proxy.dropped >= 6), {
+      timeoutMs: 40_000,
+      description: 'replies lost on every proxy',
+    }).catch(() => undefined);
     await runOn(pipeline);
     const dropped = Object.entries(proxies).map(([name, proxy]) => `${name} ${proxy.dropped}`);
     note(`replies lost: ${dropped.join(', ')}`);
@@ -234,8 +248,13 @@ const redisAofLastSecond: Scenario = {
     rmSync(aof, { recursive: true, force: true });
     cpSync(aside, aof, { recursive: true });
     await pipeline.redisServer.restart();
-    allowSilentLoss(drawnAtKill - drawnAtCopy, 'appendfsync everysec loses up to the last second of acknowledged writes when the OS goes down');
-    allowChannelDuplicates('alerts published in the lost second are published again when their windows are analysed again (README)');
+    allowSilentLoss(
+      drawnAtKill - drawnAtCopy,
+      'appendfsync everysec loses up to the last second of acknowledged writes when the OS goes down',
+    );
+    allowChannelDuplicates(
+      'alerts published in the lost second are published again when their windows are analysed again (README)',
+    );
     note(`${(drawnAtKill - drawnAtCopy).toLocaleString('en')} drawn in the lost second`);
     await runOn(pipeline, 600);
   },
@@ -259,7 +278,10 @@ const redisOutage: Scenario = {
     await runOn(pipeline);
   },
   verify(counts, { expect }) {
-    expect(counts.lostMarked + counts.lostSilent === 0, 'messages were lost across the outage (ingest buffers up to 10,000)');
+    expect(
+      counts.lostMarked + counts.lostSilent === 0,
+      'messages were lost across the outage (ingest buffers up to 10,000)',
+    );
   },
 };
 
@@ -286,8 +308,13 @@ const redisOlderSnapshot: Scenario = {
     copyFileSync(snapshot, join(pipeline.redisServer.dir, 'dump.rdb'));
     await pipeline.redisServer.restart();
     // What Redis lost is gone: ingest keeps no copy, and nothing knows where to put a gap entry.
-    allowSilentLoss(drawnAtKill - drawnAtSnapshot, 'the messages stored after the snapshot are lost with it (README, When Redis loses acknowledged writes)');
-    allowChannelDuplicates('alerts published after the snapshot are published again when their windows are analysed again (README)');
+    allowSilentLoss(
+      drawnAtKill - drawnAtSnapshot,
+      'the messages stored after the snapshot are lost with it (README, When Redis loses acknowledged writes)',
+    );
+    allowChannelDuplicates(
+      'alerts published after the snapshot are published again when their windows are analysed again (README)',
+    );
     note(`${(drawnAtKill - drawnAtSnapshot).toLocaleString('en')} drawn between snapshot and kill`);
     await runOn(pipeline, 600);
   },
@@ -309,10 +336,13 @@ const wrongPassword: Scenario = {
     const admin: Redis = pipeline.client();
     await admin.config('SET', 'requirepass', OTHER_PASSWORD);
     await admin.call('CLIENT', 'KILL', 'USER', 'default');
-    await waitFor(() => pipeline.services.filter((service) => service.running).every((service) => refusals(service.output) >= 2), {
-      timeoutMs: 30_000,
-      description: 'every service to report the refused password',
-    });
+    await waitFor(
+      () => pipeline.services.filter((service) => service.running).every((service) => refusals(service.output) >= 2),
+      {
+        timeoutMs: 30_000,
+        description: 'every service to report the refused password',
+      },
+    );
     await admin.config('SET', 'requirepass', SERVICE_PASSWORD);
     await runOn(pipeline);
     const outputs = pipeline.outputs();
@@ -321,7 +351,10 @@ const wrongPassword: Scenario = {
     expect(leaks === 0, `the password is in the services' output ${leaks} times`);
   },
   verify(counts, { expect }) {
-    expect(counts.lostMarked + counts.lostSilent === 0, 'messages were lost while Redis refused the password (ingest buffers)');
+    expect(
+      counts.lostMarked + counts.lostSilent === 0,
+      'messages were lost while Redis refused the password (ingest buffers)',
+    );
   },
 };
 

@@ -49,7 +49,9 @@ async function dockerEngine(): Promise<Engine> {
   const version = (await run('docker', ['info', '--format', '{{.ServerVersion}}'])).stdout.trim();
   const plugin = await succeeds('docker', ['compose', 'version']);
   if (!plugin && !(await succeeds('docker-compose', ['version']))) {
-    throw new Error('A Docker engine runs but neither `docker compose` nor `docker-compose` is installed: install the Compose plugin (docker-compose-plugin)');
+    throw new Error(
+      'A Docker engine runs but neither `docker compose` nor `docker-compose` is installed: install the Compose plugin (docker-compose-plugin)',
+    );
   }
   const compose = plugin ? ['docker', 'compose'] : ['docker-compose'];
   const composeVersion = (await run(compose[0] ?? '', [...compose.slice(1), 'version', '--short'])).stdout.trim();
@@ -60,7 +62,8 @@ async function dockerEngine(): Promise<Engine> {
     env: process.env,
     cli: (args, options) => run('docker', args, options),
     compose: (args, options) => run(compose[0] ?? '', [...compose.slice(1), ...args], options),
-    build: (file, context, tag) => run('docker', ['build', '-f', file, '-t', tag, context], { env: { ...process.env, DOCKER_BUILDKIT: '1' } }),
+    build: (file, context, tag) =>
+      run('docker', ['build', '-f', file, '-t', tag, context], { env: { ...process.env, DOCKER_BUILDKIT: '1' } }),
     // The Docker engine runs health checks on its own.
     keepHealthChecksRunning: () => ({ stop: () => undefined }),
     close: async () => undefined,
@@ -74,7 +77,9 @@ async function installPodman(): Promise<void> {
   if (absent.length === 0) return;
   const root = process.getuid?.() === 0;
   if (!root || !(await succeeds('sh', ['-c', 'command -v apt-get']))) {
-    throw new Error(`No Docker engine answers and ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not installed: install a Docker engine with the Compose plugin, or (Debian) \`sudo apt-get install ${PODMAN_PACKAGES.join(' ')}\``);
+    throw new Error(
+      `No Docker engine answers and ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not installed: install a Docker engine with the Compose plugin, or (Debian) \`sudo apt-get install ${PODMAN_PACKAGES.join(' ')}\``,
+    );
   }
   progress(`installing ${PODMAN_PACKAGES.join(' ')} from Debian's packages (no Docker engine answers)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -115,18 +120,27 @@ async function podmanEngine(stateDir: string): Promise<Engine> {
   const socket = join(stateDir, 'podman.sock');
   const variables = { CONTAINERS_CONF: conf, DOCKER_HOST: `unix://${socket}` };
   const env = { ...process.env, ...variables };
-  const podman = (args: readonly string[], options: RunOptions = {}) => run('podman', args, { ...options, env: { ...(options.env ?? process.env), ...variables } });
+  const podman = (args: readonly string[], options: RunOptions = {}) =>
+    run('podman', args, { ...options, env: { ...(options.env ?? process.env), ...variables } });
   const version = (await podman(['--version'])).stdout.trim().replace(/^podman version /, '');
   const composeVersion = (await run('docker-compose', ['version', '--short'])).stdout.trim();
 
   // docker-compose speaks the Docker API; podman serves it on a socket of ours.
-  let service: ChildProcess | undefined = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let service: ChildProcess | undefined = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let serviceErrors = '';
   service.stderr?.on('data', (chunk: Buffer) => {
     serviceErrors = (serviceErrors + chunk.toString()).slice(-20_000);
   });
   const exited = new Promise<void>((resolve) => service?.once('exit', () => resolve()));
-  await waitFor('podman API service answering on its socket', async () => ((existsSync(socket) && (await pings(socket))) || undefined), 30_000, 200);
+  await waitFor(
+    'podman API service answering on its socket',
+    async () => (existsSync(socket) && (await pings(socket))) || undefined,
+    30_000,
+    200,
+  );
 
   return {
     description: `podman ${version} (runtime runc) with docker-compose ${composeVersion} over podman's Docker API`,
@@ -134,23 +148,49 @@ async function podmanEngine(stateDir: string): Promise<Engine> {
     command: 'podman',
     env,
     cli: podman,
-    compose: (args, options = {}) => run('docker-compose', args, { ...options, env: { ...(options.env ?? process.env), ...variables } }),
+    compose: (args, options = {}) =>
+      run('docker-compose', args, { ...options, env: { ...(options.env ?? process.env), ...variables } }),
     // --format docker keeps HEALTHCHECK (OCI images have none); --network host: the build's RUN steps reach the package registries as the machine does.
     build: (file, context, tag, options = {}) =>
-      podman(['build', '--format', 'docker', `--pull=${options.pull ? 'missing' : 'never'}`, '--network', 'host', '--layers', '-f', file, '-t', tag, context], { timeoutMs: 900_000 }),
+      podman(
+        [
+          'build',
+          '--format',
+          'docker',
+          `--pull=${options.pull ? 'missing' : 'never'}`,
+          '--network',
+          'host',
+          '--layers',
+          '-f',
+          file,
+          '-t',
+          tag,
+          context,
+        ],
+        { timeoutMs: 900_000 },
+      ),
     keepHealthChecksRunning(project) {
       const withCheck = new Map<string, boolean>();
       let stopped = false;
       const tick = async () => {
         while (!stopped) {
-          const ids = (await podman(['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`], { allowFailure: true })).stdout.split('\n').filter(Boolean);
+          const ids = (
+            await podman(['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`], {
+              allowFailure: true,
+            })
+          ).stdout
+            .split('\n')
+            .filter(Boolean);
           await Promise.all(
             ids.map(async (id) => {
               if (!withCheck.has(id)) {
-                const test = (await podman(['inspect', '--format', '{{json .Config.Healthcheck}}', id], { allowFailure: true })).stdout.trim();
+                const test = (
+                  await podman(['inspect', '--format', '{{json .Config.Healthcheck}}', id], { allowFailure: true })
+                ).stdout.trim();
                 withCheck.set(id, test !== '' && test !== 'null' && !test.includes('"NONE"'));
               }
-              if (withCheck.get(id)) await podman(['healthcheck', 'run', id], { allowFailure: true, timeoutMs: 15_000 });
+              if (withCheck.get(id))
+                await podman(['healthcheck', 'run', id], { allowFailure: true, timeoutMs: 15_000 });
             }),
           );
           await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -169,7 +209,8 @@ async function podmanEngine(stateDir: string): Promise<Engine> {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
       service.kill('SIGKILL');
       service = undefined;
-      if (serviceErrors.includes('level=fatal')) progress(`podman API service: ${serviceErrors.trim().split('\n').slice(-3).join(' | ')}`);
+      if (serviceErrors.includes('level=fatal'))
+        progress(`podman API service: ${serviceErrors.trim().split('\n').slice(-3).join(' | ')}`);
     },
   };
 }

@@ -31,7 +31,10 @@ export function qualifiedImageName(image: string): string {
 export type ImageOrigin = 'present' | 'present (stand-in)' | 'pulled' | 'stand-in built';
 
 async function imageLabel(engine: Engine, image: string): Promise<string | undefined> {
-  const inspected = await engine.cli(['image', 'inspect', '--format', `{{index .Config.Labels "${STAND_IN_LABEL}"}}`, image], { allowFailure: true, timeoutMs: 30_000 });
+  const inspected = await engine.cli(
+    ['image', 'inspect', '--format', `{{index .Config.Labels "${STAND_IN_LABEL}"}}`, image],
+    { allowFailure: true, timeoutMs: 30_000 },
+  );
   if (inspected.code !== 0) return undefined;
   return inspected.stdout.trim();
 }
@@ -43,7 +46,10 @@ async function ensureStandInBase(engine: Engine, workDir: string): Promise<void>
   await run('debootstrap', ['--variant=minbase', 'bookworm', rootfs], { timeoutMs: 900_000 });
   rmSync(join(rootfs, 'var/cache/apt/archives'), { recursive: true, force: true });
   mkdirSync(join(rootfs, 'var/cache/apt/archives/partial'), { recursive: true });
-  await engine.cli(['import', '--change', 'CMD ["bash"]', '-', STAND_IN_BASE], { input: { command: 'tar', args: ['-C', rootfs, '-c', '.'] }, timeoutMs: 600_000 });
+  await engine.cli(['import', '--change', 'CMD ["bash"]', '-', STAND_IN_BASE], {
+    input: { command: 'tar', args: ['-C', rootfs, '-c', '.'] },
+    timeoutMs: 600_000,
+  });
   rmSync(rootfs, { recursive: true, force: true });
 }
 
@@ -51,7 +57,9 @@ async function ensureStandInBase(engine: Engine, workDir: string): Promise<void>
 async function nodeBinary(into: string): Promise<void> {
   const packageName = `node-linux-${arch()}`;
   try {
-    const manifest = createRequire(join(import.meta.dirname, '..', '..', 'package.json')).resolve(`${packageName}/package.json`);
+    const manifest = createRequire(join(import.meta.dirname, '..', '..', 'package.json')).resolve(
+      `${packageName}/package.json`,
+    );
     const binary = join(dirname(manifest), 'bin', 'node');
     if (existsSync(binary)) {
       copyFileSync(binary, join(into, 'node'));
@@ -60,7 +68,11 @@ async function nodeBinary(into: string): Promise<void> {
   } catch {
     // not installed here: fetch it below
   }
-  const packed = (await run('npm', ['pack', '--silent', `${packageName}@24`], { cwd: into, timeoutMs: 300_000 })).stdout.trim().split('\n').pop() ?? '';
+  const packed =
+    (await run('npm', ['pack', '--silent', `${packageName}@24`], { cwd: into, timeoutMs: 300_000 })).stdout
+      .trim()
+      .split('\n')
+      .pop() ?? '';
   await run('tar', ['-xzf', join(into, packed), '-C', into, '--strip-components=2', 'package/bin/node']);
   rmSync(join(into, packed));
 }
@@ -70,7 +82,11 @@ async function buildNodeStandIn(engine: Engine, image: string, workDir: string):
   mkdirSync(join(context, 'npm'), { recursive: true });
   copyFileSync(join(STAND_INS, 'node.Containerfile'), join(context, 'Containerfile'));
   await nodeBinary(context);
-  const packed = (await run('npm', ['pack', '--silent', 'npm@11'], { cwd: context, timeoutMs: 300_000 })).stdout.trim().split('\n').pop() ?? '';
+  const packed =
+    (await run('npm', ['pack', '--silent', 'npm@11'], { cwd: context, timeoutMs: 300_000 })).stdout
+      .trim()
+      .split('\n')
+      .pop() ?? '';
   await run('tar', ['-xzf', join(context, packed), '-C', join(context, 'npm'), '--strip-components=1']);
   rmSync(join(context, packed));
   // The machine's bundle (Debian's update-ca-certificates writes the local authorities into it too).
@@ -83,7 +99,8 @@ async function buildNodeStandIn(engine: Engine, image: string, workDir: string):
 async function buildRedisStandIn(engine: Engine, image: string, workDir: string): Promise<void> {
   const context = join(workDir, 'redis');
   mkdirSync(context, { recursive: true });
-  for (const file of ['redis.Containerfile', 'redis-entrypoint.sh']) copyFileSync(join(STAND_INS, file), join(context, file));
+  for (const file of ['redis.Containerfile', 'redis-entrypoint.sh'])
+    copyFileSync(join(STAND_INS, file), join(context, file));
   await engine.build(join(context, 'redis.Containerfile'), context, image);
 }
 
@@ -92,7 +109,11 @@ async function buildRedisStandIn(engine: Engine, image: string, workDir: string)
  * each came from. `pull` is tried before building a stand-in, so a machine
  * with a registry uses the real images.
  */
-export async function ensureBaseImages(engine: Engine, images: { node: string; redis: string }, parentDir: string): Promise<Record<string, ImageOrigin>> {
+export async function ensureBaseImages(
+  engine: Engine,
+  images: { node: string; redis: string },
+  parentDir: string,
+): Promise<Record<string, ImageOrigin>> {
   const origins: Record<string, ImageOrigin> = {};
   const workDir = mkdtempSync(join(parentDir, 'stand-ins-'));
   try {

@@ -34,14 +34,20 @@ export class CommandFailed extends Error {
 }
 
 export function commandLine(command: string, args: readonly string[]): string {
-  return [command, ...args].map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replaceAll("'", "'\\''")}'`)).join(' ');
+  return [command, ...args]
+    .map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replaceAll("'", "'\\''")}'`))
+    .join(' ');
 }
 
 export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const line = commandLine(command, args);
   const timeoutMs = options.timeoutMs ?? 600_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const result: RunResult = { code: null, stdout: '', stderr: '' };
     child.stdout.on('data', (chunk: Buffer) => {
       result.stdout = (result.stdout + chunk.toString()).slice(-KEEP);
@@ -75,7 +81,11 @@ export function run(command: string, args: readonly string[], options: RunOption
 }
 
 /** Whether `command args` runs and exits 0 within `timeoutMs`. */
-export async function succeeds(command: string, args: readonly string[], options: Omit<RunOptions, 'allowFailure'> = {}): Promise<boolean> {
+export async function succeeds(
+  command: string,
+  args: readonly string[],
+  options: Omit<RunOptions, 'allowFailure'> = {},
+): Promise<boolean> {
   try {
     return (await run(command, args, { timeoutMs: 20_000, ...options, allowFailure: true })).code === 0;
   } catch {
@@ -109,7 +119,13 @@ export async function timed<T>(name: string, stage: () => Promise<T>): Promise<T
  * or fails after `timeoutMs` with `what` and, if given, `seen()`: what the
  * last poll saw.
  */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 1_000, seen?: () => string): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 1_000,
+  seen?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -120,7 +136,9 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
       last = err;
     }
     if (Date.now() > deadline) {
-      const detail = [seen ? `last seen: ${seen()}` : '', last instanceof Error ? `last error: ${last.message}` : ''].filter(Boolean).join('; ');
+      const detail = [seen ? `last seen: ${seen()}` : '', last instanceof Error ? `last error: ${last.message}` : '']
+        .filter(Boolean)
+        .join('; ');
       throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s${detail ? ` (${detail})` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));

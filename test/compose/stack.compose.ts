@@ -54,7 +54,8 @@ const service = (name: string) => {
 };
 const TURBOSTREAM_IMAGE = service('analyzer').image ?? '';
 const REDIS_IMAGE = service('redis').image ?? '';
-const NODE_IMAGE = /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, 'deploy/Dockerfile'), 'utf8'))?.[1] ?? '';
+const NODE_IMAGE =
+  /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, 'deploy/Dockerfile'), 'utf8'))?.[1] ?? '';
 const CHECKED_SERVICES = Object.entries(compose.services)
   .filter(([, definition]) => definition.healthcheck?.disable !== true)
   .map(([name]) => name)
@@ -101,26 +102,41 @@ let tornDown = false;
 let failed = false;
 let healthChecks: { stop(): void } | undefined;
 
-const composeArgs = (args: string[]) => ['-f', join(REPO_ROOT, 'docker-compose.yml'), '--project-directory', projectDir, '-p', PROJECT, ...args];
+const composeArgs = (args: string[]) => [
+  '-f',
+  join(REPO_ROOT, 'docker-compose.yml'),
+  '--project-directory',
+  projectDir,
+  '-p',
+  PROJECT,
+  ...args,
+];
 /** Our environment less what would steer compose away from the file's defaults. */
 const composeEnv = () =>
-  Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COMPOSE_') && name !== 'TURBOSTREAM_STREAMS_FILE')) as NodeJS.ProcessEnv;
-const runCompose = (args: string[], timeoutMs = 300_000) => engine.compose(composeArgs(args), { env: composeEnv(), timeoutMs });
+  Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('COMPOSE_') && name !== 'TURBOSTREAM_STREAMS_FILE'),
+  ) as NodeJS.ProcessEnv;
+const runCompose = (args: string[], timeoutMs = 300_000) =>
+  engine.compose(composeArgs(args), { env: composeEnv(), timeoutMs });
 
 async function containers(serviceName?: string, all = false): Promise<Container[]> {
   const filters = ['--filter', `label=com.docker.compose.project=${PROJECT}`];
   if (serviceName) filters.push('--filter', `label=com.docker.compose.service=${serviceName}`);
   const ids = (await engine.cli(['ps', '-q', ...(all ? ['-a'] : []), ...filters])).stdout.split('\n').filter(Boolean);
   if (ids.length === 0) return [];
-  return Inspected.parse(JSON.parse((await engine.cli(['inspect', ...ids])).stdout)).sort((a, b) => a.Name.localeCompare(b.Name));
+  return Inspected.parse(JSON.parse((await engine.cli(['inspect', ...ids])).stdout)).sort((a, b) =>
+    a.Name.localeCompare(b.Name),
+  );
 }
-const health = (container: Container) => container.State.Health?.Status ?? container.State.Healthcheck?.Status ?? 'none';
+const health = (container: Container) =>
+  container.State.Health?.Status ?? container.State.Healthcheck?.Status ?? 'none';
 const shortName = (container: Container) => container.Name.replace(/^\//, '');
 async function logs(container: Container): Promise<string> {
   const result = await engine.cli(['logs', container.Id], { timeoutMs: 30_000 });
   return result.stdout + result.stderr;
 }
-const windowsAnalysed = (text: string) => text.split('\n').filter((line) => line.includes('"msg":"window analysed"')).length;
+const windowsAnalysed = (text: string) =>
+  text.split('\n').filter((line) => line.includes('"msg":"window analysed"')).length;
 
 async function redisCli(args: string[]): Promise<string> {
   const [redis] = await containers('redis');
@@ -138,7 +154,10 @@ async function firstAlert(timeoutMs: number): Promise<Record<string, unknown>> {
     // engine.cli runs a command to completion; a subscription never completes, so this one is spawned.
     return await new Promise((resolve, reject) => {
       child = spawn(engine.command, args, { env: engine.env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const timer = setTimeout(() => reject(new Error(`no alert on ${keys.alertsChannel} within ${timeoutMs / 1000} s`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no alert on ${keys.alertsChannel} within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`redis-cli SUBSCRIBE exited with ${code} before an alert`)));
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
@@ -183,7 +202,10 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
   });
   afterAll(async () => {
     try {
-      if (engine && started && !tornDown) await tearDown().catch((err: unknown) => progress(`teardown after a failure: ${err instanceof Error ? err.message : String(err)}`));
+      if (engine && started && !tornDown)
+        await tearDown().catch((err: unknown) =>
+          progress(`teardown after a failure: ${err instanceof Error ? err.message : String(err)}`),
+        );
     } finally {
       await engine?.close();
       rmSync(stateDir, { recursive: true, force: true });
@@ -199,7 +221,9 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
   it(`has the base images (${NODE_IMAGE}, ${REDIS_IMAGE})`, async () => {
     expect(NODE_IMAGE).not.toBe('');
     expect(REDIS_IMAGE).not.toBe('');
-    const origins = await timed('base images', () => ensureBaseImages(engine, { node: NODE_IMAGE, redis: REDIS_IMAGE }, stateDir));
+    const origins = await timed('base images', () =>
+      ensureBaseImages(engine, { node: NODE_IMAGE, redis: REDIS_IMAGE }, stateDir),
+    );
     for (const [image, origin] of Object.entries(origins)) progress(`${image}: ${origin}`);
     expect(Object.keys(origins).sort()).toEqual([NODE_IMAGE, REDIS_IMAGE].sort());
   });
@@ -207,7 +231,13 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
   it(`builds ${TURBOSTREAM_IMAGE} from deploy/Dockerfile`, async () => {
     // Leftovers of a run that was killed would make `up` reuse old containers.
     await runCompose(['down', '--volumes', '--remove-orphans', '--timeout', '10']);
-    await timed('image build', () => engine.build(join(REPO_ROOT, 'deploy/Dockerfile'), REPO_ROOT, engine.kind === 'podman' ? qualifiedImageName(TURBOSTREAM_IMAGE) : TURBOSTREAM_IMAGE));
+    await timed('image build', () =>
+      engine.build(
+        join(REPO_ROOT, 'deploy/Dockerfile'),
+        REPO_ROOT,
+        engine.kind === 'podman' ? qualifiedImageName(TURBOSTREAM_IMAGE) : TURBOSTREAM_IMAGE,
+      ),
+    );
     const help = await engine.cli(['run', '--rm', TURBOSTREAM_IMAGE, '--help'], { timeoutMs: 60_000 });
     expect(help.stdout + help.stderr).toContain('turbostream');
   });
@@ -230,29 +260,41 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
       waitFor(
         'every health check passing',
         async () => {
-          const states = await Promise.all(CHECKED_SERVICES.map(async (name) => (await containers(name)).map((container) => [shortName(container), health(container)] as const)));
+          const states = await Promise.all(
+            CHECKED_SERVICES.map(async (name) =>
+              (await containers(name)).map((container) => [shortName(container), health(container)] as const),
+            ),
+          );
           seen = states.flat();
-          return seen.length >= CHECKED_SERVICES.length && seen.every(([, state]) => state === 'healthy') ? seen : undefined;
+          return seen.length >= CHECKED_SERVICES.length && seen.every(([, state]) => state === 'healthy')
+            ? seen
+            : undefined;
         },
         120_000,
         2_000,
         () => seen.map(([name, state]) => `${name} ${state}`).join(', '),
       ),
     );
-    for (const name of CHECKED_SERVICES) for (const container of await containers(name)) expect(health(container), shortName(container)).toBe('healthy');
+    for (const name of CHECKED_SERVICES)
+      for (const container of await containers(name)) expect(health(container), shortName(container)).toBe('healthy');
     // The one service without a check says so in the compose file.
-    for (const name of Object.keys(compose.services).filter((candidate) => !CHECKED_SERVICES.includes(candidate))) expect(service(name).healthcheck?.disable, name).toBe(true);
+    for (const name of Object.keys(compose.services).filter((candidate) => !CHECKED_SERVICES.includes(candidate)))
+      expect(service(name).healthcheck?.disable, name).toBe(true);
   });
 
   it(`scales the analyzer to ${SCALE} and every replica takes windows`, async () => {
-    await timed(`compose up --scale analyzer=${SCALE}`, () => runCompose(['up', '--detach', '--no-build', '--no-recreate', '--scale', `analyzer=${SCALE}`]));
+    await timed(`compose up --scale analyzer=${SCALE}`, () =>
+      runCompose(['up', '--detach', '--no-build', '--no-recreate', '--scale', `analyzer=${SCALE}`]),
+    );
     const replicas = await containers('analyzer');
     expect(replicas.length).toBe(SCALE);
     const counts = await timed('each replica analysing windows', () =>
       waitFor(
         'a window analysed by every analyzer replica',
         async () => {
-          const analysed = await Promise.all(replicas.map(async (replica) => [shortName(replica), windowsAnalysed(await logs(replica))] as const));
+          const analysed = await Promise.all(
+            replicas.map(async (replica) => [shortName(replica), windowsAnalysed(await logs(replica))] as const),
+          );
           return analysed.every(([, count]) => count > 0) ? analysed : undefined;
         },
         180_000,
@@ -271,12 +313,17 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
     const before = await Promise.all(others.map(async (other) => windowsAnalysed(await logs(other))));
     const grace = graceSeconds('analyzer');
     // `stop` sends SIGTERM (the image sets no other stop signal), waits up to the grace period, then kills; a stopped container stays stopped despite `restart: unless-stopped`.
-    await timed(`SIGTERM to ${shortName(stopped)}`, () => engine.cli(['stop', '-t', String(grace), stopped.Id], { timeoutMs: (grace + 30) * 1000 }));
-    const [after] = await containers('analyzer', true).then((all) => all.filter((container) => container.Id === stopped.Id));
+    await timed(`SIGTERM to ${shortName(stopped)}`, () =>
+      engine.cli(['stop', '-t', String(grace), stopped.Id], { timeoutMs: (grace + 30) * 1000 }),
+    );
+    const [after] = await containers('analyzer', true).then((all) =>
+      all.filter((container) => container.Id === stopped.Id),
+    );
     expect(after?.State.Status).toBe('exited');
     expect(after?.State.ExitCode).toBe(0);
     const output = await logs(stopped);
-    for (const message of ['draining: readiness now fails', 'analyzer stopping', 'analyzer stopped']) expect(output, message).toContain(`"msg":"${message}"`);
+    for (const message of ['draining: readiness now fails', 'analyzer stopping', 'analyzer stopped'])
+      expect(output, message).toContain(`"msg":"${message}"`);
     expect(output).toContain('"signal":"SIGTERM"');
     expect(output).not.toMatch(/"level":(50|60)/);
     await timed('the other analyzers take the next window', () =>
@@ -294,14 +341,18 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
 
   it('queues windows in the wait lists deploy/k8s/keda.yaml scales on', async () => {
     // The running stack's queues, found by their BullMQ metadata keys.
-    const metaKeys = (await redisCli(['--scan', '--pattern', `${keys.queuePrefix}:*:meta`])).split('\n').filter(Boolean);
+    const metaKeys = (await redisCli(['--scan', '--pattern', `${keys.queuePrefix}:*:meta`]))
+      .split('\n')
+      .filter(Boolean);
     const waitLists = metaKeys.map((key) => key.replace(/:meta$/, ':wait'));
     progress(`queues in the stack: ${waitLists.join(', ')}`);
     expect(waitLists.length).toBeGreaterThan(0);
     const listNames = kedaListNames();
     for (const list of waitLists) expect(listNames, list).toContain(list);
     // With no analyzer running, the next windows wait there: what KEDA would count.
-    await timed('compose stop analyzer', () => runCompose(['stop', '--timeout', String(graceSeconds('analyzer')), 'analyzer']));
+    await timed('compose stop analyzer', () =>
+      runCompose(['stop', '--timeout', String(graceSeconds('analyzer')), 'analyzer']),
+    );
     const waiting = await timed('a window waiting for an analyzer', () =>
       waitFor(
         'a window in a wait list KEDA watches',
@@ -324,9 +375,13 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
     await timed('compose down --volumes', () => tearDown());
     const label = `label=com.docker.compose.project=${PROJECT}`;
     expect((await engine.cli(['ps', '-a', '-q', '--filter', label])).stdout.trim()).toBe('');
-    const volumes = (await engine.cli(['volume', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter((name) => name.startsWith(`${PROJECT}_`));
+    const volumes = (await engine.cli(['volume', 'ls', '--format', '{{.Name}}'])).stdout
+      .split('\n')
+      .filter((name) => name.startsWith(`${PROJECT}_`));
     expect(volumes).toEqual([]);
-    const networks = (await engine.cli(['network', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').filter((name) => name.startsWith(`${PROJECT}_`));
+    const networks = (await engine.cli(['network', 'ls', '--format', '{{.Name}}'])).stdout
+      .split('\n')
+      .filter((name) => name.startsWith(`${PROJECT}_`));
     expect(networks).toEqual([]);
   });
 });

@@ -37,7 +37,10 @@ export class FakeSource {
   async send(data: string | Buffer, options: { binary?: boolean } = {}): Promise<void> {
     await Promise.all(
       [...this.#server.clients].map(
-        (client) => new Promise<void>((resolve, reject) => client.send(data, { binary: options.binary ?? false }, (error) => (error ? reject(error) : resolve()))),
+        (client) =>
+          new Promise<void>((resolve, reject) =>
+            client.send(data, { binary: options.binary ?? false }, (error) => (error ? reject(error) : resolve())),
+          ),
       ),
     );
   }
@@ -58,7 +61,11 @@ export class SteadyFeed {
   #running = true;
   readonly #done: Promise<void>;
 
-  constructor(source: FakeSource, intervalMs: number, message: (seq: number) => string = (seq) => JSON.stringify({ seq })) {
+  constructor(
+    source: FakeSource,
+    intervalMs: number,
+    message: (seq: number) => string = (seq) => JSON.stringify({ seq }),
+  ) {
     this.#done = this.#loop(source, intervalMs, message);
   }
 

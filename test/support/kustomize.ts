@@ -5,7 +5,11 @@ import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { REPO_ROOT } from './service-process.js';
 
-const Meta = z.object({ name: z.string(), namespace: z.string().optional(), labels: z.record(z.string(), z.string()).optional() });
+const Meta = z.object({
+  name: z.string(),
+  namespace: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
 /** What every Kubernetes object has: apiVersion, kind and a named metadata. */
 export const K8sObject = z.object({ apiVersion: z.string(), kind: z.string(), metadata: Meta });
 
@@ -23,9 +27,13 @@ export function kustomize(dir: string) {
   expect(result.stderr).toBe('');
   expect(result.status, `kubectl kustomize ${dir}`).toBe(0);
   const objects = parseAllDocuments(result.stdout).map((document) => K8sObject.passthrough().parse(document.toJS()));
-  const all = <T extends z.ZodType>(kind: string, schema: T): z.infer<T>[] => objects.filter((object) => object.kind === kind).map((object) => schema.parse(object));
+  const all = <T extends z.ZodType>(kind: string, schema: T): z.infer<T>[] =>
+    objects.filter((object) => object.kind === kind).map((object) => schema.parse(object));
   const one = <T extends z.ZodType>(kind: string, schema: T, name: string): z.infer<T> => {
-    const found = objects.find((object) => object.kind === kind && (object.metadata.name === name || object.metadata.name.startsWith(`${name}-`)));
+    const found = objects.find(
+      (object) =>
+        object.kind === kind && (object.metadata.name === name || object.metadata.name.startsWith(`${name}-`)),
+    );
     if (!found) throw new Error(`${dir} renders no ${kind} ${name}`);
     return schema.parse(found);
   };

@@ -42,7 +42,8 @@ const TICK_MS = 20;
 export function seqOf(data: string): number | undefined {
   try {
     const parsed: unknown = JSON.parse(data);
-    if (typeof parsed === 'object' && parsed !== null && 'seq' in parsed && typeof parsed.seq === 'number') return parsed.seq;
+    if (typeof parsed === 'object' && parsed !== null && 'seq' in parsed && typeof parsed.seq === 'number')
+      return parsed.seq;
   } catch {
     // not JSON: not a numbered message
   }
@@ -116,7 +117,11 @@ export class NumberedSource {
   /** The text of message `seq`. */
   message(seq: number): string {
     const anomaly = seq % this.#anomalyEvery === this.#anomalyEvery - 1;
-    const body: NumberedMessage = { seq, price: (100 + (seq % 9) * 0.01).toFixed(2), level: anomaly ? 'error' : 'info' };
+    const body: NumberedMessage = {
+      seq,
+      price: (100 + (seq % 9) * 0.01).toFixed(2),
+      level: anomaly ? 'error' : 'info',
+    };
     if (anomaly) body.message = `chaos anomaly ${seq}`;
     return JSON.stringify(body);
   }
@@ -139,7 +144,11 @@ export class NumberedSource {
     const loop = async () => {
       const started = Date.now();
       const first = this.#next;
-      for (let tick = 0; running && this.#next - first < options.maxMessages && Date.now() - started < options.maxMs; tick += 1) {
+      for (
+        let tick = 0;
+        running && this.#next - first < options.maxMessages && Date.now() - started < options.maxMs;
+        tick += 1
+      ) {
         await this.emit(Math.min(perTick, options.maxMessages - (this.#next - first)));
         const wait = started + (tick + 1) * TICK_MS - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -160,7 +169,8 @@ export class NumberedSource {
     const deadline = Date.now() + timeoutMs;
     while (this.#connections <= after) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no new connection to the source within ${timeoutMs} ms (${this.#connections} so far)`);
+      if (left <= 0)
+        throw new Error(`no new connection to the source within ${timeoutMs} ms (${this.#connections} so far)`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#connectionWaiters.push(() => {
@@ -209,7 +219,12 @@ export class NumberedSource {
   async #send(seq: number): Promise<void> {
     const text = this.message(seq);
     const written = await Promise.all(
-      this.#targets().map((client) => new Promise<boolean>((resolve) => client.send(text, (error) => resolve(error === undefined || error === null)))),
+      this.#targets().map(
+        (client) =>
+          new Promise<boolean>((resolve) =>
+            client.send(text, (error) => resolve(error === undefined || error === null)),
+          ),
+      ),
     );
     if (written.includes(true)) this.#sent.add(seq);
   }

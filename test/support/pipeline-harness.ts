@@ -58,7 +58,9 @@ export class PipelineHarness<Client extends Redis | Cluster> {
   }
 
   /** Starts everything and waits until ingest has subscribed every stream. On failure, stops what it started. */
-  static async start<Client extends Redis | Cluster>(options: PipelineOptions<Client>): Promise<PipelineHarness<Client>> {
+  static async start<Client extends Redis | Cluster>(
+    options: PipelineOptions<Client>,
+  ): Promise<PipelineHarness<Client>> {
     assertCliBuilt();
     const harness = new PipelineHarness(options);
     try {
@@ -75,7 +77,9 @@ export class PipelineHarness<Client extends Redis | Cluster> {
     this.#redis = this.#options.client();
     const subscriber = this.#options.client();
     this.#subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => this.alertsSeen.push(Alert.parse(JSON.parse(message))));
+    subscriber.on('message', (_channel: string, message: string) =>
+      this.alertsSeen.push(Alert.parse(JSON.parse(message))),
+    );
     await subscriber.subscribe(this.keys.alertsChannel);
     const source = await FakeSource.start();
     this.#source = source;
@@ -104,14 +108,20 @@ export class PipelineHarness<Client extends Redis | Cluster> {
       LLM_TIMEOUT_MS: '20000',
       ...this.#options.env,
     };
-    const spawnService = (name: string, command: string, instanceId: string) => this.processes.push(new ServiceProcess(name, [command], { cwd, env: { ...env, TURBOSTREAM_INSTANCE_ID: instanceId } }));
+    const spawnService = (name: string, command: string, instanceId: string) =>
+      this.processes.push(
+        new ServiceProcess(name, [command], { cwd, env: { ...env, TURBOSTREAM_INSTANCE_ID: instanceId } }),
+      );
     spawnService('analyzer-1', 'analyzer', 'analyzer-1');
     spawnService('analyzer-2', 'analyzer', 'analyzer-2');
     spawnService('windower', 'windower', 'windower-1');
     spawnService('ingest', 'ingest', 'ingest-1');
     this.#queueConnection = this.#options.client();
     this.#queue = new Queue('analysis-openai', { connection: this.#queueConnection, prefix: this.keys.queuePrefix });
-    await waitFor(() => streams.every((id) => source.received.includes(subscribe(id))), { timeoutMs: 20_000, description: 'ingest to connect and subscribe every stream' });
+    await waitFor(() => streams.every((id) => source.received.includes(subscribe(id))), {
+      timeoutMs: 20_000,
+      description: 'ingest to connect and subscribe every stream',
+    });
   }
 
   get redis(): Client {
@@ -147,7 +157,9 @@ export class PipelineHarness<Client extends Redis | Cluster> {
    */
   async sendMessages(count: number): Promise<void> {
     for (let index = 0; index < count; index += 1) {
-      await this.source.send(JSON.stringify({ seq: this.sent, price: (100 + (this.sent % 7) * 0.01).toFixed(2), qty: 1 }));
+      await this.source.send(
+        JSON.stringify({ seq: this.sent, price: (100 + (this.sent % 7) * 0.01).toFixed(2), qty: 1 }),
+      );
       this.sent += 1;
       if (index % 25 === 24 || index === count - 1) await this.#storedAll();
     }
@@ -157,7 +169,8 @@ export class PipelineHarness<Client extends Redis | Cluster> {
     const sent = this.sent;
     await waitFor(
       async () => {
-        for (const id of this.#options.streams) if (Number(await this.redis.hget(this.keys.stats(id), 'stored')) < sent) return false;
+        for (const id of this.#options.streams)
+          if (Number(await this.redis.hget(this.keys.stats(id), 'stored')) < sent) return false;
         return true;
       },
       { timeoutMs: 20_000, intervalMs: 10, description: `ingest to store ${sent} messages in every stream` },
@@ -166,7 +179,11 @@ export class PipelineHarness<Client extends Redis | Cluster> {
 
   async completedJobs(): Promise<CompletedJob[]> {
     const jobs = await this.queue.getJobs(['completed'], 0, -1);
-    return jobs.map((job) => ({ data: WindowJob.parse(job.data), result: WindowJobResult.parse(job.returnvalue), job }));
+    return jobs.map((job) => ({
+      data: WindowJob.parse(job.data),
+      result: WindowJobResult.parse(job.returnvalue),
+      job,
+    }));
   }
 
   /** The completed jobs once every message sent so far is, in every stream, in exactly one completed window; else undefined. */
@@ -175,7 +192,9 @@ export class PipelineHarness<Client extends Redis | Cluster> {
     for (const streamId of this.#options.streams) {
       const seqs = jobs
         .filter(({ data }) => data.window.streamId === streamId)
-        .flatMap(({ data }) => data.window.messages.map((message) => (JSON.parse(message.data) as { seq: number }).seq));
+        .flatMap(({ data }) =>
+          data.window.messages.map((message) => (JSON.parse(message.data) as { seq: number }).seq),
+        );
       if (seqs.length !== this.sent || new Set(seqs).size !== this.sent) return undefined;
     }
     return jobs;
@@ -199,8 +218,11 @@ export class PipelineHarness<Client extends Redis | Cluster> {
 
   /** Stops the processes (SIGTERM), then closes what the harness opened. */
   async stop(): Promise<void> {
-    const exitCodes = await Promise.all(this.processes.map(async (service) => [service.name, await service.stop()] as const));
-    for (const [name, code] of exitCodes) if (code !== 0 && code !== null) process.stderr.write(`${name} exited ${code}\n`);
+    const exitCodes = await Promise.all(
+      this.processes.map(async (service) => [service.name, await service.stop()] as const),
+    );
+    for (const [name, code] of exitCodes)
+      if (code !== 0 && code !== null) process.stderr.write(`${name} exited ${code}\n`);
     await this.#queue?.close();
     this.#queueConnection?.disconnect();
     this.#subscriber?.disconnect();

@@ -63,11 +63,15 @@ export class ServiceProcess {
 }
 
 /** Runs `body`; when it fails, prints the tail of each process's output before rethrowing. */
-export async function dumpOutputsOnFailure<T>(processes: readonly ServiceProcess[], body: () => Promise<T>): Promise<T> {
+export async function dumpOutputsOnFailure<T>(
+  processes: readonly ServiceProcess[],
+  body: () => Promise<T>,
+): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    for (const service of processes) process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-8000)}\n`);
+    for (const service of processes)
+      process.stderr.write(`\n----- ${service.name} -----\n${service.output.slice(-8000)}\n`);
     throw error;
   }
 }

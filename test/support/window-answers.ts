@@ -10,5 +10,9 @@ export function windowOf(prompt: string): string | undefined {
 /** What the fake models answer: one alert citing the window's first entry (none for a prompt without one). */
 export function alertCitingWindow(prompt: string): string {
   const windowId = windowOf(prompt);
-  return JSON.stringify({ alerts: windowId ? [{ severity: 'warning', title: `window ${windowId}`, summary: 'seen by the fake model', evidence: [windowId] }] : [] });
+  return JSON.stringify({
+    alerts: windowId
+      ? [{ severity: 'warning', title: `window ${windowId}`, summary: 'seen by the fake model', evidence: [windowId] }]
+      : [],
+  });
 }

@@ -37,7 +37,16 @@ const major = (version) => Number(String(version).replace(/^v/, '').split('.')[0
 function projectNode() {
   const name = process.platform === 'win32' ? 'node.exe' : 'node';
   for (let dir = cliDir; ; dir = dirname(dir)) {
-    for (const candidate of [join(dir, 'node_modules', '.bin', name), join(dir, 'node_modules', `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`, 'bin', name)]) {
+    for (const candidate of [
+      join(dir, 'node_modules', '.bin', name),
+      join(
+        dir,
+        'node_modules',
+        `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`,
+        'bin',
+        name,
+      ),
+    ]) {
       if (!existsSync(candidate)) continue;
       const probe = spawnSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' });
       if (probe.status === 0 && major(probe.stdout.trim()) >= MIN_NODE_MAJOR) return candidate;
@@ -69,7 +78,10 @@ function build() {
   if (!existsSync(script)) fail(`${main} is missing: this installation was not built.`);
   process.stderr.write('turbostream: first run in this checkout: building it (npm run build) …\n');
   const result = spawnSync(process.execPath, [script], { stdio: ['ignore', process.stderr, process.stderr] });
-  if (result.status !== 0) fail(`the build failed (${result.error?.message ?? `exit code ${result.status}`}); run \`npm run build\` to see why.`);
+  if (result.status !== 0)
+    fail(
+      `the build failed (${result.error?.message ?? `exit code ${result.status}`}); run \`npm run build\` to see why.`,
+    );
 }
 
 if (major(process.versions.node) < MIN_NODE_MAJOR) {

@@ -21,7 +21,8 @@ export { MAIN_HELP };
 function integer(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new UsageError(`${name} expects a whole number, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new UsageError(`${name} expects a whole number, got ${JSON.stringify(value)}`);
   return parsed;
 }
 
@@ -30,10 +31,17 @@ type Values = Record<string, string | boolean | (string | boolean)[] | undefined
 
 function parse(command: string, args: string[], options: OptionSpec): { values: Values; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values, positionals };
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\nRun \`turbostream ${command} --help\`.`);
+    throw new UsageError(
+      `${error instanceof Error ? error.message : String(error)}\nRun \`turbostream ${command} --help\`.`,
+    );
   }
 }
 
@@ -46,7 +54,8 @@ const flag = (values: Values, name: string): boolean => values[name] === true;
 /** `--private-redis` and `--redis-port N` of `up` and `stack`. */
 function privateRedisOptions(values: Values): PrivateRedisOptions {
   const port = text(values, 'redis-port');
-  if (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535)) throw new UsageError(`--redis-port expects a port number from 1 to 65535, got ${JSON.stringify(port)}`);
+  if (port !== undefined && !(/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65_535))
+    throw new UsageError(`--redis-port expects a port number from 1 to 65535, got ${JSON.stringify(port)}`);
   return { privateRedis: flag(values, 'private-redis'), ...(port === undefined ? {} : { redisPort: Number(port) }) };
 }
 
@@ -66,7 +75,11 @@ export async function run(argv: string[]): Promise<number> {
       print(MAIN_HELP);
       return 0;
     case 'up': {
-      const { values } = parse(command, rest, { json: { type: 'boolean' }, 'private-redis': { type: 'boolean' }, 'redis-port': { type: 'string' } });
+      const { values } = parse(command, rest, {
+        json: { type: 'boolean' },
+        'private-redis': { type: 'boolean' },
+        'redis-port': { type: 'string' },
+      });
       if (help(values, UP_HELP)) return 0;
       const { up } = await import('./commands/up.js');
       await up({ json: flag(values, 'json'), ...privateRedisOptions(values) });
@@ -92,15 +105,31 @@ export async function run(argv: string[]): Promise<number> {
       });
       if (help(values, STACK_HELP)) return 0;
       const { stack, stackOptions } = await import('./commands/stack.js');
-      await stack(stackOptions({ analyzers: text(values, 'analyzers'), demoRate: text(values, 'demo-rate'), demo: flag(values, 'demo'), json: flag(values, 'json') }), privateRedisOptions(values));
+      await stack(
+        stackOptions({
+          analyzers: text(values, 'analyzers'),
+          demoRate: text(values, 'demo-rate'),
+          demo: flag(values, 'demo'),
+          json: flag(values, 'json'),
+        }),
+        privateRedisOptions(values),
+      );
       return 0;
     }
     case 'alerts': {
-      const { values } = parse(command, rest, { stream: { type: 'string' }, replay: { type: 'string' }, json: { type: 'boolean' } });
+      const { values } = parse(command, rest, {
+        stream: { type: 'string' },
+        replay: { type: 'string' },
+        json: { type: 'boolean' },
+      });
       if (help(values, ALERTS_HELP)) return 0;
       const stream = text(values, 'stream');
       const { alerts } = await import('./commands/alerts.js');
-      await alerts({ ...(stream ? { stream } : {}), replay: integer(text(values, 'replay'), '--replay', 0), json: flag(values, 'json') });
+      await alerts({
+        ...(stream ? { stream } : {}),
+        replay: integer(text(values, 'replay'), '--replay', 0),
+        json: flag(values, 'json'),
+      });
       return 0;
     }
     case 'streams': {
@@ -119,7 +148,8 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       const [verb, id, ...extra] = positionals;
-      if (verb !== 'set' || !id || extra.length > 0) throw new UsageError(`expected \`turbostream streams set <id> …\`\n\n${STREAMS_HELP}`);
+      if (verb !== 'set' || !id || extra.length > 0)
+        throw new UsageError(`expected \`turbostream streams set <id> …\`\n\n${STREAMS_HELP}`);
       const compare = values.compare;
       const provider = text(values, 'provider');
       const model = text(values, 'model');
@@ -140,7 +170,12 @@ export async function run(argv: string[]): Promise<number> {
       return providers({ checkCalls: flag(values, 'check'), json: flag(values, 'json') });
     }
     case 'demo-feed': {
-      const { values } = parse(command, rest, { port: { type: 'string' }, host: { type: 'string' }, rate: { type: 'string' }, 'anomaly-every': { type: 'string' } });
+      const { values } = parse(command, rest, {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        rate: { type: 'string' },
+        'anomaly-every': { type: 'string' },
+      });
       if (help(values, DEMO_FEED_HELP)) return 0;
       const { demoFeed } = await import('./commands/demo-feed.js');
       await demoFeed({

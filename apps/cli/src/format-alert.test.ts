@@ -52,12 +52,22 @@ describe('formatAlert', () => {
     expect(text.split('\n')).toHaveLength(3);
     expect(text).toContain('\u001b[31;1mCRITICAL\u001b[0m');
     const shown = '\\x1b[2J\\x1b[H\\x07\\x1b]0;pwned\\x07\\x9b31m\\x7f\\u202e\\u2028';
-    for (const field of [`s1${shown}`, `title${shown}`, `line one\\nline two${shown}`, `heuristic${shown}/mad${shown}`, `window 1-0${shown}`, `evidence 1-0${shown}`]) expect(text).toContain(field);
+    for (const field of [
+      `s1${shown}`,
+      `title${shown}`,
+      `line one\\nline two${shown}`,
+      `heuristic${shown}/mad${shown}`,
+      `window 1-0${shown}`,
+      `evidence 1-0${shown}`,
+    ])
+      expect(text).toContain(field);
   });
 
   it('escapes what is not an alert too', () => {
     expect(formatAlert('\u001b[2Jnot json\u0007')).toBe('(not JSON) \\x1b[2Jnot json\\x07');
-    expect(formatAlert('{"v":2,"title":"\\u001b[2J\\u009b"}')).toBe('(not a v1 alert) {"v":2,"title":"\\u001b[2J\\u009b"}');
+    expect(formatAlert('{"v":2,"title":"\\u001b[2J\\u009b"}')).toBe(
+      '(not a v1 alert) {"v":2,"title":"\\u001b[2J\\u009b"}',
+    );
     // JSON that is not an alert is shown as JSON, with JSON's escapes.
     expect(formatAlert('{"v":2,"title":"\u009b\u202e"}')).toBe('(not a v1 alert) {"v":2,"title":"\\u009b\\u202e"}');
   });

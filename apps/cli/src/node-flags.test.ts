@@ -12,7 +12,10 @@ describe('shebangNodeFlags', () => {
   };
 
   it('reads the flags of an env -S shebang', () => {
-    expect(shebangNodeFlags(script('#!/usr/bin/env -S node --max-semi-space-size=16 --enable-source-maps'))).toEqual(['--max-semi-space-size=16', '--enable-source-maps']);
+    expect(shebangNodeFlags(script('#!/usr/bin/env -S node --max-semi-space-size=16 --enable-source-maps'))).toEqual([
+      '--max-semi-space-size=16',
+      '--enable-source-maps',
+    ]);
   });
 
   it('finds none in a plain shebang or without one', () => {

@@ -22,7 +22,11 @@ describe('env.local.example', () => {
   });
 
   it('masks exactly the API keys of the registry, never endpoints, models or versions', () => {
-    expect([...SECRET_VARIABLES].sort()).toEqual(PROVIDER_VARIABLE_LIST.filter(({ name }) => name.endsWith('_API_KEY')).map(({ name }) => name).sort());
+    expect([...SECRET_VARIABLES].sort()).toEqual(
+      PROVIDER_VARIABLE_LIST.filter(({ name }) => name.endsWith('_API_KEY'))
+        .map(({ name }) => name)
+        .sort(),
+    );
   });
 
   it('is itself a valid env file, with every value empty (no secrets, no baked-in models)', () => {

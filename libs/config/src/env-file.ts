@@ -11,7 +11,9 @@ const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=(.*)$/;
  */
 function malformedLine(line: string): string {
   const name = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s/.exec(line)?.[1];
-  return name ? `expected KEY=value, got a line starting with ${name} and no "=" (the rest is not shown)` : 'expected KEY=value (the line is not shown: it may hold a secret)';
+  return name
+    ? `expected KEY=value, got a line starting with ${name} and no "=" (the rest is not shown)`
+    : 'expected KEY=value (the line is not shown: it may hold a secret)';
 }
 
 /**
@@ -56,7 +58,9 @@ export interface EnvFileOrigin {
 function readProblem(error: unknown, displayName: string, origin: EnvFileOrigin | undefined): ConfigProblem {
   const code = error instanceof Error && 'code' in error ? String(error.code) : String(error);
   const reason = `${code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`}: expected a readable env file of KEY=value lines`;
-  return origin ? { ...origin, message: `${displayName} ${reason}` } : { source: displayName, field: '', message: reason };
+  return origin
+    ? { ...origin, message: `${displayName} ${reason}` }
+    : { source: displayName, field: '', message: reason };
 }
 
 /**
@@ -66,7 +70,14 @@ function readProblem(error: unknown, displayName: string, origin: EnvFileOrigin 
  */
 export function readEnvFile(path: string, displayName: string, namedBy?: EnvFileOrigin): EnvFile {
   if (!existsSync(path)) {
-    const problems = namedBy ? [{ ...namedBy, message: `${displayName} does not exist: expected an env file there (or unset ${namedBy.field} to use the default env.local)` }] : [];
+    const problems = namedBy
+      ? [
+          {
+            ...namedBy,
+            message: `${displayName} does not exist: expected an env file there (or unset ${namedBy.field} to use the default env.local)`,
+          },
+        ]
+      : [];
     return { path, exists: false, values: {}, problems };
   }
   let text: string;

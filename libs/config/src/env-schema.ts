@@ -7,20 +7,29 @@ const optionalString = z.preprocess((value) => (value === '' ? undefined : value
 const integer = (what: string, fallback: number, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}) =>
   z.preprocess(
     (value) => (value === '' || value === undefined ? fallback : Number(value)),
-    z.number({ error: `expected ${what}` }).int({ error: `expected ${what}` }).min(min, { error: `expected ${what} of at least ${min}` }).max(max, { error: `expected ${what} of at most ${max}` }),
+    z
+      .number({ error: `expected ${what}` })
+      .int({ error: `expected ${what}` })
+      .min(min, { error: `expected ${what} of at least ${min}` })
+      .max(max, { error: `expected ${what} of at most ${max}` }),
   );
 
 const decimal = (what: string, fallback: number, { min, max }: { min: number; max: number }) =>
   z.preprocess(
     (value) => (value === '' || value === undefined ? fallback : Number(value)),
-    z.number({ error: `expected ${what}` }).min(min, { error: `expected ${what} from ${min} to ${max}` }).max(max, { error: `expected ${what} from ${min} to ${max}` }),
+    z
+      .number({ error: `expected ${what}` })
+      .min(min, { error: `expected ${what} from ${min} to ${max}` })
+      .max(max, { error: `expected ${what} from ${min} to ${max}` }),
   );
 
 const httpUrl = z.preprocess(
   (value) => (value === '' ? undefined : value),
   z
     .string()
-    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), { error: 'expected an http:// or https:// URL' })
+    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), {
+      error: 'expected an http:// or https:// URL',
+    })
     .optional(),
 );
 
@@ -29,9 +38,12 @@ const redisUrl = z.preprocess(
   (value) => (value === '' ? undefined : value),
   z
     .string()
-    .refine((value) => value.split(',').every((part) => /^rediss?:\/\//.test(part.trim()) && URL.canParse(part.trim())), {
-      error: 'expected a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster nodes)',
-    })
+    .refine(
+      (value) => value.split(',').every((part) => /^rediss?:\/\//.test(part.trim()) && URL.canParse(part.trim())),
+      {
+        error: 'expected a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster nodes)',
+      },
+    )
     .optional(),
 );
 
@@ -42,7 +54,9 @@ const BOOLEAN_SPELLINGS = { true: true, false: false, '1': true, '0': false } as
 const booleanFlag = (fallback: boolean) =>
   z.preprocess(
     (value) => (value === '' || value === undefined ? String(fallback) : String(value).trim().toLowerCase()),
-    z.enum(['true', 'false', '1', '0'], { error: 'expected true, false, 1 or 0' }).transform((text) => BOOLEAN_SPELLINGS[text]),
+    z
+      .enum(['true', 'false', '1', '0'], { error: 'expected true, false, 1 or 0' })
+      .transform((text) => BOOLEAN_SPELLINGS[text]),
   );
 
 type ProviderValue<V> = V extends { format: { fallback: number } } ? number : string | undefined;
@@ -54,7 +68,9 @@ function providerVariableSchema({ format }: ProviderVariable): z.ZodType<string 
 }
 
 /** The variables of the provider registry (libs/contracts/src/provider-registry.ts). */
-const providerShape = Object.fromEntries(PROVIDER_VARIABLE_LIST.map((variable) => [variable.name, providerVariableSchema(variable)])) as ProviderShape;
+const providerShape = Object.fromEntries(
+  PROVIDER_VARIABLE_LIST.map((variable) => [variable.name, providerVariableSchema(variable)]),
+) as ProviderShape;
 
 /** Every environment variable TurboStream reads (documented field by field in env.local.example). */
 export const EnvSchema = z.object({
@@ -68,7 +84,9 @@ export const EnvSchema = z.object({
   TURBOSTREAM_STREAMS_FILE: optionalString,
   LOG_LEVEL: z.preprocess(
     (value) => (value === '' || value === undefined ? 'info' : String(value).toLowerCase()),
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }),
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    }),
   ),
   LOG_FORMAT: z.preprocess(
     (value) => (value === '' || value === undefined ? 'auto' : value),
@@ -137,8 +155,12 @@ export type SettingsOf<G extends keyof Groups> = { -readonly [F in keyof Groups[
 
 /** Reads a group of {@link SETTINGS} from the validated variables. */
 export function settingsOf<G extends keyof Groups>(values: Env, group: G): SettingsOf<G> {
-  return Object.fromEntries(Object.entries(SETTINGS[group]).map(([field, name]) => [field, values[name as keyof Env]])) as SettingsOf<G>;
+  return Object.fromEntries(
+    Object.entries(SETTINGS[group]).map(([field, name]) => [field, values[name as keyof Env]]),
+  ) as SettingsOf<G>;
 }
 
 /** Variables whose values are secrets: masked in every output (the registry's secret flags). */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(PROVIDER_VARIABLE_LIST.filter((variable) => variable.secret).map((variable) => variable.name));
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(
+  PROVIDER_VARIABLE_LIST.filter((variable) => variable.secret).map((variable) => variable.name),
+);

@@ -10,7 +10,10 @@ export const ENVIRONMENT_ONLY_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 /** Every variable name TurboStream reads: the one list the look-alike check compares with. */
-export const KNOWN_VARIABLES: readonly string[] = [...Object.keys(EnvSchema.shape), ...Object.keys(ENVIRONMENT_ONLY_VARIABLES)];
+export const KNOWN_VARIABLES: readonly string[] = [
+  ...Object.keys(EnvSchema.shape),
+  ...Object.keys(ENVIRONMENT_ONLY_VARIABLES),
+];
 
 /**
  * First words that are ordinary words other software uses too: they do not
@@ -45,5 +48,7 @@ export function variableFamilyPrefixes(names: readonly string[] = KNOWN_VARIABLE
     const word = firstWord(name);
     if (word.endsWith('_') && !GENERIC_FIRST_WORDS.has(word)) groups.set(word, [...(groups.get(word) ?? []), name]);
   }
-  return [...groups.values()].map((group) => (group.length === 1 ? firstWord(group[0] ?? '') : commonWordPrefix(group)));
+  return [...groups.values()].map((group) =>
+    group.length === 1 ? firstWord(group[0] ?? '') : commonWordPrefix(group),
+  );
 }

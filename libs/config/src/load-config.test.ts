@@ -30,7 +30,10 @@ streams:
 
 describe('loadConfig', () => {
   it('loads env.local and streams.yaml, with defaults and resolved targets', () => {
-    const cwd = workspace({ 'env.local': 'OPENAI_API_KEY=sk-test-1234567890abcd\nOPENAI_MODEL=gpt-test\n', 'streams.yaml': STREAMS });
+    const cwd = workspace({
+      'env.local': 'OPENAI_API_KEY=sk-test-1234567890abcd\nOPENAI_MODEL=gpt-test\n',
+      'streams.yaml': STREAMS,
+    });
     const result = loadConfig({ env: {}, cwd });
     if (!result.ok) throw new Error(formatProblems(result.problems));
     const [stream] = result.config.streams;
@@ -40,7 +43,12 @@ describe('loadConfig', () => {
       { provider: 'openai', model: 'gpt-test' },
       { provider: 'heuristic', model: 'mad' },
     ]);
-    expect(result.config.redis).toEqual({ url: 'redis://127.0.0.1:6379', explicit: false, cluster: false, nodes: ['redis://127.0.0.1:6379'] });
+    expect(result.config.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      explicit: false,
+      cluster: false,
+      nodes: ['redis://127.0.0.1:6379'],
+    });
     expect(result.config.providers.openai.configured).toBe(true);
     expect(result.config.providers.anthropic).toMatchObject({ configured: false, missing: ['ANTHROPIC_API_KEY'] });
   });
@@ -48,19 +56,36 @@ describe('loadConfig', () => {
   it('lets real environment variables win over env.local', () => {
     const cwd = workspace({ 'env.local': 'REDIS_URL=redis://file:6379\nLLM_TIMEOUT_MS=5000\n' });
     const result = loadConfig({ env: { REDIS_URL: 'redis://env:6380' }, cwd });
-    expect(result.ok && result.config.redis).toEqual({ url: 'redis://env:6380', explicit: true, cluster: false, nodes: ['redis://env:6380'] });
+    expect(result.ok && result.config.redis).toEqual({
+      url: 'redis://env:6380',
+      explicit: true,
+      cluster: false,
+      nodes: ['redis://env:6380'],
+    });
     expect(result.ok && result.config.llm.timeoutMs).toBe(5000);
   });
 
   it('takes a Redis Cluster from REDIS_CLUSTER or from a list of seed nodes', () => {
     const cwd = workspace({});
     const flagged = loadConfig({ env: { REDIS_URL: 'redis://node-a:7000', REDIS_CLUSTER: 'true' }, cwd });
-    expect(flagged.ok && flagged.config.redis).toEqual({ url: 'redis://node-a:7000', explicit: true, cluster: true, nodes: ['redis://node-a:7000'] });
+    expect(flagged.ok && flagged.config.redis).toEqual({
+      url: 'redis://node-a:7000',
+      explicit: true,
+      cluster: true,
+      nodes: ['redis://node-a:7000'],
+    });
     const listed = loadConfig({ env: { REDIS_URL: 'rediss://:pw@node-a:7000, rediss://:pw@node-b:7001' }, cwd });
-    expect(listed.ok && listed.config.redis).toMatchObject({ cluster: true, nodes: ['rediss://:pw@node-a:7000', 'rediss://:pw@node-b:7001'] });
+    expect(listed.ok && listed.config.redis).toMatchObject({
+      cluster: true,
+      nodes: ['rediss://:pw@node-a:7000', 'rediss://:pw@node-b:7001'],
+    });
     const bad = loadConfig({ env: { REDIS_URL: 'redis://a:1,nope', REDIS_CLUSTER: 'maybe' }, cwd });
-    expect(!bad.ok && formatProblems(bad.problems)).toContain('REDIS_URL: expected a redis:// or rediss:// URL, or a comma-separated list');
-    expect(!bad.ok && formatProblems(bad.problems)).toContain('REDIS_CLUSTER: expected true, false, 1 or 0 (got "maybe")');
+    expect(!bad.ok && formatProblems(bad.problems)).toContain(
+      'REDIS_URL: expected a redis:// or rediss:// URL, or a comma-separated list',
+    );
+    expect(!bad.ok && formatProblems(bad.problems)).toContain(
+      'REDIS_CLUSTER: expected true, false, 1 or 0 (got "maybe")',
+    );
   });
 
   it('accepts true, false, 1 and 0 (any case) for REDIS_CLUSTER, and nothing else', () => {
@@ -69,7 +94,15 @@ describe('loadConfig', () => {
       const result = loadConfig({ env: { REDIS_CLUSTER: value }, cwd });
       return result.ok ? result.config.redis.cluster : formatProblems(result.problems);
     };
-    expect([cluster('true'), cluster('1'), cluster('TRUE'), cluster('false'), cluster('0'), cluster('False'), cluster('')]).toEqual([true, true, true, false, false, false, false]);
+    expect([
+      cluster('true'),
+      cluster('1'),
+      cluster('TRUE'),
+      cluster('false'),
+      cluster('0'),
+      cluster('False'),
+      cluster(''),
+    ]).toEqual([true, true, true, false, false, false, false]);
     expect(cluster('yes')).toBe('  environment: REDIS_CLUSTER: expected true, false, 1 or 0 (got "yes")');
     expect(cluster('no')).toContain('expected true, false, 1 or 0 (got "no")');
   });
@@ -124,7 +157,10 @@ describe('loadConfig', () => {
   });
 
   it('requires an explicit provider and model: no silent defaults', () => {
-    const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: a\n    source: { url: wss://x }\n  - id: b\n    source: { url: wss://x }\n    analysis: { provider: anthropic }\n' });
+    const cwd = workspace({
+      'streams.yaml':
+        'streams:\n  - id: a\n    source: { url: wss://x }\n  - id: b\n    source: { url: wss://x }\n    analysis: { provider: anthropic }\n',
+    });
     const result = loadConfig({ env: {}, cwd });
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -142,16 +178,30 @@ describe('loadConfig', () => {
   });
 
   it('rejects duplicate stream ids and a missing explicit streams file', () => {
-    const cwd = workspace({ 'streams.yaml': 'streams:\n  - { id: a, source: { url: wss://x }, analysis: { provider: heuristic } }\n  - { id: a, source: { url: wss://y }, analysis: { provider: heuristic } }\n' });
+    const cwd = workspace({
+      'streams.yaml':
+        'streams:\n  - { id: a, source: { url: wss://x }, analysis: { provider: heuristic } }\n  - { id: a, source: { url: wss://y }, analysis: { provider: heuristic } }\n',
+    });
     const duplicate = loadConfig({ env: {}, cwd });
-    expect(!duplicate.ok && formatProblems(duplicate.problems)).toContain('streams[1].id: duplicate stream id "a" (streams[0] has it too): expected each id once');
+    expect(!duplicate.ok && formatProblems(duplicate.problems)).toContain(
+      'streams[1].id: duplicate stream id "a" (streams[0] has it too): expected each id once',
+    );
     const missing = loadConfig({ env: { TURBOSTREAM_STREAMS_FILE: 'nope.yaml' }, cwd });
-    expect(!missing.ok && formatProblems(missing.problems)).toContain('TURBOSTREAM_STREAMS_FILE: nope.yaml does not exist');
+    expect(!missing.ok && formatProblems(missing.problems)).toContain(
+      'TURBOSTREAM_STREAMS_FILE: nope.yaml does not exist',
+    );
   });
 
   it('describes the effective configuration with secrets masked', () => {
     const cwd = workspace({ 'streams.yaml': STREAMS });
-    const result = loadConfig({ env: { OPENAI_API_KEY: 'sk-abcdefghijklmnop-wxyz', OPENAI_MODEL: 'gpt-test', REDIS_URL: 'redis://:hunter2@db:6379' }, cwd });
+    const result = loadConfig({
+      env: {
+        OPENAI_API_KEY: 'sk-abcdefghijklmnop-wxyz',
+        OPENAI_MODEL: 'gpt-test',
+        REDIS_URL: 'redis://:hunter2@db:6379',
+      },
+      cwd,
+    });
     if (!result.ok) throw new Error(formatProblems(result.problems));
     const text = describeConfig(result.config);
     expect(text).toContain('key ****wxyz');
@@ -164,7 +214,8 @@ describe('loadConfig', () => {
   it('reports every problem in one pass: a bad env.local value, a bad DEFAULT_AI_PROVIDER and a streams.yaml problem', () => {
     const cwd = workspace({
       'env.local': 'LLM_TIMEOUT_MS=soon\nREDIS_CLUSTER=yes\n',
-      'streams.yaml': 'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n    analysis: { provider: heuristic }\n',
+      'streams.yaml':
+        'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n    analysis: { provider: heuristic }\n',
     });
     const result = loadConfig({ env: { DEFAULT_AI_PROVIDER: 'chatgpt', ANALYZER_CONCURRENCY: 'lots' }, cwd });
     expect(result.ok).toBe(false);
@@ -180,10 +231,17 @@ describe('loadConfig', () => {
 
   it('checks the rules between variables only when both are valid', () => {
     const cwd = workspace({});
-    const both = loadConfig({ env: { INGEST_RECONNECT_INITIAL_MS: '5000', INGEST_RECONNECT_MAX_MS: '1000', LOG_LEVEL: 'loud' }, cwd });
-    expect(!both.ok && formatProblems(both.problems)).toContain('environment: INGEST_RECONNECT_MAX_MS: expected at least INGEST_RECONNECT_INITIAL_MS');
+    const both = loadConfig({
+      env: { INGEST_RECONNECT_INITIAL_MS: '5000', INGEST_RECONNECT_MAX_MS: '1000', LOG_LEVEL: 'loud' },
+      cwd,
+    });
+    expect(!both.ok && formatProblems(both.problems)).toContain(
+      'environment: INGEST_RECONNECT_MAX_MS: expected at least INGEST_RECONNECT_INITIAL_MS',
+    );
     const oneInvalid = loadConfig({ env: { INGEST_RECONNECT_INITIAL_MS: 'x', INGEST_RECONNECT_MAX_MS: '100' }, cwd });
-    expect(!oneInvalid.ok && oneInvalid.problems.map((problem) => problem.field)).toEqual(['INGEST_RECONNECT_INITIAL_MS']);
+    expect(!oneInvalid.ok && oneInvalid.problems.map((problem) => problem.field)).toEqual([
+      'INGEST_RECONNECT_INITIAL_MS',
+    ]);
   });
 
   it('reports duplicate stream ids even when ids are invalid, and checks the targets of the valid streams', () => {
@@ -211,8 +269,14 @@ describe('loadConfig', () => {
   });
 
   it('warns about variables that look like ours but are not, in env.local and in the environment, naming the nearest', () => {
-    const cwd = workspace({ 'env.local': 'OPENAI_APIKEY=sk-lookalike-secret-1234\nANTROPIC_API_KEY=sk-other-secret-5678\nTURBOSTREAM_ENV_FILE=other.env\nTZ=UTC\n' });
-    const result = loadConfig({ env: { REDISURL: 'redis://x:6379', GEMINI_MODEL: 'gemini-x', log_level: 'debug' }, cwd });
+    const cwd = workspace({
+      'env.local':
+        'OPENAI_APIKEY=sk-lookalike-secret-1234\nANTROPIC_API_KEY=sk-other-secret-5678\nTURBOSTREAM_ENV_FILE=other.env\nTZ=UTC\n',
+    });
+    const result = loadConfig({
+      env: { REDISURL: 'redis://x:6379', GEMINI_MODEL: 'gemini-x', log_level: 'debug' },
+      cwd,
+    });
     if (!result.ok) throw new Error(formatProblems(result.problems));
     expect(formatProblems(result.warnings).split('\n')).toEqual([
       '  env.local: OPENAI_APIKEY: not a TurboStream variable; did you mean OPENAI_API_KEY?',
@@ -271,11 +335,20 @@ describe('loadConfig', () => {
       '  environment: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ]);
     expect(missing.envFileName).toBe('missing.env');
-    const absolute = loadConfig({ env: { TURBOSTREAM_ENV_FILE: join(cwd, 'nowhere', 'turbo.env') }, cwd: workspace({}) });
-    expect(!absolute.ok && formatProblems(absolute.problems)).toContain(`TURBOSTREAM_ENV_FILE: ${join(cwd, 'nowhere', 'turbo.env')} does not exist`);
+    const absolute = loadConfig({
+      env: { TURBOSTREAM_ENV_FILE: join(cwd, 'nowhere', 'turbo.env') },
+      cwd: workspace({}),
+    });
+    expect(!absolute.ok && formatProblems(absolute.problems)).toContain(
+      `TURBOSTREAM_ENV_FILE: ${join(cwd, 'nowhere', 'turbo.env')} does not exist`,
+    );
 
     const named = loadConfig({ env: { TURBOSTREAM_ENV_FILE: 'other.env' }, cwd });
-    expect(named.ok && [named.config.llm.timeoutMs, named.envFile, named.envFileName]).toEqual([7000, join(cwd, 'other.env'), 'other.env']);
+    expect(named.ok && [named.config.llm.timeoutMs, named.envFile, named.envFileName]).toEqual([
+      7000,
+      join(cwd, 'other.env'),
+      'other.env',
+    ]);
     const empty = loadConfig({ env: { TURBOSTREAM_ENV_FILE: '' }, cwd });
     expect(empty.ok && empty.config.llm.timeoutMs).toBe(5000);
     const none = loadConfig({ env: {}, cwd: workspace({}) });
@@ -285,6 +358,8 @@ describe('loadConfig', () => {
   it('reports an env file that cannot be read instead of failing', () => {
     const cwd = workspace({});
     const result = loadConfig({ env: { TURBOSTREAM_ENV_FILE: tmpdir() }, cwd });
-    expect(!result.ok && formatProblems(result.problems)).toContain(`environment: TURBOSTREAM_ENV_FILE: ${tmpdir()} is a directory: expected a readable env file`);
+    expect(!result.ok && formatProblems(result.problems)).toContain(
+      `environment: TURBOSTREAM_ENV_FILE: ${tmpdir()} is a directory: expected a readable env file`,
+    );
   });
 });

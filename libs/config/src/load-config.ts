@@ -27,7 +27,13 @@ export interface LoadConfigOptions {
  * looked for, as messages name it (`undefined` when none was to be read).
  */
 export type ConfigResult =
-  | { ok: true; config: TurboConfig; warnings: ConfigProblem[]; envFile: string | undefined; envFileName: string | undefined }
+  | {
+      ok: true;
+      config: TurboConfig;
+      warnings: ConfigProblem[];
+      envFile: string | undefined;
+      envFileName: string | undefined;
+    }
   | { ok: false; problems: ConfigProblem[]; warnings: ConfigProblem[]; envFileName: string | undefined };
 
 /** Where each variable came from, for problem messages. */
@@ -39,12 +45,20 @@ function displayName(path: string, cwd: string): string {
 }
 
 /** The env file to read and, when it was asked for by name, where (so a missing one is a problem naming it). */
-function locateEnvFile({ env, cwd, envFile }: LoadConfigOptions): { path: string; name: string; namedBy: EnvFileOrigin | undefined } | undefined {
+function locateEnvFile({
+  env,
+  cwd,
+  envFile,
+}: LoadConfigOptions): { path: string; name: string; namedBy: EnvFileOrigin | undefined } | undefined {
   if (envFile === false) return undefined;
   const fromEnvironment = env.TURBOSTREAM_ENV_FILE === '' ? undefined : env.TURBOSTREAM_ENV_FILE;
   const path = resolve(cwd, envFile ?? fromEnvironment ?? 'env.local');
   const namedBy: EnvFileOrigin | undefined =
-    envFile !== undefined ? { source: 'loadConfig', field: 'envFile' } : fromEnvironment !== undefined ? { source: 'environment', field: 'TURBOSTREAM_ENV_FILE' } : undefined;
+    envFile !== undefined
+      ? { source: 'loadConfig', field: 'envFile' }
+      : fromEnvironment !== undefined
+        ? { source: 'environment', field: 'TURBOSTREAM_ENV_FILE' }
+        : undefined;
   return { path, name: displayName(path, cwd), namedBy };
 }
 
@@ -69,34 +83,63 @@ function validateVariables(merged: Record<string, string>, sourceOf: SourceOf): 
   const parsed = EnvSchema.safeParse(merged, { reportInput: true });
   if (parsed.success) return { values: parsed.data, problems: [], invalid: new Set() };
   const invalid = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')));
-  const problems = issuesToProblems(parsed.error.issues, sourceOf, (name) => SECRET_VARIABLES.has(name), (name) => merged[name]);
-  const withDefaults = EnvSchema.safeParse(Object.fromEntries(Object.entries(merged).filter(([name]) => !invalid.has(name))));
-  if (!withDefaults.success) throw new Error(`the defaults of ${[...invalid].join(', ')} do not validate: ${withDefaults.error.message}`);
+  const problems = issuesToProblems(
+    parsed.error.issues,
+    sourceOf,
+    (name) => SECRET_VARIABLES.has(name),
+    (name) => merged[name],
+  );
+  const withDefaults = EnvSchema.safeParse(
+    Object.fromEntries(Object.entries(merged).filter(([name]) => !invalid.has(name))),
+  );
+  if (!withDefaults.success)
+    throw new Error(`the defaults of ${[...invalid].join(', ')} do not validate: ${withDefaults.error.message}`);
   return { values: withDefaults.data, problems, invalid };
 }
 
 /** The provider for streams that name none, or a problem when `DEFAULT_AI_PROVIDER` names no provider. */
-function defaultProviderOf(values: Env, sourceOf: SourceOf): { provider: ProviderId | undefined; problems: ConfigProblem[] } {
+function defaultProviderOf(
+  values: Env,
+  sourceOf: SourceOf,
+): { provider: ProviderId | undefined; problems: ConfigProblem[] } {
   if (values.DEFAULT_AI_PROVIDER === undefined) return { provider: undefined, problems: [] };
   const id = normalizeProviderId(values.DEFAULT_AI_PROVIDER);
   if ((PROVIDER_IDS as readonly string[]).includes(id)) return { provider: id as ProviderId, problems: [] };
   const message = `unknown provider ${JSON.stringify(values.DEFAULT_AI_PROVIDER)}: expected one of ${providerChoices()}`;
-  return { provider: undefined, problems: [{ source: sourceOf('DEFAULT_AI_PROVIDER'), field: 'DEFAULT_AI_PROVIDER', message }] };
+  return {
+    provider: undefined,
+    problems: [{ source: sourceOf('DEFAULT_AI_PROVIDER'), field: 'DEFAULT_AI_PROVIDER', message }],
+  };
 }
 
 /** Rules between variables; a rule involving an invalid variable is skipped (that variable is already reported). */
 function crossFieldProblems(values: Env, invalid: ReadonlySet<string>, sourceOf: SourceOf): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const checkable = (...names: string[]) => names.every((name) => !invalid.has(name));
-  if (checkable('INGEST_RECONNECT_MAX_MS', 'INGEST_RECONNECT_INITIAL_MS') && values.INGEST_RECONNECT_MAX_MS < values.INGEST_RECONNECT_INITIAL_MS) {
-    problems.push({ source: sourceOf('INGEST_RECONNECT_MAX_MS'), field: 'INGEST_RECONNECT_MAX_MS', message: 'expected at least INGEST_RECONNECT_INITIAL_MS' });
+  if (
+    checkable('INGEST_RECONNECT_MAX_MS', 'INGEST_RECONNECT_INITIAL_MS') &&
+    values.INGEST_RECONNECT_MAX_MS < values.INGEST_RECONNECT_INITIAL_MS
+  ) {
+    problems.push({
+      source: sourceOf('INGEST_RECONNECT_MAX_MS'),
+      field: 'INGEST_RECONNECT_MAX_MS',
+      message: 'expected at least INGEST_RECONNECT_INITIAL_MS',
+    });
   }
   return problems;
 }
 
 function redisSettings(url: string | undefined, clusterFlag: boolean): TurboConfig['redis'] {
-  const nodes = (url ?? 'redis://127.0.0.1:6379').split(',').map((part) => part.trim()).filter(Boolean);
-  return { url: nodes[0] ?? 'redis://127.0.0.1:6379', explicit: url !== undefined, cluster: clusterFlag || nodes.length > 1, nodes };
+  const nodes = (url ?? 'redis://127.0.0.1:6379')
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  return {
+    url: nodes[0] ?? 'redis://127.0.0.1:6379',
+    explicit: url !== undefined,
+    cluster: clusterFlag || nodes.length > 1,
+    nodes,
+  };
 }
 
 interface Validated {
@@ -142,15 +185,28 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
   const file = located ? readEnvFile(located.path, located.name, located.namedBy) : NO_ENV_FILE;
   const real = definedVariables(env);
   const merged: Record<string, string> = { ...file.values, ...real };
-  const sourceOf: SourceOf = (name) => (name in real ? 'environment' : name in file.values ? (located?.name ?? 'default') : 'default');
+  const sourceOf: SourceOf = (name) =>
+    name in real ? 'environment' : name in file.values ? (located?.name ?? 'default') : 'default';
 
   const { values, problems: variableProblems, invalid } = validateVariables(merged, sourceOf);
   const providers = resolveProviders(values);
   const defaultProvider = defaultProviderOf(values, sourceOf);
   const streamsPath = resolve(cwd, values.TURBOSTREAM_STREAMS_FILE ?? 'streams.yaml');
-  const streams = readStreamsFile(streamsPath, displayName(streamsPath, cwd), values.TURBOSTREAM_STREAMS_FILE !== undefined, providers, defaultProvider.provider);
+  const streams = readStreamsFile(
+    streamsPath,
+    displayName(streamsPath, cwd),
+    values.TURBOSTREAM_STREAMS_FILE !== undefined,
+    providers,
+    defaultProvider.provider,
+  );
 
-  const problems = [...file.problems, ...variableProblems, ...defaultProvider.problems, ...crossFieldProblems(values, invalid, sourceOf), ...streams.problems];
+  const problems = [
+    ...file.problems,
+    ...variableProblems,
+    ...defaultProvider.problems,
+    ...crossFieldProblems(values, invalid, sourceOf),
+    ...streams.problems,
+  ];
   const warnings = [
     ...(located ? variableNameWarnings(file.values, located.name, { inEnvFile: true }) : []),
     ...variableNameWarnings(real, 'environment', { inEnvFile: false }),
@@ -181,7 +237,23 @@ export function defaultConfig(env: Record<string, string | undefined> = {}): Tur
 export function serviceConfigs({ redis, namespace, instanceId, streams, ...config }: TurboConfig): ServiceConfigs {
   return {
     ingest: { redis, namespace, streams, ingest: config.ingest },
-    windower: { redis, namespace, streams, instanceId, windower: config.windower, jobAttempts: config.analyzer.attempts },
-    analyzer: { redis, namespace, instanceId, providers: config.providers, llm: config.llm, heuristic: config.heuristic, analyzer: config.analyzer, shutdownTimeoutMs: config.shutdownTimeoutMs },
+    windower: {
+      redis,
+      namespace,
+      streams,
+      instanceId,
+      windower: config.windower,
+      jobAttempts: config.analyzer.attempts,
+    },
+    analyzer: {
+      redis,
+      namespace,
+      instanceId,
+      providers: config.providers,
+      llm: config.llm,
+      heuristic: config.heuristic,
+      analyzer: config.analyzer,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+    },
   };
 }

@@ -10,7 +10,26 @@ describe('look-alike variable names', () => {
 
   it('derives our families from the known names', () => {
     expect(variableFamilyPrefixes().sort()).toEqual(
-      ['TURBOSTREAM_', 'AZURE_OPENAI_', 'OPENAI_', 'ANTHROPIC_', 'GOOGLE_', 'GEMINI_', 'MISTRAL_', 'XAI_', 'OLLAMA_', 'LLM_', 'INGEST_', 'WINDOWER_', 'ANALYZER_', 'HEALTH_', 'REDIS_', 'HEURISTIC_', 'LOG_', 'SHUTDOWN_'].sort(),
+      [
+        'TURBOSTREAM_',
+        'AZURE_OPENAI_',
+        'OPENAI_',
+        'ANTHROPIC_',
+        'GOOGLE_',
+        'GEMINI_',
+        'MISTRAL_',
+        'XAI_',
+        'OLLAMA_',
+        'LLM_',
+        'INGEST_',
+        'WINDOWER_',
+        'ANALYZER_',
+        'HEALTH_',
+        'REDIS_',
+        'HEURISTIC_',
+        'LOG_',
+        'SHUTDOWN_',
+      ].sort(),
     );
   });
 
@@ -34,7 +53,22 @@ describe('look-alike variable names', () => {
   });
 
   it('leaves known names and other software alone', () => {
-    for (const name of [...KNOWN_VARIABLES, 'PATH', 'HOME', 'LANG', 'LOGNAME', 'HOSTNAME', 'NODE_ENV', 'NODE_OPTIONS', 'npm_config_log_level', 'npm_package_version', 'TURBO_TOKEN', 'AZURE_TENANT_ID', 'DEFAULT_BRANCH', 'REDISTRIBUTE']) {
+    for (const name of [
+      ...KNOWN_VARIABLES,
+      'PATH',
+      'HOME',
+      'LANG',
+      'LOGNAME',
+      'HOSTNAME',
+      'NODE_ENV',
+      'NODE_OPTIONS',
+      'npm_config_log_level',
+      'npm_package_version',
+      'TURBO_TOKEN',
+      'AZURE_TENANT_ID',
+      'DEFAULT_BRANCH',
+      'REDISTRIBUTE',
+    ]) {
       expect(lookAlikeOf(name), name).toBeUndefined();
     }
   });

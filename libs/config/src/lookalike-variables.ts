@@ -87,16 +87,25 @@ export function isKubernetesServiceLink(name: string, value: string): boolean {
  * OPENAI_API_KEY?`), and, in an env file, for variables only the environment
  * sets. Only names are shown, never values.
  */
-export function variableNameWarnings(variables: Readonly<Record<string, string>>, source: string, { inEnvFile }: { inEnvFile: boolean }): ConfigProblem[] {
+export function variableNameWarnings(
+  variables: Readonly<Record<string, string>>,
+  source: string,
+  { inEnvFile }: { inEnvFile: boolean },
+): ConfigProblem[] {
   const warnings: ConfigProblem[] = [];
   for (const [name, value] of Object.entries(variables)) {
     if (inEnvFile && name in ENVIRONMENT_ONLY_VARIABLES) {
-      warnings.push({ source, field: name, message: `has no effect in an env file (${ENVIRONMENT_ONLY_VARIABLES[name]}): set it in the environment` });
+      warnings.push({
+        source,
+        field: name,
+        message: `has no effect in an env file (${ENVIRONMENT_ONLY_VARIABLES[name]}): set it in the environment`,
+      });
       continue;
     }
     if (!inEnvFile && isKubernetesServiceLink(name, value)) continue;
     const meant = lookAlikeOf(name);
-    if (meant !== undefined) warnings.push({ source, field: name, message: `not a TurboStream variable; did you mean ${meant}?` });
+    if (meant !== undefined)
+      warnings.push({ source, field: name, message: `not a TurboStream variable; did you mean ${meant}?` });
   }
   return warnings;
 }

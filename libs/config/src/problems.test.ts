@@ -12,13 +12,22 @@ const Schema = z.object({
 function problemsOf(input: Record<string, unknown>) {
   const parsed = Schema.safeParse(input, { reportInput: true });
   if (parsed.success) throw new Error('expected problems');
-  return issuesToProblems(parsed.error.issues, () => 'environment', (field) => field === 'API_KEY', (field) => input[field]);
+  return issuesToProblems(
+    parsed.error.issues,
+    () => 'environment',
+    (field) => field === 'API_KEY',
+    (field) => input[field],
+  );
 }
 
 describe('issuesToProblems', () => {
   it('echoes a URL with its password as ****', () => {
     expect(problemsOf({ REDIS_URL: 'https://:s3cretPW@127.0.0.1:6452' })).toEqual([
-      { source: 'environment', field: 'REDIS_URL', message: 'expected a redis:// URL (got "https://:****@127.0.0.1:6452")' },
+      {
+        source: 'environment',
+        field: 'REDIS_URL',
+        message: 'expected a redis:// URL (got "https://:****@127.0.0.1:6452")',
+      },
     ]);
   });
 
@@ -30,19 +39,29 @@ describe('issuesToProblems', () => {
   });
 
   it('masks URL credentials anywhere in an echoed list or object', () => {
-    const [problem] = problemsOf({ REDIS_URL: 'redis://h', SOURCES: [{ url: 'https://u:pw-1@feed' }] }).filter((candidate) => candidate.field !== 'REDIS_URL');
-    expect(problem).toEqual({ source: 'environment', field: 'SOURCES[0].url', message: 'expected a wss:// URL (got [{"url":"https://u:****@feed"}])' });
+    const [problem] = problemsOf({ REDIS_URL: 'redis://h', SOURCES: [{ url: 'https://u:pw-1@feed' }] }).filter(
+      (candidate) => candidate.field !== 'REDIS_URL',
+    );
+    expect(problem).toEqual({
+      source: 'environment',
+      field: 'SOURCES[0].url',
+      message: 'expected a wss:// URL (got [{"url":"https://u:****@feed"}])',
+    });
   });
 
   it('echoes nothing of a secret variable', () => {
-    expect(problemsOf({ REDIS_URL: 'redis://h', API_KEY: 'sk-short' })).toEqual([{ source: 'environment', field: 'API_KEY', message: 'expected a longer key' }]);
+    expect(problemsOf({ REDIS_URL: 'redis://h', API_KEY: 'sk-short' })).toEqual([
+      { source: 'environment', field: 'API_KEY', message: 'expected a longer key' },
+    ]);
   });
 });
 
 describe('formatProblems', () => {
   it('masks URL credentials in any problem, whichever check wrote it', () => {
-    expect(formatProblems([{ source: 'env.local', field: 'line 3', message: 'expected KEY=value, got "redis://:pw-1@db:6379"' }])).toBe(
-      '  env.local: line 3: expected KEY=value, got "redis://:****@db:6379"',
-    );
+    expect(
+      formatProblems([
+        { source: 'env.local', field: 'line 3', message: 'expected KEY=value, got "redis://:pw-1@db:6379"' },
+      ]),
+    ).toBe('  env.local: line 3: expected KEY=value, got "redis://:****@db:6379"');
   });
 });

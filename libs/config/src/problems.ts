@@ -18,7 +18,9 @@ export function formatPath(path: readonly PropertyKey[]): string {
  */
 function describeInput(input: unknown): string {
   if (input === undefined) return 'nothing';
-  const json = JSON.stringify(input, (_key, value: unknown) => (typeof value === 'string' ? redactUrlCredentials(value) : value));
+  const json = JSON.stringify(input, (_key, value: unknown) =>
+    typeof value === 'string' ? redactUrlCredentials(value) : value,
+  );
   if (json === undefined) return redactUrlCredentials(String(input));
   return json.length > 60 ? `${json.slice(0, 57)}...` : json;
 }
@@ -46,7 +48,11 @@ export function issuesToProblems(
     }
     const input = rawValueOf ? rawValueOf(top) : issue.input;
     const shown = isSecret(top) ? '' : ` (got ${describeInput(input)})`;
-    return { source: sourceOf(top), field: formatPath(issue.path), message: `${issue.message}${rawValueOf || 'input' in issue ? shown : ''}` };
+    return {
+      source: sourceOf(top),
+      field: formatPath(issue.path),
+      message: `${issue.message}${rawValueOf || 'input' in issue ? shown : ''}`,
+    };
   });
 }
 

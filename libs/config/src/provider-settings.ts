@@ -6,7 +6,13 @@ import type { ProviderSettings } from './types.js';
 export const PROVIDER_VARIABLES = Object.fromEntries(
   PROVIDER_IDS.map((id) => {
     const { variables } = providerRow(id);
-    return [id, { required: variables.filter((v) => v.required).map((v) => v.name), optional: variables.filter((v) => !v.required).map((v) => v.name) }];
+    return [
+      id,
+      {
+        required: variables.filter((v) => v.required).map((v) => v.name),
+        optional: variables.filter((v) => !v.required).map((v) => v.name),
+      },
+    ];
   }),
 ) as Record<ProviderId, { required: string[]; optional: string[] }>;
 
@@ -19,11 +25,18 @@ function settingsOf(id: ProviderId, env: Env): ProviderSettings {
     const value = read(name);
     if (setting !== undefined && typeof value === 'string') values[setting] ??= value;
   }
-  const missing = variables.filter(({ name, required, setting }) => required && (setting === undefined ? read(name) : values[setting]) === undefined).map(({ name }) => name);
+  const missing = variables
+    .filter(
+      ({ name, required, setting }) => required && (setting === undefined ? read(name) : values[setting]) === undefined,
+    )
+    .map(({ name }) => name);
   return { id, configured: missing.length === 0, missing, ...values };
 }
 
 /** Reads every provider's settings from the validated environment. */
 export function resolveProviders(env: Env): Record<ProviderId, ProviderSettings> {
-  return Object.fromEntries(PROVIDER_IDS.map((id) => [id, settingsOf(id, env)])) as Record<ProviderId, ProviderSettings>;
+  return Object.fromEntries(PROVIDER_IDS.map((id) => [id, settingsOf(id, env)])) as Record<
+    ProviderId,
+    ProviderSettings
+  >;
 }

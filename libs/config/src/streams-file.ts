@@ -1,5 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { formatTarget, modelVariable, normalizeProviderId, providerChoices, PROVIDER_IDS, type AnalysisTarget, type ProviderId } from '@turbostream/contracts';
+import {
+  formatTarget,
+  modelVariable,
+  normalizeProviderId,
+  providerChoices,
+  PROVIDER_IDS,
+  type AnalysisTarget,
+  type ProviderId,
+} from '@turbostream/contracts';
 import { type Document, isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { issuesToProblems } from './problems.js';
 import { PROVIDER_VARIABLES } from './provider-settings.js';
@@ -37,7 +45,12 @@ export function duplicateIdProblems(document: unknown, fileName: string): Config
     if (typeof id !== 'string' && typeof id !== 'number') return;
     const first = firstIndex.get(String(id));
     if (first === undefined) firstIndex.set(String(id), index);
-    else problems.push({ source: fileName, field: `streams[${index}].id`, message: `duplicate stream id ${JSON.stringify(String(id))} (streams[${first}] has it too): expected each id once` });
+    else
+      problems.push({
+        source: fileName,
+        field: `streams[${index}].id`,
+        message: `duplicate stream id ${JSON.stringify(String(id))} (streams[${first}] has it too): expected each id once`,
+      });
   });
   return problems;
 }
@@ -66,15 +79,25 @@ interface TargetContext {
  */
 export function resolveTarget(
   input: { provider?: string | undefined; model?: string | undefined },
-  defaults: { providers: Record<ProviderId, ProviderSettings>; defaultProvider?: ProviderId | undefined; nameIt?: string },
+  defaults: {
+    providers: Record<ProviderId, ProviderSettings>;
+    defaultProvider?: ProviderId | undefined;
+    nameIt?: string;
+  },
 ): { target: AnalysisTarget } | { field: 'provider' | 'model'; message: string } {
   const nameIt = defaults.nameIt ?? 'name one here';
   const named = input.provider === undefined ? undefined : normalizeProviderId(input.provider);
-  if (named !== undefined && !isProviderId(named)) return { field: 'provider', message: `unknown provider ${JSON.stringify(input.provider)}: expected one of ${providerChoices()}` };
+  if (named !== undefined && !isProviderId(named))
+    return {
+      field: 'provider',
+      message: `unknown provider ${JSON.stringify(input.provider)}: expected one of ${providerChoices()}`,
+    };
   const provider = named ?? defaults.defaultProvider;
-  if (provider === undefined) return { field: 'provider', message: `no provider: ${nameIt} or set DEFAULT_AI_PROVIDER` };
+  if (provider === undefined)
+    return { field: 'provider', message: `no provider: ${nameIt} or set DEFAULT_AI_PROVIDER` };
   const model = input.model || defaults.providers[provider].model;
-  if (!model) return { field: 'model', message: `no model for ${provider}: ${nameIt} or set ${modelVariable(provider)}` };
+  if (!model)
+    return { field: 'model', message: `no model for ${provider}: ${nameIt} or set ${modelVariable(provider)}` };
   return { target: { provider, model } };
 }
 
@@ -86,7 +109,8 @@ function streamTarget(
   { fileName, providers, defaultProvider }: TargetContext,
 ): { target?: AnalysisTarget; problem?: ConfigProblem; warning?: ConfigProblem } {
   const resolved = resolveTarget(input, { providers, defaultProvider: useDefault ? defaultProvider : undefined });
-  if (!('target' in resolved)) return { problem: { source: fileName, field: `${at}.${resolved.field}`, message: resolved.message } };
+  if (!('target' in resolved))
+    return { problem: { source: fileName, field: `${at}.${resolved.field}`, message: resolved.message } };
   const { target } = resolved;
   if (providers[target.provider].configured) return { target };
   const message = `${target.provider} is not configured here (set ${PROVIDER_VARIABLES[target.provider].required.join(', ')}); its windows wait for an analyzer that has it`;
@@ -101,7 +125,11 @@ function resolveStream(stream: StreamInput, index: number, context: TargetContex
   const targets: AnalysisTarget[] = [];
   const wanted = [
     { input: stream.analysis, where: `${at}.analysis`, useDefault: true },
-    ...stream.compare.map((input, compareIndex) => ({ input, where: `${at}.compare[${compareIndex}]`, useDefault: false })),
+    ...stream.compare.map((input, compareIndex) => ({
+      input,
+      where: `${at}.compare[${compareIndex}]`,
+      useDefault: false,
+    })),
   ];
   for (const { input, where, useDefault } of wanted) {
     const { target, problem, warning } = streamTarget(input, where, useDefault, context);
@@ -109,17 +137,36 @@ function resolveStream(stream: StreamInput, index: number, context: TargetContex
     if (warning) warnings.push(warning);
     if (!target) continue;
     if (targets.some((other) => other.provider === target.provider && other.model === target.model)) {
-      problems.push({ source: context.fileName, field: where, message: `${formatTarget(target)} is already a target of this stream` });
+      problems.push({
+        source: context.fileName,
+        field: where,
+        message: `${formatTarget(target)} is already a target of this stream`,
+      });
     } else targets.push(target);
   }
-  const streams = targets.length > 0 ? [{ id: stream.id, source: stream.source, window: stream.window, targets, instructions: stream.analysis.instructions }] : [];
+  const streams =
+    targets.length > 0
+      ? [
+          {
+            id: stream.id,
+            source: stream.source,
+            window: stream.window,
+            targets,
+            instructions: stream.analysis.instructions,
+          },
+        ]
+      : [];
   return { streams, problems, warnings };
 }
 
 function yamlSyntaxProblems(document: Document.Parsed, lineCounter: LineCounter, fileName: string): ConfigProblem[] {
   return document.errors.map((error) => {
     const position = error.pos[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined;
-    return { source: position ? `${fileName}:${position.line}:${position.col}` : fileName, field: '', message: `not valid YAML: ${error.message.split('\n')[0]}` };
+    return {
+      source: position ? `${fileName}:${position.line}:${position.col}` : fileName,
+      field: '',
+      message: `not valid YAML: ${error.message.split('\n')[0]}`,
+    };
   });
 }
 
@@ -136,15 +183,25 @@ export function parseStreams(
 ): StreamsResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true });
-  if (document.errors.length > 0) return { streams: [], warnings: [], problems: yamlSyntaxProblems(document, lineCounter, fileName) };
+  if (document.errors.length > 0)
+    return { streams: [], warnings: [], problems: yamlSyntaxProblems(document, lineCounter, fileName) };
   if (!isMap(document.contents) && !isSeq(document.contents)) {
-    return { streams: [], warnings: [], problems: [{ source: fileName, field: 'streams', message: 'expected a mapping with a list of streams under `streams:`' }] };
+    return {
+      streams: [],
+      warnings: [],
+      problems: [
+        { source: fileName, field: 'streams', message: 'expected a mapping with a list of streams under `streams:`' },
+      ],
+    };
   }
   const raw: unknown = document.toJS();
   const parsed = StreamsFileSchema.safeParse(raw, { reportInput: true });
   const result: StreamsResult = {
     streams: [],
-    problems: [...(parsed.success ? [] : issuesToProblems(parsed.error.issues, () => fileName)), ...duplicateIdProblems(raw, fileName)],
+    problems: [
+      ...(parsed.success ? [] : issuesToProblems(parsed.error.issues, () => fileName)),
+      ...duplicateIdProblems(raw, fileName),
+    ],
     warnings: [],
   };
   const valid = parsed.success ? parsed.data.streams.map((stream, index) => ({ index, stream })) : validStreams(raw);
@@ -166,7 +223,9 @@ export function readStreamsFile(
   defaultProvider: ProviderId | undefined,
 ): StreamsResult & { exists: boolean } {
   if (!existsSync(path)) {
-    const problems = explicit ? [{ source: 'TURBOSTREAM_STREAMS_FILE', field: '', message: `${fileName} does not exist` }] : [];
+    const problems = explicit
+      ? [{ source: 'TURBOSTREAM_STREAMS_FILE', field: '', message: `${fileName} does not exist` }]
+      : [];
     return { exists: false, streams: [], problems, warnings: [] };
   }
   return { exists: true, ...parseStreams(readFileSync(path, 'utf8'), fileName, providers, defaultProvider) };

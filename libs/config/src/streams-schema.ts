@@ -6,9 +6,12 @@ const wsUrl = z
   .refine((value) => /^wss?:\/\//.test(value) && URL.canParse(value), { error: 'expected a ws:// or wss:// URL' });
 
 /** A subscribe message is sent as is; a YAML mapping is sent as its JSON. */
-const subscribeMessage = z.union([z.string(), z.record(z.string(), z.unknown()).transform((value) => JSON.stringify(value))], {
-  error: 'expected a string (sent as is) or a mapping (sent as JSON)',
-});
+const subscribeMessage = z.union(
+  [z.string(), z.record(z.string(), z.unknown()).transform((value) => JSON.stringify(value))],
+  {
+    error: 'expected a string (sent as is) or a mapping (sent as JSON)',
+  },
+);
 
 const positiveInt = (what: string, fallback: number, max: number) =>
   z
@@ -26,11 +29,17 @@ export const StreamTargetSchema = z.strictObject({
 });
 
 export const StreamSchema = z.strictObject({
-  id: z.string({ error: 'expected a stream id' }).regex(STREAM_ID_PATTERN, { error: 'expected 1-64 characters of a-z, 0-9, _ or -' }),
+  id: z
+    .string({ error: 'expected a stream id' })
+    .regex(STREAM_ID_PATTERN, { error: 'expected 1-64 characters of a-z, 0-9, _ or -' }),
   source: z.strictObject({
     url: wsUrl,
     subscribe: z.array(subscribeMessage, { error: 'expected a list of messages' }).default([]),
-    headers: z.record(z.string(), z.string({ error: 'expected a string header value' }), { error: 'expected a mapping of header names to values' }).default({}),
+    headers: z
+      .record(z.string(), z.string({ error: 'expected a string header value' }), {
+        error: 'expected a mapping of header names to values',
+      })
+      .default({}),
     format: z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
   }),
   window: z
@@ -48,7 +57,9 @@ export const StreamSchema = z.strictObject({
     .strictObject({
       provider: providerName.optional(),
       model: z.string({ error: 'expected a model name' }).min(1).optional(),
-      instructions: z.string({ error: 'expected text' }).default('Alert on anything unusual: outliers, sudden changes, errors.'),
+      instructions: z
+        .string({ error: 'expected text' })
+        .default('Alert on anything unusual: outliers, sudden changes, errors.'),
     })
     .prefault({}),
   compare: z.array(StreamTargetSchema, { error: 'expected a list of { provider, model }' }).default([]),
@@ -56,5 +67,7 @@ export const StreamSchema = z.strictObject({
 export type StreamInput = z.infer<typeof StreamSchema>;
 
 export const StreamsFileSchema = z.strictObject({
-  streams: z.array(StreamSchema, { error: 'expected a list of streams' }).min(1, { error: 'expected at least one stream' }),
+  streams: z
+    .array(StreamSchema, { error: 'expected a list of streams' })
+    .min(1, { error: 'expected at least one stream' }),
 });

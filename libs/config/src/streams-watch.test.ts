@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveProviders } from './provider-settings.js';
 import { EnvSchema } from './env-schema.js';
-import { canonicalJson, describeDiff, diffOfFields, diffStreams, StreamsFileWatch, type StreamsReload, streamsFileName } from './streams-watch.js';
+import {
+  canonicalJson,
+  describeDiff,
+  diffOfFields,
+  diffStreams,
+  StreamsFileWatch,
+  type StreamsReload,
+  streamsFileName,
+} from './streams-watch.js';
 import type { StreamConfig } from './types.js';
 
 const providers = resolveProviders(EnvSchema.parse({}));
@@ -22,7 +30,12 @@ function stream(id: string, overrides: Partial<StreamConfig> = {}): StreamConfig
 
 function yaml(streams: ReadonlyArray<{ id: string; maxMessages?: number | string }>): string {
   const entry = ({ id, maxMessages = 200 }: { id: string; maxMessages?: number | string }) =>
-    [`  - id: ${id}`, `    source: { url: ws://127.0.0.1:1/${id} }`, `    window: { maxMessages: ${JSON.stringify(maxMessages)} }`, '    analysis: { provider: heuristic }'].join('\n');
+    [
+      `  - id: ${id}`,
+      `    source: { url: ws://127.0.0.1:1/${id} }`,
+      `    window: { maxMessages: ${JSON.stringify(maxMessages)} }`,
+      '    analysis: { provider: heuristic }',
+    ].join('\n');
   return ['streams:', ...streams.map(entry), ''].join('\n');
 }
 
@@ -31,7 +44,15 @@ describe('diffStreams', () => {
     const before = [stream('a'), stream('b'), stream('c')];
     const after = [
       stream('a', { window: { maxMessages: 50, maxBytes: 262_144, maxSeconds: 10 } }),
-      stream('c', { source: { url: 'ws://127.0.0.1:2/c', subscribe: ['hi'], headers: { Authorization: 'Bearer secret' }, format: 'json' }, instructions: 'new' }),
+      stream('c', {
+        source: {
+          url: 'ws://127.0.0.1:2/c',
+          subscribe: ['hi'],
+          headers: { Authorization: 'Bearer secret' },
+          format: 'json',
+        },
+        instructions: 'new',
+      }),
       stream('d'),
     ];
     const diff = diffStreams(before, after);
@@ -42,16 +63,45 @@ describe('diffStreams', () => {
       ['c', ['source', 'instructions']],
     ]);
     const lines = describeDiff(diff).map((line) => line.message);
-    expect(lines).toEqual(['stream added: d', 'stream removed: b', 'window of a changed (maxMessages 200 → 50)', 'source of c changed (url, subscribe, headers)', 'instructions of c changed']);
+    expect(lines).toEqual([
+      'stream added: d',
+      'stream removed: b',
+      'window of a changed (maxMessages 200 → 50)',
+      'source of c changed (url, subscribe, headers)',
+      'instructions of c changed',
+    ]);
     expect(lines.join('\n')).not.toContain('secret');
   });
 
   it('sees no change in a different key order, and describes target changes', () => {
-    const reordered = stream('a', { source: { format: 'json', headers: { b: '2', a: '1' }, subscribe: [], url: 'ws://127.0.0.1:1/a' } });
-    expect(diffStreams([stream('a', { source: { url: 'ws://127.0.0.1:1/a', subscribe: [], headers: { a: '1', b: '2' }, format: 'json' } })], [reordered]).changed).toEqual([]);
+    const reordered = stream('a', {
+      source: { format: 'json', headers: { b: '2', a: '1' }, subscribe: [], url: 'ws://127.0.0.1:1/a' },
+    });
+    expect(
+      diffStreams(
+        [
+          stream('a', {
+            source: { url: 'ws://127.0.0.1:1/a', subscribe: [], headers: { a: '1', b: '2' }, format: 'json' },
+          }),
+        ],
+        [reordered],
+      ).changed,
+    ).toEqual([]);
     expect(canonicalJson({ b: 1, a: { d: 1, c: 2 } })).toBe('{"a":{"c":2,"d":1},"b":1}');
-    const diff = diffStreams([stream('a')], [stream('a', { targets: [{ provider: 'heuristic', model: 'mad' }, { provider: 'openai', model: 'gpt-x' }] })]);
-    expect(describeDiff(diff).map((line) => line.message)).toEqual(['targets of a changed: heuristic/mad → heuristic/mad, openai/gpt-x']);
+    const diff = diffStreams(
+      [stream('a')],
+      [
+        stream('a', {
+          targets: [
+            { provider: 'heuristic', model: 'mad' },
+            { provider: 'openai', model: 'gpt-x' },
+          ],
+        }),
+      ],
+    );
+    expect(describeDiff(diff).map((line) => line.message)).toEqual([
+      'targets of a changed: heuristic/mad → heuristic/mad, openai/gpt-x',
+    ]);
   });
 
   it('keeps only the fields a service applies, with every stream added or removed', () => {
@@ -106,7 +156,9 @@ describe('StreamsFileWatch', () => {
     const dir = mkdtempSync(join(tmpdir(), 'streams-watch-'));
     const path = join(dir, 'streams.yaml');
     writeFileSync(path, yaml([{ id: 'a' }]));
-    const { watch, reports } = watchFile(path, [stream('a', { source: { url: 'ws://127.0.0.1:1/a', subscribe: [], headers: {}, format: 'json' } })]);
+    const { watch, reports } = watchFile(path, [
+      stream('a', { source: { url: 'ws://127.0.0.1:1/a', subscribe: [], headers: {}, format: 'json' } }),
+    ]);
     watch.start();
     await watch.check();
     expect(reports.map((report) => report.kind)).toEqual(['unchanged']);
@@ -114,13 +166,18 @@ describe('StreamsFileWatch', () => {
     writeFileSync(path, yaml([{ id: 'a', maxMessages: 50 }, { id: 'b' }]));
     await until(() => reports.length === 2, 'the change');
     const changed = reports[1];
-    expect(changed?.kind === 'changed' && describeDiff(changed.diff).map((line) => line.message)).toEqual(['stream added: b', 'window of a changed (maxMessages 200 → 50)']);
+    expect(changed?.kind === 'changed' && describeDiff(changed.diff).map((line) => line.message)).toEqual([
+      'stream added: b',
+      'window of a changed (maxMessages 200 → 50)',
+    ]);
     expect(watch.running.map((item) => item.id)).toEqual(['a', 'b']);
 
     writeFileSync(path, yaml([{ id: 'a', maxMessages: 'lots' }, { id: 'b' }]));
     await until(() => reports.length === 3, 'the rejection');
     const rejected = reports[2];
-    expect(rejected?.kind === 'rejected' && rejected.problems.map((problem) => `${problem.source}: ${problem.field}`)).toEqual(['streams.yaml: streams[0].window.maxMessages']);
+    expect(
+      rejected?.kind === 'rejected' && rejected.problems.map((problem) => `${problem.source}: ${problem.field}`),
+    ).toEqual(['streams.yaml: streams[0].window.maxMessages']);
     expect(watch.running.map((item) => item.id)).toEqual(['a', 'b']);
 
     utimesSync(path, new Date(), new Date()); // touched, same content

@@ -69,7 +69,11 @@ export function diffStreams(before: readonly StreamConfig[], after: readonly Str
     const fields = FIELDS.filter((field) => !sameValue(previous[field], stream[field]));
     if (fields.length > 0) changed.push({ id: stream.id, fields, before: previous, after: stream });
   }
-  return { added: after.filter((stream) => !old.has(stream.id)), removed: before.filter((stream) => !ids.has(stream.id)), changed };
+  return {
+    added: after.filter((stream) => !old.has(stream.id)),
+    removed: before.filter((stream) => !ids.has(stream.id)),
+    changed,
+  };
 }
 
 /** True when nothing was added, removed or changed. */
@@ -93,14 +97,19 @@ function describeTargets(stream: StreamConfig): string {
 /** The keys of two records whose values differ. */
 function differingKeys<T extends object>(before: T, after: T): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys].filter((key) => !sameValue((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key]));
+  return [...keys].filter(
+    (key) => !sameValue((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key]),
+  );
 }
 
 /** One change of one field, in words; source values are never shown (URLs and headers may hold secrets). */
 function describeField(change: StreamChange, field: StreamField): string {
   const { id, before, after } = change;
   if (field === 'window') {
-    const limits = differingKeys(before.window, after.window).map((key) => `${key} ${before.window[key as keyof typeof before.window]} → ${after.window[key as keyof typeof after.window]}`);
+    const limits = differingKeys(before.window, after.window).map(
+      (key) =>
+        `${key} ${before.window[key as keyof typeof before.window]} → ${after.window[key as keyof typeof after.window]}`,
+    );
     return `window of ${id} changed (${limits.join(', ')})`;
   }
   if (field === 'source') return `source of ${id} changed (${differingKeys(before.source, after.source).join(', ')})`;
@@ -113,7 +122,9 @@ export function describeDiff(diff: StreamsDiff): StreamChangeLine[] {
   return [
     ...diff.added.map((stream) => ({ streamId: stream.id, message: `stream added: ${stream.id}` })),
     ...diff.removed.map((stream) => ({ streamId: stream.id, message: `stream removed: ${stream.id}` })),
-    ...diff.changed.flatMap((change) => change.fields.map((field) => ({ streamId: change.id, field, message: describeField(change, field) }))),
+    ...diff.changed.flatMap((change) =>
+      change.fields.map((field) => ({ streamId: change.id, field, message: describeField(change, field) })),
+    ),
   ];
 }
 
@@ -242,7 +253,9 @@ export class StreamsFileWatch {
 
   #watchDirectory(): void {
     try {
-      this.#watcher = watch(dirname(this.#options.path), { persistent: false }, () => this.#schedule(this.#options.debounceMs ?? 200));
+      this.#watcher = watch(dirname(this.#options.path), { persistent: false }, () =>
+        this.#schedule(this.#options.debounceMs ?? 200),
+      );
       this.#watcher.on('error', (error) => {
         this.#watcher?.close();
         this.#watcher = undefined;
@@ -296,7 +309,9 @@ export class StreamsFileWatch {
 
   async #report(read: ReturnType<typeof readText>): Promise<void> {
     if ('missing' in read) {
-      const message = read.error ? `cannot be read (${read.error})` : 'does not exist any more (removed, or being replaced)';
+      const message = read.error
+        ? `cannot be read (${read.error})`
+        : 'does not exist any more (removed, or being replaced)';
       this.#rejected = true;
       await this.#options.onReload({ kind: 'rejected', problems: [{ source: this.#fileName, field: '', message }] });
       return;
@@ -314,7 +329,13 @@ export class StreamsFileWatch {
       await this.#options.onReload({ kind: 'unchanged', afterRejection });
       return;
     }
-    const applied = await this.#options.onReload({ kind: 'changed', before: [...this.#running], streams: result.streams, diff, warnings: result.warnings });
+    const applied = await this.#options.onReload({
+      kind: 'changed',
+      before: [...this.#running],
+      streams: result.streams,
+      diff,
+      warnings: result.warnings,
+    });
     if (applied) this.#running = result.streams;
   }
 }

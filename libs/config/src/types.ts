@@ -78,5 +78,6 @@ export interface ServiceConfigs {
   ingest: ServiceConnection & Pick<TurboConfig, 'streams' | 'ingest'>;
   /** The providers only through the streams' resolved targets; `jobAttempts` is `ANALYZER_ATTEMPTS`, set on each job it enqueues. */
   windower: ServiceConnection & Pick<TurboConfig, 'streams' | 'windower' | 'instanceId'> & { jobAttempts: number };
-  analyzer: ServiceConnection & Pick<TurboConfig, 'providers' | 'llm' | 'heuristic' | 'analyzer' | 'instanceId' | 'shutdownTimeoutMs'>;
+  analyzer: ServiceConnection &
+    Pick<TurboConfig, 'providers' | 'llm' | 'heuristic' | 'analyzer' | 'instanceId' | 'shutdownTimeoutMs'>;
 }

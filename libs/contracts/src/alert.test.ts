@@ -4,7 +4,8 @@ import { MODEL_ANSWER_JSON_SCHEMA } from './alert.js';
 /** Every schema node of a JSON Schema, with its path. */
 function* nodes(schema: Record<string, unknown>, path = '$'): Generator<[string, Record<string, unknown>]> {
   yield [path, schema];
-  for (const [name, child] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>)) yield* nodes(child, `${path}.${name}`);
+  for (const [name, child] of Object.entries((schema.properties ?? {}) as Record<string, Record<string, unknown>>))
+    yield* nodes(child, `${path}.${name}`);
   if (schema.items) yield* nodes(schema.items as Record<string, unknown>, `${path}[]`);
 }
 
@@ -20,7 +21,9 @@ describe('MODEL_ANSWER_JSON_SCHEMA', () => {
   });
 
   it('is generated from the zod schema: the answer fields and severities', () => {
-    const item = (MODEL_ANSWER_JSON_SCHEMA.properties.alerts as { items: { properties: Record<string, { enum?: string[] }> } }).items;
+    const item = (
+      MODEL_ANSWER_JSON_SCHEMA.properties.alerts as { items: { properties: Record<string, { enum?: string[] }> } }
+    ).items;
     expect(Object.keys(item.properties)).toEqual(['severity', 'title', 'summary', 'evidence']);
     expect(item.properties.severity?.enum).toEqual(['info', 'warning', 'critical']);
   });

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { DEAD_LETTER_DETAIL_CHARACTERS, DEAD_LETTER_SAMPLE_BYTES, deadLetter } from './dead-letter.js';
 
-const letter = (payload: string | Buffer) => deadLetter({ streamId: 's1', reason: 'binary', detail: 'd', payload, receivedAt: 1 });
+const letter = (payload: string | Buffer) =>
+  deadLetter({ streamId: 's1', reason: 'binary', detail: 'd', payload, receivedAt: 1 });
 
 describe('deadLetter', () => {
   it('keeps short text as is, from a string or from UTF-8 bytes', () => {
-    expect(letter('not json')).toEqual({ streamId: 's1', reason: 'binary', detail: 'd', bytes: 8, sample: 'not json', sampleEncoding: 'utf8', receivedAt: 1 });
+    expect(letter('not json')).toEqual({
+      streamId: 's1',
+      reason: 'binary',
+      detail: 'd',
+      bytes: 8,
+      sample: 'not json',
+      sampleEncoding: 'utf8',
+      receivedAt: 1,
+    });
     expect(letter(Buffer.from('{"a":'))).toMatchObject({ sample: '{"a":', sampleEncoding: 'utf8', bytes: 5 });
   });
 
@@ -27,7 +36,14 @@ describe('deadLetter', () => {
   });
 
   it('cuts the detail and takes the size given when the payload is not all of the input', () => {
-    const record = deadLetter({ streamId: 's1', reason: 'oversized', detail: 'x'.repeat(5_000), payload: Buffer.alloc(0), bytes: 20_000_000, receivedAt: 1 });
+    const record = deadLetter({
+      streamId: 's1',
+      reason: 'oversized',
+      detail: 'x'.repeat(5_000),
+      payload: Buffer.alloc(0),
+      bytes: 20_000_000,
+      receivedAt: 1,
+    });
     expect(record).toMatchObject({ detail: 'x'.repeat(DEAD_LETTER_DETAIL_CHARACTERS), bytes: 20_000_000, sample: '' });
   });
 });

@@ -35,12 +35,23 @@ export const DEAD_LETTER_DETAIL_CHARACTERS = 1000;
  * character boundary), anything else base64; the detail cut too.
  * `bytes` is the input's size when `payload` is not all of it.
  */
-export function deadLetter(input: { streamId: string; reason: DeadLetterReason; detail: string; payload: string | Buffer; bytes?: number | undefined; receivedAt: number }): DeadLetter {
+export function deadLetter(input: {
+  streamId: string;
+  reason: DeadLetterReason;
+  detail: string;
+  payload: string | Buffer;
+  bytes?: number | undefined;
+  receivedAt: number;
+}): DeadLetter {
   const data = typeof input.payload === 'string' ? Buffer.from(input.payload) : input.payload;
   const head = data.subarray(0, DEAD_LETTER_SAMPLE_BYTES);
   // A cut may split a multi-byte character: drop up to three trailing bytes to find a boundary.
   let text: Buffer | undefined;
-  for (let end = head.length; text === undefined && end >= (data.length > head.length ? head.length - 3 : head.length); end -= 1) {
+  for (
+    let end = head.length;
+    text === undefined && end >= (data.length > head.length ? head.length - 3 : head.length);
+    end -= 1
+  ) {
     if (isUtf8(head.subarray(0, end))) text = head.subarray(0, end);
   }
   return {

@@ -30,9 +30,12 @@ export interface ProviderDescription {
   readonly builtInModel?: string;
 }
 
-const key = <N extends string>(name: N, required = true) => ({ name, secret: true, required, setting: 'apiKey' }) as const;
-const model = <N extends string>(name: N, required = false) => ({ name, secret: false, required, setting: 'model' }) as const;
-const baseURL = <N extends string>(name: N, required = false) => ({ name, secret: false, required, setting: 'baseURL', format: 'url' }) as const;
+const key = <N extends string>(name: N, required = true) =>
+  ({ name, secret: true, required, setting: 'apiKey' }) as const;
+const model = <N extends string>(name: N, required = false) =>
+  ({ name, secret: false, required, setting: 'model' }) as const;
+const baseURL = <N extends string>(name: N, required = false) =>
+  ({ name, secret: false, required, setting: 'baseURL', format: 'url' }) as const;
 
 /**
  * THE provider registry, one row per provider, in display order. The env
@@ -50,12 +53,21 @@ export const PROVIDERS = {
   },
   openai: { variables: [key('OPENAI_API_KEY'), model('OPENAI_MODEL'), baseURL('OPENAI_BASE_URL')] },
   anthropic: { variables: [key('ANTHROPIC_API_KEY'), model('ANTHROPIC_MODEL'), baseURL('ANTHROPIC_BASE_URL')] },
-  gemini: { variables: [key('GOOGLE_API_KEY'), key('GEMINI_API_KEY', false), model('GOOGLE_MODEL'), baseURL('GOOGLE_BASE_URL')] },
+  gemini: {
+    variables: [key('GOOGLE_API_KEY'), key('GEMINI_API_KEY', false), model('GOOGLE_MODEL'), baseURL('GOOGLE_BASE_URL')],
+  },
   mistral: { variables: [key('MISTRAL_API_KEY'), model('MISTRAL_MODEL'), baseURL('MISTRAL_BASE_URL')] },
   xai: { variables: [key('XAI_API_KEY'), model('XAI_MODEL'), baseURL('XAI_BASE_URL')], aliases: ['grok'] },
   ollama: { variables: [baseURL('OLLAMA_BASE_URL', true), model('OLLAMA_MODEL')] },
   heuristic: {
-    variables: [{ name: 'HEURISTIC_THRESHOLD', secret: false, required: false, format: { what: 'a robust z-score threshold', fallback: 6, min: 1, max: 1000 } }],
+    variables: [
+      {
+        name: 'HEURISTIC_THRESHOLD',
+        secret: false,
+        required: false,
+        format: { what: 'a robust z-score threshold', fallback: 6, min: 1, max: 1000 },
+      },
+    ],
     builtInModel: 'mad',
   },
 } as const satisfies Record<string, ProviderDescription>;
@@ -66,7 +78,9 @@ export const PROVIDER_IDS = Object.keys(PROVIDERS) as [Id, ...Id[]];
 
 /** Every provider variable, typed by name. */
 export type ProviderVariableOf = (typeof PROVIDERS)[Id]['variables'][number];
-export const PROVIDER_VARIABLE_LIST: readonly ProviderVariable[] = PROVIDER_IDS.flatMap((id) => providerRow(id).variables);
+export const PROVIDER_VARIABLE_LIST: readonly ProviderVariable[] = PROVIDER_IDS.flatMap(
+  (id) => providerRow(id).variables,
+);
 
 /** A provider's row, typed as a row. */
 export function providerRow(id: Id): ProviderDescription {

@@ -44,7 +44,9 @@ function maskUserinfo(userinfo: string): string {
 export function redactUrlCredentials(text: string): string {
   if (!text.includes('@')) return text;
   return text
-    .replace(URL_USERINFO, (match: string, scheme: string, userinfo: string) => (userinfo === '' ? match : `${scheme}${maskUserinfo(userinfo)}@`))
+    .replace(URL_USERINFO, (match: string, scheme: string, userinfo: string) =>
+      userinfo === '' ? match : `${scheme}${maskUserinfo(userinfo)}@`,
+    )
     .replace(BARE_USERINFO, (_match: string, lead: string, user: string) => `${lead}${user}:${REDACTED}@`);
 }
 
@@ -76,7 +78,8 @@ function maskAfterKeywords(args: readonly unknown[], keywords: Readonly<Record<s
   for (let index = 0; index < masked.length; index += 1) {
     const count = keywords[argumentText(masked[index])];
     if (count === undefined) continue;
-    for (let offset = 1; offset <= count && index + offset < masked.length; offset += 1) masked[index + offset] = REDACTED;
+    for (let offset = 1; offset <= count && index + offset < masked.length; offset += 1)
+      masked[index + offset] = REDACTED;
     index += count;
   }
   return masked;
@@ -103,7 +106,12 @@ interface CommandLike {
 }
 
 function isCommandLike(value: unknown): value is CommandLike {
-  return typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string' && Array.isArray((value as { args?: unknown }).args);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    Array.isArray((value as { args?: unknown }).args)
+  );
 }
 
 /** `command` with the credentials among its arguments masked. */
@@ -126,7 +134,8 @@ function errorFields(error: Error): Array<[string, unknown]> {
   ];
   for (const [key, field] of Object.entries(error)) if (key !== 'message' && key !== 'stack') fields.push([key, field]);
   // A cause given to the constructor is not enumerable.
-  if (error.cause !== undefined && !Object.prototype.propertyIsEnumerable.call(error, 'cause')) fields.push(['cause', error.cause]);
+  if (error.cause !== undefined && !Object.prototype.propertyIsEnumerable.call(error, 'cause'))
+    fields.push(['cause', error.cause]);
   return fields;
 }
 
@@ -137,7 +146,8 @@ function fieldsOf(value: object): Array<[string, unknown]> {
 
 /** One field's value, redacted by its name and then by its content. */
 function redactField(key: string, field: unknown, ancestors: Set<object>, depth: number): unknown {
-  if (SECRET_FIELD.test(key) && (typeof field === 'string' || field instanceof Uint8Array) && field.length > 0) return REDACTED;
+  if (SECRET_FIELD.test(key) && (typeof field === 'string' || field instanceof Uint8Array) && field.length > 0)
+    return REDACTED;
   if (key === 'command' && isCommandLike(field)) return redactValue(redactCommand(field), ancestors, depth);
   return redactValue(field, ancestors, depth);
 }
@@ -150,7 +160,9 @@ function redactValue(value: unknown, ancestors: Set<object>, depth: number): unk
   ancestors.add(value);
   try {
     if (Array.isArray(value)) return value.map((item) => redactValue(item, ancestors, depth + 1));
-    return Object.fromEntries(fieldsOf(value).map(([key, field]) => [key, redactField(key, field, ancestors, depth + 1)]));
+    return Object.fromEntries(
+      fieldsOf(value).map(([key, field]) => [key, redactField(key, field, ancestors, depth + 1)]),
+    );
   } finally {
     ancestors.delete(value);
   }
@@ -171,7 +183,11 @@ export function redactSecrets(value: unknown): unknown {
 /** The errors an error wraps: its cause, a cluster's last node error, a pipeline's previous errors, an aggregate's errors. */
 function wrappedErrors(error: Error): Error[] {
   const record = error as unknown as Record<string, unknown>;
-  const candidates = [error.cause, record.lastNodeError, ...[record.previousErrors, record.errors].flatMap((list) => (Array.isArray(list) ? list : []))];
+  const candidates = [
+    error.cause,
+    record.lastNodeError,
+    ...[record.previousErrors, record.errors].flatMap((list) => (Array.isArray(list) ? list : [])),
+  ];
   return candidates.filter((candidate): candidate is Error => candidate instanceof Error);
 }
 
@@ -186,11 +202,15 @@ function setField(target: object, key: string, value: unknown): void {
 
 /** Scrubs one error's own fields: its message and stack, its text fields, its `command`. */
 function scrubOwnFields(error: Error): void {
-  if (typeof error.message === 'string' && error.message.includes('@')) setField(error, 'message', redactUrlCredentials(error.message));
-  if (typeof error.stack === 'string' && error.stack.includes('@')) setField(error, 'stack', redactUrlCredentials(error.stack));
+  if (typeof error.message === 'string' && error.message.includes('@'))
+    setField(error, 'message', redactUrlCredentials(error.message));
+  if (typeof error.stack === 'string' && error.stack.includes('@'))
+    setField(error, 'stack', redactUrlCredentials(error.stack));
   for (const [key, field] of Object.entries(error)) {
-    if (typeof field === 'string') setField(error, key, SECRET_FIELD.test(key) && field.length > 0 ? REDACTED : redactUrlCredentials(field));
-    else if (key === 'command' && isCommandLike(field) && carriesCredentials(field.name)) setField(error, key, redactCommand(field));
+    if (typeof field === 'string')
+      setField(error, key, SECRET_FIELD.test(key) && field.length > 0 ? REDACTED : redactUrlCredentials(field));
+    else if (key === 'command' && isCommandLike(field) && carriesCredentials(field.name))
+      setField(error, key, redactCommand(field));
   }
 }
 

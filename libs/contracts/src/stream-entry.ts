@@ -17,7 +17,10 @@ export const StreamEntryFields = z.discriminatedUnion('kind', [
     receivedAt: z.coerce.number().int().nonnegative(),
     downMs: z.coerce.number().int().nonnegative(),
     /** The id of the entry before the gap, when ingest knew it (after a restart of ingest). */
-    lastEntryId: z.string().regex(/^\d+-\d+$/).optional(),
+    lastEntryId: z
+      .string()
+      .regex(/^\d+-\d+$/)
+      .optional(),
   }),
 ]);
 export type StreamEntryFields = z.infer<typeof StreamEntryFields>;

@@ -6,7 +6,9 @@ import { HealthServer, type HealthServerOptions } from './health-server.js';
 const logger = createLogger({ level: 'silent' });
 const open: HealthServer[] = [];
 
-async function startServer(options: Partial<HealthServerOptions> = {}): Promise<{ health: HealthServer; base: string }> {
+async function startServer(
+  options: Partial<HealthServerOptions> = {},
+): Promise<{ health: HealthServer; base: string }> {
   const health = new HealthServer({ port: 0, logger, ...options });
   open.push(health);
   await health.start();
@@ -39,10 +41,17 @@ describe('HealthServer', () => {
     const { health, base } = await startServer({ checks: { redis: () => 'PONG' } });
     expect(await get(`${base}/readyz`)).toEqual({
       status: 503,
-      body: { status: 'not ready', failing: ['started'], checks: { started: 'still starting', draining: 'ok', redis: 'ok' } },
+      body: {
+        status: 'not ready',
+        failing: ['started'],
+        checks: { started: 'still starting', draining: 'ok', redis: 'ok' },
+      },
     });
     health.setStarted();
-    expect(await get(`${base}/readyz`)).toEqual({ status: 200, body: { status: 'ready', failing: [], checks: { started: 'ok', draining: 'ok', redis: 'ok' } } });
+    expect(await get(`${base}/readyz`)).toEqual({
+      status: 200,
+      body: { status: 'ready', failing: [], checks: { started: 'ok', draining: 'ok', redis: 'ok' } },
+    });
   });
 
   it('names a check that throws, rejects or does not answer in time, and recovers when it passes again', async () => {
@@ -65,7 +74,13 @@ describe('HealthServer', () => {
     expect(failing.body).toMatchObject({
       status: 'not ready',
       failing: ['redis', 'disk', 'slow'],
-      checks: { started: 'ok', draining: 'ok', redis: 'redis connection is reconnecting', disk: 'disk full', slow: 'no answer within 100 ms' },
+      checks: {
+        started: 'ok',
+        draining: 'ok',
+        redis: 'redis connection is reconnecting',
+        disk: 'disk full',
+        slow: 'no answer within 100 ms',
+      },
     });
     redisUp = true;
     health.addCheck('disk', () => undefined);
@@ -81,7 +96,10 @@ describe('HealthServer', () => {
     health.setDraining();
     const draining = await get(`${base}/readyz`);
     expect(draining.status).toBe(503);
-    expect(draining.body).toMatchObject({ failing: ['draining'], checks: { draining: 'shutting down: no new work taken' } });
+    expect(draining.body).toMatchObject({
+      failing: ['draining'],
+      checks: { draining: 'shutting down: no new work taken' },
+    });
   });
 
   it('answers 404 elsewhere and 405 to other methods; ignores query strings', async () => {

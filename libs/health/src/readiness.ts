@@ -20,7 +20,12 @@ export async function runCheck(check: ReadinessCheck, timeoutMs: number): Promis
     timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs);
   });
   try {
-    return await Promise.race([Promise.resolve().then(check).then(() => undefined), timeout]);
+    return await Promise.race([
+      Promise.resolve()
+        .then(check)
+        .then(() => undefined),
+      timeout,
+    ]);
   } catch (error) {
     return (error instanceof Error ? error.message : String(error)) || 'failed';
   } finally {
@@ -29,7 +34,10 @@ export async function runCheck(check: ReadinessCheck, timeoutMs: number): Promis
 }
 
 /** Runs every check at once; ready only when all pass. */
-export async function evaluateReadiness(checks: ReadonlyMap<string, ReadinessCheck>, timeoutMs: number): Promise<ReadinessReport> {
+export async function evaluateReadiness(
+  checks: ReadonlyMap<string, ReadinessCheck>,
+  timeoutMs: number,
+): Promise<ReadinessReport> {
   const entries = [...checks.entries()];
   const reasons = await Promise.all(entries.map(([, check]) => runCheck(check, timeoutMs)));
   const report: ReadinessReport = { status: 'ready', failing: [], checks: {} };

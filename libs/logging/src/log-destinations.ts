@@ -22,7 +22,10 @@ export function jsonDestination(destination: NodeJS.WritableStream): Destination
  * colours it: its colours stay, control characters from feeds and models are
  * shown (`\x1b[2J`, `\n`), never obeyed.
  */
-export function prettyDestination(destination: NodeJS.WritableStream, options: pretty.PrettyOptions): DestinationStream {
+export function prettyDestination(
+  destination: NodeJS.WritableStream,
+  options: pretty.PrettyOptions,
+): DestinationStream {
   const prettify = pretty.prettyFactory(options);
   return {
     write(chunk: string) {
@@ -48,7 +51,10 @@ function escapeStrings(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
   return Object.fromEntries(
-    Object.entries(record).map(([name, item]) => [escapeForTerminal(name), name === 'stack' && typeof item === 'string' ? escapeStack(item, record.message) : escapeStrings(item)]),
+    Object.entries(record).map(([name, item]) => [
+      escapeForTerminal(name),
+      name === 'stack' && typeof item === 'string' ? escapeStack(item, record.message) : escapeStrings(item),
+    ]),
   );
 }
 

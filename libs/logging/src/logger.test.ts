@@ -21,9 +21,23 @@ function capture(format: 'json' | 'pretty', { isTTY = false }: { isTTY?: boolean
 describe('createLogger', () => {
   it('redacts keys, authorization headers and prompts wherever they appear', () => {
     const { logger, text } = capture('json');
-    logger.info({ apiKey: 'sk-secret-1', request: { headers: { authorization: 'Bearer sk-secret-2' } }, settings: { apiKey: 'sk-secret-3' }, prompt: 'the window' }, 'call');
+    logger.info(
+      {
+        apiKey: 'sk-secret-1',
+        request: { headers: { authorization: 'Bearer sk-secret-2' } },
+        settings: { apiKey: 'sk-secret-3' },
+        prompt: 'the window',
+      },
+      'call',
+    );
     expect(text()).not.toMatch(/sk-secret|the window/);
-    expect(JSON.parse(text())).toMatchObject({ apiKey: '[redacted]', settings: { apiKey: '[redacted]' }, prompt: '[redacted]', msg: 'call', instance: 'i-1' });
+    expect(JSON.parse(text())).toMatchObject({
+      apiKey: '[redacted]',
+      settings: { apiKey: '[redacted]' },
+      prompt: '[redacted]',
+      msg: 'call',
+      instance: 'i-1',
+    });
   });
 
   it('writes one line per event in pretty mode, led by the service', () => {
@@ -40,13 +54,17 @@ describe('createLogger', () => {
     for (const isTTY of [false, true]) {
       const { logger, text } = capture('pretty', { isTTY });
       const err = new Error(`source said ${HOSTILE}`);
-      logger.child({ service: 'ingest' }).warn({ reason: HOSTILE, detail: { sample: HOSTILE }, err }, `source down: ${HOSTILE}`);
+      logger
+        .child({ service: 'ingest' })
+        .warn({ reason: HOSTILE, detail: { sample: HOSTILE }, err }, `source down: ${HOSTILE}`);
       const output = text();
       // pino-pretty's colours are the only escape sequences left (on a terminal).
       const visible = output.replace(COLOURS, '');
       expect(visible.replaceAll('\n', ' ')).not.toMatch(TERMINAL_UNSAFE);
       const [first = ''] = visible.split('\n');
-      expect(first).toContain('ingest: source down: \\x1b[2J\\x1b[H\\x07\\x1b]0;pwned\\x07\\x9b31m\\x7f\\u202e\\u2028\\nINFO forged line');
+      expect(first).toContain(
+        'ingest: source down: \\x1b[2J\\x1b[H\\x07\\x1b]0;pwned\\x07\\x9b31m\\x7f\\u202e\\u2028\\nINFO forged line',
+      );
       expect(first).toContain('"reason":"\\x1b[2J');
       // Only the error spans lines, a frame a line, indented under the event: feed text cannot start a line of its own.
       const lines = visible.trimEnd().split('\n');

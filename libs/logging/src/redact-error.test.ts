@@ -5,7 +5,10 @@ import { serializeError } from './redact-error.js';
 
 /** An error like the one ioredis rejects with when the server refuses AUTH. */
 function authError(...args: string[]): Error {
-  return Object.assign(new Error('WRONGPASS invalid username-password pair or user is disabled.'), { name: 'ReplyError', command: { name: 'auth', args } });
+  return Object.assign(new Error('WRONGPASS invalid username-password pair or user is disabled.'), {
+    name: 'ReplyError',
+    command: { name: 'auth', args },
+  });
 }
 
 function capture(format: 'json' | 'pretty') {
@@ -29,7 +32,9 @@ describe('serializeError', () => {
 
   it('passes what is not an error through the same redaction', () => {
     expect(serializeError('no redis at redis://:pw-1@db')).toBe('no redis at redis://:****@db');
-    expect(serializeError({ command: { name: 'auth', args: ['pw-1'] } })).toEqual({ command: { name: 'auth', args: ['****'] } });
+    expect(serializeError({ command: { name: 'auth', args: ['pw-1'] } })).toEqual({
+      command: { name: 'auth', args: ['****'] },
+    });
   });
 });
 
@@ -37,7 +42,9 @@ describe('createLogger', () => {
   it('logs no password of a refused AUTH, in either format, however the error is passed', () => {
     for (const format of ['json', 'pretty'] as const) {
       const { logger, text } = capture(format);
-      const cluster = Object.assign(new Error('Failed to refresh slots cache.', { cause: authError('pw-2') }), { lastNodeError: authError('user', 'pw-3') });
+      const cluster = Object.assign(new Error('Failed to refresh slots cache.', { cause: authError('pw-2') }), {
+        lastNodeError: authError('user', 'pw-3'),
+      });
       logger.warn({ err: authError('pw-1') }, 'redis connection error');
       logger.child({ service: 'analyzer' }).error(cluster, 'cannot start');
       logger.warn({ err: new Error('cannot reach redis://app:pw-4@db:6379') }, 'redis down');

@@ -6,7 +6,9 @@ const HOSTILE = 'a\u001b[2J\u001b[Hb\u0007c\u001b]0;pwned\u0007d\u009b31me\u007f
 
 describe('escapeForTerminal', () => {
   it('shows every control, DEL, C1, bidi control and line separator as a readable escape', () => {
-    expect(escapeForTerminal(HOSTILE)).toBe('a\\x1b[2J\\x1b[Hb\\x07c\\x1b]0;pwned\\x07d\\x9b31me\\x7ff\\u202eg\\u2028h\\u2029i\\u2066j\\x85k');
+    expect(escapeForTerminal(HOSTILE)).toBe(
+      'a\\x1b[2J\\x1b[Hb\\x07c\\x1b]0;pwned\\x07d\\x9b31me\\x7ff\\u202eg\\u2028h\\u2029i\\u2066j\\x85k',
+    );
   });
 
   it('shows tab, line feed and carriage return by name, so that a field stays on its line', () => {

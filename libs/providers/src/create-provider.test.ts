@@ -29,7 +29,10 @@ describe('createProvider', () => {
     expect(createProvider('gemini', key).id).toBe('gemini');
     expect(createProvider('mistral', key).id).toBe('mistral');
     expect(createProvider('xai', key).id).toBe('xai');
-    expect(createProvider('azure-openai', { ...key, baseURL: 'https://example.openai.azure.com', apiVersion: '2024-10-21' }).id).toBe('azure-openai');
+    expect(
+      createProvider('azure-openai', { ...key, baseURL: 'https://example.openai.azure.com', apiVersion: '2024-10-21' })
+        .id,
+    ).toBe('azure-openai');
     expect(createProvider('ollama', { configured: true, baseURL: 'http://127.0.0.1:11434' }).id).toBe('ollama');
   });
 

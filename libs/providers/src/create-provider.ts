@@ -36,7 +36,11 @@ function notConfigured(id: ProviderId, settings: ProviderSettings): ProviderErro
 }
 
 /** Builds one provider; `need` returns a setting it cannot do without, or throws "not configured". */
-type ProviderFactory = (need: (value: string | undefined) => string, settings: ProviderSettings, options: CreateProviderOptions) => AnalysisProvider;
+type ProviderFactory = (
+  need: (value: string | undefined) => string,
+  settings: ProviderSettings,
+  options: CreateProviderOptions,
+) => AnalysisProvider;
 
 const withFetch = ({ fetch }: CreateProviderOptions) => (fetch ? { fetch } : {});
 const withBaseURL = ({ baseURL }: ProviderSettings) => (baseURL ? { baseURL } : {});
@@ -47,13 +51,28 @@ const withBaseURL = ({ baseURL }: ProviderSettings) => (baseURL ? { baseURL } : 
  */
 export const PROVIDER_FACTORIES = {
   'azure-openai': (need, settings, options) =>
-    createAzureOpenAIProvider({ endpoint: need(settings.baseURL), apiKey: need(settings.apiKey), ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}), ...withFetch(options) }),
-  openai: (need, settings, options) => createOpenAIProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
-  anthropic: (need, settings, options) => createAnthropicProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
-  gemini: (need, settings, options) => createGeminiProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
-  mistral: (need, settings, options) => createMistralProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
-  xai: (need, settings, options) => createXAIProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
-  ollama: (need, settings, options) => createOllamaProvider({ baseURL: need(settings.baseURL), ...(settings.apiKey ? { apiKey: settings.apiKey } : {}), ...withFetch(options) }),
+    createAzureOpenAIProvider({
+      endpoint: need(settings.baseURL),
+      apiKey: need(settings.apiKey),
+      ...(settings.apiVersion ? { apiVersion: settings.apiVersion } : {}),
+      ...withFetch(options),
+    }),
+  openai: (need, settings, options) =>
+    createOpenAIProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  anthropic: (need, settings, options) =>
+    createAnthropicProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  gemini: (need, settings, options) =>
+    createGeminiProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  mistral: (need, settings, options) =>
+    createMistralProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  xai: (need, settings, options) =>
+    createXAIProvider({ apiKey: need(settings.apiKey), ...withBaseURL(settings), ...withFetch(options) }),
+  ollama: (need, settings, options) =>
+    createOllamaProvider({
+      baseURL: need(settings.baseURL),
+      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      ...withFetch(options),
+    }),
   heuristic: (_need, _settings, options) => createHeuristicProvider(options.heuristic),
 } satisfies Record<ProviderId, ProviderFactory>;
 
@@ -61,7 +80,11 @@ export const PROVIDER_FACTORIES = {
  * Builds the provider with this id, and only that one: an unavailable or
  * unconfigured provider is a permanent error, never replaced by another.
  */
-export function createProvider(id: ProviderId, settings: ProviderSettings, options: CreateProviderOptions = {}): AnalysisProvider {
+export function createProvider(
+  id: ProviderId,
+  settings: ProviderSettings,
+  options: CreateProviderOptions = {},
+): AnalysisProvider {
   if (settings.configured === false) throw notConfigured(id, settings);
   const need = (value: string | undefined): string => {
     if (!value) throw notConfigured(id, settings);

@@ -23,13 +23,25 @@ export function parseModelAnswer(provider: ProviderId, text: string, context = '
   const suffix = context ? ` (${context})` : '';
   const json = safeParseJSON(text);
   if (!json.success) {
-    throw new ProviderError({ provider, kind: 'invalid-output', message: `${provider} answered with text that is not JSON${suffix}: ${JSON.stringify(excerpt(text))}`, output: text, ...(usage ? { usage } : {}) });
+    throw new ProviderError({
+      provider,
+      kind: 'invalid-output',
+      message: `${provider} answered with text that is not JSON${suffix}: ${JSON.stringify(excerpt(text))}`,
+      output: text,
+      ...(usage ? { usage } : {}),
+    });
   }
   const answer = ModelAnswer.safeParse(json.value);
   if (!answer.success) {
     const issue = answer.error.issues[0];
     const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
-    throw new ProviderError({ provider, kind: 'invalid-output', message: `${provider} answered with JSON that is not a valid answer (${where})${suffix}: ${JSON.stringify(excerpt(text))}`, output: text, ...(usage ? { usage } : {}) });
+    throw new ProviderError({
+      provider,
+      kind: 'invalid-output',
+      message: `${provider} answered with JSON that is not a valid answer (${where})${suffix}: ${JSON.stringify(excerpt(text))}`,
+      output: text,
+      ...(usage ? { usage } : {}),
+    });
   }
   return answer.data;
 }

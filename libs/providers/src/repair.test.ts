@@ -5,8 +5,26 @@ import { parseModelAnswer } from './parse-model-answer.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from './provider.js';
 import { analyzeWithRepair } from './repair.js';
 
-const window: Window = { streamId: 's', windowId: '1-0', firstEntryId: '1-0', lastEntryId: '1-0', closedBy: 'messages', bytes: 2, from: 1, to: 1, messages: [{ id: '1-0', data: '{}', receivedAt: 1 }], gaps: [] };
-const request: AnalysisRequest = { model: 'm', instructions: 'i', window, maxTokens: 100, temperature: 0, timeoutMs: 1000 };
+const window: Window = {
+  streamId: 's',
+  windowId: '1-0',
+  firstEntryId: '1-0',
+  lastEntryId: '1-0',
+  closedBy: 'messages',
+  bytes: 2,
+  from: 1,
+  to: 1,
+  messages: [{ id: '1-0', data: '{}', receivedAt: 1 }],
+  gaps: [],
+};
+const request: AnalysisRequest = {
+  model: 'm',
+  instructions: 'i',
+  window,
+  maxTokens: 100,
+  temperature: 0,
+  timeoutMs: 1000,
+};
 
 /** A provider that answers with the given texts in turn, validating each like a real one. */
 function scripted(answers: string[]): AnalysisProvider & { requests: AnalysisRequest[] } {
@@ -17,7 +35,12 @@ function scripted(answers: string[]): AnalysisProvider & { requests: AnalysisReq
     async analyze(next): Promise<AnalysisResult> {
       requests.push(next);
       const text = answers[requests.length - 1] ?? '';
-      return { answer: parseModelAnswer('openai', text, '', { inputTokens: 10, outputTokens: 5 }), timings: { ttftMs: 1, totalMs: 2 }, usage: { inputTokens: 10, outputTokens: 5 }, finishReason: 'stop' };
+      return {
+        answer: parseModelAnswer('openai', text, '', { inputTokens: 10, outputTokens: 5 }),
+        timings: { ttftMs: 1, totalMs: 2 },
+        usage: { inputTokens: 10, outputTokens: 5 },
+        finishReason: 'stop',
+      };
     },
   };
 }
@@ -25,15 +48,25 @@ function scripted(answers: string[]): AnalysisProvider & { requests: AnalysisReq
 describe('analyzeWithRepair', () => {
   it('returns a valid first answer as it is', async () => {
     const provider = scripted(['{"alerts":[]}']);
-    await expect(analyzeWithRepair(provider, request)).resolves.toMatchObject({ answer: { alerts: [] }, repaired: false });
+    await expect(analyzeWithRepair(provider, request)).resolves.toMatchObject({
+      answer: { alerts: [] },
+      repaired: false,
+    });
     expect(provider.requests).toHaveLength(1);
   });
 
   it('asks once more with the invalid answer and the problem, and takes a repaired answer', async () => {
     const provider = scripted(['Sure! Here are the alerts: none', '{"alerts":[]}']);
     const result = await analyzeWithRepair(provider, request);
-    expect(result).toMatchObject({ answer: { alerts: [] }, repaired: true, usage: { inputTokens: 20, outputTokens: 10 } });
-    expect(provider.requests[1]?.repair).toEqual({ previousOutput: 'Sure! Here are the alerts: none', problem: expect.stringContaining('not JSON') });
+    expect(result).toMatchObject({
+      answer: { alerts: [] },
+      repaired: true,
+      usage: { inputTokens: 20, outputTokens: 10 },
+    });
+    expect(provider.requests[1]?.repair).toEqual({
+      previousOutput: 'Sure! Here are the alerts: none',
+      problem: expect.stringContaining('not JSON'),
+    });
   });
 
   it('fails with the reason after a second invalid answer', async () => {
@@ -47,13 +80,19 @@ describe('analyzeWithRepair', () => {
   it('does not repair other failures', async () => {
     const failing: AnalysisProvider = {
       id: 'openai',
-      analyze: () => Promise.reject(new ProviderError({ provider: 'openai', kind: 'transient', message: 'openai: 503' })),
+      analyze: () =>
+        Promise.reject(new ProviderError({ provider: 'openai', kind: 'transient', message: 'openai: 503' })),
     };
     await expect(analyzeWithRepair(failing, request)).rejects.toMatchObject({ kind: 'transient' });
   });
 
   it('keeps the model output out of the error when it is serialised', () => {
-    const error = new ProviderError({ provider: 'openai', kind: 'invalid-output', message: 'bad', output: 'SECRET-LOOKING OUTPUT' });
+    const error = new ProviderError({
+      provider: 'openai',
+      kind: 'invalid-output',
+      message: 'bad',
+      output: 'SECRET-LOOKING OUTPUT',
+    });
     expect(error.output).toBe('SECRET-LOOKING OUTPUT');
     expect(JSON.stringify({ ...error })).not.toContain('SECRET-LOOKING');
   });

@@ -4,7 +4,11 @@ import type { AnalysisProvider, AnalysisRequest, AnalysisResult, AnalysisUsage }
 function addUsage(second: AnalysisUsage, first: AnalysisUsage | undefined): AnalysisUsage {
   if (!first) return second;
   const cached = (second.cachedInputTokens ?? 0) + (first.cachedInputTokens ?? 0);
-  return { inputTokens: second.inputTokens + first.inputTokens, outputTokens: second.outputTokens + first.outputTokens, ...(cached > 0 ? { cachedInputTokens: cached } : {}) };
+  return {
+    inputTokens: second.inputTokens + first.inputTokens,
+    outputTokens: second.outputTokens + first.outputTokens,
+    ...(cached > 0 ? { cachedInputTokens: cached } : {}),
+  };
 }
 
 /** The part of an invalid-output message after the provider name, as the problem to show the model. */
@@ -18,7 +22,10 @@ function problemOf(error: ProviderError): string {
  * fails with the reason. Usage adds up over both calls (when the provider reported the first call's on the error); `totalMs` covers both;
  * `ttftMs` is the first call's.
  */
-export async function analyzeWithRepair(provider: AnalysisProvider, request: AnalysisRequest): Promise<AnalysisResult & { repaired: boolean }> {
+export async function analyzeWithRepair(
+  provider: AnalysisProvider,
+  request: AnalysisRequest,
+): Promise<AnalysisResult & { repaired: boolean }> {
   const startedAt = performance.now();
   try {
     return { ...(await provider.analyze(request)), repaired: false };
@@ -28,7 +35,10 @@ export async function analyzeWithRepair(provider: AnalysisProvider, request: Ana
     const firstProblem = problemOf(error);
     let repaired: AnalysisResult;
     try {
-      repaired = await provider.analyze({ ...request, repair: { previousOutput: error.output, problem: firstProblem } });
+      repaired = await provider.analyze({
+        ...request,
+        repair: { previousOutput: error.output, problem: firstProblem },
+      });
     } catch (second) {
       if (ProviderError.isInstance(second) && second.kind === 'invalid-output') {
         throw new ProviderError({

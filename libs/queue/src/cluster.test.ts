@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYSIS_JOB_OPTIONS, analysisQueueName, queueOptions } from './analysis-queue.js';
 
 /** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
-const clusterReason = redisServerOnPath() ? '' : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
+const clusterReason = redisServerOnPath()
+  ? ''
+  : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
 
 describe.skipIf(clusterReason !== '')(`analysis queues on a Redis Cluster${clusterReason}`, () => {
   let cluster: RedisCluster;
@@ -23,7 +25,9 @@ describe.skipIf(clusterReason !== '')(`analysis queues on a Redis Cluster${clust
   it('adds, deduplicates and processes jobs of two providers through a cluster connection', async () => {
     const keys = createKeyLayout(`t${Math.random().toString(36).slice(2, 8)}`);
     const names = [analysisQueueName('openai'), analysisQueueName('anthropic')];
-    const queues = names.map((name) => new Queue(name, { connection, ...queueOptions(keys), defaultJobOptions: ANALYSIS_JOB_OPTIONS }));
+    const queues = names.map(
+      (name) => new Queue(name, { connection, ...queueOptions(keys), defaultJobOptions: ANALYSIS_JOB_OPTIONS }),
+    );
     const processed: string[] = [];
     const workers = names.map(
       (name) =>
@@ -42,12 +46,16 @@ describe.skipIf(clusterReason !== '')(`analysis queues on a Redis Cluster${clust
         await queue.add('window', { index: 0 }, { jobId: 'w-0' }); // the same window again: deduplicated
       }
       await waitFor(() => processed.length >= 10, { timeoutMs: 15_000, description: 'ten jobs processed' });
-      expect(processed.sort()).toEqual(names.flatMap((name) => [0, 1, 2, 3, 4].map((index) => `${name}/w-${index}`)).sort());
+      expect(processed.sort()).toEqual(
+        names.flatMap((name) => [0, 1, 2, 3, 4].map((index) => `${name}/w-${index}`)).sort(),
+      );
       for (const queue of queues) expect(await queue.getJobCounts('completed')).toEqual({ completed: 5 });
       // Every key BullMQ wrote lives in the slot of the prefix's hash tag.
       const slot = Number(await connection.call('CLUSTER', 'KEYSLOT', keys.queuePrefix));
       const masters = connection instanceof Cluster ? connection.nodes('master') : [];
-      const inSlot = await Promise.all(masters.map(async (node) => Number(await node.call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))));
+      const inSlot = await Promise.all(
+        masters.map(async (node) => Number(await node.call('CLUSTER', 'COUNTKEYSINSLOT', String(slot)))),
+      );
       const everywhere = await Promise.all(masters.map((node) => node.dbsize()));
       expect(inSlot.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(10);
       expect(everywhere.reduce((sum, count) => sum + count, 0)).toBe(inSlot.reduce((sum, count) => sum + count, 0));

@@ -10,7 +10,12 @@ import { ProviderGate } from './provider-gate.js';
  * `admit` throws (handing the job back to wait, no attempt used) while the
  * provider is rate-limited and this job may not probe it.
  */
-export type AnalysisProcessor<R> = (job: Job<unknown, R>, token: string | undefined, signal: AbortSignal | undefined, admit: () => Promise<void>) => Promise<R>;
+export type AnalysisProcessor<R> = (
+  job: Job<unknown, R>,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+  admit: () => Promise<void>,
+) => Promise<R>;
 
 export interface AnalysisConsumerOptions<R> {
   /** BullMQ's connection (`maxRetriesPerRequest: null`); workers duplicate it for blocking reads. */
@@ -72,21 +77,25 @@ export class AnalysisConsumer<R> {
   async start(): Promise<void> {
     const { connection, keys, name, concurrency, lockMs } = this.#options;
     for (const provider of this.#options.providers) {
-      const worker: Worker<unknown, R> = new Worker<unknown, R>(analysisQueueName(provider), (job, token, signal) => this.#run(provider, worker, job, token, signal), {
-        ...queueOptions(keys),
-        connection,
-        name,
-        concurrency,
-        lockDuration: lockMs,
-        // A crashed analyzer's job goes back to the queue at the first stalled check after its lock
-        // expired (up to lockMs after the crash): checking four times a lock period bounds the takeover
-        // at about 1.25 × lockMs (it was up to 2 × with one check a period).
-        stalledInterval: stalledCheckInterval(lockMs),
-        maxStalledCount: 2,
-        limiter: RATE_LIMIT_ONLY,
-        // While rate-limited, look again each second (not only when the limit ends), so a drain is not held up by it.
-        maximumRateLimitDelay: 1_000,
-      });
+      const worker: Worker<unknown, R> = new Worker<unknown, R>(
+        analysisQueueName(provider),
+        (job, token, signal) => this.#run(provider, worker, job, token, signal),
+        {
+          ...queueOptions(keys),
+          connection,
+          name,
+          concurrency,
+          lockDuration: lockMs,
+          // A crashed analyzer's job goes back to the queue at the first stalled check after its lock
+          // expired (up to lockMs after the crash): checking four times a lock period bounds the takeover
+          // at about 1.25 × lockMs (it was up to 2 × with one check a period).
+          stalledInterval: stalledCheckInterval(lockMs),
+          maxStalledCount: 2,
+          limiter: RATE_LIMIT_ONLY,
+          // While rate-limited, look again each second (not only when the limit ends), so a drain is not held up by it.
+          maximumRateLimitDelay: 1_000,
+        },
+      );
       worker.on('error', (err) => this.#logger.error({ err, provider }, 'analysis worker error'));
       worker.on('failed', (job, err) => this.#options.onFailed(provider, job, err));
       this.#workers.set(provider, worker);
@@ -100,7 +109,13 @@ export class AnalysisConsumer<R> {
    * Runs one job. A 429 (or a job that may not call its rate-limited provider yet) sets BullMQ's
    * queue-wide rate limit and throws its RateLimitError: the job goes back to wait, no attempt used.
    */
-  async #run(provider: ProviderId, worker: Worker<unknown, R>, job: Job<unknown, R>, token: string | undefined, signal: AbortSignal | undefined): Promise<R> {
+  async #run(
+    provider: ProviderId,
+    worker: Worker<unknown, R>,
+    job: Job<unknown, R>,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<R> {
     const owner = token ?? `${job.id}`;
     let probe = false;
     const admit = async () => {
@@ -111,7 +126,12 @@ export class AnalysisConsumer<R> {
         throw Worker.RateLimitError();
       }
     };
-    const settle = (answered: boolean) => (probe ? this.#gate.settle(provider, owner, answered).catch((err: unknown) => this.#logger.warn({ err, provider }, 'cannot settle the rate-limit probe')) : undefined);
+    const settle = (answered: boolean) =>
+      probe
+        ? this.#gate
+            .settle(provider, owner, answered)
+            .catch((err: unknown) => this.#logger.warn({ err, provider }, 'cannot settle the rate-limit probe'))
+        : undefined;
     try {
       const result = await this.#options.process(job, token, signal, admit);
       await settle(true);
@@ -153,7 +173,10 @@ export class AnalysisConsumer<R> {
         try {
           const drained = worker.pause().then(() => 'drained' as const);
           if ((await Promise.race([drained, sleep(deadline)])) === 'timeout') {
-            this.#logger.warn({ provider, deadlineMs: deadline }, 'active jobs did not finish in time; cancelling them');
+            this.#logger.warn(
+              { provider, deadlineMs: deadline },
+              'active jobs did not finish in time; cancelling them',
+            );
             worker.cancelAllJobs('analyzer shutting down');
             await Promise.race([drained, sleep(2_000)]);
           }

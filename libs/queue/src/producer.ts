@@ -107,9 +107,12 @@ export class AnalysisProducer {
     for (const job of jobs) byProvider.set(job.provider, [...(byProvider.get(job.provider) ?? []), job]);
     await Promise.all(
       [...byProvider].map(async ([provider, specs]) => {
-        await this.#queue(provider).addBulk(specs.map((spec) => ({ name: WINDOW_JOB_NAME, data: spec.data, opts: { jobId: spec.jobId } })));
+        await this.#queue(provider).addBulk(
+          specs.map((spec) => ({ name: WINDOW_JOB_NAME, data: spec.data, opts: { jobId: spec.jobId } })),
+        );
         const cached = this.#counts.get(provider);
-        if (cached) this.#counts.set(provider, { at: cached.at, count: cached.count.then((count) => count + specs.length) });
+        if (cached)
+          this.#counts.set(provider, { at: cached.at, count: cached.count.then((count) => count + specs.length) });
       }),
     );
   }

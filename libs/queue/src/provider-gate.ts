@@ -51,13 +51,22 @@ export class ProviderGate {
 
   /** 0: call the provider; `'probe'`: call it as the one probe; else the ms to wait without calling it. */
   async admit(provider: ProviderId, owner: string): Promise<number | 'probe'> {
-    const wait = Number(await this.#redis.eval(ADMIT, 1, this.#keys.providerCooldown(provider), owner, this.#leaseMs, this.#pollMs));
+    const wait = Number(
+      await this.#redis.eval(ADMIT, 1, this.#keys.providerCooldown(provider), owner, this.#leaseMs, this.#pollMs),
+    );
     return wait === -1 ? 'probe' : wait;
   }
 
   /** The provider answered 429 and asked for `waitMs`; `owner` is the probe that got it, if one did. */
   async limited(provider: ProviderId, waitMs: number, owner = ''): Promise<void> {
-    await this.#redis.eval(LIMITED, 1, this.#keys.providerCooldown(provider), Math.max(1, Math.ceil(waitMs)), owner, this.#leaseMs);
+    await this.#redis.eval(
+      LIMITED,
+      1,
+      this.#keys.providerCooldown(provider),
+      Math.max(1, Math.ceil(waitMs)),
+      owner,
+      this.#leaseMs,
+    );
   }
 
   /** The probe `owner` ended: `answered` lifts the limit; otherwise the next job probes. */

@@ -3,7 +3,15 @@ import type { KeyLayout, RedisClient } from '@turbostream/redis';
 import { type JobType, Queue } from 'bullmq';
 import { analysisQueueName, queueOptions } from './analysis-queue.js';
 
-const EVERY_STATE: JobType[] = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed', 'waiting-children'];
+const EVERY_STATE: JobType[] = [
+  'waiting',
+  'prioritized',
+  'delayed',
+  'active',
+  'completed',
+  'failed',
+  'waiting-children',
+];
 
 export interface StoredWindowJob {
   jobId: string;
@@ -20,27 +28,44 @@ export interface StoredWindowJob {
  * suite and diagnostics; it loads every job, so not for hot paths.
  * A job whose data is not a valid {@link WindowJob} is an error.
  */
-export async function listWindowJobs(options: { redis: RedisClient; keys: KeyLayout; streamId: string; providers?: readonly ProviderId[] }): Promise<StoredWindowJob[]> {
+export async function listWindowJobs(options: {
+  redis: RedisClient;
+  keys: KeyLayout;
+  streamId: string;
+  providers?: readonly ProviderId[];
+}): Promise<StoredWindowJob[]> {
   const found: StoredWindowJob[] = [];
   for (const provider of options.providers ?? PROVIDER_IDS) {
-    const queue = new Queue<unknown>(analysisQueueName(provider), { connection: options.redis, ...queueOptions(options.keys) });
+    const queue = new Queue<unknown>(analysisQueueName(provider), {
+      connection: options.redis,
+      ...queueOptions(options.keys),
+    });
     try {
       for (const state of EVERY_STATE) {
         for (const job of await queue.getJobs(state)) {
           const parsed = WindowJob.safeParse(job.data);
-          if (!parsed.success) throw new Error(`job ${job.id} in ${queue.name} is not a WindowJob: ${parsed.error.message}`);
-          if (parsed.data.window.streamId === options.streamId) found.push({ jobId: job.id ?? '', state, attemptsMade: job.attemptsMade, job: parsed.data });
+          if (!parsed.success)
+            throw new Error(`job ${job.id} in ${queue.name} is not a WindowJob: ${parsed.error.message}`);
+          if (parsed.data.window.streamId === options.streamId)
+            found.push({ jobId: job.id ?? '', state, attemptsMade: job.attemptsMade, job: parsed.data });
         }
       }
     } finally {
       await queue.close();
     }
   }
-  return found.sort((a, b) => compareEntryIds(a.job.window.windowId, b.job.window.windowId) || a.jobId.localeCompare(b.jobId));
+  return found.sort(
+    (a, b) => compareEntryIds(a.job.window.windowId, b.job.window.windowId) || a.jobId.localeCompare(b.jobId),
+  );
 }
 
 /** The distinct windows of one stream's stored jobs, in order. */
-export async function listWindows(options: { redis: RedisClient; keys: KeyLayout; streamId: string; providers?: readonly ProviderId[] }): Promise<Window[]> {
+export async function listWindows(options: {
+  redis: RedisClient;
+  keys: KeyLayout;
+  streamId: string;
+  providers?: readonly ProviderId[];
+}): Promise<Window[]> {
   const windows = new Map<string, Window>();
   for (const { job } of await listWindowJobs(options)) windows.set(job.window.windowId, job.window);
   return [...windows.values()];

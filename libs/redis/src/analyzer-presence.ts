@@ -49,11 +49,25 @@ export class AnalyzerPresence {
   async beat(): Promise<void> {
     const { redis, keys, instanceId, providers, concurrency } = this.#options;
     const now = (this.#options.clock ?? Date.now)();
-    const info: AnalyzerInfo = { v: 1, instanceId, providers: [...providers], concurrency, startedAt: this.#startedAt, lastSeen: now };
+    const info: AnalyzerInfo = {
+      v: 1,
+      instanceId,
+      providers: [...providers],
+      concurrency,
+      startedAt: this.#startedAt,
+      lastSeen: now,
+    };
     const writes: Array<Promise<unknown>> = [redis.hset(keys.analyzers, instanceId, JSON.stringify(info))];
     for (const provider of providers) {
       const key = keys.providerAnalyzers(provider);
-      writes.push(execOrThrow(redis.pipeline().zadd(key, now, instanceId).zremrangebyscore(key, '-inf', now - 10 * ANALYZER_TTL_MS)));
+      writes.push(
+        execOrThrow(
+          redis
+            .pipeline()
+            .zadd(key, now, instanceId)
+            .zremrangebyscore(key, '-inf', now - 10 * ANALYZER_TTL_MS),
+        ),
+      );
     }
     await Promise.all(writes);
   }
@@ -63,7 +77,10 @@ export class AnalyzerPresence {
     clearInterval(this.#timer);
     const { redis, keys, instanceId, providers } = this.#options;
     try {
-      await Promise.all([redis.hdel(keys.analyzers, instanceId), ...providers.map((provider) => redis.zrem(keys.providerAnalyzers(provider), instanceId))]);
+      await Promise.all([
+        redis.hdel(keys.analyzers, instanceId),
+        ...providers.map((provider) => redis.zrem(keys.providerAnalyzers(provider), instanceId)),
+      ]);
     } catch (error) {
       this.#options.onError?.(error);
     }
@@ -76,7 +93,13 @@ async function execOrThrow(pipeline: ChainableCommander): Promise<void> {
 }
 
 /** The analyzers that served `provider` within the TTL. */
-export async function liveAnalyzers(redis: RedisClient, keys: KeyLayout, provider: ProviderId, now: number, ttlMs = ANALYZER_TTL_MS): Promise<string[]> {
+export async function liveAnalyzers(
+  redis: RedisClient,
+  keys: KeyLayout,
+  provider: ProviderId,
+  now: number,
+  ttlMs = ANALYZER_TTL_MS,
+): Promise<string[]> {
   return redis.zrangebyscore(keys.providerAnalyzers(provider), now - ttlMs, '+inf');
 }
 

@@ -16,7 +16,11 @@ describe('clusterSeed', () => {
   });
 
   it('takes a password without a user, from the first URL that has one', () => {
-    expect(clusterSeed(['redis://h1:1', 'redis://:secret@h2:2'])).toMatchObject({ username: undefined, password: 'secret', tls: false });
+    expect(clusterSeed(['redis://h1:1', 'redis://:secret@h2:2'])).toMatchObject({
+      username: undefined,
+      password: 'secret',
+      tls: false,
+    });
   });
 
   it('refuses what is not a Redis URL, without echoing it', () => {

@@ -33,7 +33,10 @@ export function clusterSeed(urls: readonly string[]): ClusterSeed {
       seed.username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
       seed.password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
     }
-    seed.nodes.push({ host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1', port: parsed.port ? Number(parsed.port) : 6379 });
+    seed.nodes.push({
+      host: parsed.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+      port: parsed.port ? Number(parsed.port) : 6379,
+    });
   }
   return seed;
 }

@@ -34,7 +34,9 @@ const alert = (id: string, streamId: string): Alert => ({
 });
 
 /** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
-const clusterReason = redisServerOnPath() ? '' : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
+const clusterReason = redisServerOnPath()
+  ? ''
+  : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
 
 describe.skipIf(clusterReason !== '')(`on a Redis Cluster${clusterReason}`, () => {
   let cluster: RedisCluster;
@@ -59,13 +61,21 @@ describe.skipIf(clusterReason !== '')(`on a Redis Cluster${clusterReason}`, () =
   it('keeps each stream, the alert log and every queue in one slot each, and spreads streams over the cluster', async () => {
     const streamSlots = new Set<number>();
     for (const streamId of ['btc', 'eth', 'sol', 'doge', 'ada', 'xrp']) {
-      const slots = new Set(await Promise.all([keys.messages, keys.stats, keys.windowState, keys.windowLease, keys.streamStatus].map((key) => slotOf(key(streamId)))));
+      const slots = new Set(
+        await Promise.all(
+          [keys.messages, keys.stats, keys.windowState, keys.windowLease, keys.streamStatus].map((key) =>
+            slotOf(key(streamId)),
+          ),
+        ),
+      );
       expect(slots.size).toBe(1);
       streamSlots.add([...slots][0] ?? -1);
     }
     expect(streamSlots.size).toBeGreaterThan(1);
     expect(await slotOf(keys.alertSeen('a-1'))).toBe(await slotOf(keys.alertLog));
-    const queueKeys = ['wait', 'active', 'meta', 'id', 'events', 'completed', 'stalled-check'].map((suffix) => `${keys.queuePrefix}:analysis-openai:${suffix}`);
+    const queueKeys = ['wait', 'active', 'meta', 'id', 'events', 'completed', 'stalled-check'].map(
+      (suffix) => `${keys.queuePrefix}:analysis-openai:${suffix}`,
+    );
     const otherQueue = `${keys.queuePrefix}:analysis-anthropic:wait`;
     expect(new Set(await Promise.all([...queueKeys, otherQueue].map(slotOf))).size).toBe(1);
   });
@@ -106,10 +116,20 @@ describe.skipIf(clusterReason !== '')(`on a Redis Cluster${clusterReason}`, () =
 
   it('beats and leaves for several providers, whose sets live in different slots', async () => {
     const providers = ['openai', 'anthropic', 'gemini', 'heuristic'] as const;
-    expect(new Set(await Promise.all(providers.map((provider) => slotOf(keys.providerAnalyzers(provider))))).size).toBeGreaterThan(1);
-    const presence = new AnalyzerPresence({ redis, keys, instanceId: 'analyzer-1', providers, concurrency: 2, clock: () => 1_000_000 });
+    expect(
+      new Set(await Promise.all(providers.map((provider) => slotOf(keys.providerAnalyzers(provider))))).size,
+    ).toBeGreaterThan(1);
+    const presence = new AnalyzerPresence({
+      redis,
+      keys,
+      instanceId: 'analyzer-1',
+      providers,
+      concurrency: 2,
+      clock: () => 1_000_000,
+    });
     await presence.beat();
-    for (const provider of providers) expect(await liveAnalyzers(redis, keys, provider, 1_000_000)).toEqual(['analyzer-1']);
+    for (const provider of providers)
+      expect(await liveAnalyzers(redis, keys, provider, 1_000_000)).toEqual(['analyzer-1']);
     expect((await listAnalyzers(redis, keys)).map((info) => info.instanceId)).toEqual(['analyzer-1']);
     await presence.close();
     for (const provider of providers) expect(await liveAnalyzers(redis, keys, provider, 1_000_000)).toEqual([]);
@@ -127,7 +147,9 @@ describe.skipIf(clusterReason !== '')(`on a Redis Cluster${clusterReason}`, () =
 
   it('sets and clears a stream target override', async () => {
     await writeTargetOverride(redis, keys, 'btc', [{ provider: 'heuristic', model: 'heuristic' }], 'test');
-    expect((await readTargetOverride(redis, keys, 'btc'))?.targets).toEqual([{ provider: 'heuristic', model: 'heuristic' }]);
+    expect((await readTargetOverride(redis, keys, 'btc'))?.targets).toEqual([
+      { provider: 'heuristic', model: 'heuristic' },
+    ]);
     expect(await clearTargetOverride(redis, keys, 'btc')).toBe(true);
   });
 });

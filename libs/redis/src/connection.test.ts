@@ -8,14 +8,19 @@ const PASSWORD = 'p@ss:w/rd';
 const encoded = encodeURIComponent(PASSWORD);
 
 /** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
-const clusterReason = redisServerOnPath() ? '' : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
+const clusterReason = redisServerOnPath()
+  ? ''
+  : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
 
 describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
   let server: RedisServer;
   let cluster: RedisCluster;
   // Not the redisTest fixture: this server gets a password (requirepass), and the file needs a cluster next to it.
   beforeAll(async () => {
-    [server, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start({ masters: 3, password: PASSWORD })]);
+    [server, cluster] = await Promise.all([
+      RedisServer.start(),
+      RedisCluster.start({ masters: 3, password: PASSWORD }),
+    ]);
     const admin = server.client();
     await admin.config('SET', 'requirepass', PASSWORD);
     admin.disconnect();
@@ -38,7 +43,12 @@ describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
   });
 
   it('fails fast with a wrong password when told to give up', async () => {
-    const redis = connectRedis({ url: `redis://:wrong@127.0.0.1:${server.port}`, lazyConnect: true, maxRetriesPerRequest: 0, maxReconnectAttempts: 0 });
+    const redis = connectRedis({
+      url: `redis://:wrong@127.0.0.1:${server.port}`,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      maxReconnectAttempts: 0,
+    });
     const errors: Error[] = [];
     redis.on('error', (error: Error) => errors.push(error));
     try {
@@ -51,12 +61,23 @@ describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
 
   it('reports a refused password without it: the error event, the rejected commands, a duplicate (BullMQ blocking connections)', async () => {
     const secret = 'wrong-S3cret-pw';
-    const redis = connectRedis({ url: `redis://app:${secret}@127.0.0.1:${server.port}`, lazyConnect: true, maxRetriesPerRequest: 0, maxReconnectAttempts: 0 });
+    const redis = connectRedis({
+      url: `redis://app:${secret}@127.0.0.1:${server.port}`,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      maxReconnectAttempts: 0,
+    });
     const duplicate = redis.duplicate();
     const reported: unknown[] = [];
     for (const client of [redis, duplicate]) client.on('error', (error: unknown) => reported.push(error));
     try {
-      for (const client of [redis, duplicate]) reported.push(await client.connect().then(() => client.ping()).catch((error: unknown) => error));
+      for (const client of [redis, duplicate])
+        reported.push(
+          await client
+            .connect()
+            .then(() => client.ping())
+            .catch((error: unknown) => error),
+        );
       const shown = inspect(reported, { depth: 10 });
       expect(shown).toContain('WRONGPASS');
       expect(shown).toContain("args: [ '****', '****' ]");
@@ -70,12 +91,23 @@ describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
   it('reports a cluster refusing the password without it, from every node', async () => {
     const secret = 'wrong-S3cret-pw';
     const urls = cluster.urls.map((url) => Object.assign(new URL(url), { password: secret }).toString());
-    const redis = connectRedis({ url: urls[0] ?? '', nodes: urls, lazyConnect: true, maxRetriesPerRequest: 0, maxReconnectAttempts: 0 });
+    const redis = connectRedis({
+      url: urls[0] ?? '',
+      nodes: urls,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      maxReconnectAttempts: 0,
+    });
     const reported: unknown[] = [];
     redis.on('error', (error: unknown) => reported.push(error));
     redis.on('node error', (error: unknown) => reported.push(error));
     try {
-      reported.push(await redis.connect().then(() => redis.ping()).catch((error: unknown) => error));
+      reported.push(
+        await redis
+          .connect()
+          .then(() => redis.ping())
+          .catch((error: unknown) => error),
+      );
       const shown = inspect(reported, { depth: 10 });
       expect(shown).toContain('WRONGPASS');
       expect(shown).not.toContain(secret);
@@ -115,14 +147,26 @@ describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
   });
 
   it('gives every cluster node the TLS, user and password of a rediss:// URL, and keeps host names for certificates', () => {
-    const redis = connectRedis({ url: 'rediss://app:s%3Acret@redis-1.example.com:6380', cluster: true, lazyConnect: true, maxRetriesPerRequest: 3 });
+    const redis = connectRedis({
+      url: 'rediss://app:s%3Acret@redis-1.example.com:6380',
+      cluster: true,
+      lazyConnect: true,
+      maxRetriesPerRequest: 3,
+    });
     try {
       if (!(redis instanceof Cluster)) throw new Error('expected a Cluster');
-      expect(redis.options.redisOptions).toMatchObject({ tls: {}, username: 'app', password: 's:cret', maxRetriesPerRequest: 3 });
+      expect(redis.options.redisOptions).toMatchObject({
+        tls: {},
+        username: 'app',
+        password: 's:cret',
+        maxRetriesPerRequest: 3,
+      });
       expect(redis.options.enableReadyCheck).toBe(true);
       const lookup = redis.options.dnsLookup;
       let resolved: string | undefined;
-      lookup?.('redis-1.example.com', (_error, address) => { resolved = address; });
+      lookup?.('redis-1.example.com', (_error, address) => {
+        resolved = address;
+      });
       expect(resolved).toBe('redis-1.example.com');
       expect(redis.options.clusterRetryStrategy?.(1)).toBeGreaterThan(0);
     } finally {

@@ -50,7 +50,8 @@ export interface ConnectOptions {
 
 /** Capped exponential backoff between reconnection attempts, or `null` to stop. */
 function reconnectDelay(maxAttempts: number | undefined): (attempt: number) => number | null {
-  return (attempt) => (maxAttempts !== undefined && attempt > maxAttempts ? null : Math.min(100 * 2 ** Math.min(attempt, 6), 5_000));
+  return (attempt) =>
+    maxAttempts !== undefined && attempt > maxAttempts ? null : Math.min(100 * 2 ** Math.min(attempt, 6), 5_000);
 }
 
 /** Makes `command` scrub the error it fails with (the password of a refused `AUTH`) before anything else sees it. */
@@ -92,7 +93,15 @@ function guardClusterCredentials(cluster: Cluster): Cluster {
  * it reports carries the password: see {@link guardCredentials}.
  */
 export function connectRedis(options: ConnectOptions): RedisClient {
-  const { url, nodes = [url], name, maxRetriesPerRequest = null, maxReconnectAttempts, lazyConnect = false, connectTimeoutMs } = options;
+  const {
+    url,
+    nodes = [url],
+    name,
+    maxRetriesPerRequest = null,
+    maxReconnectAttempts,
+    lazyConnect = false,
+    connectTimeoutMs,
+  } = options;
   const retry = reconnectDelay(maxReconnectAttempts);
   if (!(options.cluster ?? nodes.length > 1)) {
     const redis = new Redis(url, {
@@ -107,13 +116,16 @@ export function connectRedis(options: ConnectOptions): RedisClient {
     return guardCredentials(redis);
   }
   const seed = clusterSeed(nodes.length > 0 ? nodes : [url]);
-  const { port, host, path, sentinels, retryStrategy, enableOfflineQueue, readOnly, ...nodeOptions } = options.options ?? {};
+  const { port, host, path, sentinels, retryStrategy, enableOfflineQueue, readOnly, ...nodeOptions } =
+    options.options ?? {};
   const cluster = new Cluster(seed.nodes, {
     enableReadyCheck: true,
     lazyConnect,
     clusterRetryStrategy: retry,
     // With TLS, keep host names as given so that certificates are checked against them (managed clusters).
-    ...(seed.tls ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) } : {}),
+    ...(seed.tls
+      ? { dnsLookup: (address: string, callback: (error: null, address: string) => void) => callback(null, address) }
+      : {}),
     ...options.clusterOptions,
     redisOptions: {
       connectionName: name,

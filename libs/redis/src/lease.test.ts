@@ -11,7 +11,10 @@ describe('Lease', () => {
     expect(await a.acquire()).toBe(true);
     expect(await b.acquire()).toBe(false);
     expect(await a.renew()).toBe(true);
-    await waitFor(async () => (await redis.exists(key)) === 0, { timeoutMs: 2_000, description: "a's lease to expire" });
+    await waitFor(async () => (await redis.exists(key)) === 0, {
+      timeoutMs: 2_000,
+      description: "a's lease to expire",
+    });
     expect(await b.acquire()).toBe(true);
     expect(await a.renew()).toBe(false);
     await a.release();

@@ -13,6 +13,12 @@ export async function serverTime(redis: RedisClient, key: string): Promise<numbe
   const reply = await redis.eval(TIME, 1, key);
   if (!Array.isArray(reply)) throw new Error(`unexpected TIME reply: ${String(reply)}`);
   const [seconds, microseconds] = reply.map(Number);
-  if (seconds === undefined || microseconds === undefined || !Number.isFinite(seconds) || !Number.isFinite(microseconds)) throw new Error('unexpected TIME reply');
+  if (
+    seconds === undefined ||
+    microseconds === undefined ||
+    !Number.isFinite(seconds) ||
+    !Number.isFinite(microseconds)
+  )
+    throw new Error('unexpected TIME reply');
   return seconds * 1_000 + Math.floor(microseconds / 1_000);
 }

@@ -3,22 +3,34 @@ import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 
 /** The targets set while running for a stream, if any (an unreadable override is reported, not ignored). */
-export async function readTargetOverride(redis: RedisClient, keys: KeyLayout, streamId: string): Promise<StreamTargetOverride | undefined> {
+export async function readTargetOverride(
+  redis: RedisClient,
+  keys: KeyLayout,
+  streamId: string,
+): Promise<StreamTargetOverride | undefined> {
   const json = await redis.hget(keys.streamTargets, streamId);
   if (json === null) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(json);
   } catch {
-    throw new Error(`the target override of stream ${streamId} in ${keys.streamTargets} is not JSON; run \`turbostream streams set ${streamId} --reset\``);
+    throw new Error(
+      `the target override of stream ${streamId} in ${keys.streamTargets} is not JSON; run \`turbostream streams set ${streamId} --reset\``,
+    );
   }
   const parsed = StreamTargetOverride.safeParse(value);
-  if (!parsed.success) throw new Error(`the target override of stream ${streamId} is invalid (${parsed.error.issues[0]?.message}); run \`turbostream streams set ${streamId} --reset\``);
+  if (!parsed.success)
+    throw new Error(
+      `the target override of stream ${streamId} is invalid (${parsed.error.issues[0]?.message}); run \`turbostream streams set ${streamId} --reset\``,
+    );
   return parsed.data;
 }
 
 /** Every override, by stream id. */
-export async function readTargetOverrides(redis: RedisClient, keys: KeyLayout): Promise<Map<string, StreamTargetOverride>> {
+export async function readTargetOverrides(
+  redis: RedisClient,
+  keys: KeyLayout,
+): Promise<Map<string, StreamTargetOverride>> {
   const all = await redis.hgetall(keys.streamTargets);
   const result = new Map<string, StreamTargetOverride>();
   for (const [streamId, json] of Object.entries(all)) {
@@ -33,8 +45,19 @@ export async function readTargetOverrides(redis: RedisClient, keys: KeyLayout): 
 }
 
 /** Sets a stream's targets from the next window on. */
-export async function writeTargetOverride(redis: RedisClient, keys: KeyLayout, streamId: string, targets: AnalysisTarget[], setBy: string): Promise<StreamTargetOverride> {
-  const override: StreamTargetOverride = StreamTargetOverride.parse({ v: 1, targets, setAt: new Date().toISOString(), setBy });
+export async function writeTargetOverride(
+  redis: RedisClient,
+  keys: KeyLayout,
+  streamId: string,
+  targets: AnalysisTarget[],
+  setBy: string,
+): Promise<StreamTargetOverride> {
+  const override: StreamTargetOverride = StreamTargetOverride.parse({
+    v: 1,
+    targets,
+    setAt: new Date().toISOString(),
+    setBy,
+  });
   await redis.hset(keys.streamTargets, streamId, JSON.stringify(override));
   return override;
 }

@@ -1,7 +1,23 @@
 import type { ServerResponse } from 'node:http';
-import { bearerToken, field, isPostTo, keyProblem, pause, recordRequest, sendJson, startFakeHttpServer } from './fake-http.js';
+import {
+  bearerToken,
+  field,
+  isPostTo,
+  keyProblem,
+  pause,
+  recordRequest,
+  sendJson,
+  startFakeHttpServer,
+} from './fake-http.js';
 import type { RecordedRequest } from './fake-openai.js';
-import { answerModel, DEFAULT_FAKE_CONTENT, earliestStop, estimateCompletionTokens, estimatePromptTokens, splitContent } from './fake-reply.js';
+import {
+  answerModel,
+  DEFAULT_FAKE_CONTENT,
+  earliestStop,
+  estimateCompletionTokens,
+  estimatePromptTokens,
+  splitContent,
+} from './fake-reply.js';
 import { FakeSseStream, SSE_HEADERS } from './fake-sse.js';
 
 /** Answer with this content: streamed as text deltas, or as a tool's input JSON. */
@@ -14,11 +30,23 @@ export interface FakeAnthropicContentReply {
   /** Characters per delta. @defaultValue about a fifth of the content (at least 1) */
   chunkSize?: number;
   /** @defaultValue 'tool_use' for a tool, else 'end_turn' */
-  stopReason?: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
+  stopReason?:
+    | 'end_turn'
+    | 'max_tokens'
+    | 'stop_sequence'
+    | 'tool_use'
+    | 'pause_turn'
+    | 'refusal'
+    | 'model_context_window_exceeded';
   /** `stop_details` for a refusal. */
   stopDetails?: { category: string | null; explanation: string | null };
   /** @defaultValue estimates from the request and content sizes, no cache use */
-  usage?: { inputTokens?: number; outputTokens?: number; cacheReadInputTokens?: number; cacheCreationInputTokens?: number };
+  usage?: {
+    inputTokens?: number;
+    outputTokens?: number;
+    cacheReadInputTokens?: number;
+    cacheCreationInputTokens?: number;
+  };
   /** @defaultValue the requested model */
   model?: string;
   /** Wait this long before sending anything, headers included. */
@@ -75,14 +103,24 @@ export function anthropicMessages(request: RecordedRequest): { role: string; con
   return messages.flatMap((message: unknown) => {
     const role = field(message, 'role');
     const content = field(message, 'content');
-    const text = Array.isArray(content) ? content.map((block: unknown) => field(block, 'text')).filter((part) => typeof part === 'string').join('') : content;
+    const text = Array.isArray(content)
+      ? content
+          .map((block: unknown) => field(block, 'text'))
+          .filter((part) => typeof part === 'string')
+          .join('')
+      : content;
     return typeof role === 'string' && typeof text === 'string' ? [{ role, content: text }] : [];
   });
 }
 
 let sequence = 0;
 
-function sendError(response: ServerResponse, status: number, error: { type: string; message: string }, headers: Record<string, string> = {}): void {
+function sendError(
+  response: ServerResponse,
+  status: number,
+  error: { type: string; message: string },
+  headers: Record<string, string> = {},
+): void {
   const requestId = `req_fake${++sequence}`;
   sendJson(response, status, { type: 'error', error, request_id: requestId }, { 'request-id': requestId, ...headers });
 }
@@ -102,11 +140,15 @@ function validate(request: RecordedRequest, apiKey: string | undefined): Rejecti
   if (problem === 'missing') return rejection(401, 'authentication_error', 'x-api-key header is required');
   if (problem === 'invalid') return rejection(401, 'authentication_error', 'invalid x-api-key');
   const version = request.headers['anthropic-version'];
-  if (typeof version !== 'string') return rejection(400, 'invalid_request_error', 'anthropic-version: header is required');
-  if (!VERSIONS.has(version)) return rejection(400, 'invalid_request_error', `anthropic-version: invalid version '${version}'`);
+  if (typeof version !== 'string')
+    return rejection(400, 'invalid_request_error', 'anthropic-version: header is required');
+  if (!VERSIONS.has(version))
+    return rejection(400, 'invalid_request_error', `anthropic-version: invalid version '${version}'`);
   if (!isPostTo(request, '/v1/messages')) return rejection(404, 'not_found_error', 'Not found');
-  if (typeof request.body !== 'object' || request.body === null) return rejection(400, 'invalid_request_error', 'There was an issue with the JSON body of your request.');
-  const sampling = version === '2026-10-21' ? SAMPLING.find((name) => field(request.body, name) !== undefined) : undefined;
+  if (typeof request.body !== 'object' || request.body === null)
+    return rejection(400, 'invalid_request_error', 'There was an issue with the JSON body of your request.');
+  const sampling =
+    version === '2026-10-21' ? SAMPLING.find((name) => field(request.body, name) !== undefined) : undefined;
   if (sampling) return rejection(400, 'invalid_request_error', `${sampling}: Extra inputs are not permitted`);
   const missing = ['model', 'max_tokens', 'messages'].find((name) => field(request.body, name) === undefined);
   if (missing) return rejection(400, 'invalid_request_error', `${missing}: Field required`);
@@ -123,34 +165,72 @@ function usageOf(reply: FakeAnthropicContentReply, request: RecordedRequest) {
 }
 
 /** Sends the message: a JSON `Message`, or the documented SSE event sequence when `stream` is true. */
-async function sendMessage(reply: FakeAnthropicContentReply, request: RecordedRequest, response: ServerResponse): Promise<void> {
+async function sendMessage(
+  reply: FakeAnthropicContentReply,
+  request: RecordedRequest,
+  response: ServerResponse,
+): Promise<void> {
   if (!(await pause(reply.delayMs, response))) return;
   const toolChoice = field(request.body, 'tool_choice');
   const forcedTool = field(toolChoice, 'type') === 'tool' ? field(toolChoice, 'name') : undefined;
   const asTool = (reply.as ?? (forcedTool ? 'tool' : 'text')) === 'tool';
-  const toolName = typeof forcedTool === 'string' ? forcedTool : String(field(field(field(request.body, 'tools'), '0'), 'name') ?? 'tool');
+  const toolName =
+    typeof forcedTool === 'string'
+      ? forcedTool
+      : String(field(field(field(request.body, 'tools'), '0'), 'name') ?? 'tool');
   const id = `msg_fake${++sequence}`;
   const usage = usageOf(reply, request);
   const stopReason = reply.stopReason ?? (asTool ? 'tool_use' : 'end_turn');
   const stopDetails = reply.stopDetails ? { type: 'refusal', ...reply.stopDetails } : null;
-  const answerBlock = asTool ? { type: 'tool_use', id: `toolu_fake${sequence}`, name: toolName, input: {}, caller: { type: 'direct' } } : { type: 'text', text: '', citations: null };
+  const answerBlock = asTool
+    ? { type: 'tool_use', id: `toolu_fake${sequence}`, name: toolName, input: {}, caller: { type: 'direct' } }
+    : { type: 'text', text: '', citations: null };
   const headers = { 'request-id': `req_fake${sequence}`, 'anthropic-organization-id': 'org_fake' };
-  const message = { id, type: 'message', role: 'assistant', model: answerModel(reply.model, request.body), container: null, stop_sequence: null, diagnostics: null };
+  const message = {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model: answerModel(reply.model, request.body),
+    container: null,
+    stop_sequence: null,
+    diagnostics: null,
+  };
   if (field(request.body, 'stream') !== true) {
-    const block = asTool ? { ...answerBlock, input: JSON.parse(reply.content) as unknown } : { ...answerBlock, text: reply.content };
-    sendJson(response, 200, { ...message, content: [block], stop_reason: stopReason, stop_details: stopDetails, usage: { ...usage, service_tier: 'standard' } }, headers);
+    const block = asTool
+      ? { ...answerBlock, input: JSON.parse(reply.content) as unknown }
+      : { ...answerBlock, text: reply.content };
+    sendJson(
+      response,
+      200,
+      {
+        ...message,
+        content: [block],
+        stop_reason: stopReason,
+        stop_details: stopDetails,
+        usage: { ...usage, service_tier: 'standard' },
+      },
+      headers,
+    );
     return;
   }
   const sse = new FakeSseStream(response);
   const send = (type: string, data: Record<string, unknown>, last = false) => sse.event(type, { type, ...data }, last);
   sse.open({ ...SSE_HEADERS, ...headers });
-  const startUsage = { ...usage, output_tokens: 1, cache_creation: { ephemeral_5m_input_tokens: usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 }, service_tier: 'standard' };
-  send('message_start', { message: { ...message, content: [], stop_reason: null, stop_details: null, usage: startUsage } });
+  const startUsage = {
+    ...usage,
+    output_tokens: 1,
+    cache_creation: { ephemeral_5m_input_tokens: usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 },
+    service_tier: 'standard',
+  };
+  send('message_start', {
+    message: { ...message, content: [], stop_reason: null, stop_details: null, usage: startUsage },
+  });
   let index = 0;
   if (reply.thinking !== undefined) {
     send('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
     if (!(await sse.pause(reply.firstTokenDelayMs))) return;
-    for (const piece of splitContent(reply.thinking, reply.chunkSize)) send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
+    for (const piece of splitContent(reply.thinking, reply.chunkSize))
+      send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
     send('content_block_delta', { index, delta: { type: 'signature_delta', signature: 'c2lnbmF0dXJl' } });
     send('content_block_stop', { index });
     index += 1;
@@ -158,8 +238,15 @@ async function sendMessage(reply: FakeAnthropicContentReply, request: RecordedRe
   send('content_block_start', { index, content_block: answerBlock });
   send('ping', {});
   if (reply.thinking === undefined && !(await sse.pause(reply.firstTokenDelayMs))) return;
-  const pacing = { stopAfter: earliestStop(reply.streamError?.afterChunks, reply.disconnectAfterChunks), delayMs: reply.chunkDelayMs };
-  const sendPiece = (piece: string) => send('content_block_delta', { index, delta: asTool ? { type: 'input_json_delta', partial_json: piece } : { type: 'text_delta', text: piece } });
+  const pacing = {
+    stopAfter: earliestStop(reply.streamError?.afterChunks, reply.disconnectAfterChunks),
+    delayMs: reply.chunkDelayMs,
+  };
+  const sendPiece = (piece: string) =>
+    send('content_block_delta', {
+      index,
+      delta: asTool ? { type: 'input_json_delta', partial_json: piece } : { type: 'text_delta', text: piece },
+    });
   if (!(await sse.pieces(splitContent(reply.content, reply.chunkSize), pacing, sendPiece))) return;
   if (reply.streamError) {
     send('error', { error: { type: reply.streamError.type, message: reply.streamError.message } });
@@ -171,7 +258,10 @@ async function sendMessage(reply: FakeAnthropicContentReply, request: RecordedRe
     return;
   }
   send('content_block_stop', { index });
-  send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null, stop_details: stopDetails, container: null }, usage });
+  send('message_delta', {
+    delta: { stop_reason: stopReason, stop_sequence: null, stop_details: stopDetails, container: null },
+    usage,
+  });
   send('message_stop', {}, true);
 }
 

@@ -86,26 +86,59 @@ export function fakeGeminiContents(request: FakeGeminiRequest): { role: string; 
   return contents.map((content: unknown) => {
     const role = field(content, 'role');
     const parts = field(content, 'parts');
-    const text = Array.isArray(parts) ? parts.map((part: unknown) => field(part, 'text')).filter((piece) => typeof piece === 'string').join('') : '';
+    const text = Array.isArray(parts)
+      ? parts
+          .map((part: unknown) => field(part, 'text'))
+          .filter((piece) => typeof piece === 'string')
+          .join('')
+      : '';
     return { role: typeof role === 'string' ? role : '', text };
   });
 }
 
-function sendGeminiJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendGeminiJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   sendJson(response, status, body, { 'content-type': 'application/json; charset=UTF-8', ...headers });
 }
 
-function sendError(response: ServerResponse, status: number, error: FakeGeminiErrorReply['error'], headers?: Record<string, string>): void {
-  sendGeminiJson(response, status, { error: { code: error.code ?? status, message: error.message, status: error.status, ...(error.details ? { details: error.details } : {}) } }, headers);
+function sendError(
+  response: ServerResponse,
+  status: number,
+  error: FakeGeminiErrorReply['error'],
+  headers?: Record<string, string>,
+): void {
+  sendGeminiJson(
+    response,
+    status,
+    {
+      error: {
+        code: error.code ?? status,
+        message: error.message,
+        status: error.status,
+        ...(error.details ? { details: error.details } : {}),
+      },
+    },
+    headers,
+  );
 }
 
 /** Answers the API key check the way the Gemini API does; true when the request may go on. */
-function authorize(request: FakeGeminiRequest, url: URL, response: ServerResponse, apiKey: string | undefined): boolean {
+function authorize(
+  request: FakeGeminiRequest,
+  url: URL,
+  response: ServerResponse,
+  apiKey: string | undefined,
+): boolean {
   const header = request.headers['x-goog-api-key'];
   const problem = keyProblem(typeof header === 'string' ? header : (url.searchParams.get('key') ?? undefined), apiKey);
   if (problem === 'missing') {
     sendError(response, 403, {
-      message: 'Method doesn\'t allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.',
+      message:
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
       status: 'PERMISSION_DENIED',
     });
     return false;
@@ -114,7 +147,14 @@ function authorize(request: FakeGeminiRequest, url: URL, response: ServerRespons
     sendError(response, 400, {
       message: 'API key not valid. Please pass a valid API key.',
       status: 'INVALID_ARGUMENT',
-      details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } }],
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'API_KEY_INVALID',
+          domain: 'googleapis.com',
+          metadata: { service: 'generativelanguage.googleapis.com' },
+        },
+      ],
     });
     return false;
   }
@@ -130,19 +170,31 @@ function usageOf(reply: FakeGeminiContentReply, request: FakeGeminiRequest, fina
   const candidates = reply.usage?.candidatesTokens ?? estimateCompletionTokens(reply.content);
   const thoughts = reply.usage?.thoughtsTokens ?? 0;
   const cached = reply.usage?.cachedTokens ?? 0;
-  if (!final) return { promptTokenCount: prompt, totalTokenCount: prompt + thoughts, promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }] };
+  if (!final)
+    return {
+      promptTokenCount: prompt,
+      totalTokenCount: prompt + thoughts,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
+    };
   return {
     promptTokenCount: prompt,
     candidatesTokenCount: candidates,
     totalTokenCount: prompt + candidates + thoughts,
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: prompt }],
-    ...(cached > 0 ? { cachedContentTokenCount: cached, cacheTokensDetails: [{ modality: 'TEXT', tokenCount: cached }] } : {}),
+    ...(cached > 0
+      ? { cachedContentTokenCount: cached, cacheTokensDetails: [{ modality: 'TEXT', tokenCount: cached }] }
+      : {}),
     ...(thoughts > 0 ? { thoughtsTokenCount: thoughts } : {}),
   };
 }
 
 /** The `GenerateContentResponse` chunks for a content reply; `complete` adds the finish reason and the final usage to the last one. */
-function contentChunks(reply: FakeGeminiContentReply, request: FakeGeminiRequest, model: string, complete: boolean): unknown[] {
+function contentChunks(
+  reply: FakeGeminiContentReply,
+  request: FakeGeminiRequest,
+  model: string,
+  complete: boolean,
+): unknown[] {
   const base = { modelVersion: reply.modelVersion ?? model, responseId: `fake-gemini-${++sequence}` };
   const split = splitContent(reply.content, reply.chunkSize);
   const pieces = split.length > 0 ? split : [''];
@@ -158,7 +210,12 @@ function contentChunks(reply: FakeGeminiContentReply, request: FakeGeminiRequest
   });
 }
 
-async function sendStream(reply: FakeGeminiContentReply, request: FakeGeminiRequest, model: string, response: ServerResponse): Promise<void> {
+async function sendStream(
+  reply: FakeGeminiContentReply,
+  request: FakeGeminiRequest,
+  model: string,
+  response: ServerResponse,
+): Promise<void> {
   const stopAfter = reply.disconnectAfterChunks ?? reply.streamError?.afterChunks;
   const chunks = contentChunks(reply, request, model, stopAfter === undefined);
   const sse = new FakeSseStream(response, '\r\n');
@@ -179,18 +236,37 @@ async function sendStream(reply: FakeGeminiContentReply, request: FakeGeminiRequ
 }
 
 function blockedChunk(reply: FakeGeminiBlockedReply, request: FakeGeminiRequest, model: string): unknown {
-  const feedback = { blockReason: reply.blockReason, ...(reply.blockReasonMessage ? { blockReasonMessage: reply.blockReasonMessage } : {}) };
-  return { promptFeedback: feedback, usageMetadata: usageOf({ content: '' }, request, false), modelVersion: model, responseId: `fake-gemini-${++sequence}` };
+  const feedback = {
+    blockReason: reply.blockReason,
+    ...(reply.blockReasonMessage ? { blockReasonMessage: reply.blockReasonMessage } : {}),
+  };
+  return {
+    promptFeedback: feedback,
+    usageMetadata: usageOf({ content: '' }, request, false),
+    modelVersion: model,
+    responseId: `fake-gemini-${++sequence}`,
+  };
 }
 
-async function sendReply(reply: FakeGeminiReply, request: FakeGeminiRequest, route: { model: string; method: string; sse: boolean }, response: ServerResponse): Promise<void> {
+async function sendReply(
+  reply: FakeGeminiReply,
+  request: FakeGeminiRequest,
+  route: { model: string; method: string; sse: boolean },
+  response: ServerResponse,
+): Promise<void> {
   if (!(await pause(reply.delayMs, response))) return;
   if ('status' in reply) return sendError(response, reply.status, reply.error, reply.headers);
   const stream = route.method === 'streamGenerateContent';
   if ('content' in reply && stream && route.sse) return sendStream(reply, request, route.model, response);
-  const chunks = 'content' in reply
-    ? contentChunks(stream ? reply : { ...reply, chunkSize: Math.max(1, reply.content.length) }, request, route.model, true)
-    : [blockedChunk(reply, request, route.model)];
+  const chunks =
+    'content' in reply
+      ? contentChunks(
+          stream ? reply : { ...reply, chunkSize: Math.max(1, reply.content.length) },
+          request,
+          route.model,
+          true,
+        )
+      : [blockedChunk(reply, request, route.model)];
   if (!stream) return sendGeminiJson(response, 200, chunks[0]);
   if (!route.sse) return sendGeminiJson(response, 200, chunks); // without `alt=sse` the stream is one JSON array
   const sse = new FakeSseStream(response, '\r\n');
@@ -215,14 +291,24 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
       if (!authorize(request, url, response, options.apiKey)) return;
       const match = ROUTE.exec(url.pathname);
       if (request.method !== 'POST' || !match || !match[2] || !match[3]) {
-        sendError(response, 404, { message: `Requested entity was not found: ${request.method} ${url.pathname}`, status: 'NOT_FOUND' });
+        sendError(response, 404, {
+          message: `Requested entity was not found: ${request.method} ${url.pathname}`,
+          status: 'NOT_FOUND',
+        });
         return;
       }
       if (!context.parsed) {
-        sendError(response, 400, { message: 'Invalid JSON payload received. Unexpected token.', status: 'INVALID_ARGUMENT' });
+        sendError(response, 400, {
+          message: 'Invalid JSON payload received. Unexpected token.',
+          status: 'INVALID_ARGUMENT',
+        });
         return;
       }
-      const route = { model: decodeURIComponent(match[2]), method: match[3], sse: url.searchParams.get('alt') === 'sse' };
+      const route = {
+        model: decodeURIComponent(match[2]),
+        method: match[3],
+        sse: url.searchParams.get('alt') === 'sse',
+      };
       await sendReply(await context.handler(request), request, route, response);
     },
     fail: (response, message) => sendError(response, 500, { message, status: 'INTERNAL' }),

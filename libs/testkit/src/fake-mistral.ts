@@ -1,7 +1,22 @@
 import type { ServerResponse } from 'node:http';
-import { bearerToken, field, isPostTo, keyProblem, pause, recordRequest, sendJson, startFakeHttpServer } from './fake-http.js';
+import {
+  bearerToken,
+  field,
+  isPostTo,
+  keyProblem,
+  pause,
+  recordRequest,
+  sendJson,
+  startFakeHttpServer,
+} from './fake-http.js';
 import type { RecordedRequest } from './fake-openai.js';
-import { answerModel, DEFAULT_FAKE_CONTENT, estimateCompletionTokens, estimatePromptTokens, splitContent } from './fake-reply.js';
+import {
+  answerModel,
+  DEFAULT_FAKE_CONTENT,
+  estimateCompletionTokens,
+  estimatePromptTokens,
+  splitContent,
+} from './fake-reply.js';
 import { FakeSseStream, SSE_HEADERS } from './fake-sse.js';
 
 /** How a streamed answer stops early, after `afterChunks` content deltas. */
@@ -76,7 +91,12 @@ export function mistralErrorBody(message: string, type: string, code: string | n
 }
 
 /** The rate-limit headers Mistral sends on every answer. */
-const RATE_LIMIT_HEADERS = { 'ratelimitbysize-limit': '500000', 'ratelimitbysize-remaining': '499000', 'ratelimitbysize-reset': '28', 'ratelimitbysize-query-cost': '1000' };
+const RATE_LIMIT_HEADERS = {
+  'ratelimitbysize-limit': '500000',
+  'ratelimitbysize-remaining': '499000',
+  'ratelimitbysize-reset': '28',
+  'ratelimitbysize-query-cost': '1000',
+};
 
 /** Answers the `Authorization: Bearer` check the way Mistral does; true when the request may go on. */
 function authorize(request: RecordedRequest, response: ServerResponse, apiKey: string | undefined): boolean {
@@ -101,26 +121,49 @@ function usageOf(reply: FakeMistralContentReply, request: RecordedRequest) {
 
 let sequence = 0;
 
-async function sendCompletion(reply: FakeMistralContentReply, request: RecordedRequest, response: ServerResponse): Promise<void> {
+async function sendCompletion(
+  reply: FakeMistralContentReply,
+  request: RecordedRequest,
+  response: ServerResponse,
+): Promise<void> {
   if (!(await pause(reply.delayMs, response))) return;
-  const base = { id: `cmpl-fake${++sequence}`, created: Math.floor(Date.now() / 1000), model: answerModel(reply.model, request.body) };
+  const base = {
+    id: `cmpl-fake${++sequence}`,
+    created: Math.floor(Date.now() / 1000),
+    model: answerModel(reply.model, request.body),
+  };
   const headers = { ...RATE_LIMIT_HEADERS, 'mistral-correlation-id': `fake-${sequence}` };
   const finishReason = reply.finishReason ?? 'stop';
   if (field(request.body, 'stream') !== true) {
-    const choice = { index: 0, message: { role: 'assistant', content: reply.content, tool_calls: null }, finish_reason: finishReason };
-    sendJson(response, 200, { ...base, object: 'chat.completion', choices: [choice], usage: usageOf(reply, request) }, headers);
+    const choice = {
+      index: 0,
+      message: { role: 'assistant', content: reply.content, tool_calls: null },
+      finish_reason: finishReason,
+    };
+    sendJson(
+      response,
+      200,
+      { ...base, object: 'chat.completion', choices: [choice], usage: usageOf(reply, request) },
+      headers,
+    );
     return;
   }
   const sse = new FakeSseStream(response);
   const send = (delta: Record<string, unknown>, finish: string | null = null, usage?: unknown) =>
-    sse.data({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) });
+    sse.data({
+      ...base,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+      ...(usage ? { usage } : {}),
+    });
   sse.open({ ...SSE_HEADERS, ...headers });
   send({ role: 'assistant', content: '' });
   if (!(await sse.pause(reply.firstTokenDelayMs))) return;
   if (reply.thinking) send({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: reply.thinking }] }] });
   const interrupt = reply.interrupt;
   const pacing = { stopAfter: interrupt?.afterChunks, delayMs: reply.chunkDelayMs };
-  if (!(await sse.pieces(splitContent(reply.content, reply.chunkSize), pacing, (piece) => send({ content: piece })))) return;
+  if (!(await sse.pieces(splitContent(reply.content, reply.chunkSize), pacing, (piece) => send({ content: piece }))))
+    return;
   if (interrupt) {
     await interruptStream(interrupt, sse, () => send({ content: '' }, 'error', usageOf(reply, request)));
     return;
@@ -129,7 +172,11 @@ async function sendCompletion(reply: FakeMistralContentReply, request: RecordedR
   sse.done();
 }
 
-async function interruptStream(interrupt: FakeMistralInterruption, sse: FakeSseStream, sendFinishError: () => void): Promise<void> {
+async function interruptStream(
+  interrupt: FakeMistralInterruption,
+  sse: FakeSseStream,
+  sendFinishError: () => void,
+): Promise<void> {
   switch (interrupt.mode) {
     case 'end':
     case 'reset':

@@ -1,6 +1,22 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, field, isPostTo, keyProblem, pause, recordRequest, sendJson, startFakeHttpServer } from './fake-http.js';
-import { answerModel, DEFAULT_FAKE_CONTENT, earliestStop, estimateCompletionTokens, estimatePromptTokens, splitContent } from './fake-reply.js';
+import {
+  bearerToken,
+  field,
+  isPostTo,
+  keyProblem,
+  pause,
+  recordRequest,
+  sendJson,
+  startFakeHttpServer,
+} from './fake-http.js';
+import {
+  answerModel,
+  DEFAULT_FAKE_CONTENT,
+  earliestStop,
+  estimateCompletionTokens,
+  estimatePromptTokens,
+  splitContent,
+} from './fake-reply.js';
 import { FakeSseStream, SSE_HEADERS } from './fake-sse.js';
 
 /** One request the fake received, as the SDK sent it. */
@@ -28,7 +44,13 @@ export interface FakeContentReply {
    * Token counts to report; `null` reports none at all, as some local servers do.
    * @defaultValue estimates from the request and content sizes, 0 cached, 0 reasoning
    */
-  usage?: { promptTokens?: number; completionTokens?: number; cachedTokens?: number; reasoningTokens?: number; totalTokens?: number } | null;
+  usage?: {
+    promptTokens?: number;
+    completionTokens?: number;
+    cachedTokens?: number;
+    reasoningTokens?: number;
+    totalTokens?: number;
+  } | null;
   /**
    * Streams only: thinking sent as `delta.reasoning_content` deltas right after the role
    * chunk, before `firstTokenDelayMs` and the content (as xAI's reasoning models do).
@@ -114,8 +136,18 @@ export function chatMessages(request: RecordedRequest): { role: string; content:
   });
 }
 
-function sendError(response: ServerResponse, status: number, error: FakeErrorReply['error'], headers?: Record<string, string>): void {
-  sendJson(response, status, { error: { message: error.message, type: error.type, param: error.param ?? null, code: error.code ?? null } }, headers);
+function sendError(
+  response: ServerResponse,
+  status: number,
+  error: FakeErrorReply['error'],
+  headers?: Record<string, string>,
+): void {
+  sendJson(
+    response,
+    status,
+    { error: { message: error.message, type: error.type, param: error.param ?? null, code: error.code ?? null } },
+    headers,
+  );
 }
 
 /** Azure's error body: `{"error":{"code","message"}}`, with the status as the code for gateway errors. */
@@ -136,7 +168,8 @@ function authorize(request: RecordedRequest, response: ServerResponse, apiKey: s
   const key = bearerToken(request.headers);
   if (key === undefined) {
     sendError(response, 401, {
-      message: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      message:
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
       type: 'invalid_request_error',
     });
     return false;
@@ -175,27 +208,64 @@ function usageOf(reply: FakeContentReply, request: RecordedRequest) {
     completion_tokens: completionTokens,
     total_tokens: reply.usage?.totalTokens ?? promptTokens + completionTokens,
     prompt_tokens_details: { cached_tokens: reply.usage?.cachedTokens ?? 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: reasoningTokens,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
 const SAFE = { filtered: false, severity: 'safe' };
 /** Azure's content-filter annotations: all categories safe, or the answer filtered for violence. */
 function contentFilterResults(filtered: boolean) {
-  return { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: filtered ? { filtered: true, severity: 'high' } : SAFE };
+  return {
+    hate: SAFE,
+    self_harm: SAFE,
+    sexual: SAFE,
+    violence: filtered ? { filtered: true, severity: 'high' } : SAFE,
+  };
 }
 
-function sendNonStreamed(reply: FakeContentReply, request: RecordedRequest, response: ServerResponse, base: Record<string, unknown>, headers: Record<string, string>): void {
-  const choice = { index: 0, message: { role: 'assistant', content: reply.content, refusal: null, annotations: [] }, logprobs: null, finish_reason: reply.finishReason ?? 'stop' };
+function sendNonStreamed(
+  reply: FakeContentReply,
+  request: RecordedRequest,
+  response: ServerResponse,
+  base: Record<string, unknown>,
+  headers: Record<string, string>,
+): void {
+  const choice = {
+    index: 0,
+    message: { role: 'assistant', content: reply.content, refusal: null, annotations: [] },
+    logprobs: null,
+    finish_reason: reply.finishReason ?? 'stop',
+  };
   const usage = reply.usage === null ? {} : { usage: usageOf(reply, request) };
-  sendJson(response, 200, { ...base, object: 'chat.completion', choices: [choice], ...usage, service_tier: 'default' }, headers);
+  sendJson(
+    response,
+    200,
+    { ...base, object: 'chat.completion', choices: [choice], ...usage, service_tier: 'default' },
+    headers,
+  );
 }
 
-async function sendCompletion(reply: FakeContentReply, request: RecordedRequest, response: ServerResponse): Promise<void> {
+async function sendCompletion(
+  reply: FakeContentReply,
+  request: RecordedRequest,
+  response: ServerResponse,
+): Promise<void> {
   if (!(await pause(reply.delayMs, response))) return;
   const azure = request.deployment !== undefined;
-  const base = { id: `chatcmpl-fake${++sequence}`, created: Math.floor(Date.now() / 1000), model: answerModel(reply.model, request.body), system_fingerprint: 'fp_fake' };
-  const headers: Record<string, string> = azure ? { 'apim-request-id': `req_fake${sequence}`, 'x-ms-region': 'Sweden Central' } : { 'x-request-id': `req_fake${sequence}`, 'openai-processing-ms': '1' };
+  const base = {
+    id: `chatcmpl-fake${++sequence}`,
+    created: Math.floor(Date.now() / 1000),
+    model: answerModel(reply.model, request.body),
+    system_fingerprint: 'fp_fake',
+  };
+  const headers: Record<string, string> = azure
+    ? { 'apim-request-id': `req_fake${sequence}`, 'x-ms-region': 'Sweden Central' }
+    : { 'x-request-id': `req_fake${sequence}`, 'openai-processing-ms': '1' };
   if (field(request.body, 'stream') !== true) {
     sendNonStreamed(reply, request, response, base, headers);
     return;
@@ -204,19 +274,44 @@ async function sendCompletion(reply: FakeContentReply, request: RecordedRequest,
   const filters = (filtered = false) => (azure ? { content_filter_results: contentFilterResults(filtered) } : {});
   const sse = new FakeSseStream(response);
   const send = (choices: unknown[], usage?: unknown) =>
-    sse.data({ ...base, object: 'chat.completion.chunk', ...(azure ? {} : { service_tier: 'default' }), choices, ...(includeUsage ? { usage: usage ?? null } : {}) });
+    sse.data({
+      ...base,
+      object: 'chat.completion.chunk',
+      ...(azure ? {} : { service_tier: 'default' }),
+      choices,
+      ...(includeUsage ? { usage: usage ?? null } : {}),
+    });
   sse.open({ ...SSE_HEADERS, ...headers });
   if (azure) {
     // Azure opens every stream with the prompt's filter results: no id, no model, no choices.
-    sse.data({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: contentFilterResults(false) }] });
+    sse.data({
+      choices: [],
+      created: 0,
+      id: '',
+      model: '',
+      object: '',
+      prompt_filter_results: [{ prompt_index: 0, content_filter_results: contentFilterResults(false) }],
+    });
   }
-  send([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null, ...filters() }]);
+  send([
+    {
+      index: 0,
+      delta: { role: 'assistant', content: '', refusal: null },
+      logprobs: null,
+      finish_reason: null,
+      ...filters(),
+    },
+  ]);
   for (const piece of reply.reasoning ? splitContent(reply.reasoning, reply.chunkSize) : []) {
     send([{ index: 0, delta: { reasoning_content: piece }, logprobs: null, finish_reason: null }]);
   }
   if (!(await sse.pause(reply.firstTokenDelayMs))) return;
-  const pacing = { stopAfter: earliestStop(reply.disconnectAfterChunks, reply.streamError?.afterChunks), delayMs: reply.chunkDelayMs };
-  const sendPiece = (piece: string) => send([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null, ...filters() }]);
+  const pacing = {
+    stopAfter: earliestStop(reply.disconnectAfterChunks, reply.streamError?.afterChunks),
+    delayMs: reply.chunkDelayMs,
+  };
+  const sendPiece = (piece: string) =>
+    send([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null, ...filters() }]);
   if (!(await sse.pieces(splitContent(reply.content, reply.chunkSize), pacing, sendPiece))) return;
   if (reply.streamError !== undefined) {
     const { message, type = 'server_error', code = null } = reply.streamError;
@@ -228,7 +323,9 @@ async function sendCompletion(reply: FakeContentReply, request: RecordedRequest,
     return;
   }
   const finishReason = reply.finishReason ?? 'stop';
-  send([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason, ...filters(finishReason === 'content_filter') }]);
+  send([
+    { index: 0, delta: {}, logprobs: null, finish_reason: finishReason, ...filters(finishReason === 'content_filter') },
+  ]);
   if (includeUsage) send([], usageOf(reply, request));
   sse.done();
 }
@@ -247,7 +344,10 @@ function admit(request: RecordedRequest, response: ServerResponse, apiKey: strin
   }
   if (!authorize(request, response, apiKey)) return false;
   if (!isPostTo(request, '/v1/chat/completions')) {
-    sendError(response, 404, { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error' });
+    sendError(response, 404, {
+      message: `Invalid URL (${request.method} ${request.path})`,
+      type: 'invalid_request_error',
+    });
     return false;
   }
   return true;
@@ -282,7 +382,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     async handle(request, response, context) {
       if (!admit(request, response, options.apiKey)) return;
       if (!context.parsed) {
-        sendError(response, 400, { message: 'We could not parse the JSON body of your request.', type: 'invalid_request_error' });
+        sendError(response, 400, {
+          message: 'We could not parse the JSON body of your request.',
+          type: 'invalid_request_error',
+        });
         return;
       }
       const reply = await context.handler(request);

@@ -10,7 +10,8 @@ export function splitContent(content: string, chunkSize: number | undefined): st
   const characters = Array.from(content);
   const size = Math.max(1, chunkSize ?? Math.ceil(characters.length / 5));
   const pieces: string[] = [];
-  for (let index = 0; index < characters.length; index += size) pieces.push(characters.slice(index, index + size).join(''));
+  for (let index = 0; index < characters.length; index += size)
+    pieces.push(characters.slice(index, index + size).join(''));
   return pieces;
 }
 

@@ -62,7 +62,11 @@ export class FakeSseStream {
    * before piece number `stopAfter` (when given). False when the client went
    * away during a wait.
    */
-  async pieces<Piece>(pieces: readonly Piece[], options: { stopAfter?: number | undefined; delayMs?: number | undefined }, send: (piece: Piece) => void): Promise<boolean> {
+  async pieces<Piece>(
+    pieces: readonly Piece[],
+    options: { stopAfter?: number | undefined; delayMs?: number | undefined },
+    send: (piece: Piece) => void,
+  ): Promise<boolean> {
     for (const [index, piece] of pieces.entries()) {
       if (options.stopAfter !== undefined && index >= options.stopAfter) break;
       if (index > 0 && !(await this.pause(options.delayMs))) return false;

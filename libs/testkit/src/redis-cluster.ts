@@ -38,7 +38,15 @@ export class RedisCluster {
       for (let index = 0; index < masters; index += 1) {
         nodes.push(
           await RedisServer.start({
-            args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', ...(options.args ?? [])],
+            args: [
+              '--cluster-enabled',
+              'yes',
+              '--cluster-config-file',
+              'nodes.conf',
+              '--cluster-node-timeout',
+              '5000',
+              ...(options.args ?? []),
+            ],
           }),
         );
       }
@@ -74,7 +82,12 @@ export class RedisCluster {
   client(): Cluster {
     return new Cluster(
       this.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
-      { redisOptions: { maxRetriesPerRequest: null, ...(this.password === undefined ? {} : { password: this.password }) } },
+      {
+        redisOptions: {
+          maxRetriesPerRequest: null,
+          ...(this.password === undefined ? {} : { password: this.password }),
+        },
+      },
     );
   }
 
@@ -86,10 +99,14 @@ export class RedisCluster {
   async #create(): Promise<void> {
     const addresses = this.nodes.map((node) => `127.0.0.1:${node.port}`);
     try {
-      await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], { timeout: 60_000 });
+      await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
+        timeout: 60_000,
+      });
     } catch (error) {
       const output = error instanceof Error && 'stdout' in error ? String(error.stdout) : '';
-      throw new Error(`redis-cli --cluster create failed: ${error instanceof Error ? error.message : String(error)}\n${output}`);
+      throw new Error(
+        `redis-cli --cluster create failed: ${error instanceof Error ? error.message : String(error)}\n${output}`,
+      );
     }
     await waitFor(
       async () => {
@@ -121,7 +138,11 @@ async function clusterReady(port: number, size: number): Promise<boolean> {
     await probe.connect();
     const info = String(await probe.call('CLUSTER', 'INFO'));
     const field = (name: string) => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
-    return field('cluster_state') === 'ok' && field('cluster_slots_ok') === '16384' && Number(field('cluster_known_nodes')) === size;
+    return (
+      field('cluster_state') === 'ok' &&
+      field('cluster_slots_ok') === '16384' &&
+      Number(field('cluster_known_nodes')) === size
+    );
   } finally {
     probe.disconnect();
   }

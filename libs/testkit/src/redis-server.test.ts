@@ -30,6 +30,8 @@ describe('RedisServer', () => {
     process.env.PATH = mkdtempSync(join(tmpdir(), 'empty-path-'));
     expect(redisServerOnPath()).toBe(false);
     if (await containerRuntimeAvailable()) return; // a Docker engine would serve a container instead: nothing to check here
-    await expect(RedisServer.start()).rejects.toThrow('the tests need Redis: install redis-server (it must be on PATH) or run a Docker engine');
+    await expect(RedisServer.start()).rejects.toThrow(
+      'the tests need Redis: install redis-server (it must be on PATH) or run a Docker engine',
+    );
   });
 });

@@ -71,17 +71,20 @@ export class RedisServer {
       await this.#waitForPing();
       return;
     }
-    const args = [
-      '--port', String(this.port),
-      '--bind', '127.0.0.1',
-      '--dir', this.dir,
-      ...this.#serverArgs(),
-    ];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, ...this.#serverArgs()];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#output = '';
-    child.stdout?.on('data', (chunk: Buffer) => { this.#output = (this.#output + chunk.toString()).slice(-4000); });
-    child.stderr?.on('data', (chunk: Buffer) => { this.#output = (this.#output + chunk.toString()).slice(-4000); });
-    const spawnError = new Promise<never>((_, reject) => child.once('error', (error) => reject(new Error(`cannot start redis-server (is it installed and on PATH?): ${error.message}`))));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.#output = (this.#output + chunk.toString()).slice(-4000);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.#output = (this.#output + chunk.toString()).slice(-4000);
+    });
+    const spawnError = new Promise<never>((_, reject) =>
+      child.once('error', (error) =>
+        reject(new Error(`cannot start redis-server (is it installed and on PATH?): ${error.message}`)),
+      ),
+    );
     spawnError.catch(() => {});
     this.#process = child;
     await Promise.race([spawnError, this.#waitForPing(() => `redis-server exited: ${this.#output}`)]);
@@ -90,10 +93,14 @@ export class RedisServer {
   /** Settings shared by the process and the container. */
   #serverArgs(): string[] {
     return [
-      '--save', '',
-      '--appendonly', this.#options.appendOnly ? 'yes' : 'no',
-      '--appendfsync', 'always',
-      '--maxmemory-policy', 'noeviction',
+      '--save',
+      '',
+      '--appendonly',
+      this.#options.appendOnly ? 'yes' : 'no',
+      '--appendfsync',
+      'always',
+      '--maxmemory-policy',
+      'noeviction',
       ...(this.#options.args ?? []),
     ];
   }
@@ -102,7 +109,11 @@ export class RedisServer {
     await waitFor(
       async () => {
         if (!this.running) throw new Error(exited());
-        const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const probe = new Redis(this.port, '127.0.0.1', {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
         probe.on('error', () => {});
         try {
           await probe.connect();

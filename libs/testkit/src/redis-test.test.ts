@@ -19,31 +19,40 @@ aroundAll(async (runSuite) => {
   expect(existsSync(server.dir)).toBe(false);
   const refused = await new Promise<string>((resolve) => {
     const socket = connect(server.port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
   expect(refused).toBe('ECONNREFUSED');
 });
 
 describe('redisTest', () => {
-  redisTest('gives the first test of a file a running server, a client of it and a namespace', async ({ server, redis, namespace }) => {
-    servers.push(server);
-    namespaces.push(namespace);
-    expect(server.running).toBe(true);
-    expect(await redis.ping()).toBe('PONG');
-    expect(((await redis.config('GET', 'port')) as string[])[1]).toBe(String(server.port));
-    expect(namespace).toMatch(/^t[0-9a-f]{8}$/);
-    await redis.set(`${namespace}:mine`, '1');
-  });
+  redisTest(
+    'gives the first test of a file a running server, a client of it and a namespace',
+    async ({ server, redis, namespace }) => {
+      servers.push(server);
+      namespaces.push(namespace);
+      expect(server.running).toBe(true);
+      expect(await redis.ping()).toBe('PONG');
+      expect(((await redis.config('GET', 'port')) as string[])[1]).toBe(String(server.port));
+      expect(namespace).toMatch(/^t[0-9a-f]{8}$/);
+      await redis.set(`${namespace}:mine`, '1');
+    },
+  );
 
-  redisTest('gives the next test the same server, a new client, and a namespace of its own', async ({ server, redis, namespace }) => {
-    servers.push(server);
-    namespaces.push(namespace);
-    expect(server).toBe(servers[0]);
-    expect(namespace).not.toBe(namespaces[0]);
-    expect(await redis.get(`${namespaces[0]}:mine`)).toBe('1');
-    expect(await redis.get(`${namespace}:mine`)).toBeNull();
-  });
+  redisTest(
+    'gives the next test the same server, a new client, and a namespace of its own',
+    async ({ server, redis, namespace }) => {
+      servers.push(server);
+      namespaces.push(namespace);
+      expect(server).toBe(servers[0]);
+      expect(namespace).not.toBe(namespaces[0]);
+      expect(await redis.get(`${namespaces[0]}:mine`)).toBe('1');
+      expect(await redis.get(`${namespace}:mine`)).toBeNull();
+    },
+  );
 
   describe('in another describe of the file', () => {
     let fromHook: RedisServer | undefined;
@@ -65,6 +74,9 @@ describe('redisTest', () => {
   });
 
   redisTest('disconnects the client of a test after it (2/2: that client is closed)', async () => {
-    await waitFor(() => previous?.status === 'end', { timeoutMs: 2_000, description: `the client of the test before to end (${previous?.status})` });
+    await waitFor(() => previous?.status === 'end', {
+      timeoutMs: 2_000,
+      description: `the client of the test before to end (${previous?.status})`,
+    });
   });
 });

@@ -4,7 +4,11 @@
  */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
-  { timeoutMs = 10_000, intervalMs = 50, description = 'condition' }: { timeoutMs?: number; intervalMs?: number; description?: string } = {},
+  {
+    timeoutMs = 10_000,
+    intervalMs = 50,
+    description = 'condition',
+  }: { timeoutMs?: number; intervalMs?: number; description?: string } = {},
 ): Promise<Exclude<T, false | undefined>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

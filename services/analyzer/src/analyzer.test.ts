@@ -1,5 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Alert, alertId, DeadLetter, fieldsToObject, OpsEvent, type ProviderId, type WindowJob, windowJobId, WindowJobResult } from '@turbostream/contracts';
+import {
+  Alert,
+  alertId,
+  DeadLetter,
+  fieldsToObject,
+  OpsEvent,
+  type ProviderId,
+  type WindowJob,
+  windowJobId,
+  WindowJobResult,
+} from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { type AnalysisProvider, createHeuristicProvider, createOpenAIProvider } from '@turbostream/providers';
 import { ANALYSIS_JOB_OPTIONS, analysisQueueName } from '@turbostream/queue';
@@ -24,7 +34,18 @@ function windowJob(provider: ProviderId, model: string, streamId = 'btc-trades')
     target: { provider, model },
     instructions: 'Alert on price outliers.',
     enqueuedAt: BASE + 500,
-    window: { streamId, windowId: `${BASE}-0`, firstEntryId: `${BASE}-0`, lastEntryId: `${BASE + 400}-0`, closedBy: 'messages', bytes: 1000, from: BASE, to: BASE + 400, messages, gaps: [] },
+    window: {
+      streamId,
+      windowId: `${BASE}-0`,
+      firstEntryId: `${BASE}-0`,
+      lastEntryId: `${BASE + 400}-0`,
+      closedBy: 'messages',
+      bytes: 1000,
+      from: BASE,
+      to: BASE + 400,
+      messages,
+      gaps: [],
+    },
   };
 }
 
@@ -58,7 +79,10 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     queue: (provider: ProviderId) => Queue;
   }
 
-  async function setup(providers: AnalysisProvider[], extra: { drainTimeoutMs?: number; instanceId?: string; keys?: KeyLayout } = {}): Promise<Setup> {
+  async function setup(
+    providers: AnalysisProvider[],
+    extra: { drainTimeoutMs?: number; instanceId?: string; keys?: KeyLayout } = {},
+  ): Promise<Setup> {
     const keys = extra.keys ?? createKeyLayout(`t${randomUUID().slice(0, 8)}`);
     const redis = client();
     const connection = client();
@@ -79,7 +103,11 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     const queue = (provider: ProviderId) => {
       let found = queues.get(provider);
       if (!found) {
-        found = new Queue(analysisQueueName(provider), { connection: client(), prefix: keys.queuePrefix, defaultJobOptions: ANALYSIS_JOB_OPTIONS });
+        found = new Queue(analysisQueueName(provider), {
+          connection: client(),
+          prefix: keys.queuePrefix,
+          defaultJobOptions: ANALYSIS_JOB_OPTIONS,
+        });
         found.on('error', () => {});
         const created = found;
         cleanups.push(() => created.close());
@@ -114,7 +142,9 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     const data = windowJob('heuristic', 'robust-z');
     const jobId = windowJobId(data.window.streamId, data.window.windowId, data.target);
     await queue('heuristic').add('window', data, { jobId });
-    await waitFor(async () => (await stateOf(queue('heuristic'), jobId)) === 'completed', { description: 'job completed' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), jobId)) === 'completed', {
+      description: 'job completed',
+    });
 
     const expectedId = alertId('btc-trades', `${BASE}-0`, data.target, 0);
     const [alert, ...others] = await alertLog(redis, keys);
@@ -138,7 +168,12 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
 
     const job = await queue('heuristic').getJob(jobId);
     expect(job?.processedBy).toBe('analyzer-test-1');
-    expect(WindowJobResult.parse(job?.returnvalue)).toMatchObject({ v: 1, analyzer: 'analyzer-test-1', alertIds: [expectedId], published: 1 });
+    expect(WindowJobResult.parse(job?.returnvalue)).toMatchObject({
+      v: 1,
+      analyzer: 'analyzer-test-1',
+      alertIds: [expectedId],
+      published: 1,
+    });
   });
 
   it('looks for the jobs of a crashed analyzer four times per lock period, so they are taken over within about 1.25 x the lock', async () => {
@@ -168,7 +203,9 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     await queue.add('window', data, { jobId: `${jobId}.copy` });
     await waitFor(async () => (await stateOf(queue, `${jobId}.copy`)) === 'completed', { description: 'copy run' });
 
-    expect((await alertLog(first.redis, keys)).map((alert) => alert.id)).toEqual([alertId('btc-trades', `${BASE}-0`, data.target, 0)]);
+    expect((await alertLog(first.redis, keys)).map((alert) => alert.id)).toEqual([
+      alertId('btc-trades', `${BASE}-0`, data.target, 0),
+    ]);
     expect(WindowJobResult.parse((await queue.getJob(jobId))?.returnvalue).published).toBe(0);
   });
 
@@ -176,7 +213,9 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     const { keys, redis, queue } = await setup([createHeuristicProvider()]);
     const invalid = { ...windowJob('heuristic', 'robust-z'), v: 2 };
     await queue('heuristic').add('window', invalid, { jobId: 'invalid-1' });
-    await waitFor(async () => (await stateOf(queue('heuristic'), 'invalid-1')) === 'failed', { description: 'job failed' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'invalid-1')) === 'failed', {
+      description: 'job failed',
+    });
     const job = await queue('heuristic').getJob('invalid-1');
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toMatch(/^invalid-job: v: /);
@@ -187,50 +226,94 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(letter).toMatchObject({ streamId: 'btc-trades', reason: 'invalid-job', sampleEncoding: 'utf8' });
     expect(letter.detail).toContain('v:');
 
-    const failed = await waitFor(async () => (await events(redis, keys)).find((event) => event.type === 'window.failed'), { description: 'window.failed event' });
-    expect(failed).toMatchObject({ service: 'analyzer', streamId: 'btc-trades', details: { windowId: `${BASE}-0`, provider: 'heuristic', model: 'robust-z' } });
+    const failed = await waitFor(
+      async () => (await events(redis, keys)).find((event) => event.type === 'window.failed'),
+      { description: 'window.failed event' },
+    );
+    expect(failed).toMatchObject({
+      service: 'analyzer',
+      streamId: 'btc-trades',
+      details: { windowId: `${BASE}-0`, provider: 'heuristic', model: 'robust-z' },
+    });
     expect(String(failed.details?.reason)).toMatch(/^invalid-job/);
   });
 
   it('fails a job for good on a permanent provider error and says why, without the key', async () => {
-    const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: 'sk-wrong-key-0123456789abcdef', baseURL: fake.url })]);
+    const { keys, redis, queue } = await setup([
+      createOpenAIProvider({ apiKey: 'sk-wrong-key-0123456789abcdef', baseURL: fake.url }),
+    ]);
     const data = windowJob('openai', 'gpt-4.1-mini');
     await queue('openai').add('window', data, { jobId: 'permanent-1' });
-    await waitFor(async () => (await stateOf(queue('openai'), 'permanent-1')) === 'failed', { description: 'job failed' });
+    await waitFor(async () => (await stateOf(queue('openai'), 'permanent-1')) === 'failed', {
+      description: 'job failed',
+    });
     const job = await queue('openai').getJob('permanent-1');
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toMatch(/^permanent: openai answered HTTP 401/);
-    const failed = await waitFor(async () => (await events(redis, keys)).find((event) => event.type === 'window.failed'), { description: 'window.failed event' });
+    const failed = await waitFor(
+      async () => (await events(redis, keys)).find((event) => event.type === 'window.failed'),
+      { description: 'window.failed event' },
+    );
     expect(failed.details).toMatchObject({ provider: 'openai', model: 'gpt-4.1-mini', windowId: `${BASE}-0` });
     expect(JSON.stringify(failed)).not.toContain('sk-wrong-key-0123456789abcdef');
     expect(await alertLog(redis, keys)).toEqual([]);
   });
 
   it('hands a rate-limited job back to wait without using an attempt, and limits only that provider for the time asked', async () => {
-    fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '60' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
-    const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url }), createHeuristicProvider()]);
+    fake.setHandler(() => ({
+      status: 429,
+      headers: { 'retry-after': '60' },
+      error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+    }));
+    const { queue } = await setup([
+      createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url }),
+      createHeuristicProvider(),
+    ]);
     const requestsBefore = fake.requests.length;
     await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'limited-1' });
-    await waitFor(async () => fake.requests.length > requestsBefore && (await stateOf(queue('openai'), 'limited-1')) === 'waiting', { description: 'job handed back to wait' });
+    await waitFor(
+      async () => fake.requests.length > requestsBefore && (await stateOf(queue('openai'), 'limited-1')) === 'waiting',
+      { description: 'job handed back to wait' },
+    );
     const job = await queue('openai').getJob('limited-1');
     expect(job?.attemptsMade).toBe(0);
     expect(await queue('openai').getRateLimitTtl(Number.MAX_SAFE_INTEGER)).toBeGreaterThan(50_000);
     await queue('heuristic').add('window', windowJob('heuristic', 'heuristic-v1'), { jobId: 'healthy-1' });
-    await waitFor(async () => (await stateOf(queue('heuristic'), 'healthy-1')) === 'completed', { description: 'the other provider still served' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'healthy-1')) === 'completed', {
+      description: 'the other provider still served',
+    });
     expect(fake.requests.length - requestsBefore).toBe(1);
   });
 
   it('puts jobs back without calling a rate-limited provider while the wait lasts, even when the queue limit is lifted early', async () => {
-    fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '30' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } }));
+    fake.setHandler(() => ({
+      status: 429,
+      headers: { 'retry-after': '30' },
+      error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+    }));
     const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
     const requestsBefore = fake.requests.length;
     await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'cool-1' });
     await waitFor(() => fake.requests.length > requestsBefore, { description: 'the first 429' });
-    await waitFor(async () => (await stateOf(queue('openai'), 'cool-1')) === 'waiting', { description: 'first job handed back' });
+    await waitFor(async () => (await stateOf(queue('openai'), 'cool-1')) === 'waiting', {
+      description: 'first job handed back',
+    });
     // As if the queue-wide limit had ended early: jobs are taken again, and the shared gate still holds them back.
     await queue('openai').removeRateLimitKey();
-    await queue('openai').add('window', { ...windowJob('openai', 'gpt-4.1-mini'), window: { ...windowJob('openai', 'gpt-4.1-mini').window, windowId: `${BASE}-9` } }, { jobId: 'cool-2' });
-    await waitFor(async () => ((await queue('openai').getJob('cool-2'))?.attemptsStarted ?? 0) >= 1 && (await stateOf(queue('openai'), 'cool-2')) === 'waiting', { description: 'second job taken and put back' });
+    await queue('openai').add(
+      'window',
+      {
+        ...windowJob('openai', 'gpt-4.1-mini'),
+        window: { ...windowJob('openai', 'gpt-4.1-mini').window, windowId: `${BASE}-9` },
+      },
+      { jobId: 'cool-2' },
+    );
+    await waitFor(
+      async () =>
+        ((await queue('openai').getJob('cool-2'))?.attemptsStarted ?? 0) >= 1 &&
+        (await stateOf(queue('openai'), 'cool-2')) === 'waiting',
+      { description: 'second job taken and put back' },
+    );
     expect((await queue('openai').getJob('cool-2'))?.attemptsMade).toBe(0);
     expect(fake.requests.length - requestsBefore).toBe(1);
   });
@@ -240,35 +323,63 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     let limited = true;
     fake.setHandler(() => {
       arrivals.push(Date.now());
-      return limited ? { status: 429, headers: { 'retry-after-ms': '300' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } } : { content: JSON.stringify({ alerts: [] }) };
+      return limited
+        ? {
+            status: 429,
+            headers: { 'retry-after-ms': '300' },
+            error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+          }
+        : { content: JSON.stringify({ alerts: [] }) };
     });
     const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
     await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'probe-0' });
-    await waitFor(async () => arrivals.length === 1 && (await stateOf(queue('openai'), 'probe-0')) === 'waiting', { description: 'the first 429' });
+    await waitFor(async () => arrivals.length === 1 && (await stateOf(queue('openai'), 'probe-0')) === 'waiting', {
+      description: 'the first 429',
+    });
     const ids = Array.from({ length: 8 }, (_, index) => `probe-${index + 1}`);
     for (const [index, jobId] of ids.entries()) {
       const job = windowJob('openai', 'gpt-4.1-mini');
-      await queue('openai').add('window', { ...job, window: { ...job.window, windowId: `${BASE}-${index + 1}` } }, { jobId });
+      await queue('openai').add(
+        'window',
+        { ...job, window: { ...job.window, windowId: `${BASE}-${index + 1}` } },
+        { jobId },
+      );
     }
     await waitFor(() => arrivals.length >= 4, { description: 'three probes', timeoutMs: 10_000 });
     const gaps = arrivals.slice(1).map((at, index) => at - (arrivals[index] ?? 0));
     expect(Math.min(...gaps), `gaps, ms: ${gaps.join(', ')}`).toBeGreaterThanOrEqual(290);
     limited = false;
-    await waitFor(async () => (await queue('openai').getJobCounts('completed')).completed === 9, { description: 'every job analysed once the probe is answered', timeoutMs: 10_000 });
+    await waitFor(async () => (await queue('openai').getJobCounts('completed')).completed === 9, {
+      description: 'every job analysed once the probe is answered',
+      timeoutMs: 10_000,
+    });
   });
 
   it('runs a rate-limited job again after the wait, and retries transient errors until they pass', async () => {
     let calls = 0;
-    const answer = JSON.stringify({ alerts: [{ severity: 'info', title: 'seen', summary: 's', evidence: [`${BASE}-0`, 'not-in-window'] }] });
+    const answer = JSON.stringify({
+      alerts: [{ severity: 'info', title: 'seen', summary: 's', evidence: [`${BASE}-0`, 'not-in-window'] }],
+    });
     fake.setHandler(() => {
       calls += 1;
-      if (calls === 1) return { status: 429, headers: { 'retry-after-ms': '200' }, error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } };
+      if (calls === 1)
+        return {
+          status: 429,
+          headers: { 'retry-after-ms': '200' },
+          error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+        };
       if (calls === 2) return { status: 503, error: { message: 'overloaded', type: 'server_error' } };
       return { content: answer };
     });
     const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
-    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'flaky-1', backoff: { type: 'fixed', delay: 100 } });
-    await waitFor(async () => (await stateOf(queue('openai'), 'flaky-1')) === 'completed', { description: 'job completed', timeoutMs: 15_000 });
+    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), {
+      jobId: 'flaky-1',
+      backoff: { type: 'fixed', delay: 100 },
+    });
+    await waitFor(async () => (await stateOf(queue('openai'), 'flaky-1')) === 'completed', {
+      description: 'job completed',
+      timeoutMs: 15_000,
+    });
     expect(calls).toBe(3);
     const [alert] = await alertLog(redis, keys);
     expect(alert?.evidence).toEqual([`${BASE}-0`]);
@@ -278,10 +389,17 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
   it('records a window as failed once transient errors use up its attempts', async () => {
     fake.setHandler(() => ({ status: 500, error: { message: 'The server had an error', type: 'server_error' } }));
     const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
-    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'down-1', attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), {
+      jobId: 'down-1',
+      attempts: 2,
+      backoff: { type: 'fixed', delay: 100 },
+    });
     await waitFor(async () => (await stateOf(queue('openai'), 'down-1')) === 'failed', { description: 'job failed' });
     expect((await queue('openai').getJob('down-1'))?.attemptsMade).toBe(2);
-    const failed = await waitFor(async () => (await events(redis, keys)).filter((event) => event.type === 'window.failed'), { description: 'events' });
+    const failed = await waitFor(
+      async () => (await events(redis, keys)).filter((event) => event.type === 'window.failed'),
+      { description: 'events' },
+    );
     expect(failed).toHaveLength(1);
     expect(String(failed[0]?.details?.reason)).toContain('HTTP 500');
   });
@@ -289,20 +407,29 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
   it('refuses a job whose provider does not match its queue', async () => {
     const { queue } = await setup([createHeuristicProvider()]);
     await queue('heuristic').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'misrouted-1' });
-    await waitFor(async () => (await stateOf(queue('heuristic'), 'misrouted-1')) === 'failed', { description: 'job failed' });
-    expect((await queue('heuristic').getJob('misrouted-1'))?.failedReason).toBe('job names provider openai but sits in queue analysis-heuristic');
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'misrouted-1')) === 'failed', {
+      description: 'job failed',
+    });
+    expect((await queue('heuristic').getJob('misrouted-1'))?.failedReason).toBe(
+      'job names provider openai but sits in queue analysis-heuristic',
+    );
   });
 
   it('keeps consuming after redis-server is killed and restarted', async () => {
     const { queue } = await setup([createHeuristicProvider()]);
     await queue('heuristic').add('window', windowJob('heuristic', 'robust-z', 'before'), { jobId: 'before-restart' });
-    await waitFor(async () => (await stateOf(queue('heuristic'), 'before-restart')) === 'completed', { description: 'job before restart' });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'before-restart')) === 'completed', {
+      description: 'job before restart',
+    });
     await server.kill();
     // Long enough for every connection to fail its reconnects and blocking reads.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await server.restart();
     await queue('heuristic').add('window', windowJob('heuristic', 'robust-z', 'after'), { jobId: 'after-restart' });
-    await waitFor(async () => (await stateOf(queue('heuristic'), 'after-restart')) === 'completed', { description: 'job after restart', timeoutMs: 25_000 });
+    await waitFor(async () => (await stateOf(queue('heuristic'), 'after-restart')) === 'completed', {
+      description: 'job after restart',
+      timeoutMs: 25_000,
+    });
   });
 
   it('closes within its drain deadline and hands unfinished jobs back without using an attempt', async () => {

@@ -69,7 +69,14 @@ export class Analyzer {
     this.#options = options;
     this.#logger = options.logger;
     const clock = options.clock ?? Date.now;
-    this.#events = options.events ?? new EventPublisher({ redis: options.redis, keys: options.keys, service: 'analyzer', onError: (err) => this.#logger.error({ err }, 'cannot publish event') });
+    this.#events =
+      options.events ??
+      new EventPublisher({
+        redis: options.redis,
+        keys: options.keys,
+        service: 'analyzer',
+        onError: (err) => this.#logger.error({ err }, 'cannot publish event'),
+      });
     this.#processor = new WindowJobProcessor({
       redis: options.redis,
       keys: options.keys,
@@ -91,7 +98,9 @@ export class Analyzer {
       lockMs: settings.lockMs,
       process: (job, token, signal, admit) => this.#processor.process(job, token, signal, admit),
       rateLimitedFor: (err) =>
-        ProviderError.isInstance(err) && err.kind === 'rate-limited' ? Math.min(err.retryAfterMs ?? options.rateLimitDelayMs ?? 10_000, options.maxRateLimitDelayMs ?? 600_000) : undefined,
+        ProviderError.isInstance(err) && err.kind === 'rate-limited'
+          ? Math.min(err.retryAfterMs ?? options.rateLimitDelayMs ?? 10_000, options.maxRateLimitDelayMs ?? 600_000)
+          : undefined,
       onFailed: (provider, job, err) => this.#track(this.#onFailed(provider, job, err)),
       drainTimeoutMs: options.drainTimeoutMs ?? settings.lockMs,
       ...(options.livenessIntervalMs ? { livenessIntervalMs: options.livenessIntervalMs } : {}),
@@ -132,7 +141,10 @@ export class Analyzer {
   async #close(): Promise<void> {
     await this.#presence?.close();
     await this.#consumer.close();
-    await Promise.race([Promise.allSettled([...this.#pending]), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    await Promise.race([
+      Promise.allSettled([...this.#pending]),
+      new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
+    ]);
     this.#logger.info({ instanceId: this.#options.instanceId }, 'analyzer stopped');
   }
 
@@ -151,17 +163,31 @@ export class Analyzer {
       const attempts = job.opts.attempts ?? 1;
       const final = err.name === 'UnrecoverableError' || job.attemptsMade >= attempts;
       if (!final) {
-        this.#logger.warn({ err, provider, jobId: job.id, attemptsMade: job.attemptsMade, attempts }, 'analysis attempt failed; will retry');
+        this.#logger.warn(
+          { err, provider, jobId: job.id, attemptsMade: job.attemptsMade, attempts },
+          'analysis attempt failed; will retry',
+        );
         return;
       }
       const context = failureContext(job.data);
       const reason = err.message;
-      this.#logger.error({ jobId: job.id, ...context, provider: context.provider ?? provider, attemptsMade: job.attemptsMade, reason }, 'window analysis failed');
+      this.#logger.error(
+        { jobId: job.id, ...context, provider: context.provider ?? provider, attemptsMade: job.attemptsMade, reason },
+        'window analysis failed',
+      );
       await this.#events.publish({
         type: 'window.failed',
         ...(context.streamId ? { streamId: context.streamId } : {}),
         message: `window ${context.windowId ?? '?'} of ${context.streamId ?? '?'} failed with ${context.provider ?? provider}/${context.model ?? '?'}: ${reason}`,
-        details: { windowId: context.windowId, provider: context.provider ?? provider, model: context.model, reason, jobId: job.id, attemptsMade: job.attemptsMade, analyzer: this.#options.instanceId },
+        details: {
+          windowId: context.windowId,
+          provider: context.provider ?? provider,
+          model: context.model,
+          reason,
+          jobId: job.id,
+          attemptsMade: job.attemptsMade,
+          analyzer: this.#options.instanceId,
+        },
       });
     } catch (error) {
       this.#logger.error({ err: error, provider }, 'cannot report a failed window');

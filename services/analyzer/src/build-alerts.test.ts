@@ -28,7 +28,12 @@ const job: WindowJob = {
 const result: AnalysisResult = {
   answer: {
     alerts: [
-      { severity: 'warning', title: 'a', summary: 'first', evidence: ['1764102009500-0', '999-0', '1764102009500-0', '1764102005000-0'] },
+      {
+        severity: 'warning',
+        title: 'a',
+        summary: 'first',
+        evidence: ['1764102009500-0', '999-0', '1764102009500-0', '1764102005000-0'],
+      },
       { severity: 'critical', title: 'b', summary: 'second', evidence: [] },
     ],
   },
@@ -39,9 +44,16 @@ const result: AnalysisResult = {
 
 describe('buildAlerts', () => {
   it('builds schema-valid alerts with deterministic ids and only evidence from the window', () => {
-    const alerts = buildAlerts(job, result, { enqueuedAt: 1_764_102_010_000, startedAt: 1_764_102_010_012, now: 1_764_102_011_900 });
+    const alerts = buildAlerts(job, result, {
+      enqueuedAt: 1_764_102_010_000,
+      startedAt: 1_764_102_010_012,
+      now: 1_764_102_011_900,
+    });
     expect(alerts.map((alert) => Alert.safeParse(alert).success)).toEqual([true, true]);
-    expect(alerts.map((alert) => alert.id)).toEqual(['btc-trades.1764102000000-0.openai.gpt-4.1-mini.0', 'btc-trades.1764102000000-0.openai.gpt-4.1-mini.1']);
+    expect(alerts.map((alert) => alert.id)).toEqual([
+      'btc-trades.1764102000000-0.openai.gpt-4.1-mini.0',
+      'btc-trades.1764102000000-0.openai.gpt-4.1-mini.1',
+    ]);
     expect(alerts[0]).toMatchObject({
       v: 1,
       streamId: 'btc-trades',

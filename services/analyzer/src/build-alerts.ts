@@ -36,7 +36,11 @@ export function buildAlerts(job: WindowJob, result: AnalysisResult, timing: Aler
       evidence: keepWindowEvidence(answer.evidence, windowIds),
       provider: target.provider,
       model: target.model,
-      window: { messages: window.messages.length, from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() },
+      window: {
+        messages: window.messages.length,
+        from: new Date(window.from).toISOString(),
+        to: new Date(window.to).toISOString(),
+      },
       timings: {
         queuedMs: Math.max(0, timing.startedAt - timing.enqueuedAt),
         ttftMs: Math.max(0, Math.round(result.timings.ttftMs)),

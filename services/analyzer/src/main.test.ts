@@ -13,8 +13,17 @@ import { buildProviders, startAnalyzer } from './main.js';
 const API_KEY = 'sk-test-main-0123456789abcdef';
 
 function config(overrides: Partial<Record<ProviderId, Partial<ProviderSettings>>>, env: Record<string, string> = {}) {
-  const base = defaultConfig({ LOG_LEVEL: 'silent', TURBOSTREAM_INSTANCE_ID: 'analyzer-main-test', LLM_TIMEOUT_MS: '5000', ANALYZER_LOCK_MS: '5000', ANALYZER_CONCURRENCY: '1', ...env });
-  const providers = Object.fromEntries(PROVIDER_IDS.map((id) => [id, { ...base.providers[id], ...overrides[id] }])) as Record<ProviderId, ProviderSettings>;
+  const base = defaultConfig({
+    LOG_LEVEL: 'silent',
+    TURBOSTREAM_INSTANCE_ID: 'analyzer-main-test',
+    LLM_TIMEOUT_MS: '5000',
+    ANALYZER_LOCK_MS: '5000',
+    ANALYZER_CONCURRENCY: '1',
+    ...env,
+  });
+  const providers = Object.fromEntries(
+    PROVIDER_IDS.map((id) => [id, { ...base.providers[id], ...overrides[id] }]),
+  ) as Record<ProviderId, ProviderSettings>;
   return serviceConfigs({ ...base, providers }).analyzer;
 }
 
@@ -32,7 +41,9 @@ describe('startAnalyzer', () => {
 
   it('builds every configured provider, and only those', () => {
     expect([...buildProviders(config({})).keys()]).toEqual(['heuristic']);
-    const both = buildProviders(config({ openai: { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url } }));
+    const both = buildProviders(
+      config({ openai: { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url } }),
+    );
     expect([...both.keys()]).toEqual(['openai', 'heuristic']);
   });
 
@@ -40,12 +51,19 @@ describe('startAnalyzer', () => {
     fake.setHandler((request) => {
       const prompt = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
       const firstId = /^(\d+-\d+) /m.exec(prompt)?.[1] ?? 'none';
-      return { content: JSON.stringify({ alerts: [{ severity: 'info', title: 'first message', summary: 'seen', evidence: [firstId] }] }) };
+      return {
+        content: JSON.stringify({
+          alerts: [{ severity: 'info', title: 'first message', summary: 'seen', evidence: [firstId] }],
+        }),
+      };
     });
     const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
     const [redis, queueConnection] = [server.client(), server.client()] as [Redis, Redis];
     const openai = { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url };
-    const started = await startAnalyzer(config({ openai }, { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: keys.namespace }), createLogger({ level: 'silent' }));
+    const started = await startAnalyzer(
+      config({ openai }, { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: keys.namespace }),
+      createLogger({ level: 'silent' }),
+    );
     const analyzer = started.service;
     const queue = new Queue(analysisQueueName('openai'), { connection: queueConnection, prefix: keys.queuePrefix });
     try {

@@ -8,7 +8,9 @@ import { Analyzer } from './analyzer.js';
 type AnalyzerConfig = ServiceConfigs['analyzer'];
 
 /** The providers this analyzer can serve: every configured one (the heuristic always is). */
-export function buildProviders(config: Pick<AnalyzerConfig, 'providers' | 'heuristic'>): Map<ProviderId, AnalysisProvider> {
+export function buildProviders(
+  config: Pick<AnalyzerConfig, 'providers' | 'heuristic'>,
+): Map<ProviderId, AnalysisProvider> {
   const providers = new Map<ProviderId, AnalysisProvider>();
   for (const id of PROVIDER_IDS) {
     const settings = id === 'heuristic' ? { configured: true } : config.providers[id];
@@ -22,7 +24,10 @@ export function buildProviders(config: Pick<AnalyzerConfig, 'providers' | 'heuri
 export async function startAnalyzer(config: AnalyzerConfig, rootLogger: Logger): Promise<RunningService<Analyzer>> {
   const logger = rootLogger.child({ service: 'analyzer' });
   const providers = buildProviders(config);
-  if (providers.size === 0) throw new Error('no analysis provider is configured: set the variables of at least one provider (see env.local.example)');
+  if (providers.size === 0)
+    throw new Error(
+      'no analysis provider is configured: set the variables of at least one provider (see env.local.example)',
+    );
   const { redis, keys, events } = connectService('analyzer', config, (fields, message) => logger.warn(fields, message));
   const connection = connectRedis({ ...config.redis, name: 'turbostream:analyzer:bullmq' });
   connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));

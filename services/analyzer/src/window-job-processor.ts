@@ -28,28 +28,57 @@ export class WindowJobProcessor {
   }
 
   /** `admit` is libs/queue's rate-limit check, called right before the provider (see AnalysisProcessor). */
-  async process(job: Job<unknown, WindowJobResult>, token: string | undefined, signal: AbortSignal | undefined, admit: () => Promise<void>): Promise<WindowJobResult> {
+  async process(
+    job: Job<unknown, WindowJobResult>,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    admit: () => Promise<void>,
+  ): Promise<WindowJobResult> {
     const options = this.#options;
     const parsed = WindowJob.safeParse(job.data);
     if (!parsed.success) {
-      const detail = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-      const letter = deadLetter({ streamId: failureContext(job.data).streamId ?? 'unknown', reason: 'invalid-job', detail, payload: JSON.stringify(job.data) ?? String(job.data), receivedAt: options.clock() });
+      const detail = parsed.error.issues
+        .slice(0, 5)
+        .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+        .join('; ');
+      const letter = deadLetter({
+        streamId: failureContext(job.data).streamId ?? 'unknown',
+        reason: 'invalid-job',
+        detail,
+        payload: JSON.stringify(job.data) ?? String(job.data),
+        receivedAt: options.clock(),
+      });
       await writeDeadLetters(options.redis, options.keys, [letter]);
       throw new UnrecoverableError(`invalid-job: ${detail}`);
     }
     const data = parsed.data;
     const { target, window } = data;
-    const logger = options.logger.child({ jobId: job.id, streamId: window.streamId, windowId: window.windowId, provider: target.provider, model: target.model });
+    const logger = options.logger.child({
+      jobId: job.id,
+      streamId: window.streamId,
+      windowId: window.windowId,
+      provider: target.provider,
+      model: target.model,
+    });
     if (job.queueName !== analysisQueueName(target.provider)) {
       throw new UnrecoverableError(`job names provider ${target.provider} but sits in queue ${job.queueName}`);
     }
     const provider = options.providers.get(target.provider);
-    if (!provider) throw new UnrecoverableError(`provider ${target.provider} is not served by analyzer ${options.instanceId}`);
+    if (!provider)
+      throw new UnrecoverableError(`provider ${target.provider} is not served by analyzer ${options.instanceId}`);
 
     await admit();
     let result: AnalysisResult;
     try {
-      result = await analyzeWithRepair(provider, { model: target.model, instructions: data.instructions, window, maxTokens: options.llm.maxTokens, temperature: options.llm.temperature, timeoutMs: options.llm.timeoutMs, ...(signal ? { signal } : {}) });
+      result = await analyzeWithRepair(provider, {
+        model: target.model,
+        instructions: data.instructions,
+        window,
+        maxTokens: options.llm.maxTokens,
+        temperature: options.llm.temperature,
+        timeoutMs: options.llm.timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
     } catch (error) {
       if (signal?.aborted) {
         // Cancelled by a shutdown: hand the job back without spending an attempt.
@@ -60,12 +89,26 @@ export class WindowJobProcessor {
       throw this.#decide(job, error, logger);
     }
 
-    const alerts = buildAlerts(data, result, { enqueuedAt: job.timestamp, startedAt: job.processedOn ?? options.clock(), now: options.clock() });
+    const alerts = buildAlerts(data, result, {
+      enqueuedAt: job.timestamp,
+      startedAt: job.processedOn ?? options.clock(),
+      now: options.clock(),
+    });
     let published = 0;
     for (const alert of alerts) {
       if (await options.publisher.publish(alert)) published += 1;
     }
-    logger.info({ alerts: alerts.length, published, ttftMs: Math.round(result.timings.ttftMs), totalMs: Math.round(result.timings.totalMs), inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens }, 'window analysed');
+    logger.info(
+      {
+        alerts: alerts.length,
+        published,
+        ttftMs: Math.round(result.timings.ttftMs),
+        totalMs: Math.round(result.timings.totalMs),
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+      },
+      'window analysed',
+    );
     return {
       v: 1,
       analyzer: options.instanceId,
@@ -90,7 +133,10 @@ export class WindowJobProcessor {
         logger.warn({ err: error }, 'analysis failed for good');
         return new UnrecoverableError(`${error.kind}: ${error.message}`);
       case 'rate-limited':
-        logger.warn({ retryAfterMs: error.retryAfterMs, statusCode: error.statusCode }, 'provider rate limited; the queue waits and the job goes back without using an attempt');
+        logger.warn(
+          { retryAfterMs: error.retryAfterMs, statusCode: error.statusCode },
+          'provider rate limited; the queue waits and the job goes back without using an attempt',
+        );
         return error;
       case 'transient':
         logger.warn({ err: error, attemptsMade: job.attemptsMade }, 'analysis failed; will retry with backoff');

@@ -145,7 +145,10 @@ function scriptArguments(batch: AppendBatch, ttlMs: number): { args: string[]; m
       entryArgs.push(String(fields.length), ...fields);
     }
   }
-  return { args: [batch.writerId, String(batch.seq), String(ttlMs), String(messages), String(gaps), ...entryArgs], messages };
+  return {
+    args: [batch.writerId, String(batch.seq), String(ttlMs), String(messages), String(gaps), ...entryArgs],
+    messages,
+  };
 }
 
 /** Reads the script's `{ applied, restart }` reply. */

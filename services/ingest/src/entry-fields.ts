@@ -6,7 +6,16 @@ export function entryFields(entry: StreamEntryFields): string[] {
     case 'message':
       return ['kind', 'message', 'data', entry.data, 'receivedAt', String(entry.receivedAt)];
     case 'gap': {
-      const fields = ['kind', 'gap', 'reason', entry.reason, 'receivedAt', String(entry.receivedAt), 'downMs', String(entry.downMs)];
+      const fields = [
+        'kind',
+        'gap',
+        'reason',
+        entry.reason,
+        'receivedAt',
+        String(entry.receivedAt),
+        'downMs',
+        String(entry.downMs),
+      ];
       return entry.lastEntryId === undefined ? fields : [...fields, 'lastEntryId', entry.lastEntryId];
     }
     default:

@@ -6,7 +6,10 @@ const text = { maxFrameBytes: 64, format: 'text' } as const;
 
 describe('classifyFrame', () => {
   it('accepts a JSON text frame as a message', () => {
-    expect(classifyFrame(Buffer.from('{"p":"61210.5","q":1}'), false, json)).toEqual({ kind: 'message', text: '{"p":"61210.5","q":1}' });
+    expect(classifyFrame(Buffer.from('{"p":"61210.5","q":1}'), false, json)).toEqual({
+      kind: 'message',
+      text: '{"p":"61210.5","q":1}',
+    });
   });
 
   it('keeps multi-byte UTF-8 text intact', () => {
@@ -19,9 +22,15 @@ describe('classifyFrame', () => {
   });
 
   it('rejects text frames that are not valid UTF-8', () => {
-    expect(classifyFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), false, text)).toMatchObject({ kind: 'dead-letter', reason: 'invalid-utf8' });
+    expect(classifyFrame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), false, text)).toMatchObject({
+      kind: 'dead-letter',
+      reason: 'invalid-utf8',
+    });
     // A truncated three-byte sequence (the first two bytes of "€").
-    expect(classifyFrame(Buffer.from([0x22, 0xe2, 0x82, 0x22]), false, text)).toMatchObject({ kind: 'dead-letter', reason: 'invalid-utf8' });
+    expect(classifyFrame(Buffer.from([0x22, 0xe2, 0x82, 0x22]), false, text)).toMatchObject({
+      kind: 'dead-letter',
+      reason: 'invalid-utf8',
+    });
   });
 
   it('rejects frames over the size limit before looking at their content', () => {

@@ -9,7 +9,14 @@ import { afterEach, describe, expect } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { Ingest, type IngestSource } from './ingest.js';
 
-const settings: IngestSettings = { maxFrameBytes: 1024, maxBufferedMessages: 1000, batchSize: 10, pingIntervalMs: 60_000, reconnectInitialMs: 20, reconnectMaxMs: 200 };
+const settings: IngestSettings = {
+  maxFrameBytes: 1024,
+  maxBufferedMessages: 1000,
+  batchSize: 10,
+  pingIntervalMs: 60_000,
+  reconnectInitialMs: 20,
+  reconnectMaxMs: 200,
+};
 const logger = createLogger({ level: 'silent' });
 
 /** A loopback source that records each connection's subscribe messages and whether it is still open. */
@@ -72,9 +79,17 @@ describe('Ingest.update', () => {
     sources.push(source);
     return source;
   };
-  const sourceOf = (streamId: string, source: Source, subscribe = `{"sub":"${streamId}"}`): IngestSource => ({ streamId, url: source.url, subscribe: [subscribe], headers: {}, format: 'json' });
+  const sourceOf = (streamId: string, source: Source, subscribe = `{"sub":"${streamId}"}`): IngestSource => ({
+    streamId,
+    url: source.url,
+    subscribe: [subscribe],
+    headers: {},
+    format: 'json',
+  });
   const messages = async (streamId: string) =>
-    (await redis.xrange(keys.messages(streamId), '-', '+')).map(([, fields]) => StreamEntryFields.parse(fieldsToObject(fields))).flatMap((fields) => (fields.kind === 'message' ? [fields.data] : []));
+    (await redis.xrange(keys.messages(streamId), '-', '+'))
+      .map(([, fields]) => StreamEntryFields.parse(fieldsToObject(fields)))
+      .flatMap((fields) => (fields.kind === 'message' ? [fields.data] : []));
 
   redisTest('opens added sources, closes removed ones and leaves unchanged ones connected', async () => {
     const [a, b] = [await startSource(), await startSource()];
@@ -83,7 +98,11 @@ describe('Ingest.update', () => {
     await ingest.start();
     await waitFor(() => a.connections[0]?.received.length === 1, { description: 'a subscribed' });
 
-    expect(await ingest.update([sourceOf('a', a), sourceOf('b', b)])).toEqual({ added: ['b'], removed: [], reconnected: [] });
+    expect(await ingest.update([sourceOf('a', a), sourceOf('b', b)])).toEqual({
+      added: ['b'],
+      removed: [],
+      reconnected: [],
+    });
     await waitFor(() => b.connections[0]?.received.length === 1, { description: 'b subscribed' });
     b.broadcast('{"n":1}');
     await waitFor(async () => (await messages('b')).length === 1, { description: "b's message stored" });
@@ -97,23 +116,34 @@ describe('Ingest.update', () => {
     expect(Object.keys(ingest.stats())).toEqual(['b']);
   });
 
-  redisTest('reconnects a source whose subscribe messages changed, with a gap entry between old and new messages', async () => {
-    const a = await startSource();
-    const ingest = new Ingest({ redis, keys, logger, settings, sources: [sourceOf('a', a)] });
-    running.push(ingest);
-    await ingest.start();
-    await waitFor(() => a.connections[0]?.received.length === 1, { description: 'a subscribed' });
-    a.broadcast('{"old":1}');
-    await waitFor(async () => (await messages('a')).length === 1, { description: 'the old message' });
+  redisTest(
+    'reconnects a source whose subscribe messages changed, with a gap entry between old and new messages',
+    async () => {
+      const a = await startSource();
+      const ingest = new Ingest({ redis, keys, logger, settings, sources: [sourceOf('a', a)] });
+      running.push(ingest);
+      await ingest.start();
+      await waitFor(() => a.connections[0]?.received.length === 1, { description: 'a subscribed' });
+      a.broadcast('{"old":1}');
+      await waitFor(async () => (await messages('a')).length === 1, { description: 'the old message' });
 
-    expect(await ingest.update([sourceOf('a', a, '{"sub":"a","v":2}')])).toEqual({ added: [], removed: [], reconnected: ['a'] });
-    await waitFor(() => a.connections[1]?.received[0] === '{"sub":"a","v":2}', { description: 'a resubscribed with the new message' });
-    await waitFor(() => a.open === 1, { description: 'the old socket closed' });
-    a.broadcast('{"new":1}');
-    await waitFor(async () => (await messages('a')).length === 2, { description: 'the new message' });
-    const kinds = (await redis.xrange(keys.messages('a'), '-', '+')).map(([, fields]) => StreamEntryFields.parse(fieldsToObject(fields)).kind);
-    expect(kinds).toEqual(['message', 'gap', 'message']);
-  });
+      expect(await ingest.update([sourceOf('a', a, '{"sub":"a","v":2}')])).toEqual({
+        added: [],
+        removed: [],
+        reconnected: ['a'],
+      });
+      await waitFor(() => a.connections[1]?.received[0] === '{"sub":"a","v":2}', {
+        description: 'a resubscribed with the new message',
+      });
+      await waitFor(() => a.open === 1, { description: 'the old socket closed' });
+      a.broadcast('{"new":1}');
+      await waitFor(async () => (await messages('a')).length === 2, { description: 'the new message' });
+      const kinds = (await redis.xrange(keys.messages('a'), '-', '+')).map(
+        ([, fields]) => StreamEntryFields.parse(fieldsToObject(fields)).kind,
+      );
+      expect(kinds).toEqual(['message', 'gap', 'message']);
+    },
+  );
 
   redisTest('refuses an invalid list whole, and applies nothing after close()', async () => {
     const a = await startSource();

@@ -45,11 +45,19 @@ class FakeSource {
 
   /** Waits for the n-th connection (1-based) to be open and subscribed. */
   async connection(n: number, subscribed = 1): Promise<WebSocket> {
-    return waitFor(() => { const connection = this.connections[n - 1]; return connection && connection.received.length >= subscribed && connection.socket; }, { description: `connection ${n}` });
+    return waitFor(
+      () => {
+        const connection = this.connections[n - 1];
+        return connection && connection.received.length >= subscribed && connection.socket;
+      },
+      { description: `connection ${n}` },
+    );
   }
 
   async send(socket: WebSocket, data: string | Buffer, binary = false): Promise<void> {
-    await new Promise<void>((resolve, reject) => socket.send(data, { binary }, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      socket.send(data, { binary }, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   async close(): Promise<void> {
@@ -58,7 +66,14 @@ class FakeSource {
   }
 }
 
-const settings: IngestSettings = { maxFrameBytes: 1024, maxBufferedMessages: 1000, batchSize: 7, pingIntervalMs: 60_000, reconnectInitialMs: 20, reconnectMaxMs: 200 };
+const settings: IngestSettings = {
+  maxFrameBytes: 1024,
+  maxBufferedMessages: 1000,
+  batchSize: 7,
+  pingIntervalMs: 60_000,
+  reconnectInitialMs: 20,
+  reconnectMaxMs: 200,
+};
 const SUBSCRIBE = '{"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1}';
 
 describe('Ingest', () => {
@@ -77,14 +92,32 @@ describe('Ingest', () => {
     await source?.close();
   });
 
-  async function startIngest(overrides: Partial<IngestSettings> = {}, options: { redis?: Redis; withEvents?: boolean } = {}): Promise<Ingest> {
+  async function startIngest(
+    overrides: Partial<IngestSettings> = {},
+    options: { redis?: Redis; withEvents?: boolean } = {},
+  ): Promise<Ingest> {
     source = await FakeSource.start();
     logs = '';
     const destination = new PassThrough();
-    destination.on('data', (chunk: Buffer) => { logs += chunk.toString(); });
-    const stream: IngestSource = { streamId: 's1', url: source.url, subscribe: [SUBSCRIBE], headers: { authorization: 'Bearer header-secret' }, format: 'json' };
+    destination.on('data', (chunk: Buffer) => {
+      logs += chunk.toString();
+    });
+    const stream: IngestSource = {
+      streamId: 's1',
+      url: source.url,
+      subscribe: [SUBSCRIBE],
+      headers: { authorization: 'Bearer header-secret' },
+      format: 'json',
+    };
     const events = options.withEvents ? new EventPublisher({ redis, keys, service: 'ingest' }) : undefined;
-    const ingest = new Ingest({ redis: options.redis ?? redis, keys, logger: createLogger({ level: 'debug', destination }), sources: [stream], settings: { ...settings, ...overrides }, ...(events ? { events } : {}) });
+    const ingest = new Ingest({
+      redis: options.redis ?? redis,
+      keys,
+      logger: createLogger({ level: 'debug', destination }),
+      sources: [stream],
+      settings: { ...settings, ...overrides },
+      ...(events ? { events } : {}),
+    });
     open.push(ingest);
     await ingest.start();
     return ingest;
@@ -95,29 +128,41 @@ describe('Ingest', () => {
     return raw.map(([id, fields]) => ({ id, fields: StreamEntryFields.parse(fieldsToObject(fields)) }));
   }
 
-  const messagesOf = (list: Array<{ fields: StreamEntryFields }>) => list.flatMap(({ fields }) => (fields.kind === 'message' ? [fields.data] : []));
+  const messagesOf = (list: Array<{ fields: StreamEntryFields }>) =>
+    list.flatMap(({ fields }) => (fields.kind === 'message' ? [fields.data] : []));
 
-  redisTest('stores every message in order, with receivedAt, and sends subscribe and headers on the handshake', async () => {
-    const before = Date.now();
-    const ingest = await startIngest();
-    const socket = await source.connection(1);
-    expect(source.connections[0]?.received).toEqual([SUBSCRIBE]);
-    expect(source.connections[0]?.headers.authorization).toBe('Bearer header-secret');
-    const sent = Array.from({ length: 100 }, (_, index) => JSON.stringify({ seq: index, p: `${61_000 + index}.5` }));
-    for (const message of sent) await source.send(socket, message);
-    await waitFor(async () => (await redis.xlen(keys.messages('s1'))) === 100, { description: '100 entries' });
-    const stored = await entries();
-    expect(messagesOf(stored)).toEqual(sent);
-    for (const { fields } of stored) {
-      expect(fields.kind === 'message' && fields.receivedAt >= before && fields.receivedAt <= Date.now()).toBe(true);
-    }
-    expect(ingest.stats().s1).toMatchObject({ received: 100, stored: 100, deadLettered: 0, reconnects: 0, buffered: 0, paused: false, connected: true });
-    expect(await redis.hgetall(keys.stats('s1'))).toMatchObject({ stored: '100', received: '100' });
-    await ingest.close();
-    expect(logs).toContain('source connected');
-    expect(logs).not.toContain('header-secret');
-    expect(logs).not.toContain('query-secret');
-  });
+  redisTest(
+    'stores every message in order, with receivedAt, and sends subscribe and headers on the handshake',
+    async () => {
+      const before = Date.now();
+      const ingest = await startIngest();
+      const socket = await source.connection(1);
+      expect(source.connections[0]?.received).toEqual([SUBSCRIBE]);
+      expect(source.connections[0]?.headers.authorization).toBe('Bearer header-secret');
+      const sent = Array.from({ length: 100 }, (_, index) => JSON.stringify({ seq: index, p: `${61_000 + index}.5` }));
+      for (const message of sent) await source.send(socket, message);
+      await waitFor(async () => (await redis.xlen(keys.messages('s1'))) === 100, { description: '100 entries' });
+      const stored = await entries();
+      expect(messagesOf(stored)).toEqual(sent);
+      for (const { fields } of stored) {
+        expect(fields.kind === 'message' && fields.receivedAt >= before && fields.receivedAt <= Date.now()).toBe(true);
+      }
+      expect(ingest.stats().s1).toMatchObject({
+        received: 100,
+        stored: 100,
+        deadLettered: 0,
+        reconnects: 0,
+        buffered: 0,
+        paused: false,
+        connected: true,
+      });
+      expect(await redis.hgetall(keys.stats('s1'))).toMatchObject({ stored: '100', received: '100' });
+      await ingest.close();
+      expect(logs).toContain('source connected');
+      expect(logs).not.toContain('header-secret');
+      expect(logs).not.toContain('query-secret');
+    },
+  );
 
   redisTest('writes what it has buffered before close() returns, and close() is idempotent', async () => {
     const ingest = await startIngest();
@@ -130,52 +175,67 @@ describe('Ingest', () => {
     expect(await redis.xlen(keys.messages('s1'))).toBe(500);
   });
 
-  redisTest('resubscribes after the source drops the connection and writes a gap marker between old and new messages', async () => {
-    const ingest = await startIngest({}, { withEvents: true });
-    const first = await source.connection(1);
-    await source.send(first, '{"before":1}');
-    await waitFor(() => ingest.stats().s1?.stored === 1, { description: 'first message' });
-    first.close(1012, 'service restart');
-    const second = await source.connection(2);
-    expect(source.connections[1]?.received).toEqual([SUBSCRIBE]);
-    await source.send(second, '{"after":1}');
-    await waitFor(async () => (await redis.xlen(keys.messages('s1'))) === 3, { description: 'message, gap, message' });
-    const stored = await entries();
-    expect(stored.map(({ fields }) => fields.kind)).toEqual(['message', 'gap', 'message']);
-    const gap = stored[1]?.fields;
-    expect(gap?.kind === 'gap' && gap.reason).toContain('1012');
-    expect(gap?.kind === 'gap' && gap.downMs).toBeGreaterThanOrEqual(0);
-    expect(ingest.stats().s1?.reconnects).toBe(1);
-    expect(await redis.hget(keys.stats('s1'), 'reconnects')).toBe('1');
-    const types = await waitFor(async () => {
-      const raw = await redis.xrange(keys.eventLog, '-', '+');
-      const parsed = raw.map(([, fields]) => OpsEvent.parse(JSON.parse(fieldsToObject(fields).event ?? '{}')).type);
-      return parsed.includes('source.gap') && parsed;
-    }, { description: 'ops events' });
-    expect(types).toEqual(['source.connected', 'source.down', 'source.connected', 'source.gap']);
-  });
+  redisTest(
+    'resubscribes after the source drops the connection and writes a gap marker between old and new messages',
+    async () => {
+      const ingest = await startIngest({}, { withEvents: true });
+      const first = await source.connection(1);
+      await source.send(first, '{"before":1}');
+      await waitFor(() => ingest.stats().s1?.stored === 1, { description: 'first message' });
+      first.close(1012, 'service restart');
+      const second = await source.connection(2);
+      expect(source.connections[1]?.received).toEqual([SUBSCRIBE]);
+      await source.send(second, '{"after":1}');
+      await waitFor(async () => (await redis.xlen(keys.messages('s1'))) === 3, {
+        description: 'message, gap, message',
+      });
+      const stored = await entries();
+      expect(stored.map(({ fields }) => fields.kind)).toEqual(['message', 'gap', 'message']);
+      const gap = stored[1]?.fields;
+      expect(gap?.kind === 'gap' && gap.reason).toContain('1012');
+      expect(gap?.kind === 'gap' && gap.downMs).toBeGreaterThanOrEqual(0);
+      expect(ingest.stats().s1?.reconnects).toBe(1);
+      expect(await redis.hget(keys.stats('s1'), 'reconnects')).toBe('1');
+      const types = await waitFor(
+        async () => {
+          const raw = await redis.xrange(keys.eventLog, '-', '+');
+          const parsed = raw.map(([, fields]) => OpsEvent.parse(JSON.parse(fieldsToObject(fields).event ?? '{}')).type);
+          return parsed.includes('source.gap') && parsed;
+        },
+        { description: 'ops events' },
+      );
+      expect(types).toEqual(['source.connected', 'source.down', 'source.connected', 'source.gap']);
+    },
+  );
 
-  redisTest('keeps binary, invalid UTF-8, non-JSON and oversized frames aside with their reasons, and keeps working', async () => {
-    const ingest = await startIngest();
-    const socket = await source.connection(1);
-    await source.send(socket, '{"good":1}');
-    await source.send(socket, Buffer.from([0x00, 0xff, 0x10]), true);
-    await source.send(socket, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
-    await source.send(socket, 'plain text');
-    await source.send(socket, JSON.stringify({ pad: 'x'.repeat(2_000) }));
-    await source.send(socket, '{"good":2}');
-    await waitFor(() => ingest.stats().s1?.stored === 2 && ingest.stats().s1?.deadLettered === 4, { description: '2 stored, 4 dead letters' });
-    expect(messagesOf(await entries())).toEqual(['{"good":1}', '{"good":2}']);
-    const deadLetters = (await redis.xrange(keys.deadLetters, '-', '+')).map(([, fields]) => DeadLetter.parse(fieldsToObject(fields)));
-    expect(deadLetters.map(({ reason }) => reason)).toEqual(['binary', 'invalid-utf8', 'not-json', 'oversized']);
-    expect(deadLetters[0]).toMatchObject({ streamId: 's1', bytes: 3, sample: 'AP8Q', sampleEncoding: 'base64' });
-    expect(deadLetters[1]).toMatchObject({ sampleEncoding: 'base64', bytes: 4 });
-    expect(deadLetters[2]).toMatchObject({ sample: 'plain text', sampleEncoding: 'utf8' });
-    expect(deadLetters[3]?.bytes).toBe(2_010);
-    expect(deadLetters[3]?.sample.length).toBeLessThanOrEqual(1024);
-    expect(source.connections).toHaveLength(1);
-    expect(await redis.hget(keys.stats('s1'), 'deadLettered')).toBe('4');
-  });
+  redisTest(
+    'keeps binary, invalid UTF-8, non-JSON and oversized frames aside with their reasons, and keeps working',
+    async () => {
+      const ingest = await startIngest();
+      const socket = await source.connection(1);
+      await source.send(socket, '{"good":1}');
+      await source.send(socket, Buffer.from([0x00, 0xff, 0x10]), true);
+      await source.send(socket, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+      await source.send(socket, 'plain text');
+      await source.send(socket, JSON.stringify({ pad: 'x'.repeat(2_000) }));
+      await source.send(socket, '{"good":2}');
+      await waitFor(() => ingest.stats().s1?.stored === 2 && ingest.stats().s1?.deadLettered === 4, {
+        description: '2 stored, 4 dead letters',
+      });
+      expect(messagesOf(await entries())).toEqual(['{"good":1}', '{"good":2}']);
+      const deadLetters = (await redis.xrange(keys.deadLetters, '-', '+')).map(([, fields]) =>
+        DeadLetter.parse(fieldsToObject(fields)),
+      );
+      expect(deadLetters.map(({ reason }) => reason)).toEqual(['binary', 'invalid-utf8', 'not-json', 'oversized']);
+      expect(deadLetters[0]).toMatchObject({ streamId: 's1', bytes: 3, sample: 'AP8Q', sampleEncoding: 'base64' });
+      expect(deadLetters[1]).toMatchObject({ sampleEncoding: 'base64', bytes: 4 });
+      expect(deadLetters[2]).toMatchObject({ sample: 'plain text', sampleEncoding: 'utf8' });
+      expect(deadLetters[3]?.bytes).toBe(2_010);
+      expect(deadLetters[3]?.sample.length).toBeLessThanOrEqual(1024);
+      expect(source.connections).toHaveLength(1);
+      expect(await redis.hget(keys.stats('s1'), 'deadLettered')).toBe('4');
+    },
+  );
 
   redisTest('records a frame too large for ws itself as oversized, reconnects and goes on', async () => {
     const ingest = await startIngest();
@@ -183,8 +243,12 @@ describe('Ingest', () => {
     await source.send(socket, Buffer.alloc(16 * 1024 * 1024 + 1, 0x61));
     const second = await source.connection(2);
     await source.send(second, '{"after":1}');
-    await waitFor(() => ingest.stats().s1?.stored === 1 && ingest.stats().s1?.deadLettered === 1, { description: 'stored after reconnect' });
-    const [deadLetter] = (await redis.xrange(keys.deadLetters, '-', '+')).map(([, fields]) => DeadLetter.parse(fieldsToObject(fields)));
+    await waitFor(() => ingest.stats().s1?.stored === 1 && ingest.stats().s1?.deadLettered === 1, {
+      description: 'stored after reconnect',
+    });
+    const [deadLetter] = (await redis.xrange(keys.deadLetters, '-', '+')).map(([, fields]) =>
+      DeadLetter.parse(fieldsToObject(fields)),
+    );
     expect(deadLetter).toMatchObject({ reason: 'oversized', streamId: 's1' });
     expect(deadLetter?.bytes).toBeGreaterThan(16 * 1024 * 1024);
     expect((await entries()).map(({ fields }) => fields.kind)).toEqual(['gap', 'message']);
@@ -199,7 +263,9 @@ describe('Ingest', () => {
     source.answerPings = false;
     await source.connection(2);
     source.answerPings = true;
-    await waitFor(() => ingest.stats().s1?.reconnects === 1 && ingest.stats().s1?.connected, { description: 'reconnected' });
+    await waitFor(() => ingest.stats().s1?.reconnects === 1 && ingest.stats().s1?.connected, {
+      description: 'reconnected',
+    });
     const [gap] = await entries();
     expect(gap?.fields.kind === 'gap' && gap.fields.reason).toContain('no pong');
   });
@@ -217,7 +283,10 @@ describe('Ingest', () => {
       for (let index = 0; index < total; index += 1) {
         await source.send(socket, JSON.stringify({ seq: index }));
         // One frame at a time until the socket pauses: each is read (and buffered) before the next is sent.
-        await waitFor(() => ingest.stats().s1?.received === index + 1 || ingest.stats().s1?.paused, { intervalMs: 5, description: `frame ${index} read, or the socket paused` });
+        await waitFor(() => ingest.stats().s1?.received === index + 1 || ingest.stats().s1?.paused, {
+          intervalMs: 5,
+          description: `frame ${index} read, or the socket paused`,
+        });
       }
       const stats = ingest.stats().s1;
       expect(stats?.paused).toBe(true);
@@ -226,8 +295,13 @@ describe('Ingest', () => {
       // A paused socket may still deliver the rest of the read in progress: a few frames, never the whole backlog.
       expect(stats?.peakBuffered).toBeLessThanOrEqual(60);
       await flaky.restart();
-      await waitFor(async () => (await client.xlen(keys.messages('s1'))) === total, { timeoutMs: 20_000, description: 'every message stored' });
-      expect(messagesOf(await entries(client))).toEqual(Array.from({ length: total }, (_, index) => JSON.stringify({ seq: index })));
+      await waitFor(async () => (await client.xlen(keys.messages('s1'))) === total, {
+        timeoutMs: 20_000,
+        description: 'every message stored',
+      });
+      expect(messagesOf(await entries(client))).toEqual(
+        Array.from({ length: total }, (_, index) => JSON.stringify({ seq: index })),
+      );
       await waitFor(() => ingest.stats().s1?.paused === false, { description: 'resumed' });
       expect(ingest.stats().s1).toMatchObject({ received: total, stored: total, reconnects: 0, buffered: 0 });
       await ingest.close();

@@ -36,7 +36,8 @@ export interface IngestUpdate {
 function checkSources(sources: readonly IngestSource[]): void {
   const seen = new Set<string>();
   for (const { streamId } of sources) {
-    if (!STREAM_ID_PATTERN.test(streamId)) throw new Error(`invalid stream id ${JSON.stringify(streamId)}: expected ${STREAM_ID_PATTERN}`);
+    if (!STREAM_ID_PATTERN.test(streamId))
+      throw new Error(`invalid stream id ${JSON.stringify(streamId)}: expected ${STREAM_ID_PATTERN}`);
     if (seen.has(streamId)) throw new Error(`stream id ${JSON.stringify(streamId)} appears twice`);
     seen.add(streamId);
   }
@@ -110,7 +111,9 @@ export class Ingest {
     });
     const added = sources.filter((source) => !this.#sources.has(source.streamId));
     // A changed source is drained before it reopens, so that its entries stay in order.
-    await Promise.all([...removed, ...changed.map((source) => source.streamId)].map((streamId) => this.#remove(streamId)));
+    await Promise.all(
+      [...removed, ...changed.map((source) => source.streamId)].map((streamId) => this.#remove(streamId)),
+    );
     done.removed = removed;
     if (this.#closing) return done;
     for (const source of [...changed, ...added]) {
@@ -126,7 +129,16 @@ export class Ingest {
   #add(config: IngestSource): { ingest: SourceIngest; config: IngestSource } {
     const { streamId, ...source } = config;
     const { settings, redis, keys, logger, events, clock } = this.#options;
-    const ingest = new SourceIngest({ streamId, source, settings, redis, keys, logger, events, ...(clock ? { clock } : {}) });
+    const ingest = new SourceIngest({
+      streamId,
+      source,
+      settings,
+      redis,
+      keys,
+      logger,
+      events,
+      ...(clock ? { clock } : {}),
+    });
     const entry = { ingest, config };
     this.#sources.set(streamId, entry);
     return entry;
@@ -162,7 +174,11 @@ export class Ingest {
       sources.map(async (source) => {
         try {
           const left = await source.drain(timeoutMs);
-          if (left > 0) this.#logger.error({ streamId: source.streamId, left, timeoutMs }, 'buffered messages not written to Redis before the close deadline');
+          if (left > 0)
+            this.#logger.error(
+              { streamId: source.streamId, left, timeoutMs },
+              'buffered messages not written to Redis before the close deadline',
+            );
         } catch (error) {
           this.#logger.warn({ err: error, streamId: source.streamId }, 'cannot drain the buffer');
         }

@@ -9,11 +9,21 @@ export function ingestSources(streams: readonly StreamConfig[]): IngestSource[] 
 }
 
 /** Starts ingest on its own Redis connection: one source per configured stream. */
-export async function startIngest(config: ServiceConfigs['ingest'], rootLogger: Logger): Promise<RunningService<Ingest>> {
+export async function startIngest(
+  config: ServiceConfigs['ingest'],
+  rootLogger: Logger,
+): Promise<RunningService<Ingest>> {
   const logger = rootLogger.child({ service: 'ingest' });
   const { redis, keys, events } = connectService('ingest', config, (fields, message) => logger.warn(fields, message));
   const disconnect = () => closeRedis(redis);
-  const ingest = new Ingest({ redis, keys, logger, events, sources: ingestSources(config.streams), settings: config.ingest });
+  const ingest = new Ingest({
+    redis,
+    keys,
+    logger,
+    events,
+    sources: ingestSources(config.streams),
+    settings: config.ingest,
+  });
   await ingest.start().catch(async (error: unknown) => {
     await disconnect();
     throw error;

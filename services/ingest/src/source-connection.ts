@@ -118,7 +118,9 @@ export class SourceConnection {
     logger.debug({ url: redactUrl(source.url), headers: Object.keys(source.headers) }, 'connecting');
     socket.on('open', () => this.#onOpen(socket));
     socket.on('message', (data: RawData, isBinary: boolean) => this.#options.onFrame(toBuffer(data), isBinary));
-    socket.on('pong', () => { this.#pongReceived = true; });
+    socket.on('pong', () => {
+      this.#pongReceived = true;
+    });
     socket.on('error', (error: Error & { code?: string }) => {
       this.#failure ??= error.message;
       if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#options.onFrameTooLarge(error.message);

@@ -61,7 +61,10 @@ export class SourceIngest {
       batchSize: settings.batchSize,
       maxBuffered: settings.maxBufferedMessages,
       onHighWater: () => {
-        this.#logger.debug({ buffered: this.#writer.buffered }, 'buffer full; pausing the source until Redis catches up');
+        this.#logger.debug(
+          { buffered: this.#writer.buffered },
+          'buffer full; pausing the source until Redis catches up',
+        );
         this.#connection.pause();
       },
       onLowWater: () => {
@@ -77,8 +80,15 @@ export class SourceIngest {
       clock: this.#clock,
       onFrame: (data, isBinary) => this.#onFrame(data, isBinary),
       onOpen: ({ reconnect, downMs, reason }) => this.#onOpen(reconnect, downMs, reason),
-      onDown: ({ reason }) => this.#publish({ type: 'source.down', message: `source down: ${reason}`, details: { reason } }),
-      onFrameTooLarge: (detail) => this.#deadLetter('oversized', `${detail} (over ${this.#connection.maxPayload} bytes; ws closed with 1009)`, Buffer.alloc(0), this.#connection.maxPayload + 1),
+      onDown: ({ reason }) =>
+        this.#publish({ type: 'source.down', message: `source down: ${reason}`, details: { reason } }),
+      onFrameTooLarge: (detail) =>
+        this.#deadLetter(
+          'oversized',
+          `${detail} (over ${this.#connection.maxPayload} bytes; ws closed with 1009)`,
+          Buffer.alloc(0),
+          this.#connection.maxPayload + 1,
+        ),
     });
   }
 
@@ -116,7 +126,10 @@ export class SourceIngest {
 
   #onFrame(data: Buffer, isBinary: boolean): void {
     this.#received += 1;
-    const verdict = classifyFrame(data, isBinary, { maxFrameBytes: this.#options.settings.maxFrameBytes, format: this.#options.source.format });
+    const verdict = classifyFrame(data, isBinary, {
+      maxFrameBytes: this.#options.settings.maxFrameBytes,
+      format: this.#options.source.format,
+    });
     if (verdict.kind === 'message') {
       this.#writer.append({ kind: 'message', data: verdict.text, receivedAt: this.#clock() });
     } else {
@@ -130,7 +143,9 @@ export class SourceIngest {
     if (this.#rejected <= 10 || this.#rejected % 1000 === 0) {
       this.#logger.warn({ reason, detail, rejected: this.#rejected }, 'frame kept aside as a dead letter');
     }
-    this.#writer.appendDeadLetter(deadLetter({ streamId: this.#options.streamId, reason, detail, payload, bytes, receivedAt }));
+    this.#writer.appendDeadLetter(
+      deadLetter({ streamId: this.#options.streamId, reason, detail, payload, bytes, receivedAt }),
+    );
   }
 
   /**
@@ -140,7 +155,11 @@ export class SourceIngest {
    * writes the batch, and {@link #onRestartGap} publishes the event.
    */
   #onOpen(reconnect: boolean, downMs: number, reason: string): void {
-    this.#publish({ type: 'source.connected', message: reconnect ? 'source reconnected' : 'source connected', details: { reconnect } });
+    this.#publish({
+      type: 'source.connected',
+      message: reconnect ? 'source reconnected' : 'source connected',
+      details: { reconnect },
+    });
     if (!reconnect) {
       this.#writer.appendRestartCheck(this.#clock());
       return;
@@ -150,12 +169,19 @@ export class SourceIngest {
   }
 
   #onRestartGap({ lastEntryId, downMs }: RestartGap): void {
-    this.#logger.warn({ lastEntryId, downMs }, 'ingest restarted: gap entry written after the last entry of the previous run');
+    this.#logger.warn(
+      { lastEntryId, downMs },
+      'ingest restarted: gap entry written after the last entry of the previous run',
+    );
     this.#publishGap({ downMs, reason: RESTART_GAP_REASON, lastEntryId });
   }
 
   #publishGap(details: { downMs: number; reason: string; lastEntryId?: string }): void {
-    this.#publish({ type: 'source.gap', message: `messages may be missing: down ${details.downMs} ms (${details.reason})`, details });
+    this.#publish({
+      type: 'source.gap',
+      message: `messages may be missing: down ${details.downMs} ms (${details.reason})`,
+      details,
+    });
   }
 
   #publish(event: Omit<EventInput, 'streamId'>): void {

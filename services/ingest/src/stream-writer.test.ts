@@ -9,75 +9,108 @@ import { describe, expect } from 'vitest';
 import { StreamWriter } from './stream-writer.js';
 
 describe('StreamWriter', () => {
-  redisTest('retries a batch that Redis rejected, in order, without losing or duplicating entries', async ({ server, namespace }) => {
-    // No offline queue and no retries: every command fails at once while Redis is down.
-    const redis = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
-    redis.on('error', () => {});
-    await waitFor(() => redis.status === 'ready', { description: 'redis ready' });
-    const keys = createKeyLayout(namespace);
-    const watermarks: string[] = [];
-    let logs = '';
-    const destination = new PassThrough();
-    destination.on('data', (chunk: Buffer) => { logs += chunk.toString(); });
-    const writer = new StreamWriter({
-      redis, keys, streamId: 's1', logger: createLogger({ level: 'info', destination }),
-      batchSize: 4, maxBuffered: 10, retry: { initialMs: 10, maxMs: 50 },
-      onHighWater: () => watermarks.push('high'), onLowWater: () => watermarks.push('low'),
-    });
-    try {
-      await server.kill();
-      for (let seq = 0; seq < 25; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
-      writer.append({ kind: 'gap', reason: 'test', receivedAt: 2_000, downMs: 5 });
-      await waitFor(() => logs.includes('redis batch failed'), { description: 'a failed batch' });
-      expect(writer.buffered).toBe(26);
-      expect(watermarks).toEqual(['high']);
-      await server.restart();
-      expect(await writer.drain(10_000)).toBe(0);
-      const entries = (await redis.xrange(keys.messages('s1'), '-', '+')).map(([, fields]) => StreamEntryFields.parse(fieldsToObject(fields)));
-      expect(entries.map((entry) => (entry.kind === 'message' ? entry.data : entry.kind))).toEqual([...Array.from({ length: 25 }, (_, seq) => `m${seq}`), 'gap']);
-      expect(watermarks).toEqual(['high', 'low']);
-      expect(writer.stored).toBe(25);
-      expect(writer.buffered).toBe(0);
-    } finally {
-      redis.disconnect();
-      await server.restart(); // the file's server, for the tests after this one (a no-op when it runs)
-    }
-  });
+  redisTest(
+    'retries a batch that Redis rejected, in order, without losing or duplicating entries',
+    async ({ server, namespace }) => {
+      // No offline queue and no retries: every command fails at once while Redis is down.
+      const redis = new Redis(server.url, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => 50,
+      });
+      redis.on('error', () => {});
+      await waitFor(() => redis.status === 'ready', { description: 'redis ready' });
+      const keys = createKeyLayout(namespace);
+      const watermarks: string[] = [];
+      let logs = '';
+      const destination = new PassThrough();
+      destination.on('data', (chunk: Buffer) => {
+        logs += chunk.toString();
+      });
+      const writer = new StreamWriter({
+        redis,
+        keys,
+        streamId: 's1',
+        logger: createLogger({ level: 'info', destination }),
+        batchSize: 4,
+        maxBuffered: 10,
+        retry: { initialMs: 10, maxMs: 50 },
+        onHighWater: () => watermarks.push('high'),
+        onLowWater: () => watermarks.push('low'),
+      });
+      try {
+        await server.kill();
+        for (let seq = 0; seq < 25; seq += 1)
+          writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
+        writer.append({ kind: 'gap', reason: 'test', receivedAt: 2_000, downMs: 5 });
+        await waitFor(() => logs.includes('redis batch failed'), { description: 'a failed batch' });
+        expect(writer.buffered).toBe(26);
+        expect(watermarks).toEqual(['high']);
+        await server.restart();
+        expect(await writer.drain(10_000)).toBe(0);
+        const entries = (await redis.xrange(keys.messages('s1'), '-', '+')).map(([, fields]) =>
+          StreamEntryFields.parse(fieldsToObject(fields)),
+        );
+        expect(entries.map((entry) => (entry.kind === 'message' ? entry.data : entry.kind))).toEqual([
+          ...Array.from({ length: 25 }, (_, seq) => `m${seq}`),
+          'gap',
+        ]);
+        expect(watermarks).toEqual(['high', 'low']);
+        expect(writer.stored).toBe(25);
+        expect(writer.buffered).toBe(0);
+      } finally {
+        redis.disconnect();
+        await server.restart(); // the file's server, for the tests after this one (a no-op when it runs)
+      }
+    },
+  );
 });
 
 describe('StreamWriter after a lost reply', () => {
-  redisTest('sends the same batch again, unchanged, when Redis ran it but the reply did not come: each entry once', async ({ redis, namespace }) => {
-    const keys = createKeyLayout(namespace);
-    // The first batch runs in Redis, then its reply is "lost" (as a timeout would lose it).
-    let lose = 1;
-    let onLost = () => {};
-    const loseReply = async (reply: Promise<unknown>) => {
-      const value = await reply;
-      if (lose > 0) {
-        lose -= 1;
-        onLost();
-        throw new Error('Command timed out');
-      }
-      return value;
-    };
-    const [evalsha, evalScript] = [redis.evalsha.bind(redis), redis.eval.bind(redis)];
-    redis.evalsha = ((...args: Parameters<typeof evalsha>) => loseReply(evalsha(...args))) as typeof redis.evalsha;
-    redis.eval = ((...args: Parameters<typeof evalScript>) => loseReply(evalScript(...args))) as typeof redis.eval;
-    const writer = new StreamWriter({
-      redis, keys, streamId: 's1', logger: createLogger({ level: 'silent' }),
-      batchSize: 100, maxBuffered: 1000, retry: { initialMs: 50, maxMs: 50 },
-      onHighWater: () => {}, onLowWater: () => {},
-    });
-    // More arrives while the batch waits to be sent again: it goes into the next batch.
-    onLost = () => {
-      for (let seq = 3; seq < 6; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
-    };
-    for (let seq = 0; seq < 3; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
-    await waitFor(() => lose === 0, { description: 'the lost reply' });
-    expect(await writer.drain(5_000)).toBe(0);
-    const entries = (await redis.xrange(keys.messages('s1'), '-', '+')).map(([, fields]) => fieldsToObject(fields).data);
-    expect(entries).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
-    expect(writer.stored).toBe(6);
-    expect(await redis.hgetall(keys.stats('s1'))).toEqual({ stored: '6', received: '6' });
-  });
+  redisTest(
+    'sends the same batch again, unchanged, when Redis ran it but the reply did not come: each entry once',
+    async ({ redis, namespace }) => {
+      const keys = createKeyLayout(namespace);
+      // The first batch runs in Redis, then its reply is "lost" (as a timeout would lose it).
+      let lose = 1;
+      let onLost = () => {};
+      const loseReply = async (reply: Promise<unknown>) => {
+        const value = await reply;
+        if (lose > 0) {
+          lose -= 1;
+          onLost();
+          throw new Error('Command timed out');
+        }
+        return value;
+      };
+      const [evalsha, evalScript] = [redis.evalsha.bind(redis), redis.eval.bind(redis)];
+      redis.evalsha = ((...args: Parameters<typeof evalsha>) => loseReply(evalsha(...args))) as typeof redis.evalsha;
+      redis.eval = ((...args: Parameters<typeof evalScript>) => loseReply(evalScript(...args))) as typeof redis.eval;
+      const writer = new StreamWriter({
+        redis,
+        keys,
+        streamId: 's1',
+        logger: createLogger({ level: 'silent' }),
+        batchSize: 100,
+        maxBuffered: 1000,
+        retry: { initialMs: 50, maxMs: 50 },
+        onHighWater: () => {},
+        onLowWater: () => {},
+      });
+      // More arrives while the batch waits to be sent again: it goes into the next batch.
+      onLost = () => {
+        for (let seq = 3; seq < 6; seq += 1)
+          writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
+      };
+      for (let seq = 0; seq < 3; seq += 1) writer.append({ kind: 'message', data: `m${seq}`, receivedAt: 1_000 + seq });
+      await waitFor(() => lose === 0, { description: 'the lost reply' });
+      expect(await writer.drain(5_000)).toBe(0);
+      const entries = (await redis.xrange(keys.messages('s1'), '-', '+')).map(
+        ([, fields]) => fieldsToObject(fields).data,
+      );
+      expect(entries).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+      expect(writer.stored).toBe(6);
+      expect(await redis.hgetall(keys.stats('s1'))).toEqual({ stored: '6', received: '6' });
+    },
+  );
 });

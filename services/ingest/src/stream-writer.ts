@@ -9,7 +9,8 @@ import { PendingQueue } from './pending-queue.js';
 /** A stream entry as is (one object per message keeps the buffer lean), a restart check, or a dead letter. */
 type PendingWrite = AppendEntry | { kind: 'dead-letter'; deadLetter: DeadLetter };
 
-const laneOf = (write: PendingWrite): 'stream' | 'dead-letter' => (write.kind === 'dead-letter' ? 'dead-letter' : 'stream');
+const laneOf = (write: PendingWrite): 'stream' | 'dead-letter' =>
+  write.kind === 'dead-letter' ? 'dead-letter' : 'stream';
 
 /** Random per process; with a counter per writer, it names each writer's batches apart from every other writer's. */
 const PROCESS_WRITER_PREFIX = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -82,7 +83,10 @@ export class StreamWriter {
     this.#streamKey = options.keys.messages(options.streamId);
     this.#statsKey = options.keys.stats(options.streamId);
     this.#appendsKey = options.keys.appendBatches(options.streamId);
-    this.#lowWater = Math.max(0, Math.min(options.lowWater ?? Math.floor(options.maxBuffered / 2), options.maxBuffered - 1));
+    this.#lowWater = Math.max(
+      0,
+      Math.min(options.lowWater ?? Math.floor(options.maxBuffered / 2), options.maxBuffered - 1),
+    );
   }
 
   /** Writes waiting for Redis, including the batch in flight. */
@@ -127,7 +131,9 @@ export class StreamWriter {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
       ]);
       clearTimeout(timer);
     }
@@ -214,7 +220,10 @@ export class StreamWriter {
   async #onFailure(error: unknown, count: number): Promise<void> {
     this.#failures += 1;
     if (this.#failures === 1 || this.#failures % 10 === 0) {
-      this.#options.logger.warn({ err: error, failures: this.#failures, batch: count, buffered: this.#queue.size }, 'redis batch failed; retrying');
+      this.#options.logger.warn(
+        { err: error, failures: this.#failures, batch: count, buffered: this.#queue.size },
+        'redis batch failed; retrying',
+      );
     }
     const delay = backoffDelay(this.#failures - 1, this.#options.retry ?? { initialMs: 100, maxMs: 5_000 });
     await new Promise((resolve) => setTimeout(resolve, delay));
@@ -230,16 +239,28 @@ export class StreamWriter {
   async #writeEntries(seq: number, batch: PendingWrite[]): Promise<void> {
     const entries = batch.filter((write): write is AppendEntry => write.kind !== 'dead-letter');
     const keys = { stream: this.#streamKey, stats: this.#statsKey, appends: this.#appendsKey };
-    const result = await appendBatch(this.#options.redis, keys, { writerId: this.#writerId, seq, entries }, this.#options.recordTtlMs === undefined ? {} : { recordTtlMs: this.#options.recordTtlMs });
+    const result = await appendBatch(
+      this.#options.redis,
+      keys,
+      { writerId: this.#writerId, seq, entries },
+      this.#options.recordTtlMs === undefined ? {} : { recordTtlMs: this.#options.recordTtlMs },
+    );
     this.#stored += result.messages;
     if (!result.applied) {
-      this.#options.logger.info({ batch: seq, entries: entries.length }, 'batch sent again after a lost reply was appended already; not appended twice');
+      this.#options.logger.info(
+        { batch: seq, entries: entries.length },
+        'batch sent again after a lost reply was appended already; not appended twice',
+      );
     }
     if (result.restartGap) this.#options.onRestartGap?.(result.restartGap);
   }
 
   async #writeDeadLetters(batch: PendingWrite[]): Promise<void> {
-    await writeDeadLetters(this.#options.redis, this.#options.keys, batch.flatMap((write) => (write.kind === 'dead-letter' ? [write.deadLetter] : [])));
+    await writeDeadLetters(
+      this.#options.redis,
+      this.#options.keys,
+      batch.flatMap((write) => (write.kind === 'dead-letter' ? [write.deadLetter] : [])),
+    );
     this.#deadLettered += batch.length;
     // The stats hash lives in the stream's cluster slot, the dead-letter stream in another: a separate command.
     try {

@@ -26,7 +26,10 @@ return {1, redis.call('XTRIM', KEYS[3], 'MINID', ARGV[7])}`;
 const CommitReply = z.tuple([z.number().int(), z.union([z.number().int(), z.string()])]);
 
 const CheckpointHash = z.object({
-  lastEntryId: z.string().regex(/^\d+-\d+$/).optional(),
+  lastEntryId: z
+    .string()
+    .regex(/^\d+-\d+$/)
+    .optional(),
   windows: z.coerce.number().int().nonnegative().default(0),
   entries: z.coerce.number().int().nonnegative().default(0),
 });
@@ -106,6 +109,7 @@ export class Checkpoint {
 export async function readCheckpoint(redis: RedisClient, keys: KeyLayout, streamId: string): Promise<CheckpointState> {
   const hash = await redis.hgetall(keys.windowState(streamId));
   const parsed = CheckpointHash.safeParse(hash);
-  if (!parsed.success) throw new Error(`the window checkpoint of stream ${streamId} is corrupt: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(`the window checkpoint of stream ${streamId} is corrupt: ${parsed.error.message}`);
   return { lastEntryId: parsed.data.lastEntryId, windows: parsed.data.windows, entries: parsed.data.entries };
 }

@@ -68,7 +68,8 @@ export class ProviderWatch {
       const { targets, overridden } = stream.targets;
       const unserved: UnservedTarget[] = [];
       for (const target of targets) {
-        if (!live.has(target.provider)) live.set(target.provider, (await liveAnalyzers(redis, keys, target.provider, now)).length);
+        if (!live.has(target.provider))
+          live.set(target.provider, (await liveAnalyzers(redis, keys, target.provider, now)).length);
         if ((live.get(target.provider) ?? 0) > 0) continue;
         unserved.push({
           provider: target.provider,
@@ -108,7 +109,16 @@ export class ProviderWatch {
         `stream ${streamId}: no live analyzer serves provider ${target.provider} (model ${target.model}); ` +
         `${target.waiting} job${target.waiting === 1 ? '' : 's'} wait in its queue and are not given to another provider. ` +
         `Start an analyzer with ${target.variables.join(', ')} set in its env.local.`;
-      this.#options.logger.warn({ streamId, provider: target.provider, model: target.model, waiting: target.waiting, variables: target.variables }, 'no live analyzer serves a target provider');
+      this.#options.logger.warn(
+        {
+          streamId,
+          provider: target.provider,
+          model: target.model,
+          waiting: target.waiting,
+          variables: target.variables,
+        },
+        'no live analyzer serves a target provider',
+      );
       await this.#options.events?.publish({ type: 'provider.unconfigured', streamId, message, details: { ...target } });
     }
     for (const [provider, state] of known) {
@@ -116,7 +126,12 @@ export class ProviderWatch {
       known.delete(provider);
       if (state.reportedAt === 0) continue;
       this.#options.logger.info({ streamId, provider }, 'a live analyzer serves the provider again');
-      await this.#options.events?.publish({ type: 'provider.available', streamId, message: `stream ${streamId}: provider ${provider} is served again`, details: { provider } });
+      await this.#options.events?.publish({
+        type: 'provider.available',
+        streamId,
+        message: `stream ${streamId}: provider ${provider} is served again`,
+        details: { provider },
+      });
     }
   }
 }

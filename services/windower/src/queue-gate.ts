@@ -77,6 +77,9 @@ export class QueueGate {
   #close(provider: ProviderId): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#options.logger.info({ provider, maxQueued: this.#options.maxQueued }, 'backpressure: analysis queue full, windowing paused (the stream buffers meanwhile)');
+    this.#options.logger.info(
+      { provider, maxQueued: this.#options.maxQueued },
+      'backpressure: analysis queue full, windowing paused (the stream buffers meanwhile)',
+    );
   }
 }

@@ -12,8 +12,14 @@ export interface DivergedWindow {
 }
 
 /** The window a stored job of this window id holds, if one is stored (any target). */
-async function storedWindow(queues: AnalysisProducer, stream: StreamConfig, windowId: string): Promise<Window | undefined> {
-  const jobs = await Promise.all(stream.targets.map((target) => queues.storedJob(target.provider, windowJobId(stream.id, windowId, target))));
+async function storedWindow(
+  queues: AnalysisProducer,
+  stream: StreamConfig,
+  windowId: string,
+): Promise<Window | undefined> {
+  const jobs = await Promise.all(
+    stream.targets.map((target) => queues.storedJob(target.provider, windowJobId(stream.id, windowId, target))),
+  );
   return jobs.find((job) => job !== undefined)?.window;
 }
 
@@ -25,9 +31,15 @@ async function storedWindow(queues: AnalysisProducer, stream: StreamConfig, wind
  * holds are a prefix of it, so it stands, and windowing goes on after it.
  * Two cuts that end at the same entry hold the same entries.
  */
-export async function findDivergedWindow(queues: AnalysisProducer, stream: StreamConfig, sealed: readonly SealedWindow[]): Promise<DivergedWindow | undefined> {
+export async function findDivergedWindow(
+  queues: AnalysisProducer,
+  stream: StreamConfig,
+  sealed: readonly SealedWindow[],
+): Promise<DivergedWindow | undefined> {
   const stored = await Promise.all(sealed.map(({ window }) => storedWindow(queues, stream, window.windowId)));
-  const index = stored.findIndex((window, at) => window !== undefined && window.lastEntryId !== sealed[at]?.window.lastEntryId);
+  const index = stored.findIndex(
+    (window, at) => window !== undefined && window.lastEntryId !== sealed[at]?.window.lastEntryId,
+  );
   const window = stored[index];
   return window ? { index, stored: window } : undefined;
 }

@@ -16,7 +16,12 @@ local time = redis.call('TIME')
 local checkpoint = redis.call('HGET', KEYS[1], 'lastEntryId') or ''
 return {time[1], time[2], checkpoint, redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])}`;
 
-const ChunkReply = z.tuple([z.coerce.number().int(), z.coerce.number().int(), z.string(), z.array(z.tuple([z.string(), z.array(z.string())]))]);
+const ChunkReply = z.tuple([
+  z.coerce.number().int(),
+  z.coerce.number().int(),
+  z.string(),
+  z.array(z.tuple([z.string(), z.array(z.string())])),
+]);
 
 /** One read of a stream, with the state of Redis it was read in. */
 export interface StreamChunk {
@@ -29,9 +34,26 @@ export interface StreamChunk {
 }
 
 /** Reads up to `count` entries of the stream from `start` (an `XRANGE` start: `-`, `id` or `(id`), with the server time and the checkpoint. */
-export async function readStreamChunk(options: { redis: RedisClient; keys: KeyLayout; streamId: string; start: string; count: number }): Promise<StreamChunk> {
+export async function readStreamChunk(options: {
+  redis: RedisClient;
+  keys: KeyLayout;
+  streamId: string;
+  start: string;
+  count: number;
+}): Promise<StreamChunk> {
   const { redis, keys, streamId, start, count } = options;
-  const reply = await redis.eval(READ_CHUNK, 2, keys.windowState(streamId), keys.messages(streamId), start, String(count));
+  const reply = await redis.eval(
+    READ_CHUNK,
+    2,
+    keys.windowState(streamId),
+    keys.messages(streamId),
+    start,
+    String(count),
+  );
   const [seconds, microseconds, checkpoint, entries] = ChunkReply.parse(reply);
-  return { now: seconds * 1_000 + Math.floor(microseconds / 1_000), checkpoint: checkpoint === '' ? undefined : checkpoint, entries };
+  return {
+    now: seconds * 1_000 + Math.floor(microseconds / 1_000),
+    checkpoint: checkpoint === '' ? undefined : checkpoint,
+    entries,
+  };
 }

@@ -23,7 +23,9 @@ export function parseStreamEntry(id: string, fields: readonly string[]): CutterE
   const object = fieldsToObject(fields);
   const parsed = StreamEntryFields.safeParse(object);
   if (parsed.success) return { id, ...parsed.data };
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(entry)'}: ${issue.message}`).join('; ');
+  const problems = parsed.error.issues
+    .map((issue) => `${issue.path.join('.') || '(entry)'}: ${issue.message}`)
+    .join('; ');
   return {
     id,
     kind: 'invalid',

@@ -121,10 +121,21 @@ export class StreamWindower {
     this.#stream = stream;
     this.#logger = options.logger.child({ streamId: stream.id });
     const lease = new Lease({ redis, key: keys.windowLease(stream.id), owner, ttlMs: settings.leaseMs });
-    this.#ownership = new StreamOwnership({ lease, ttlMs: settings.leaseMs, clock, logger: this.#logger, onLost: () => this.#reset() });
+    this.#ownership = new StreamOwnership({
+      lease,
+      ttlMs: settings.leaseMs,
+      clock,
+      logger: this.#logger,
+      onLost: () => this.#reset(),
+    });
     this.#checkpoint = new Checkpoint({ redis, keys, streamId: stream.id, owner });
     this.#targetSource = new StreamTargetSource({ redis, keys, stream, clock });
-    this.#gate = new QueueGate({ queues: options.queues, perWindow: jobsPerWindow(stream), maxQueued: settings.maxQueued, logger: this.#logger });
+    this.#gate = new QueueGate({
+      queues: options.queues,
+      perWindow: jobsPerWindow(stream),
+      maxQueued: settings.maxQueued,
+      logger: this.#logger,
+    });
   }
 
   /** The targets windows are analysed by from now on, and whether they were set while running. */
@@ -203,7 +214,12 @@ export class StreamWindower {
     const inclusive = this.#cursor !== undefined && this.#cursor !== this.#committed;
     const start = this.#cursor === undefined ? '-' : inclusive ? this.#cursor : `(${this.#cursor}`;
     const { chunkSize } = this.#options;
-    const chunk = await readStreamChunk({ ...this.#options, streamId: this.#stream.id, start, count: chunkSize + (inclusive ? 1 : 0) });
+    const chunk = await readStreamChunk({
+      ...this.#options,
+      streamId: this.#stream.id,
+      start,
+      count: chunkSize + (inclusive ? 1 : 0),
+    });
     if (!this.#ownership.holds(epoch)) return false;
     if (this.#lostProgress(chunk, inclusive)) {
       this.#reset();
@@ -212,7 +228,13 @@ export class StreamWindower {
     const raw = inclusive ? chunk.entries.slice(1) : chunk.entries;
     const atEnd = raw.length < chunkSize;
     const entries = raw.map(([id, fields]) => parseStreamEntry(id, fields));
-    const cut = cutWindows({ streamId: this.#stream.id, limits: this.#stream.window, entries, open: this.#open, now: atEnd ? chunk.now : undefined });
+    const cut = cutWindows({
+      streamId: this.#stream.id,
+      limits: this.#stream.window,
+      entries,
+      open: this.#open,
+      now: atEnd ? chunk.now : undefined,
+    });
     let sealed = cut.sealed;
     let next: NextRead = { open: cut.open, cursor: raw.at(-1)?.[0] ?? this.#cursor, more: !atEnd };
     const diverged = await this.#diverged(sealed);
@@ -255,7 +277,10 @@ export class StreamWindower {
   #lostProgress(chunk: StreamChunk, inclusive: boolean): boolean {
     if (chunk.checkpoint !== this.#committed) return true; // #load tells whether it went back
     if (!inclusive || chunk.entries[0]?.[0] === this.#cursor) return false;
-    this.#noticeLoss('entries it had read are gone from the stream', { lastRead: this.#cursor ?? null, checkpoint: this.#committed ?? null });
+    this.#noticeLoss('entries it had read are gone from the stream', {
+      lastRead: this.#cursor ?? null,
+      checkpoint: this.#committed ?? null,
+    });
     return true;
   }
 
@@ -265,17 +290,24 @@ export class StreamWindower {
     if (upTo === undefined) return undefined;
     const checked = sealed.filter(({ window }) => compareEntryIds(window.windowId, upTo) <= 0);
     if (checked.length < sealed.length) this.#verifyUpTo = undefined;
-    const diverged = checked.length > 0 ? await findDivergedWindow(this.#options.queues, this.#stream, checked) : undefined;
+    const diverged =
+      checked.length > 0 ? await findDivergedWindow(this.#options.queues, this.#stream, checked) : undefined;
     if (diverged) {
       const { windowId, lastEntryId } = diverged.stored;
-      this.#logger.warn({ windowId, lastEntryId }, 'kept a window whose jobs were stored from entries Redis has since lost; windowing goes on after it');
+      this.#logger.warn(
+        { windowId, lastEntryId },
+        'kept a window whose jobs were stored from entries Redis has since lost; windowing goes on after it',
+      );
     }
     return diverged;
   }
 
   #noticeLoss(reason: string, details: Record<string, string | null>): void {
     this.#counts.rewinds += 1;
-    this.#logger.warn({ reason, ...details }, `Redis lost windowing progress (${reason}); windowing again from the checkpoint Redis holds`);
+    this.#logger.warn(
+      { reason, ...details },
+      `Redis lost windowing progress (${reason}); windowing again from the checkpoint Redis holds`,
+    );
   }
 
   /** Stores jobs for as many sealed windows as the queues take, then moves the checkpoint past them. */
@@ -290,10 +322,30 @@ export class StreamWindower {
     if (invalid.length > 0) {
       // Written before the checkpoint moves past them: a crash in between may record one twice, never lose one.
       const streamId = this.#stream.id;
-      await writeDeadLetters(this.#options.redis, this.#options.keys, invalid.map((entry) => deadLetter({ streamId, reason: 'invalid-entry', detail: entry.detail, payload: entry.payload, receivedAt: entry.receivedAt })));
+      await writeDeadLetters(
+        this.#options.redis,
+        this.#options.keys,
+        invalid.map((entry) =>
+          deadLetter({
+            streamId,
+            reason: 'invalid-entry',
+            detail: entry.detail,
+            payload: entry.payload,
+            receivedAt: entry.receivedAt,
+          }),
+        ),
+      );
       for (const entry of invalid) {
-        this.#logger.warn({ entryId: entry.id, detail: entry.detail }, 'invalid stream entry kept aside as a dead letter');
-        await this.#options.events?.publish({ type: 'deadletter', streamId, message: entry.detail, details: { entryId: entry.id, reason: 'invalid-entry' } });
+        this.#logger.warn(
+          { entryId: entry.id, detail: entry.detail },
+          'invalid stream entry kept aside as a dead letter',
+        );
+        await this.#options.events?.publish({
+          type: 'deadletter',
+          streamId,
+          message: entry.detail,
+          details: { entryId: entry.id, reason: 'invalid-entry' },
+        });
       }
       this.#counts.deadLetters += invalid.length;
     }
@@ -314,7 +366,8 @@ export class StreamWindower {
       updatedAt: this.#options.clock(),
     });
     if (outcome.status === 'lease-lost') {
-      if (epoch === this.#ownership.epoch) this.#ownership.lose('checkpoint refused: another windower holds the stream');
+      if (epoch === this.#ownership.epoch)
+        this.#ownership.lose('checkpoint refused: another windower holds the stream');
       return 0;
     }
     if (outcome.status === 'elsewhere') return 0; // read again from the checkpoint; #load tells whether it went back
@@ -323,7 +376,10 @@ export class StreamWindower {
     this.#counts.windows += windows.length;
     this.#counts.jobs += jobs.length;
     for (const { window } of windows) {
-      this.#logger.debug({ windowId: window.windowId, messages: window.messages.length, bytes: window.bytes, closedBy: window.closedBy }, 'window closed');
+      this.#logger.debug(
+        { windowId: window.windowId, messages: window.messages.length, bytes: window.bytes, closedBy: window.closedBy },
+        'window closed',
+      );
     }
     if (trimmed > 0) this.#logger.debug({ trimmed }, 'trimmed windowed entries');
     return count;
@@ -339,7 +395,12 @@ export class StreamWindower {
     this.#gate.setPerWindow(jobsPerWindow(this.#stream));
     const message = `stream ${this.#stream.id}: windows from now on are analysed by ${describeTargets(targets)} (was ${before})`;
     this.#logger.info({ targets, overridden }, 'analysis targets changed');
-    await this.#options.events?.publish({ type: 'stream.targets-changed', streamId: this.#stream.id, message, details: { targets, overridden } });
+    await this.#options.events?.publish({
+      type: 'stream.targets-changed',
+      streamId: this.#stream.id,
+      message,
+      details: { targets, overridden },
+    });
   }
 
   /** Forgets the cursor and open window; the next pass starts again from the checkpoint. */
@@ -354,6 +415,7 @@ export class StreamWindower {
     else this.#logger.warn({ err }, 'windowing failed; retrying from the checkpoint');
     this.#failing = true;
     const epoch = this.#ownership.epoch;
-    if (this.#ownership.owned && !this.#ownership.holds(epoch)) this.#ownership.lose('lease could not be renewed in time', err);
+    if (this.#ownership.owned && !this.#ownership.holds(epoch))
+      this.#ownership.lose('lease could not be renewed in time', err);
   }
 }

@@ -14,10 +14,22 @@ export interface CurrentTargets {
  * effect from the next window on without a restart.
  */
 export class StreamTargetSource {
-  readonly #options: { redis: RedisClient; keys: KeyLayout; stream: StreamConfig; clock: () => number; cacheMs: number };
+  readonly #options: {
+    redis: RedisClient;
+    keys: KeyLayout;
+    stream: StreamConfig;
+    clock: () => number;
+    cacheMs: number;
+  };
   #cached: { at: number; value: CurrentTargets } | undefined;
 
-  constructor(options: { redis: RedisClient; keys: KeyLayout; stream: StreamConfig; clock: () => number; cacheMs?: number }) {
+  constructor(options: {
+    redis: RedisClient;
+    keys: KeyLayout;
+    stream: StreamConfig;
+    clock: () => number;
+    cacheMs?: number;
+  }) {
     this.#options = { ...options, cacheMs: options.cacheMs ?? 1_000 };
   }
 
@@ -25,7 +37,9 @@ export class StreamTargetSource {
     const now = this.#options.clock();
     if (this.#cached && now - this.#cached.at < this.#options.cacheMs) return this.#cached.value;
     const override = await readTargetOverride(this.#options.redis, this.#options.keys, this.#options.stream.id);
-    const value = override ? { targets: override.targets, overridden: true } : { targets: this.#options.stream.targets, overridden: false };
+    const value = override
+      ? { targets: override.targets, overridden: true }
+      : { targets: this.#options.stream.targets, overridden: false };
     this.#cached = { at: now, value };
     return value;
   }
@@ -33,7 +47,10 @@ export class StreamTargetSource {
 
 /** True when two target lists name the same providers and models in the same order. */
 export function sameTargets(left: readonly AnalysisTarget[], right: readonly AnalysisTarget[]): boolean {
-  return left.length === right.length && left.every((target, index) => target.provider === right[index]?.provider && target.model === right[index]?.model);
+  return (
+    left.length === right.length &&
+    left.every((target, index) => target.provider === right[index]?.provider && target.model === right[index]?.model)
+  );
 }
 
 export function describeTargets(targets: readonly AnalysisTarget[]): string {

@@ -22,7 +22,15 @@ describe('cutWindows', () => {
     const entries = ['1000-0', '1001-0', '1002-0', '1003-0'].map((id) => message(id));
     const { sealed, open } = cutWindows({ streamId: 's', limits, entries });
     expect(ids(sealed)).toEqual([['1000-0', '1001-0', '1002-0']]);
-    expect(sealed[0]?.window).toMatchObject({ windowId: '1000-0', firstEntryId: '1000-0', lastEntryId: '1002-0', closedBy: 'messages', bytes: 3, from: 1000, to: 1002 });
+    expect(sealed[0]?.window).toMatchObject({
+      windowId: '1000-0',
+      firstEntryId: '1000-0',
+      lastEntryId: '1002-0',
+      closedBy: 'messages',
+      bytes: 3,
+      from: 1000,
+      to: 1002,
+    });
     expect(open?.firstEntryId).toBe('1003-0');
   });
 
@@ -79,7 +87,14 @@ describe('cutWindows', () => {
   });
 
   it('carries gaps without counting them, and seals gap-only windows with no messages', () => {
-    const entries = [gap('1000-0'), message('1001-0'), gap('1002-0'), message('1003-0'), message('1004-0'), gap('20000-0')];
+    const entries = [
+      gap('1000-0'),
+      message('1001-0'),
+      gap('1002-0'),
+      message('1003-0'),
+      message('1004-0'),
+      gap('20000-0'),
+    ];
     const { sealed, open } = cutWindows({ streamId: 's', limits, entries, now: 40_000 });
     expect(ids(sealed)).toEqual([['1001-0', '1003-0', '1004-0'], []]);
     expect(sealed[0]?.window).toMatchObject({ windowId: '1000-0', lastEntryId: '1004-0', closedBy: 'messages' });
@@ -115,7 +130,12 @@ describe('cutWindows', () => {
       else entries.push(message(id, 'z'.repeat(Math.floor(random() * (roll > 0.97 ? 300 : 60)))));
     }
     const lastTime = ms;
-    const oneGo = cutWindows({ streamId: 's', limits: { maxMessages: 7, maxBytes: 200, maxSeconds: 4 }, entries, now: lastTime });
+    const oneGo = cutWindows({
+      streamId: 's',
+      limits: { maxMessages: 7, maxBytes: 200, maxSeconds: 4 },
+      entries,
+      now: lastTime,
+    });
 
     for (let trial = 0; trial < 20; trial += 1) {
       const sealed: SealedWindow[] = [];
@@ -128,7 +148,13 @@ describe('cutWindows', () => {
         // Server time never exceeds the next entry's id time, so it may be given with any chunk.
         const next = entries[offset];
         const now = next ? Number(next.id.split('-')[0]) : lastTime;
-        const result = cutWindows({ streamId: 's', limits: { maxMessages: 7, maxBytes: 200, maxSeconds: 4 }, entries: chunk, open, now });
+        const result = cutWindows({
+          streamId: 's',
+          limits: { maxMessages: 7, maxBytes: 200, maxSeconds: 4 },
+          entries: chunk,
+          open,
+          now,
+        });
         sealed.push(...result.sealed);
         open = result.open;
       }
@@ -143,8 +169,19 @@ describe('cutWindows', () => {
 
 describe('parseStreamEntry', () => {
   it('parses message and gap entries', () => {
-    expect(parseStreamEntry('5-0', ['kind', 'message', 'data', '{"a":1}', 'receivedAt', '42'])).toEqual({ id: '5-0', kind: 'message', data: '{"a":1}', receivedAt: 42 });
-    expect(parseStreamEntry('6-0', ['kind', 'gap', 'reason', 'closed', 'receivedAt', '43', 'downMs', '900'])).toEqual({ id: '6-0', kind: 'gap', reason: 'closed', receivedAt: 43, downMs: 900 });
+    expect(parseStreamEntry('5-0', ['kind', 'message', 'data', '{"a":1}', 'receivedAt', '42'])).toEqual({
+      id: '5-0',
+      kind: 'message',
+      data: '{"a":1}',
+      receivedAt: 42,
+    });
+    expect(parseStreamEntry('6-0', ['kind', 'gap', 'reason', 'closed', 'receivedAt', '43', 'downMs', '900'])).toEqual({
+      id: '6-0',
+      kind: 'gap',
+      reason: 'closed',
+      receivedAt: 43,
+      downMs: 900,
+    });
   });
 
   it('describes an entry that matches neither', () => {

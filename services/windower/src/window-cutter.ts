@@ -1,4 +1,11 @@
-import { assertNever, type Window, type WindowCloseReason, type WindowGap, type WindowMessage, entryIdTime } from '@turbostream/contracts';
+import {
+  assertNever,
+  type Window,
+  type WindowCloseReason,
+  type WindowGap,
+  type WindowMessage,
+  entryIdTime,
+} from '@turbostream/contracts';
 import type { WindowLimits } from '@turbostream/config';
 import type { CutterEntry, InvalidEntry } from './stream-entry.js';
 
@@ -106,7 +113,16 @@ interface Draft {
 
 function start(firstEntryId: string, spanMs: number): Draft {
   const deadline = entryIdTime(firstEntryId) + spanMs;
-  return { firstEntryId, lastEntryId: firstEntryId, deadline, messages: [], gaps: [], invalid: [], bytes: 0, entries: 0 };
+  return {
+    firstEntryId,
+    lastEntryId: firstEntryId,
+    deadline,
+    messages: [],
+    gaps: [],
+    invalid: [],
+    bytes: 0,
+    entries: 0,
+  };
 }
 
 function fromOpen(open: OpenWindow): Draft {

@@ -57,49 +57,86 @@ describe('Windower after Redis loses writes', () => {
   async function addMessages(count: number, tag: string): Promise<string[]> {
     const ids: string[] = [];
     for (let index = 0; index < count; index += 1) {
-      const id = await redis.xadd(keys.messages(stream.id), '*', 'kind', 'message', 'data', `${tag}${index}`, 'receivedAt', String(Date.now()));
+      const id = await redis.xadd(
+        keys.messages(stream.id),
+        '*',
+        'kind',
+        'message',
+        'data',
+        `${tag}${index}`,
+        'receivedAt',
+        String(Date.now()),
+      );
       if (id) ids.push(id);
     }
     return ids;
   }
 
   async function checkpointAt(lastEntryId: string | undefined): Promise<void> {
-    await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).lastEntryId === lastEntryId, { description: `the checkpoint at ${lastEntryId}` });
+    await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).lastEntryId === lastEntryId, {
+      description: `the checkpoint at ${lastEntryId}`,
+    });
   }
 
   /** Removes the jobs of these windows and these stream entries, then sets the checkpoint back. */
-  async function loseWrites(lost: { jobsOf: (string | undefined)[]; entries: string[]; checkpoint: { lastEntryId: string | undefined; windows: number; entries: number } }): Promise<void> {
+  async function loseWrites(lost: {
+    jobsOf: (string | undefined)[];
+    entries: string[];
+    checkpoint: { lastEntryId: string | undefined; windows: number; entries: number };
+  }): Promise<void> {
     for (const windowId of lost.jobsOf) await queue.remove(windowJobId(stream.id, windowId ?? '', target));
     if (lost.entries.length > 0) await redis.xdel(keys.messages(stream.id), ...lost.entries);
     const { lastEntryId, windows, entries } = lost.checkpoint;
     const state = keys.windowState(stream.id);
-    const fields = { ...(lastEntryId ? { lastEntryId } : {}), windows: String(windows), entries: String(entries), owner: 'w1' };
+    const fields = {
+      ...(lastEntryId ? { lastEntryId } : {}),
+      windows: String(windows),
+      entries: String(entries),
+      owner: 'w1',
+    };
     await redis.multi().del(state).hset(state, fields).exec();
   }
 
   /** Every message the stream holds is in exactly one stored window, and no window holds a message the stream lost unless `lostAllowed`. */
   async function expectEachOnce(stored: string[], lostAllowed: string[] = []): Promise<void> {
-    const windowed = (await listWindows({ redis, keys, streamId: stream.id })).flatMap((window) => window.messages.map((message) => message.id));
+    const windowed = (await listWindows({ redis, keys, streamId: stream.id })).flatMap((window) =>
+      window.messages.map((message) => message.id),
+    );
     expect(windowed.filter((id) => !lostAllowed.includes(id))).toEqual(stored);
   }
 
   it('windows again from the checkpoint that went back, re-storing the jobs Redis lost', async () => {
     const before = await addMessages(30, 'e');
     await checkpointAt(before[29]);
-    await loseWrites({ jobsOf: [before[12], before[18], before[24]], entries: before.slice(15), checkpoint: { lastEntryId: before[11], windows: 2, entries: 12 } });
+    await loseWrites({
+      jobsOf: [before[12], before[18], before[24]],
+      entries: before.slice(15),
+      checkpoint: { lastEntryId: before[11], windows: 2, entries: 12 },
+    });
 
     const after = await addMessages(9, 'n');
     await checkpointAt(after[8]);
     await expectEachOnce([...before.slice(0, 15), ...after]);
-    expect((await listWindows({ redis, keys, streamId: stream.id })).map((window) => window.windowId)).toEqual([before[0], before[6], before[12], after[3]]);
+    expect((await listWindows({ redis, keys, streamId: stream.id })).map((window) => window.windowId)).toEqual([
+      before[0],
+      before[6],
+      before[12],
+      after[3],
+    ]);
     expect(windower?.stats().streams[0]?.rewinds).toBe(1);
   });
 
   it('drops an open window whose entries Redis lost, though the checkpoint stayed', async () => {
     const before = await addMessages(15, 'e');
     await checkpointAt(before[11]);
-    await waitFor(() => windower?.stats().streams[0]?.open?.entries === 3, { description: 'three entries in the open window' });
-    await loseWrites({ jobsOf: [], entries: before.slice(13), checkpoint: { lastEntryId: before[11], windows: 2, entries: 12 } });
+    await waitFor(() => windower?.stats().streams[0]?.open?.entries === 3, {
+      description: 'three entries in the open window',
+    });
+    await loseWrites({
+      jobsOf: [],
+      entries: before.slice(13),
+      checkpoint: { lastEntryId: before[11], windows: 2, entries: 12 },
+    });
 
     const after = await addMessages(11, 'n');
     await checkpointAt(after[10]);
@@ -111,12 +148,22 @@ describe('Windower after Redis loses writes', () => {
     const before = await addMessages(30, 'e');
     await checkpointAt(before[29]);
     // The job of the window e6–e11 is lost; that of e12–e17 survives, as if stored again after the loss; e16 onwards are lost.
-    await loseWrites({ jobsOf: [before[6], before[18], before[24]], entries: before.slice(16), checkpoint: { lastEntryId: before[5], windows: 1, entries: 6 } });
+    await loseWrites({
+      jobsOf: [before[6], before[18], before[24]],
+      entries: before.slice(16),
+      checkpoint: { lastEntryId: before[5], windows: 1, entries: 6 },
+    });
 
     const after = await addMessages(12, 'n');
     await checkpointAt(after[11]);
     await expectEachOnce([...before.slice(0, 16), ...after], before.slice(16, 18));
-    expect((await listWindows({ redis, keys, streamId: stream.id })).map((window) => window.windowId)).toEqual([before[0], before[6], before[12], after[0], after[6]]);
+    expect((await listWindows({ redis, keys, streamId: stream.id })).map((window) => window.windowId)).toEqual([
+      before[0],
+      before[6],
+      before[12],
+      after[0],
+      after[6],
+    ]);
     expect(windower?.stats().streams[0]?.rewinds).toBe(1);
   });
 
@@ -127,9 +174,15 @@ describe('Windower after Redis loses writes', () => {
     const commit = { expected: undefined, lastEntryId: '5-0', windows: 1, entries: 3, trimBelow: '0-0', updatedAt: 1 };
     expect(await checkpoint.commit(commit)).toEqual({ status: 'moved', trimmed: 0 });
     expect(await checkpoint.commit(commit)).toEqual({ status: 'moved', trimmed: 0 });
-    expect(await checkpoint.commit({ ...commit, expected: '3-0', lastEntryId: '9-0' })).toEqual({ status: 'elsewhere', found: '5-0' });
+    expect(await checkpoint.commit({ ...commit, expected: '3-0', lastEntryId: '9-0' })).toEqual({
+      status: 'elsewhere',
+      found: '5-0',
+    });
     expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '5-0', windows: 1, entries: 3 });
-    expect(await checkpoint.commit({ ...commit, expected: '5-0', lastEntryId: '9-0' })).toEqual({ status: 'moved', trimmed: 0 });
+    expect(await checkpoint.commit({ ...commit, expected: '5-0', lastEntryId: '9-0' })).toEqual({
+      status: 'moved',
+      trimmed: 0,
+    });
     expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '9-0', windows: 2, entries: 6 });
   });
 });

@@ -54,14 +54,25 @@ describe('Windower ownership', () => {
   async function addMessages(count: number, tag: string): Promise<string[]> {
     const ids: string[] = [];
     for (let index = 0; index < count; index += 1) {
-      const id = await redis.xadd(keys.messages(stream.id), '*', 'kind', 'message', 'data', `${tag}${index}`, 'receivedAt', String(Date.now()));
+      const id = await redis.xadd(
+        keys.messages(stream.id),
+        '*',
+        'kind',
+        'message',
+        'data',
+        `${tag}${index}`,
+        'receivedAt',
+        String(Date.now()),
+      );
       if (id) ids.push(id);
     }
     return ids;
   }
 
   async function expectCoveredOnce(ids: string[]): Promise<void> {
-    await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).lastEntryId === ids.at(-1), { description: 'every entry windowed' });
+    await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).lastEntryId === ids.at(-1), {
+      description: 'every entry windowed',
+    });
     const windows = await listWindows({ redis, keys, streamId: stream.id });
     windows.slice(1).forEach((window, index) => {
       expect(compareEntryIds(window.firstEntryId, windows[index]?.lastEntryId ?? '0-0')).toBeGreaterThan(0);
@@ -79,7 +90,9 @@ describe('Windower ownership', () => {
       expect([a.windower.owns(stream.id), b.windower.owns(stream.id)]).toEqual([true, false]);
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
-    await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).entries === 30, { description: 'a windowed the first entries' });
+    await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).entries === 30, {
+      description: 'a windowed the first entries',
+    });
     expect(b.windower.stats().streams[0]).toMatchObject({ owned: false, windows: 0, checkpoint: undefined });
 
     a.connection.disconnect(); // a "crashes": its lease is neither renewed nor released
@@ -95,7 +108,9 @@ describe('Windower ownership', () => {
     const a = await startWindower('a');
     await waitFor(() => a.windower.owns(stream.id), { description: 'a owns the stream' });
     const ids = await addMessages(12, 'x');
-    await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).entries === 12, { description: 'two windows' });
+    await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).entries === 12, {
+      description: 'two windows',
+    });
 
     await redis.set(keys.windowLease(stream.id), 'intruder', 'PX', 60_000);
     await waitFor(() => !a.windower.owns(stream.id), { description: 'a notices' });
@@ -111,9 +126,14 @@ describe('Windower ownership', () => {
   it('refuses to move the checkpoint for a windower that does not hold the lease', async () => {
     await redis.set(keys.windowLease(stream.id), 'b', 'PX', 60_000);
     const commit = { expected: undefined, lastEntryId: '5-0', windows: 1, entries: 1, trimBelow: '0-0', updatedAt: 1 };
-    expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'a' }).commit(commit)).toEqual({ status: 'lease-lost' });
+    expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'a' }).commit(commit)).toEqual({
+      status: 'lease-lost',
+    });
     expect((await readCheckpoint(redis, keys, stream.id)).lastEntryId).toBeUndefined();
-    expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'b' }).commit(commit)).toEqual({ status: 'moved', trimmed: 0 });
+    expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'b' }).commit(commit)).toEqual({
+      status: 'moved',
+      trimmed: 0,
+    });
     expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '5-0', windows: 1, entries: 1 });
   });
 

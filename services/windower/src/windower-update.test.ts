@@ -50,16 +50,33 @@ describe('Windower.update', () => {
     return windower;
   };
   const add = async (streamId: string, count: number) => {
-    for (let index = 0; index < count; index += 1) await redis.xadd(keys.messages(streamId), '*', 'kind', 'message', 'data', `{"n":${index}}`, 'receivedAt', String(Date.now()));
+    for (let index = 0; index < count; index += 1)
+      await redis.xadd(
+        keys.messages(streamId),
+        '*',
+        'kind',
+        'message',
+        'data',
+        `{"n":${index}}`,
+        'receivedAt',
+        String(Date.now()),
+      );
   };
-  const sizes = async (streamId: string) => (await listWindows({ redis, keys, streamId, providers: ['heuristic'] })).map((window) => window.messages.length).join();
+  const sizes = async (streamId: string) =>
+    (await listWindows({ redis, keys, streamId, providers: ['heuristic'] }))
+      .map((window) => window.messages.length)
+      .join();
 
   it('starts windowing added streams and stops removed ones, releasing their leases', async () => {
     const windower = await start([stream('a', 2)]);
     await add('a', 2);
     await waitFor(async () => (await sizes('a')) === '2', { description: 'a windowed' });
 
-    expect(await windower.update([stream('a', 2), stream('b', 3)])).toEqual({ added: ['b'], removed: [], restarted: [] });
+    expect(await windower.update([stream('a', 2), stream('b', 3)])).toEqual({
+      added: ['b'],
+      removed: [],
+      restarted: [],
+    });
     await add('b', 3);
     await waitFor(async () => (await sizes('b')) === '3', { description: 'b windowed' });
 
@@ -72,24 +89,44 @@ describe('Windower.update', () => {
   it('cuts the next windows, the open one included, with new limits; stored windows stay', async () => {
     const windower = await start([stream('a', 4)]);
     await add('a', 6);
-    await waitFor(async () => (await sizes('a')) === '4' && windower.stats().streams[0]?.open?.entries === 2, { description: 'one window of 4, two entries open' });
+    await waitFor(async () => (await sizes('a')) === '4' && windower.stats().streams[0]?.open?.entries === 2, {
+      description: 'one window of 4, two entries open',
+    });
 
     expect(await windower.update([stream('a', 2)])).toEqual({ added: [], removed: [], restarted: ['a'] });
     await add('a', 3);
-    await waitFor(async () => (await sizes('a')) === '4,2,2', { description: 'the open window cut again by 2, then the next one' });
+    await waitFor(async () => (await sizes('a')) === '4,2,2', {
+      description: 'the open window cut again by 2, then the next one',
+    });
   });
 
   it('takes new file targets for the next windows, and a live override still wins', async () => {
     const windower = await start([stream('a', 1), stream('b', 1)]);
     await writeTargetOverride(redis, keys, 'b', [{ provider: 'anthropic', model: 'claude-live' }], 'test');
-    const compare = { targets: [{ provider: 'heuristic' as const, model: 'mad' }, { provider: 'openai' as const, model: 'gpt-file' }] };
-    expect(await windower.update([stream('a', 1, compare), stream('b', 1, compare)])).toEqual({ added: [], removed: [], restarted: ['a', 'b'] });
+    const compare = {
+      targets: [
+        { provider: 'heuristic' as const, model: 'mad' },
+        { provider: 'openai' as const, model: 'gpt-file' },
+      ],
+    };
+    expect(await windower.update([stream('a', 1, compare), stream('b', 1, compare)])).toEqual({
+      added: [],
+      removed: [],
+      restarted: ['a', 'b'],
+    });
     await add('a', 1);
     await add('b', 1);
     const targetsOf = async (streamId: string) =>
-      (await listWindowJobs({ redis, keys, streamId, providers: ['heuristic', 'openai', 'anthropic'] })).map(({ job }) => `${job.target.provider}/${job.target.model}`).sort().join();
-    await waitFor(async () => (await targetsOf('a')) === 'heuristic/mad,openai/gpt-file', { description: "a analysed by the file's new targets" });
-    await waitFor(async () => (await targetsOf('b')) === 'anthropic/claude-live', { description: 'b analysed by its override' });
+      (await listWindowJobs({ redis, keys, streamId, providers: ['heuristic', 'openai', 'anthropic'] }))
+        .map(({ job }) => `${job.target.provider}/${job.target.model}`)
+        .sort()
+        .join();
+    await waitFor(async () => (await targetsOf('a')) === 'heuristic/mad,openai/gpt-file', {
+      description: "a analysed by the file's new targets",
+    });
+    await waitFor(async () => (await targetsOf('b')) === 'anthropic/claude-live', {
+      description: 'b analysed by its override',
+    });
   });
 
   it('restarts nothing for a new source alone, and refuses an invalid list whole', async () => {

@@ -19,7 +19,13 @@ const targets: StreamConfig['targets'] = [
 ];
 
 function streamConfig(window: StreamConfig['window'], id = 'feed'): StreamConfig {
-  return { id, source: { url: 'ws://127.0.0.1:1', subscribe: [], headers: {}, format: 'json' }, window, targets, instructions: 'Alert on anything odd.' };
+  return {
+    id,
+    source: { url: 'ws://127.0.0.1:1', subscribe: [], headers: {}, format: 'json' },
+    window,
+    targets,
+    instructions: 'Alert on anything odd.',
+  };
 }
 
 function settings(overrides: Partial<WindowerSettings> = {}): WindowerSettings {
@@ -58,8 +64,17 @@ describe('Windower', () => {
     await Promise.all(running.splice(0).map((windower) => windower.close()));
   });
 
-  async function startWindower(overrides: Partial<WindowerOptions> & Pick<WindowerOptions, 'streams'>): Promise<Windower> {
-    const windower = new Windower({ redis, keys, logger, settings: settings(), owner: `w-${randomUUID().slice(0, 6)}`, ...overrides });
+  async function startWindower(
+    overrides: Partial<WindowerOptions> & Pick<WindowerOptions, 'streams'>,
+  ): Promise<Windower> {
+    const windower = new Windower({
+      redis,
+      keys,
+      logger,
+      settings: settings(),
+      owner: `w-${randomUUID().slice(0, 6)}`,
+      ...overrides,
+    });
     running.push(windower);
     await windower.start();
     return windower;
@@ -68,7 +83,16 @@ describe('Windower', () => {
   async function addMessages(streamId: string, payloads: string[], ids?: string[]): Promise<string[]> {
     const pipeline = redis.pipeline();
     for (const [index, data] of payloads.entries()) {
-      pipeline.xadd(keys.messages(streamId), ids?.[index] ?? '*', 'kind', 'message', 'data', data, 'receivedAt', String(Date.now()));
+      pipeline.xadd(
+        keys.messages(streamId),
+        ids?.[index] ?? '*',
+        'kind',
+        'message',
+        'data',
+        data,
+        'receivedAt',
+        String(Date.now()),
+      );
     }
     const results = (await pipeline.exec()) ?? [];
     return results.map(([error, id]) => {
@@ -86,10 +110,27 @@ describe('Windower', () => {
     await startWindower({ streams: [stream], chunkSize: 50 });
     const messageIds: string[] = [];
     for (let batch = 0; batch < 10; batch += 1) {
-      const payloads = Array.from({ length: 40 }, (_, index) => JSON.stringify({ batch, index, pad: 'p'.repeat(batch % 2 === 0 ? 0 : (index * 37) % 200 + (index === 5 ? 400 : 0)) }));
+      const payloads = Array.from({ length: 40 }, (_, index) =>
+        JSON.stringify({
+          batch,
+          index,
+          pad: 'p'.repeat(batch % 2 === 0 ? 0 : ((index * 37) % 200) + (index === 5 ? 400 : 0)),
+        }),
+      );
       messageIds.push(...(await addMessages(stream.id, payloads)));
       if (batch === 4) {
-        await redis.xadd(keys.messages(stream.id), '*', 'kind', 'gap', 'reason', 'socket closed', 'receivedAt', '1', 'downMs', '250');
+        await redis.xadd(
+          keys.messages(stream.id),
+          '*',
+          'kind',
+          'gap',
+          'reason',
+          'socket closed',
+          'receivedAt',
+          '1',
+          'downMs',
+          '250',
+        );
         await redis.xadd(keys.messages(stream.id), '*', 'kind', 'message', 'receivedAt', 'nope');
       }
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -117,24 +158,43 @@ describe('Windower', () => {
 
     const letters = await redis.xrange(keys.deadLetters, '-', '+');
     expect(letters).toHaveLength(1);
-    expect(DeadLetter.parse(fieldsToObject(letters[0]?.[1] ?? []))).toMatchObject({ streamId: 'feed', reason: 'invalid-entry', sample: '{"kind":"message","receivedAt":"nope"}', sampleEncoding: 'utf8' });
+    expect(DeadLetter.parse(fieldsToObject(letters[0]?.[1] ?? []))).toMatchObject({
+      streamId: 'feed',
+      reason: 'invalid-entry',
+      sample: '{"kind":"message","receivedAt":"nope"}',
+      sampleEncoding: 'utf8',
+    });
   });
 
   it('continues from the checkpoint after a restart without enqueueing a window twice', async () => {
     const stream = streamConfig({ maxMessages: 5, maxBytes: 10_000, maxSeconds: 3_600 });
-    const first = await addMessages(stream.id, Array.from({ length: 23 }, (_, index) => `a${index}`));
+    const first = await addMessages(
+      stream.id,
+      Array.from({ length: 23 }, (_, index) => `a${index}`),
+    );
     const a = await startWindower({ streams: [stream] });
     await waitFor(async () => (await windowedEntries(stream.id)) === 20, { description: 'four windows from A' });
     await a.close();
     expect(a.stats().streams[0]).toMatchObject({ windows: 4, jobs: 8, owned: false });
 
-    const second = await addMessages(stream.id, Array.from({ length: 12 }, (_, index) => `b${index}`));
+    const second = await addMessages(
+      stream.id,
+      Array.from({ length: 12 }, (_, index) => `b${index}`),
+    );
     const b = await startWindower({ streams: [stream] });
     await waitFor(async () => (await windowedEntries(stream.id)) === 35, { description: 'seven windows in all' });
     expect(b.stats().streams[0]).toMatchObject({ windows: 3, jobs: 6, checkpoint: second[11] });
 
     const windows = await listWindows({ redis, keys, streamId: stream.id });
-    expect(windows.map((window) => window.windowId)).toEqual([first[0], first[5], first[10], first[15], first[20], second[2], second[7]]);
+    expect(windows.map((window) => window.windowId)).toEqual([
+      first[0],
+      first[5],
+      first[10],
+      first[15],
+      first[20],
+      second[2],
+      second[7],
+    ]);
     expectExactCover(windows, [...first, ...second]);
     expect((await readCheckpoint(redis, keys, stream.id)).windows).toBe(7);
   });
@@ -142,7 +202,11 @@ describe('Windower', () => {
   it('recomputes the same windows and job ids after losing the checkpoint, and BullMQ keeps one copy', async () => {
     const stream = streamConfig({ maxMessages: 4, maxBytes: 10_000, maxSeconds: 2 });
     const ids = Array.from({ length: 30 }, (_, index) => `${1_000 + index * 700}-${index % 2}`);
-    await addMessages(stream.id, ids.map((id) => `m${id}`), ids);
+    await addMessages(
+      stream.id,
+      ids.map((id) => `m${id}`),
+      ids,
+    );
     const retention = { retentionMs: 10 * Date.now() }; // keep every entry, so they can be windowed again
     const a = await startWindower({ streams: [stream], settings: settings(retention) });
     await waitFor(async () => (await windowedEntries(stream.id)) === 30, { description: 'first pass' });
@@ -164,7 +228,10 @@ describe('Windower', () => {
 
   it('trims windowed entries only, never the open window', async () => {
     const stream = streamConfig({ maxMessages: 10, maxBytes: 10_000, maxSeconds: 3_600 });
-    const ids = await addMessages(stream.id, Array.from({ length: 25 }, (_, index) => `e${index}`));
+    const ids = await addMessages(
+      stream.id,
+      Array.from({ length: 25 }, (_, index) => `e${index}`),
+    );
     await startWindower({ streams: [stream], settings: settings({ retentionMs: 0 }) });
     await waitFor(async () => (await windowedEntries(stream.id)) === 20, { description: 'two windows' });
     const left = await redis.xrange(keys.messages(stream.id), '-', '+');
@@ -173,15 +240,24 @@ describe('Windower', () => {
 
   it('keeps windowed entries while they are younger than the retention', async () => {
     const stream = streamConfig({ maxMessages: 10, maxBytes: 10_000, maxSeconds: 3_600 });
-    await addMessages(stream.id, Array.from({ length: 25 }, (_, index) => `e${index}`));
+    await addMessages(
+      stream.id,
+      Array.from({ length: 25 }, (_, index) => `e${index}`),
+    );
     await startWindower({ streams: [stream] });
     await waitFor(async () => (await windowedEntries(stream.id)) === 20, { description: 'two windows' });
     expect(await redis.xlen(keys.messages(stream.id))).toBe(25);
   });
 
   it('stops enqueueing while a target queue holds maxQueued jobs, and resumes when it drains', async () => {
-    const stream: StreamConfig = { ...streamConfig({ maxMessages: 1, maxBytes: 10_000, maxSeconds: 3_600 }), targets: [{ provider: 'heuristic', model: 'h1' }] };
-    const ids = await addMessages(stream.id, Array.from({ length: 20 }, (_, index) => `e${index}`));
+    const stream: StreamConfig = {
+      ...streamConfig({ maxMessages: 1, maxBytes: 10_000, maxSeconds: 3_600 }),
+      targets: [{ provider: 'heuristic', model: 'h1' }],
+    };
+    const ids = await addMessages(
+      stream.id,
+      Array.from({ length: 20 }, (_, index) => `e${index}`),
+    );
     const windower = await startWindower({ streams: [stream], settings: settings({ maxQueued: 6 }) });
     const queue = new Queue(analysisQueueName('heuristic'), { connection: redis, ...queueOptions(keys) });
     try {
@@ -191,7 +267,9 @@ describe('Windower', () => {
       expect((await readCheckpoint(redis, keys, stream.id)).lastEntryId).toBe(ids[5]);
 
       await queue.drain();
-      await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).lastEntryId === ids[11], { description: 'six more windows' });
+      await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).lastEntryId === ids[11], {
+        description: 'six more windows',
+      });
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await queue.getWaitingCount()).toBe(6);
       expect((await readCheckpoint(redis, keys, stream.id)).lastEntryId).toBe(ids[11]);
@@ -201,16 +279,23 @@ describe('Windower', () => {
   });
 
   it('startWindower windows the configured streams on a connection of its own, which it closes', async () => {
-    const config = serviceConfigs({ ...defaultConfig({ REDIS_URL: server.url, TURBOSTREAM_INSTANCE_ID: 'i1' }), namespace: keys.namespace, streams: [streamConfig({ maxMessages: 2, maxBytes: 10_000, maxSeconds: 60 })] });
+    const config = serviceConfigs({
+      ...defaultConfig({ REDIS_URL: server.url, TURBOSTREAM_INSTANCE_ID: 'i1' }),
+      namespace: keys.namespace,
+      streams: [streamConfig({ maxMessages: 2, maxBytes: 10_000, maxSeconds: 60 })],
+    });
     const started = await main.startWindower({ ...config.windower, windower: settings() }, logger);
     try {
       expect(started.service.stats().streams.map((stream) => stream.streamId)).toEqual(['feed']);
-      await waitFor(async () => String(await redis.client('LIST')).includes('name=turbostream:windower'), { description: 'the windower connected' });
+      await waitFor(async () => String(await redis.client('LIST')).includes('name=turbostream:windower'), {
+        description: 'the windower connected',
+      });
     } finally {
       await started.service.close();
       await started.disconnect();
     }
-    await waitFor(async () => !String(await redis.client('LIST')).includes('name=turbostream:windower'), { description: 'the windower disconnected' });
+    await waitFor(async () => !String(await redis.client('LIST')).includes('name=turbostream:windower'), {
+      description: 'the windower disconnected',
+    });
   });
 });
-

@@ -98,7 +98,13 @@ export class Windower {
     this.#logger = options.logger;
     const clock = options.clock ?? Date.now;
     this.#clock = clock;
-    this.#queues = new AnalysisProducer({ redis: options.redis, keys: options.keys, onError: (err, provider) => options.logger.debug({ err, provider }, 'analysis queue error'), clock, ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}) });
+    this.#queues = new AnalysisProducer({
+      redis: options.redis,
+      keys: options.keys,
+      onError: (err, provider) => options.logger.debug({ err, provider }, 'analysis queue error'),
+      clock,
+      ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}),
+    });
     for (const stream of options.streams) this.#add(stream);
     this.#watch = new ProviderWatch({
       redis: options.redis,

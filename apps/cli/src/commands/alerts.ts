@@ -26,7 +26,15 @@ function ofStream(alert: string, stream: string | undefined): boolean {
  * channel, so an alert published while its connection was down is printed
  * once it is back, and none twice.
  */
-export async function alerts({ stream, replay, json }: { stream?: string; replay: number; json: boolean }): Promise<void> {
+export async function alerts({
+  stream,
+  replay,
+  json,
+}: {
+  stream?: string;
+  replay: number;
+  json: boolean;
+}): Promise<void> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const config = loadConfigOrExit();
   const target = await commandTarget(config, process.cwd());
@@ -46,7 +54,10 @@ export async function alerts({ stream, replay, json }: { stream?: string; replay
   // One line when the connection drops and one when it is back, not one per attempt.
   let lost = false;
   redis.on('reconnecting', () => {
-    if (!lost) say(`lost the connection to Redis at ${where}; reconnecting (alerts published meanwhile are printed once it is back)`);
+    if (!lost)
+      say(
+        `lost the connection to Redis at ${where}; reconnecting (alerts published meanwhile are printed once it is back)`,
+      );
     lost = true;
   });
   redis.on('ready', () => {
@@ -55,9 +66,15 @@ export async function alerts({ stream, replay, json }: { stream?: string; replay
   });
 
   // Where to start: after the newest entry (the last `replay` of them printed first).
-  const newest = logAlerts(await redis.xrevrange(keys.alertLog, '+', '-', 'COUNT', Math.max(1, replay * (stream ? 20 : 1))));
+  const newest = logAlerts(
+    await redis.xrevrange(keys.alertLog, '+', '-', 'COUNT', Math.max(1, replay * (stream ? 20 : 1))),
+  );
   let lastId = newest[0]?.id ?? '0-0';
-  for (const { alert } of newest.filter(({ alert }) => ofStream(alert, stream)).slice(0, replay).reverse()) print(alert);
+  for (const { alert } of newest
+    .filter(({ alert }) => ofStream(alert, stream))
+    .slice(0, replay)
+    .reverse())
+    print(alert);
   say(`following ${what} in ${keys.alertLog} on ${where} (Ctrl-C stops)`);
 
   while (!stopping) {

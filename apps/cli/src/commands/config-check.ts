@@ -9,8 +9,10 @@ import { UsageError } from '../runtime/load.js';
 export function configUsageProblem(positionals: readonly string[]): string | undefined {
   const [subcommand, ...extra] = positionals;
   if (subcommand === undefined) return 'turbostream config: expected a subcommand, `turbostream config check`';
-  if (subcommand !== 'check') return `turbostream config: unknown subcommand ${JSON.stringify(subcommand)}: expected \`turbostream config check\``;
-  if (extra.length > 0) return `turbostream config check: unexpected argument ${JSON.stringify(extra[0])}: it takes none`;
+  if (subcommand !== 'check')
+    return `turbostream config: unknown subcommand ${JSON.stringify(subcommand)}: expected \`turbostream config check\``;
+  if (extra.length > 0)
+    return `turbostream config check: unexpected argument ${JSON.stringify(extra[0])}: it takes none`;
   return undefined;
 }
 
@@ -29,7 +31,9 @@ export function configCheck(positionals: readonly string[] = ['check']): number 
   const result = loadConfig({ env: process.env, cwd: process.cwd() });
   const warnings = result.warnings.length > 0 ? `\nwarnings\n${formatProblems(result.warnings)}\n` : '';
   if (!result.ok) {
-    process.stderr.write(`The configuration has ${plural(result.problems.length, 'problem')}:\n${formatProblems(result.problems)}\n${warnings}`);
+    process.stderr.write(
+      `The configuration has ${plural(result.problems.length, 'problem')}:\n${formatProblems(result.problems)}\n${warnings}`,
+    );
     return 1;
   }
   const envFile = result.envFile ?? `(none: ${result.envFileName ?? 'no env file'} not found; using the environment)`;

@@ -11,7 +11,18 @@ import { connectForCommand } from '../runtime/redis-bootstrap.js';
 function checkWindow(): Window {
   const now = Date.now();
   const id = `${now}-0`;
-  return { streamId: 'providers-check', windowId: id, firstEntryId: id, lastEntryId: id, closedBy: 'messages', bytes: 11, from: now, to: now, messages: [{ id, data: '{"check":1}', receivedAt: now }], gaps: [] };
+  return {
+    streamId: 'providers-check',
+    windowId: id,
+    firstEntryId: id,
+    lastEntryId: id,
+    closedBy: 'messages',
+    bytes: 11,
+    from: now,
+    to: now,
+    messages: [{ id, data: '{"check":1}', receivedAt: now }],
+    gaps: [],
+  };
 }
 
 interface CheckResult {
@@ -26,7 +37,8 @@ interface CheckResult {
 
 async function check(config: TurboConfig, id: ProviderId): Promise<CheckResult> {
   const settings = config.providers[id];
-  if (!settings.model) return { ok: false, error: `no model to call: set ${modelVariable(id) ?? 'its model variable'}` };
+  if (!settings.model)
+    return { ok: false, error: `no model to call: set ${modelVariable(id) ?? 'its model variable'}` };
   try {
     const provider = createProvider(id, settings, { heuristic: { threshold: config.heuristic.threshold } });
     const result = await provider.analyze({
@@ -37,11 +49,24 @@ async function check(config: TurboConfig, id: ProviderId): Promise<CheckResult> 
       temperature: 0,
       timeoutMs: config.llm.timeoutMs,
     });
-    return { ok: true, model: settings.model, ttftMs: result.timings.ttftMs, totalMs: result.timings.totalMs, inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens };
+    return {
+      ok: true,
+      model: settings.model,
+      ttftMs: result.timings.ttftMs,
+      totalMs: result.timings.totalMs,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+    };
   } catch (error) {
-    const kind = ProviderError.isInstance(error) ? `${error.kind}${error.statusCode ? ` ${error.statusCode}` : ''}: ` : '';
+    const kind = ProviderError.isInstance(error)
+      ? `${error.kind}${error.statusCode ? ` ${error.statusCode}` : ''}: `
+      : '';
     // A provider's message can quote the model's answer: shown escaped.
-    return { ok: false, model: settings.model, error: escapeForTerminal(`${kind}${error instanceof Error ? error.message : String(error)}`) };
+    return {
+      ok: false,
+      model: settings.model,
+      error: escapeForTerminal(`${kind}${error instanceof Error ? error.message : String(error)}`),
+    };
   }
 }
 
@@ -79,9 +104,14 @@ export async function providers({ checkCalls, json }: { checkCalls: boolean; jso
   } else {
     for (const row of rows) {
       const state = row.configured ? 'configured' : `not configured: set ${row.missing.join(', ')}`;
-      const details = [row.key && `key ${row.key}`, row.model ? `model ${row.model}` : row.configured ? 'no default model' : undefined, row.baseURL && `base URL ${row.baseURL}`].filter(Boolean);
+      const details = [
+        row.key && `key ${row.key}`,
+        row.model ? `model ${row.model}` : row.configured ? 'no default model' : undefined,
+        row.baseURL && `base URL ${row.baseURL}`,
+      ].filter(Boolean);
       process.stdout.write(`${row.id.padEnd(13)} ${state}${details.length ? `; ${details.join(', ')}` : ''}\n`);
-      if (row.liveAnalyzers !== undefined) process.stdout.write(`${''.padEnd(13)} live analyzers serving it: ${row.liveAnalyzers}\n`);
+      if (row.liveAnalyzers !== undefined)
+        process.stdout.write(`${''.padEnd(13)} live analyzers serving it: ${row.liveAnalyzers}\n`);
       if (row.check) {
         process.stdout.write(
           row.check.ok

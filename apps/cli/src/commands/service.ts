@@ -14,7 +14,9 @@ export async function runService(name: ServiceName): Promise<void> {
   const logger = rootLogger(config);
   // The one check for streams: `up` runs its demo without them, and the analyzer serves providers, not streams.
   if (name !== 'analyzer' && config.streams.length === 0) {
-    throw new Error(`${name} needs streams: create streams.yaml (see streams.example.yaml) or set TURBOSTREAM_STREAMS_FILE`);
+    throw new Error(
+      `${name} needs streams: create streams.yaml (see streams.example.yaml) or set TURBOSTREAM_STREAMS_FILE`,
+    );
   }
   const lifecycle = new ProcessLifecycle({ config, logger: logger.child({ service: name }) });
   await lifecycle.start();
@@ -28,7 +30,16 @@ export async function runService(name: ServiceName): Promise<void> {
   const follow =
     name === 'analyzer' || !config.streamsFile
       ? undefined
-      : followStreamsFile({ config, path: config.streamsFile, ingest: pipeline.ingest, windower: pipeline.windower, redis: pipeline.redis, keys: pipeline.keys, logger: logger.child({ service: name }), service: name });
+      : followStreamsFile({
+          config,
+          path: config.streamsFile,
+          ingest: pipeline.ingest,
+          windower: pipeline.windower,
+          redis: pipeline.redis,
+          keys: pipeline.keys,
+          logger: logger.child({ service: name }),
+          service: name,
+        });
   const signal = await lifecycle.stopRequested();
   logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, `${name} stopping`);
   await lifecycle.stop(async () => {

@@ -27,12 +27,18 @@ export interface StackOptions {
 function wholeNumber(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) throw new UsageError(`${name} expects a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max)
+    throw new UsageError(`${name} expects a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return parsed;
 }
 
 /** Validates the command line of `turbostream stack`. */
-export function stackOptions(raw: { analyzers?: string | undefined; demoRate?: string | undefined; demo: boolean; json: boolean }): StackOptions {
+export function stackOptions(raw: {
+  analyzers?: string | undefined;
+  demoRate?: string | undefined;
+  demo: boolean;
+  json: boolean;
+}): StackOptions {
   return {
     analyzers: wholeNumber(raw.analyzers, '--analyzers', 2, 1, 64),
     demoRate: wholeNumber(raw.demoRate, '--demo-rate', 20, 1, 100_000),
@@ -73,11 +79,24 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
     streams = [demoStream(`ws://127.0.0.1:${demo.port}`)];
     mkdirSync(runDir, { recursive: true });
     common.TURBOSTREAM_STREAMS_FILE = join(runDir, 'demo-streams.yaml');
-    writeFileSync(common.TURBOSTREAM_STREAMS_FILE, streamsFileText(streams, 'written by `turbostream stack` for the built-in demo feed; removed when it stops'));
-    say(`${options.demo ? '--demo' : 'no streams file (streams.yaml)'}: watching the built-in demo feed, analysed by the heuristic provider`);
+    writeFileSync(
+      common.TURBOSTREAM_STREAMS_FILE,
+      streamsFileText(streams, 'written by `turbostream stack` for the built-in demo feed; removed when it stops'),
+    );
+    say(
+      `${options.demo ? '--demo' : 'no streams file (streams.yaml)'}: watching the built-in demo feed, analysed by the heuristic provider`,
+    );
   }
 
-  const specs = planStack({ analyzers: options.analyzers, command: process.execPath, cliArgs: [...cliNodeFlags(), CLI_MAIN], env: process.env, common, ...(demo ? { demo } : {}), healthPort: loaded.health.port });
+  const specs = planStack({
+    analyzers: options.analyzers,
+    command: process.execPath,
+    cliArgs: [...cliNodeFlags(), CLI_MAIN],
+    env: process.env,
+    common,
+    ...(demo ? { demo } : {}),
+    healthPort: loaded.health.port,
+  });
   const color = process.stderr.isTTY === true;
   const children = specs.map(
     (spec, index) =>
@@ -98,20 +117,33 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
 
   const keys = createKeyLayout(namespace);
   // A cluster named by REDIS_URL stays a cluster; a private redis-server is one server.
-  const redisTarget = redisHandle.url === loaded.redis.url ? loaded.redis : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false };
+  const redisTarget =
+    redisHandle.url === loaded.redis.url
+      ? loaded.redis
+      : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false };
   let demoGuard: DemoGuard | undefined;
   if (runsDemo) {
     try {
-      demoGuard = await guardDemo({ redis: redisTarget, keys, shared, logger: rootLogger(loaded).child({ service: 'stack' }) });
+      demoGuard = await guardDemo({
+        redis: redisTarget,
+        keys,
+        shared,
+        logger: rootLogger(loaded).child({ service: 'stack' }),
+      });
     } catch (error) {
       if (await redisHandle.stop().catch(() => false)) removeLocalInstance(cwd, process.pid);
       rmSync(runDir, { recursive: true, force: true });
       throw error;
     }
-    if (shared) say(`this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`);
+    if (shared)
+      say(
+        `this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`,
+      );
   }
   const subscriber = connectRedis({ ...redisTarget, name: 'turbostream:stack:alerts' });
-  subscriber.on('error', (err: Error) => process.stderr.write(`${childPrefix('stack', 0, false)}alerts subscription: ${err.message}\n`));
+  subscriber.on('error', (err: Error) =>
+    process.stderr.write(`${childPrefix('stack', 0, false)}alerts subscription: ${err.message}\n`),
+  );
   const printAlert = alertPrinter({ json: options.json });
   subscriber.on('message', (_channel: string, message: string) => printAlert(message));
   await subscriber.subscribe(keys.alertsChannel);
@@ -119,12 +151,15 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
   const [feed, services] = demo ? [children[0], children.slice(1)] : [undefined, children];
   if (feed && demo) {
     feed.start();
-    if (!(await waitForListener(demo.port, 10_000))) say(`the demo feed does not listen on port ${demo.port} yet; ingest will keep trying`);
+    if (!(await waitForListener(demo.port, 10_000)))
+      say(`the demo feed does not listen on port ${demo.port} yet; ingest will keep trying`);
   }
   for (const child of services) child.start();
   for (const stream of streams) say(`watching ${stream.id} → ${stream.targets.map(formatTarget).join(', ')}`);
   const watch = redisCliSubscribe(loaded.redis.explicit ? loaded.redis.url : redisHandle.url, keys.alertsChannel);
-  say(`${options.analyzers} analyzer${options.analyzers === 1 ? '' : 's'}; alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`);
+  say(
+    `${options.analyzers} analyzer${options.analyzers === 1 ? '' : 's'}; alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`,
+  );
   say(`  ${watch.command}${watch.note ? `    (${watch.note})` : ''}`);
   say(`  npx turbostream alerts${loaded.redis.explicit ? '    (with the same REDIS_URL)' : ''}`);
   say('Ctrl-C stops');
@@ -133,15 +168,22 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
   const deadlineMs = loaded.shutdownTimeoutMs + SLACK_MS;
   say(`${signal}: stopping ${children.length} processes (up to ${Math.round(deadlineMs / 1000)} s; again to force)`);
   // Every service drains on its own; the demo feed goes last so ingest does not see it vanish.
-  const outcomes = await Promise.all(services.map(async (child) => [child.name, await child.stop(deadlineMs)] as const));
+  const outcomes = await Promise.all(
+    services.map(async (child) => [child.name, await child.stop(deadlineMs)] as const),
+  );
   if (feed) outcomes.push([feed.name, await feed.stop(deadlineMs)]);
   const killed = outcomes.filter(([, outcome]) => outcome === 'killed').map(([name]) => name);
   if (killed.length > 0) say(`killed after ${Math.round(deadlineMs / 1000)} s without exiting: ${killed.join(', ')}`);
   await closeRedis(subscriber);
-  await demoGuard?.close().catch((err: unknown) => say(`demo guard: ${err instanceof Error ? err.message : String(err)}`));
+  await demoGuard
+    ?.close()
+    .catch((err: unknown) => say(`demo guard: ${err instanceof Error ? err.message : String(err)}`));
   // Last: every process using it has stopped.
   if (await redisHandle.stop().catch(() => false)) removeLocalInstance(cwd, process.pid);
-  else if (redisHandle.privateRedis) say(`the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`);
+  else if (redisHandle.privateRedis)
+    say(
+      `the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`,
+    );
   rmSync(runDir, { recursive: true, force: true });
   try {
     rmdirSync(dirname(runDir)); // only when no other stack runs from this directory

@@ -2,7 +2,16 @@ import { hostname, userInfo } from 'node:os';
 import { resolveTarget as resolveConfigTarget, type StreamConfig, type TurboConfig } from '@turbostream/config';
 import { type AnalysisTarget, formatTarget, StreamStatus, redactUrl } from '@turbostream/contracts';
 import { AnalysisProducer, analysisQueueName } from '@turbostream/queue';
-import { clearTargetOverride, closeRedis, createKeyLayout, type KeyLayout, liveAnalyzers, type RedisClient, readTargetOverrides, writeTargetOverride } from '@turbostream/redis';
+import {
+  clearTargetOverride,
+  closeRedis,
+  createKeyLayout,
+  type KeyLayout,
+  liveAnalyzers,
+  type RedisClient,
+  readTargetOverrides,
+  writeTargetOverride,
+} from '@turbostream/redis';
 import { loadConfigOrExit, UsageError } from '../runtime/load.js';
 import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
@@ -14,7 +23,12 @@ function parseTarget(text: string, config: TurboConfig, what: string): AnalysisT
   return resolveTarget(providerText, model, config, what);
 }
 
-function resolveTarget(providerText: string, model: string | undefined, config: TurboConfig, what: string): AnalysisTarget {
+function resolveTarget(
+  providerText: string,
+  model: string | undefined,
+  config: TurboConfig,
+  what: string,
+): AnalysisTarget {
   const nameIt = `name one (${what === '--provider' ? '--model M' : `${providerText}/MODEL`})`;
   const resolved = resolveConfigTarget({ provider: providerText, model }, { providers: config.providers, nameIt });
   if (!('target' in resolved)) throw new UsageError(`${what}: ${resolved.message}`);
@@ -25,7 +39,9 @@ function findStream(config: TurboConfig, id: string): StreamConfig {
   const stream = config.streams.find((candidate) => candidate.id === id);
   if (!stream) {
     const known = config.streams.map((candidate) => candidate.id).join(', ') || '(none: no streams file)';
-    throw new UsageError(`no stream ${JSON.stringify(id)} in ${config.streamsFile ?? 'streams.yaml'}; known streams: ${known}`);
+    throw new UsageError(
+      `no stream ${JSON.stringify(id)} in ${config.streamsFile ?? 'streams.yaml'}; known streams: ${known}`,
+    );
   }
   return stream;
 }
@@ -34,31 +50,55 @@ function findStream(config: TurboConfig, id: string): StreamConfig {
 async function connectToStreams(config: TurboConfig): Promise<{ keys: KeyLayout; redis: RedisClient }> {
   const target = await commandTarget(config, process.cwd());
   if (target.note) process.stderr.write(`${target.note}\n`);
-  return { keys: createKeyLayout(target.namespace), redis: await connectForCommand(target.redis, 'turbostream:streams') };
+  return {
+    keys: createKeyLayout(target.namespace),
+    redis: await connectForCommand(target.redis, 'turbostream:streams'),
+  };
 }
 
 const describe = (targets: readonly AnalysisTarget[]) => targets.map(formatTarget).join(', ');
 
-export async function setStreamTargets(options: { id: string; provider?: string; model?: string; compare: string[]; noCompare: boolean; reset: boolean }): Promise<void> {
+export async function setStreamTargets(options: {
+  id: string;
+  provider?: string;
+  model?: string;
+  compare: string[];
+  noCompare: boolean;
+  reset: boolean;
+}): Promise<void> {
   const config = loadConfigOrExit();
   const stream = findStream(config, options.id);
   const { keys, redis } = await connectToStreams(config);
   try {
     if (options.reset) {
       const had = await clearTargetOverride(redis, keys, stream.id);
-      process.stdout.write(`stream ${stream.id}: ${had ? 'back to' : 'already on'} the streams file's targets: ${describe(stream.targets)}\n`);
+      process.stdout.write(
+        `stream ${stream.id}: ${had ? 'back to' : 'already on'} the streams file's targets: ${describe(stream.targets)}\n`,
+      );
       return;
     }
-    if (!options.provider) throw new UsageError('streams set needs --provider P (or --reset)\nRun `turbostream streams --help`.');
+    if (!options.provider)
+      throw new UsageError('streams set needs --provider P (or --reset)\nRun `turbostream streams --help`.');
     const main = resolveTarget(options.provider, options.model, config, '--provider');
     const current = (await readTargetOverrides(redis, keys)).get(stream.id)?.targets ?? stream.targets;
-    const compare = options.noCompare ? [] : options.compare.length > 0 ? options.compare.map((text) => parseTarget(text, config, '--compare')) : current.slice(1);
-    const targets = [main, ...compare.filter((target) => target.provider !== main.provider || target.model !== main.model)];
+    const compare = options.noCompare
+      ? []
+      : options.compare.length > 0
+        ? options.compare.map((text) => parseTarget(text, config, '--compare'))
+        : current.slice(1);
+    const targets = [
+      main,
+      ...compare.filter((target) => target.provider !== main.provider || target.model !== main.model),
+    ];
     await writeTargetOverride(redis, keys, stream.id, targets, `${userInfo().username}@${hostname()}`);
-    process.stdout.write(`stream ${stream.id}: from the next window on, analysed by ${describe(targets)} (was ${describe(current)})\n`);
+    process.stdout.write(
+      `stream ${stream.id}: from the next window on, analysed by ${describe(targets)} (was ${describe(current)})\n`,
+    );
     for (const target of targets) {
       if ((await liveAnalyzers(redis, keys, target.provider, Date.now())).length === 0) {
-        process.stdout.write(`warning: no live analyzer serves ${target.provider} right now: its windows wait in ${analysisQueueName(target.provider)} until one does\n`);
+        process.stdout.write(
+          `warning: no live analyzer serves ${target.provider} right now: its windows wait in ${analysisQueueName(target.provider)} until one does\n`,
+        );
       }
     }
   } finally {
@@ -81,28 +121,49 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       const now = Date.now();
       const providers = [];
       for (const provider of new Set(targets.map((target) => target.provider))) {
-        providers.push({ provider, analyzers: (await liveAnalyzers(redis, keys, provider, now)).length, jobs: await queues.counts(provider) });
+        providers.push({
+          provider,
+          analyzers: (await liveAnalyzers(redis, keys, provider, now)).length,
+          jobs: await queues.counts(provider),
+        });
       }
-      rows.push({ id: stream.id, url: redactUrl(stream.source.url), targets, overridden: override !== undefined, override, status: status?.success ? status.data : undefined, providers });
+      rows.push({
+        id: stream.id,
+        url: redactUrl(stream.source.url),
+        targets,
+        overridden: override !== undefined,
+        override,
+        status: status?.success ? status.data : undefined,
+        providers,
+      });
     }
     if (json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
-    if (rows.length === 0) process.stdout.write('no streams configured (no streams file): `turbostream up` runs the demo\n');
+    if (rows.length === 0)
+      process.stdout.write('no streams configured (no streams file): `turbostream up` runs the demo\n');
     for (const row of rows) {
       process.stdout.write(`${row.id}  ${row.url}\n`);
-      process.stdout.write(`  targets   ${describe(row.targets)}${row.override ? `  (set while running by ${row.override.setBy} at ${row.override.setAt}; file: ${describe(config.streams.find((stream) => stream.id === row.id)?.targets ?? [])})` : '  (from the streams file)'}\n`);
+      process.stdout.write(
+        `  targets   ${describe(row.targets)}${row.override ? `  (set while running by ${row.override.setBy} at ${row.override.setAt}; file: ${describe(config.streams.find((stream) => stream.id === row.id)?.targets ?? [])})` : '  (from the streams file)'}\n`,
+      );
       if (row.status) {
-        process.stdout.write(`  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}${row.status.backpressured ? ', paused by backpressure' : ''}, as of ${row.status.updatedAt}\n`);
+        process.stdout.write(
+          `  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}${row.status.backpressured ? ', paused by backpressure' : ''}, as of ${row.status.updatedAt}\n`,
+        );
         for (const unserved of row.status.unserved) {
-          process.stdout.write(`  MISSING   no live analyzer serves ${unserved.provider} (model ${unserved.model}) since ${unserved.since}: ${unserved.waiting} jobs wait; set ${unserved.variables.join(', ')} on an analyzer\n`);
+          process.stdout.write(
+            `  MISSING   no live analyzer serves ${unserved.provider} (model ${unserved.model}) since ${unserved.since}: ${unserved.waiting} jobs wait; set ${unserved.variables.join(', ')} on an analyzer\n`,
+          );
         }
       } else {
         process.stdout.write('  windower  (no status: no windower owns this stream right now)\n');
       }
       for (const { provider, analyzers, jobs } of row.providers) {
-        process.stdout.write(`  ${provider.padEnd(12)} ${analyzers} live analyzer${analyzers === 1 ? '' : 's'}; jobs waiting ${jobs.waiting ?? 0}, active ${jobs.active ?? 0}, delayed ${jobs.delayed ?? 0}, failed ${jobs.failed ?? 0}, completed ${jobs.completed ?? 0}\n`);
+        process.stdout.write(
+          `  ${provider.padEnd(12)} ${analyzers} live analyzer${analyzers === 1 ? '' : 's'}; jobs waiting ${jobs.waiting ?? 0}, active ${jobs.active ?? 0}, delayed ${jobs.delayed ?? 0}, failed ${jobs.failed ?? 0}, completed ${jobs.completed ?? 0}\n`,
+        );
       }
     }
   } finally {

@@ -40,7 +40,8 @@ export async function up(options: UpOptions): Promise<void> {
   let demo: DemoFeed | undefined;
   let subscriber: RedisClient | undefined;
   let demoGuard: DemoGuard | undefined;
-  const quietly = (what: string, close: () => Promise<unknown>) => close().catch((err: unknown) => logger.warn({ err }, `cannot close the ${what}`));
+  const quietly = (what: string, close: () => Promise<unknown>) =>
+    close().catch((err: unknown) => logger.warn({ err }, `cannot close the ${what}`));
   const closeTheRest = async () => {
     const open = subscriber;
     if (open) await quietly('alerts subscriber', () => closeRedis(open));
@@ -51,20 +52,34 @@ export async function up(options: UpOptions): Promise<void> {
     if (await redisHandle.stop().catch(() => false)) {
       removeLocalInstance(workDir, process.pid);
     } else if (redisHandle.privateRedis) {
-      say(`the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`);
+      say(
+        `the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`,
+      );
     }
   };
-  let config = { ...loaded, namespace, redis: redisHandle.url === loaded.redis.url ? { ...loaded.redis, explicit: true } : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false, explicit: true } };
+  let config = {
+    ...loaded,
+    namespace,
+    redis:
+      redisHandle.url === loaded.redis.url
+        ? { ...loaded.redis, explicit: true }
+        : { url: redisHandle.url, nodes: [redisHandle.url], cluster: false, explicit: true },
+  };
   const keys = createKeyLayout(config.namespace);
   let pipeline: Pipeline;
   try {
     if (runsDemo) {
       demoGuard = await guardDemo({ redis: config.redis, keys, shared, logger });
-      if (shared) say(`this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`);
+      if (shared)
+        say(
+          `this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`,
+        );
       demo = new DemoFeed();
       const url = await demo.start();
       config = { ...config, streams: [demoStream(url)] };
-      say(`no streams file (streams.yaml): watching the built-in demo feed at ${url}, analysed by the heuristic provider`);
+      say(
+        `no streams file (streams.yaml): watching the built-in demo feed at ${url}, analysed by the heuristic provider`,
+      );
       say('copy streams.example.yaml to streams.yaml to watch your own feeds');
     }
     const printAlert = alertPrinter({ json: options.json });
@@ -93,7 +108,9 @@ export async function up(options: UpOptions): Promise<void> {
     say(`watching ${stream.id} → ${stream.targets.map(formatTarget).join(', ')}`);
   }
   const cli = redisCliSubscribe(loaded.redis.explicit ? loaded.redis.url : redisHandle.url, keys.alertsChannel);
-  say(`alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`);
+  say(
+    `alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`,
+  );
   say(`  ${cli.command}${cli.note ? `    (${cli.note})` : ''}`);
   say(`  npx turbostream alerts${loaded.redis.explicit ? '    (with the same REDIS_URL)' : ''}`);
   say(`Ctrl-C stops${redisHandle.privateRedis ? ' everything, the private redis-server last' : ''}`);

@@ -46,7 +46,15 @@ export class DemoFeed {
   #anomalies = 0;
 
   constructor(options: DemoFeedOptions = {}) {
-    this.#options = { port: 0, host: '127.0.0.1', ratePerSecond: 20, anomalyEverySeconds: 12, firstAnomalyAfterSeconds: 3, seed: 42, ...options };
+    this.#options = {
+      port: 0,
+      host: '127.0.0.1',
+      ratePerSecond: 20,
+      anomalyEverySeconds: 12,
+      firstAnomalyAfterSeconds: 3,
+      seed: 42,
+      ...options,
+    };
     this.#next = random(this.#options.seed);
   }
 
@@ -101,7 +109,12 @@ export class DemoFeed {
 
   #message(kind: (typeof ANOMALIES)[number] | undefined): string {
     if (kind === 'error') {
-      return JSON.stringify({ type: 'status', level: 'error', message: 'matching engine latency above 2 s', ts: Date.now() });
+      return JSON.stringify({
+        type: 'status',
+        level: 'error',
+        message: 'matching engine latency above 2 s',
+        ts: Date.now(),
+      });
     }
     this.#mid *= 1 + this.#gaussian() * 0.00002;
     let price = this.#mid * (1 + this.#gaussian() * 0.0002);

@@ -27,14 +27,31 @@ export interface DemoGuard {
  * runs there, exit 75 — and, on a Redis it did not start (`shared`), keeps every
  * key of the namespace expiring a day after the demo stops.
  */
-export async function guardDemo({ redis, keys, shared, logger }: { redis: { url: string; nodes: string[]; cluster: boolean }; keys: KeyLayout; shared: boolean; logger: Logger }): Promise<DemoGuard> {
+export async function guardDemo({
+  redis,
+  keys,
+  shared,
+  logger,
+}: {
+  redis: { url: string; nodes: string[]; cluster: boolean };
+  keys: KeyLayout;
+  shared: boolean;
+  logger: Logger;
+}): Promise<DemoGuard> {
   const connection = connectRedis({ ...redis, name: 'turbostream:demo-guard' });
   connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const claimed = await claimDemo(connection, keys, thisProcess(), {
     onEvent: (event) => {
       if (event.type === 'restored') logger.info('the demo claim on this Redis is renewed again');
-      else if (event.type === 'unconfirmed') logger.warn('the demo claim on this Redis cannot be renewed (Redis does not answer); a second demo could start meanwhile');
-      else logger.warn({ holder: event.holder }, 'another demo took this Redis while it did not answer; this one goes on, but their alerts mix');
+      else if (event.type === 'unconfirmed')
+        logger.warn(
+          'the demo claim on this Redis cannot be renewed (Redis does not answer); a second demo could start meanwhile',
+        );
+      else
+        logger.warn(
+          { holder: event.holder },
+          'another demo took this Redis while it did not answer; this one goes on, but their alerts mix',
+        );
     },
   }).catch(async (error: unknown) => {
     await closeRedis(connection);
@@ -48,7 +65,13 @@ export async function guardDemo({ redis, keys, shared, logger }: { redis: { url:
     );
   }
   const { claim } = claimed;
-  const expiry = shared ? new NamespaceExpiry({ redis: connection, keys, onError: (err) => logger.warn({ err }, 'demo keys: an expiry pass failed; the next one tries again') }) : undefined;
+  const expiry = shared
+    ? new NamespaceExpiry({
+        redis: connection,
+        keys,
+        onError: (err) => logger.warn({ err }, 'demo keys: an expiry pass failed; the next one tries again'),
+      })
+    : undefined;
   try {
     await expiry?.start();
   } catch (error) {
@@ -61,7 +84,9 @@ export async function guardDemo({ redis, keys, shared, logger }: { redis: { url:
       try {
         await expiry?.stop();
       } finally {
-        await claim.release().catch((err: unknown) => logger.warn({ err }, 'cannot release the demo claim; it expires by itself'));
+        await claim
+          .release()
+          .catch((err: unknown) => logger.warn({ err }, 'cannot release the demo claim; it expires by itself'));
         await closeRedis(connection);
       }
     },

@@ -6,7 +6,15 @@ import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { claimDemo, type DemoClaim, type DemoClaimEvent, type DemoHolder, demoAlreadyRunning, NamespaceExpiry, thisProcess } from './demo-tenancy.js';
+import {
+  claimDemo,
+  type DemoClaim,
+  type DemoClaimEvent,
+  type DemoHolder,
+  demoAlreadyRunning,
+  NamespaceExpiry,
+  thisProcess,
+} from './demo-tenancy.js';
 
 const DAY_MS = 24 * 3600_000;
 const holderA: DemoHolder = { host: 'host-a', pid: 101, startedAt: '2025-01-01T00:00:00.000Z', cwd: '/work/a' };
@@ -51,22 +59,25 @@ describe('claimDemo', () => {
     expect(await claimDemo(redis, keys, holderA)).toEqual({ claimed: false, holder: holderB });
   });
 
-  redisTest('takes over at once the lease of a demo of this machine that was killed, but not that of a live one or of another machine', async () => {
-    const { pid } = spawnSync(process.execPath, ['-e', '0']);
-    const dead: DemoHolder = { ...thisProcess(), pid: pid ?? 2 ** 22 + 17 };
-    await redis.set(keys.demoLease, JSON.stringify({ ...dead, token: 'killed' }), 'PX', 60_000);
-    const taken = await claimed(redis, keys, holderB);
-    claims.push(taken);
-    expect(JSON.parse((await redis.get(keys.demoLease)) ?? '{}')).toMatchObject(holderB);
-    await taken.release();
+  redisTest(
+    'takes over at once the lease of a demo of this machine that was killed, but not that of a live one or of another machine',
+    async () => {
+      const { pid } = spawnSync(process.execPath, ['-e', '0']);
+      const dead: DemoHolder = { ...thisProcess(), pid: pid ?? 2 ** 22 + 17 };
+      await redis.set(keys.demoLease, JSON.stringify({ ...dead, token: 'killed' }), 'PX', 60_000);
+      const taken = await claimed(redis, keys, holderB);
+      claims.push(taken);
+      expect(JSON.parse((await redis.get(keys.demoLease)) ?? '{}')).toMatchObject(holderB);
+      await taken.release();
 
-    const live: DemoHolder = { ...thisProcess(), pid: process.ppid };
-    await redis.set(keys.demoLease, JSON.stringify({ ...live, token: 'live' }), 'PX', 60_000);
-    expect(await claimDemo(redis, keys, holderB)).toEqual({ claimed: false, holder: live });
-    const elsewhere: DemoHolder = { ...dead, host: `not-${dead.host}` };
-    await redis.set(keys.demoLease, JSON.stringify({ ...elsewhere, token: 'remote' }), 'PX', 60_000);
-    expect(await claimDemo(redis, keys, holderB)).toEqual({ claimed: false, holder: elsewhere });
-  });
+      const live: DemoHolder = { ...thisProcess(), pid: process.ppid };
+      await redis.set(keys.demoLease, JSON.stringify({ ...live, token: 'live' }), 'PX', 60_000);
+      expect(await claimDemo(redis, keys, holderB)).toEqual({ claimed: false, holder: live });
+      const elsewhere: DemoHolder = { ...dead, host: `not-${dead.host}` };
+      await redis.set(keys.demoLease, JSON.stringify({ ...elsewhere, token: 'remote' }), 'PX', 60_000);
+      expect(await claimDemo(redis, keys, holderB)).toEqual({ claimed: false, holder: elsewhere });
+    },
+  );
 
   redisTest('keeps the lease while renewing, and frees it once its holder stops renewing', async () => {
     claims.push(await claimed(redis, keys, holderA, { ttlMs: 300, renewEveryMs: 40 }));
@@ -88,7 +99,11 @@ describe('claimDemo', () => {
 
   redisTest('says when another demo took the lease after it lapsed, and stops renewing', async () => {
     const events: DemoClaimEvent[] = [];
-    const claim = await claimed(redis, keys, holderA, { ttlMs: 1_000, renewEveryMs: 30, onEvent: (event) => events.push(event) });
+    const claim = await claimed(redis, keys, holderA, {
+      ttlMs: 1_000,
+      renewEveryMs: 30,
+      onEvent: (event) => events.push(event),
+    });
     claims.push(claim);
     await redis.del(keys.demoLease);
     await redis.set(keys.demoLease, JSON.stringify({ ...holderB, token: 'b' }), 'PX', 10_000);
@@ -99,7 +114,9 @@ describe('claimDemo', () => {
 
   redisTest('describes this process', () => {
     expect(thisProcess()).toMatchObject({ pid: process.pid, cwd: process.cwd() });
-    expect(demoAlreadyRunning(undefined, keys)).toBe('a TurboStream demo is already running on this Redis; its alerts are on turbostream-demo:alerts');
+    expect(demoAlreadyRunning(undefined, keys)).toBe(
+      'a TurboStream demo is already running on this Redis; its alerts are on turbostream-demo:alerts',
+    );
   });
 });
 
@@ -110,7 +127,11 @@ describe('claimDemo when Redis goes away', () => {
     const keys = createKeyLayout('turbostream-demo');
     const events: DemoClaimEvent[] = [];
     try {
-      const claim = await claimed(redis, keys, holderA, { ttlMs: 300, renewEveryMs: 50, onEvent: (event) => events.push(event) });
+      const claim = await claimed(redis, keys, holderA, {
+        ttlMs: 300,
+        renewEveryMs: 50,
+        onEvent: (event) => events.push(event),
+      });
       await server.kill(); // no save: the lease is gone with the data
       await waitFor(() => events.some((event) => event.type === 'unconfirmed'), { description: 'unconfirmed' });
       await server.restart();
@@ -167,9 +188,15 @@ async function ttls(redis: RedisClient, names: readonly string[]): Promise<Recor
 const aboutADay = (ttl: number) => ttl > DAY_MS - 60_000 && ttl <= DAY_MS;
 
 /** The keys of `after` whose expiry changed since `before` (beyond the time the test took), with both values. */
-function unchanged(before: Record<string, number>, after: Record<string, number>): Record<string, [number | undefined, number]> {
-  const same = (was: number | undefined, now: number) => (was === -1 ? now === -1 : was !== undefined && now <= was && now > was - 60_000);
-  return Object.fromEntries(Object.entries(after).flatMap(([key, now]) => (same(before[key], now) ? [] : [[key, [before[key], now]]])));
+function unchanged(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): Record<string, [number | undefined, number]> {
+  const same = (was: number | undefined, now: number) =>
+    was === -1 ? now === -1 : was !== undefined && now <= was && now > was - 60_000;
+  return Object.fromEntries(
+    Object.entries(after).flatMap(([key, now]) => (same(before[key], now) ? [] : [[key, [before[key], now]]])),
+  );
 }
 
 describe('NamespaceExpiry', () => {
@@ -199,14 +226,24 @@ describe('NamespaceExpiry', () => {
     await redis.set(demo.providerCooldown('heuristic'), '1', 'PX', 60_000);
     await redis.mset('unrelated', '1', 'bull:analysis-heuristic:1', '1', '{turbostream-demo', '1');
     const allKeys = await redis.keys('*');
-    expect(allKeys).toEqual(expect.arrayContaining(['{turbostream-demo}:analysis-heuristic:1', '{turbostream}:analysis-heuristic:1', '{turbostream-demo:alerts:log}:seen:alert-1']));
+    expect(allKeys).toEqual(
+      expect.arrayContaining([
+        '{turbostream-demo}:analysis-heuristic:1',
+        '{turbostream}:analysis-heuristic:1',
+        '{turbostream-demo:alerts:log}:seen:alert-1',
+      ]),
+    );
 
     const before = await ttls(redis, allKeys);
     const keeper = new NamespaceExpiry({ redis, keys: demo, everyMs: 60_000 });
     keepers.push(keeper);
     const touched = await keeper.start();
 
-    const demoAll = allKeys.filter((key) => ['turbostream-demo:', '{turbostream-demo}:', '{turbostream-demo:alerts:log}:seen:'].some((prefix) => key.startsWith(prefix)));
+    const demoAll = allKeys.filter((key) =>
+      ['turbostream-demo:', '{turbostream-demo}:', '{turbostream-demo:alerts:log}:seen:'].some((prefix) =>
+        key.startsWith(prefix),
+      ),
+    );
     expect(demoAll).toEqual(expect.arrayContaining(demoKeys));
     expect(touched).toBe(demoAll.length - 2); // all but the lease and the cooldown
     for (const [key, ttl] of Object.entries(await ttls(redis, demoAll))) {
@@ -215,7 +252,9 @@ describe('NamespaceExpiry', () => {
       else expect(aboutADay(ttl), `${key}: ${ttl}`).toBe(true);
     }
     const others = allKeys.filter((key) => !demoAll.includes(key));
-    expect(others).toEqual(expect.arrayContaining([...productionKeys, 'unrelated', 'bull:analysis-heuristic:1', '{turbostream-demo']));
+    expect(others).toEqual(
+      expect.arrayContaining([...productionKeys, 'unrelated', 'bull:analysis-heuristic:1', '{turbostream-demo']),
+    );
     expect(unchanged(before, await ttls(redis, others))).toEqual({});
   });
 
@@ -237,9 +276,13 @@ describe('NamespaceExpiry', () => {
     await redis.pexpire(demo.alertLog, DAY_MS - 3600_000);
     // written after the first pass: caught by a later one
     await redis.xadd(demo.messages('other-stream'), '*', 'data', '{}');
-    await waitFor(async () => aboutADay(await redis.pttl(demo.alertLog)) && aboutADay(await redis.pttl(demo.messages('other-stream'))), {
-      description: 'refreshed and new keys with a day to live',
-    });
+    await waitFor(
+      async () =>
+        aboutADay(await redis.pttl(demo.alertLog)) && aboutADay(await redis.pttl(demo.messages('other-stream'))),
+      {
+        description: 'refreshed and new keys with a day to live',
+      },
+    );
 
     await redis.set(demo.windowLease('late'), 'x'); // written while shutting down: the last pass gets it
     await keeper.stop();
@@ -259,7 +302,9 @@ describe('NamespaceExpiry', () => {
 });
 
 /** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
-const clusterReason = redisServerOnPath() ? '' : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
+const clusterReason = redisServerOnPath()
+  ? ''
+  : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
 
 describe.skipIf(clusterReason !== '')(`on a Redis Cluster${clusterReason}`, () => {
   let cluster: RedisCluster;
@@ -285,7 +330,9 @@ describe.skipIf(clusterReason !== '')(`on a Redis Cluster${clusterReason}`, () =
     const streams = Array.from({ length: 12 }, (_, index) => demo.messages(`s${index}`));
     for (const key of streams) await redis.xadd(key, '*', 'data', '{}');
     await redis.set(createKeyLayout('turbostream').messages('s1'), '1');
-    const slots = new Set(await Promise.all(streams.map(async (key) => Number(await redis.call('CLUSTER', 'KEYSLOT', key)))));
+    const slots = new Set(
+      await Promise.all(streams.map(async (key) => Number(await redis.call('CLUSTER', 'KEYSLOT', key)))),
+    );
     expect(slots.size).toBeGreaterThan(1);
     const keysPerMaster = await Promise.all((redis as Cluster).nodes('master').map((node) => node.dbsize()));
     expect(keysPerMaster.filter((count) => count > 0).length, 'masters holding keys').toBeGreaterThan(1);
@@ -296,7 +343,9 @@ describe.skipIf(clusterReason !== '')(`on a Redis Cluster${clusterReason}`, () =
     await queue.close();
 
     await new NamespaceExpiry({ redis, keys: demo, batchSize: 5 }).pass();
-    expect(Object.values(await ttls(redis, [...streams, seen, `${demo.queuePrefix}:analysis-heuristic:1`])).every(aboutADay)).toBe(true);
+    expect(
+      Object.values(await ttls(redis, [...streams, seen, `${demo.queuePrefix}:analysis-heuristic:1`])).every(aboutADay),
+    ).toBe(true);
     expect(await redis.pttl(createKeyLayout('turbostream').messages('s1'))).toBe(-1);
   });
 });

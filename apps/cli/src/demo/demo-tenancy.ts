@@ -39,7 +39,9 @@ export function thisProcess(): DemoHolder {
 
 /** The plain sentence a second demo says when {@link claimDemo} finds the namespace taken. */
 export function demoAlreadyRunning(holder: DemoHolder | undefined, keys: KeyLayout): string {
-  const where = holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.startedAt}${holder.cwd ? `, in ${holder.cwd}` : ''})` : '';
+  const where = holder
+    ? ` (pid ${holder.pid} on ${holder.host} since ${holder.startedAt}${holder.cwd ? `, in ${holder.cwd}` : ''})`
+    : '';
   return `a TurboStream demo is already running on this Redis${where}; its alerts are on ${keys.alertsChannel}`;
 }
 
@@ -74,7 +76,12 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
  * whose holder was a process of this machine that no longer runs is taken over
  * at once, rather than after its TTL.
  */
-export function claimDemo(redis: RedisClient, keys: KeyLayout, holder: DemoHolder, options: DemoClaimOptions = {}): Promise<DemoClaimResult> {
+export function claimDemo(
+  redis: RedisClient,
+  keys: KeyLayout,
+  holder: DemoHolder,
+  options: DemoClaimOptions = {},
+): Promise<DemoClaimResult> {
   return DemoClaim.take(redis, keys, holder, options);
 }
 
@@ -102,7 +109,12 @@ export class DemoClaim {
   }
 
   /** @see claimDemo */
-  static async take(redis: RedisClient, keys: KeyLayout, holder: DemoHolder, options: DemoClaimOptions = {}): Promise<DemoClaimResult> {
+  static async take(
+    redis: RedisClient,
+    keys: KeyLayout,
+    holder: DemoHolder,
+    options: DemoClaimOptions = {},
+  ): Promise<DemoClaimResult> {
     const value = JSON.stringify({ ...holder, token: randomUUID() });
     const ttlMs = options.ttlMs ?? 15_000;
     for (let attempt = 0; attempt < 3; attempt += 1) {

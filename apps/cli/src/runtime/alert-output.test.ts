@@ -6,7 +6,12 @@ import { alertPrinter, alertsAsJson } from './alert-output.js';
 const ALERT = JSON.stringify(sampleAlert());
 /** Clear screen, cursor home, bell, window title, C1 CSI, DEL, right-to-left override, line separator, C1 next line. */
 const HOSTILE = '\u001b[2J\u001b[H\u0007\u001b]0;pwned\u0007\u009b31m\u007f\u202e\u2028\u0085';
-const HOSTILE_ALERT = sampleAlert({ title: `title ${HOSTILE}`, summary: `summary\n${HOSTILE}`, evidence: [`1-0${HOSTILE}`], model: `mad${HOSTILE}` });
+const HOSTILE_ALERT = sampleAlert({
+  title: `title ${HOSTILE}`,
+  summary: `summary\n${HOSTILE}`,
+  evidence: [`1-0${HOSTILE}`],
+  model: `mad${HOSTILE}`,
+});
 
 function sink(isTTY: boolean) {
   const written: string[] = [];
@@ -38,7 +43,9 @@ describe('alertPrinter', () => {
     const { written, out } = sink(true);
     alertPrinter({ json: false, out })(JSON.stringify(HOSTILE_ALERT));
     const text = written.join('');
-    expect(text.replaceAll('\u001b[33m', '').replaceAll('\u001b[0m', '').replaceAll('\n', ' ')).not.toMatch(TERMINAL_UNSAFE);
+    expect(text.replaceAll('\u001b[33m', '').replaceAll('\u001b[0m', '').replaceAll('\n', ' ')).not.toMatch(
+      TERMINAL_UNSAFE,
+    );
     expect(text).toContain('title \\x1b[2J\\x1b[H\\x07\\x1b]0;pwned\\x07\\x9b31m\\x7f\\u202e\\u2028\\x85');
     expect(text.split('\n')).toHaveLength(4);
   });

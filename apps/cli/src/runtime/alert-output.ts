@@ -15,7 +15,13 @@ export interface AlertSink {
  * Either way no control character from a feed or a model reaches the
  * terminal raw (see {@link formatAlert} and {@link alertJsonLine}).
  */
-export function alertPrinter({ json, out = process.stdout }: { json: boolean; out?: AlertSink }): (message: string) => void {
+export function alertPrinter({
+  json,
+  out = process.stdout,
+}: {
+  json: boolean;
+  out?: AlertSink;
+}): (message: string) => void {
   const terminal = out.isTTY === true;
   const raw = alertsAsJson(json, out);
   return (message) => {

@@ -48,7 +48,10 @@ export class ProcessLifecycle {
     try {
       await this.#health.start();
     } catch (error) {
-      throw new UsageError(`cannot serve the health endpoints on ${host}:${port} (HEALTH_HOST/HEALTH_PORT): ${error instanceof Error ? error.message : String(error)}`, 1);
+      throw new UsageError(
+        `cannot serve the health endpoints on ${host}:${port} (HEALTH_HOST/HEALTH_PORT): ${error instanceof Error ? error.message : String(error)}`,
+        1,
+      );
     }
   }
 

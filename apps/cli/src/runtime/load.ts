@@ -16,9 +16,13 @@ export class UsageError extends Error {
 export function loadConfigOrExit(): TurboConfig {
   const result = loadConfig({ env: process.env, cwd: process.cwd() });
   if (!result.ok) {
-    throw new UsageError(`TurboStream cannot start: the configuration has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:\n${formatProblems(result.problems)}\n\nRun \`turbostream config check\` after fixing them.`, 78);
+    throw new UsageError(
+      `TurboStream cannot start: the configuration has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:\n${formatProblems(result.problems)}\n\nRun \`turbostream config check\` after fixing them.`,
+      78,
+    );
   }
-  for (const warning of result.warnings) process.stderr.write(`warning: ${warning.source}: ${warning.field}: ${warning.message}\n`);
+  for (const warning of result.warnings)
+    process.stderr.write(`warning: ${warning.source}: ${warning.field}: ${warning.message}\n`);
   return result.config;
 }
 

@@ -43,10 +43,19 @@ const isPid = (value: unknown): value is number => Number.isInteger(value) && (v
 function parseRecord(value: unknown): LocalInstance | undefined {
   if (!isObject(value) || value.v !== 1 || !isObject(value.redis)) return undefined;
   const { command, pid, startedAt, namespace, redis } = value;
-  if ((command !== 'up' && command !== 'stack') || !isPid(pid) || typeof startedAt !== 'string' || typeof namespace !== 'string' || namespace === '') return undefined;
+  if (
+    (command !== 'up' && command !== 'stack') ||
+    !isPid(pid) ||
+    typeof startedAt !== 'string' ||
+    typeof namespace !== 'string' ||
+    namespace === ''
+  )
+    return undefined;
   const { url, source } = redis;
-  if (typeof url !== 'string' || (source !== 'private' && source !== 'default' && source !== 'REDIS_URL')) return undefined;
-  if (source === 'private' && (!isPid(redis.pid) || !isPid(redis.port) || typeof redis.dir !== 'string')) return undefined;
+  if (typeof url !== 'string' || (source !== 'private' && source !== 'default' && source !== 'REDIS_URL'))
+    return undefined;
+  if (source === 'private' && (!isPid(redis.pid) || !isPid(redis.port) || typeof redis.dir !== 'string'))
+    return undefined;
   return value as unknown as LocalInstance;
 }
 
@@ -64,7 +73,10 @@ export function writeLocalInstance(workDir: string, record: LocalInstance): void
   const path = localInstancePath(workDir);
   mkdirSync(join(workDir, '.turbostream'), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ ...record, redis: { ...record.redis, url: redactRedisUrl(record.redis.url) } }, null, 2)}\n`);
+  writeFileSync(
+    temporary,
+    `${JSON.stringify({ ...record, redis: { ...record.redis, url: redactRedisUrl(record.redis.url) } }, null, 2)}\n`,
+  );
   renameSync(temporary, path);
 }
 
@@ -73,9 +85,19 @@ export function writeLocalInstance(workDir: string, record: LocalInstance): void
  * with `namespace`. Resolves true, or with a note for the user when the record
  * cannot be written (the services run all the same).
  */
-export function recordLocalInstance(workDir: string, { command, namespace, redis }: Pick<LocalInstance, 'command' | 'namespace' | 'redis'>): true | string {
+export function recordLocalInstance(
+  workDir: string,
+  { command, namespace, redis }: Pick<LocalInstance, 'command' | 'namespace' | 'redis'>,
+): true | string {
   try {
-    writeLocalInstance(workDir, { v: 1, command, pid: process.pid, startedAt: new Date().toISOString(), namespace, redis });
+    writeLocalInstance(workDir, {
+      v: 1,
+      command,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      namespace,
+      redis,
+    });
     return true;
   } catch (error) {
     return `cannot write ${localInstancePath(workDir)} (${error instanceof Error ? error.message : String(error)}): \`turbostream alerts\` in this directory will not find this Redis by itself`;
@@ -117,18 +139,38 @@ export interface CommandTarget {
  * it answers (a stale record is ignored); with REDIS_URL set, REDIS_URL wins
  * and only the namespace follows a running `up` on that same Redis.
  */
-export async function commandTarget(config: Pick<TurboConfig, 'redis' | 'namespace'>, workDir: string): Promise<CommandTarget> {
+export async function commandTarget(
+  config: Pick<TurboConfig, 'redis' | 'namespace'>,
+  workDir: string,
+): Promise<CommandTarget> {
   const own: CommandTarget = { redis: config.redis, namespace: config.namespace };
   const record = readLocalInstance(workDir);
   if (!record) return own;
   const from = `from ${localInstancePath(workDir)}`;
   if (config.redis.explicit) {
-    if (record.redis.url !== redactRedisUrl(config.redis.url) || record.namespace === config.namespace || !(await localInstanceRunning(record))) return own;
-    return { ...own, namespace: record.namespace, note: `namespace ${record.namespace}: the one turbostream ${record.command} (pid ${record.pid}) uses on this Redis (${from})` };
+    if (
+      record.redis.url !== redactRedisUrl(config.redis.url) ||
+      record.namespace === config.namespace ||
+      !(await localInstanceRunning(record))
+    )
+      return own;
+    return {
+      ...own,
+      namespace: record.namespace,
+      note: `namespace ${record.namespace}: the one turbostream ${record.command} (pid ${record.pid}) uses on this Redis (${from})`,
+    };
   }
   if (record.redis.source === 'REDIS_URL') return own;
-  const usable = record.redis.source === 'private' ? await privateRedisAnswers(record) : await localInstanceRunning(record);
+  const usable =
+    record.redis.source === 'private' ? await privateRedisAnswers(record) : await localInstanceRunning(record);
   if (!usable) return own;
-  const what = record.redis.source === 'private' ? `the private redis-server of turbostream ${record.command} in this directory` : `the Redis turbostream ${record.command} (pid ${record.pid}) uses`;
-  return { redis: { url: record.redis.url, cluster: false, nodes: [record.redis.url] }, namespace: record.namespace, note: `using ${what}: ${record.redis.url}, namespace ${record.namespace} (${from})` };
+  const what =
+    record.redis.source === 'private'
+      ? `the private redis-server of turbostream ${record.command} in this directory`
+      : `the Redis turbostream ${record.command} (pid ${record.pid}) uses`;
+  return {
+    redis: { url: record.redis.url, cluster: false, nodes: [record.redis.url] },
+    namespace: record.namespace,
+    note: `using ${what}: ${record.redis.url}, namespace ${record.namespace} (${from})`,
+  };
 }

@@ -42,7 +42,11 @@ const GRACE_WITHOUT_REDIS_MS = 2_000;
  * short grace. While Redis answers, the close is waited for (and a hang is the
  * shutdown watchdog's to end).
  */
-async function closeUnlessRedisIsGone(name: ServiceName, service: Closable, { redis, deadlineMs, logger }: { redis: RedisClient; deadlineMs: number; logger: Logger }): Promise<void> {
+async function closeUnlessRedisIsGone(
+  name: ServiceName,
+  service: Closable,
+  { redis, deadlineMs, logger }: { redis: RedisClient; deadlineMs: number; logger: Logger },
+): Promise<void> {
   const closing = service.close();
   const graceMs = name === 'ingest' ? deadlineMs : Math.min(GRACE_WITHOUT_REDIS_MS, deadlineMs);
   const startedAt = Date.now();
@@ -50,11 +54,16 @@ async function closeUnlessRedisIsGone(name: ServiceName, service: Closable, { re
     const waited = Date.now() - startedAt;
     const limitMs = redis.status === 'ready' ? deadlineMs : graceMs;
     const left = Math.max(0, limitMs - waited);
-    const timer = new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), Math.min(left, 500)).unref());
+    const timer = new Promise<'waiting'>((resolve) =>
+      setTimeout(() => resolve('waiting'), Math.min(left, 500)).unref(),
+    );
     if ((await Promise.race([closing.then(() => 'closed' as const), timer])) === 'closed') return;
     if (redis.status !== 'ready' && Date.now() - startedAt >= graceMs) {
       closing.catch(() => {});
-      logger.warn({ service: name, waitedMs: Date.now() - startedAt }, `${name} stops without finishing: Redis does not answer, so what it had in flight is left to be recovered when Redis is back`);
+      logger.warn(
+        { service: name, waitedMs: Date.now() - startedAt },
+        `${name} stops without finishing: Redis does not answer, so what it had in flight is left to be recovered when Redis is back`,
+      );
       return;
     }
     if (redis.status === 'ready' && Date.now() - startedAt >= deadlineMs) return closing;
@@ -67,7 +76,11 @@ async function closeUnlessRedisIsGone(name: ServiceName, service: Closable, { re
  * its sockets and writes its buffer, the windower releases its leases, the
  * analyzers finish their jobs within `config.shutdownTimeoutMs` and hand back the rest.
  */
-export async function startPipeline(config: TurboConfig, services: readonly ServiceName[], logger: Logger): Promise<Pipeline> {
+export async function startPipeline(
+  config: TurboConfig,
+  services: readonly ServiceName[],
+  logger: Logger,
+): Promise<Pipeline> {
   const started: Array<[ServiceName, RunningService<Closable>]> = [];
   const closeAll = async () => {
     // All at once, so each gets the whole shutdown deadline: nothing in flight in one waits on another.
@@ -83,7 +96,8 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
     await Promise.all(started.map(([, running]) => running.disconnect()));
   };
   try {
-    for (const name of SERVICE_NAMES.filter((candidate) => services.includes(candidate)).toReversed()) started.push([name, await START[name](config, logger)]);
+    for (const name of SERVICE_NAMES.filter((candidate) => services.includes(candidate)).toReversed())
+      started.push([name, await START[name](config, logger)]);
   } catch (error) {
     await closeAll();
     throw error;
@@ -93,5 +107,11 @@ export async function startPipeline(config: TurboConfig, services: readonly Serv
   const serviceOf = (name: ServiceName) => started.find(([candidate]) => candidate === name)?.[1].service;
   let closing: Promise<void> | undefined;
   const { keys, redis } = first[1];
-  return { keys, redis, ingest: serviceOf('ingest') as Ingest | undefined, windower: serviceOf('windower') as Windower | undefined, close: () => (closing ??= closeAll()) };
+  return {
+    keys,
+    redis,
+    ingest: serviceOf('ingest') as Ingest | undefined,
+    windower: serviceOf('windower') as Windower | undefined,
+    close: () => (closing ??= closeAll()),
+  };
 }

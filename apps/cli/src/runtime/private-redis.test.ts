@@ -82,8 +82,13 @@ describe.skipIf(!redisServerOnPath())('PrivateRedis', () => {
     const port = await freePort();
     const taken = await occupy(port);
     cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
-    const failure = await PrivateRedis.start({ dir: dataDir(), ports: { first: port, last: port } }).catch((error: unknown) => error);
+    const failure = await PrivateRedis.start({ dir: dataDir(), ports: { first: port, last: port } }).catch(
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(PrivateRedisError);
-    expect(failure).toMatchObject({ reason: 'ports-in-use', message: `port ${port} is in use, so no private redis-server can start there` });
+    expect(failure).toMatchObject({
+      reason: 'ports-in-use',
+      message: `port ${port} is in use, so no private redis-server can start there`,
+    });
   });
 });

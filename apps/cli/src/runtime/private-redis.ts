@@ -61,7 +61,13 @@ export class PrivateRedis {
    * be taken meanwhile); resolves once it answers PING as this very process.
    * @throws PrivateRedisError naming what went wrong (not on PATH, no free port, failed to start).
    */
-  static async start({ dir, ports = PRIVATE_REDIS_PORTS }: { dir: string; ports?: { first: number; last: number } }): Promise<PrivateRedis> {
+  static async start({
+    dir,
+    ports = PRIVATE_REDIS_PORTS,
+  }: {
+    dir: string;
+    ports?: { first: number; last: number };
+  }): Promise<PrivateRedis> {
     mkdirSync(dir, { recursive: true });
     let failure: string | undefined;
     for (let port = ports.first; port <= ports.last; port += 1) {
@@ -74,7 +80,10 @@ export class PrivateRedis {
     }
     const tried = ports.first === ports.last ? `port ${ports.first}` : `ports ${ports.first} to ${ports.last}`;
     if (failure) throw new PrivateRedisError(`a private redis-server did not start on ${tried}: ${failure}`, 'failed');
-    throw new PrivateRedisError(`${tried} ${ports.first === ports.last ? 'is' : 'are all'} in use, so no private redis-server can start there`, 'ports-in-use');
+    throw new PrivateRedisError(
+      `${tried} ${ports.first === ports.last ? 'is' : 'are all'} in use, so no private redis-server can start there`,
+      'ports-in-use',
+    );
   }
 
   /** One that an earlier process left running (the caller has checked that it answers as `pid`). */
@@ -83,12 +92,33 @@ export class PrivateRedis {
   }
 
   static async #startOn(port: number, dir: string): Promise<PrivateRedis | 'not-on-path' | string> {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', PrivateRedis.logFile(dir), '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--logfile',
+      PrivateRedis.logFile(dir),
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+    ];
     // detached: a session of its own, so that neither a Ctrl-C at the terminal nor the terminal closing reaches it.
     const child = spawn('redis-server', args, { stdio: 'ignore', detached: true });
     const ended = new Promise<'not-on-path' | string>((resolve) => {
-      child.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ENOENT' ? 'not-on-path' : error.message));
-      child.once('exit', (code, signal) => resolve(`redis-server exited (${signal ?? `code ${code}`}): ${lastLines(PrivateRedis.logFile(dir))}`));
+      child.once('error', (error: NodeJS.ErrnoException) =>
+        resolve(error.code === 'ENOENT' ? 'not-on-path' : error.message),
+      );
+      child.once('exit', (code, signal) =>
+        resolve(`redis-server exited (${signal ?? `code ${code}`}): ${lastLines(PrivateRedis.logFile(dir))}`),
+      );
     });
     const pid = child.pid;
     const answering = (async () => {
@@ -103,7 +133,8 @@ export class PrivateRedis {
     const outcome = await Promise.race([ended, answering]);
     if (outcome === true && pid !== undefined) return new PrivateRedis({ port, pid, dir, child });
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    if (outcome === false || outcome === true) return `redis-server did not answer on port ${port} within ${START_TIMEOUT_MS / 1000} s: ${lastLines(PrivateRedis.logFile(dir))}`;
+    if (outcome === false || outcome === true)
+      return `redis-server did not answer on port ${port} within ${START_TIMEOUT_MS / 1000} s: ${lastLines(PrivateRedis.logFile(dir))}`;
     return outcome;
   }
 
@@ -118,7 +149,10 @@ export class PrivateRedis {
       if (child.exitCode !== null || child.signalCode !== null) return true;
       const exited = new Promise<true>((resolve) => child.once('exit', () => resolve(true)));
       child.kill('SIGTERM');
-      return Promise.race([exited, new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_TIMEOUT_MS).unref())]);
+      return Promise.race([
+        exited,
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), STOP_TIMEOUT_MS).unref()),
+      ]);
     }
     if (!processAlive(this.pid)) return true;
     try {

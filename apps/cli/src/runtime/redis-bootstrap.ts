@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { connectRedis, type RedisClient, redactRedisUrl } from '@turbostream/redis';
-import { type LocalInstance, localInstancePath, localInstanceRunning, privateRedisAnswers, readLocalInstance } from './local-instance.js';
+import {
+  type LocalInstance,
+  localInstancePath,
+  localInstanceRunning,
+  privateRedisAnswers,
+  readLocalInstance,
+} from './local-instance.js';
 import { UsageError } from './load.js';
 import { PRIVATE_REDIS_PORTS, PrivateRedis, PrivateRedisError } from './private-redis.js';
 import { probeRedis } from './redis-probe.js';
@@ -51,9 +57,15 @@ const nothingToStop = async () => true;
  * `redisPort`), keeping its data under `.turbostream/redis`.
  * Refuses to start when another `up` or `stack` runs in `workDir`.
  */
-export async function findOrStartRedis(config: { url: string; explicit: boolean }, workDir: string, options: PrivateRedisOptions = {}): Promise<RedisHandle> {
+export async function findOrStartRedis(
+  config: { url: string; explicit: boolean },
+  workDir: string,
+  options: PrivateRedisOptions = {},
+): Promise<RedisHandle> {
   if (config.explicit && (options.privateRedis || options.redisPort !== undefined)) {
-    throw new UsageError(`${options.privateRedis ? '--private-redis' : '--redis-port'} is for a private redis-server, but REDIS_URL is set (${redactRedisUrl(config.url)}): unset REDIS_URL, or leave the option out`);
+    throw new UsageError(
+      `${options.privateRedis ? '--private-redis' : '--redis-port'} is for a private redis-server, but REDIS_URL is set (${redactRedisUrl(config.url)}): unset REDIS_URL, or leave the option out`,
+    );
   }
   const previous = readLocalInstance(workDir);
   if (previous && (await localInstanceRunning(previous))) {
@@ -65,14 +77,34 @@ export async function findOrStartRedis(config: { url: string; explicit: boolean 
   const leftover = previous && (await privateRedisAnswers(previous)) ? previous.redis : undefined;
 
   if (config.explicit) {
-    if (!(await probeRedis(config.url, 3_000))) throw new UsageError(`Redis does not answer at ${redactRedisUrl(config.url)} (REDIS_URL).\n\n${HOW_TO_GET_REDIS}`, 69);
-    const notes = leftover ? [`a private redis-server an earlier turbostream up left running here is not used (REDIS_URL is set): stop it with \`redis-cli -p ${leftover.port} shutdown\` (pid ${leftover.pid})`] : [];
-    return { url: config.url, description: `using Redis at ${redactRedisUrl(config.url)} (REDIS_URL)`, notes, privateRedis: undefined, record: { url: config.url, source: 'REDIS_URL' }, stop: nothingToStop };
+    if (!(await probeRedis(config.url, 3_000)))
+      throw new UsageError(
+        `Redis does not answer at ${redactRedisUrl(config.url)} (REDIS_URL).\n\n${HOW_TO_GET_REDIS}`,
+        69,
+      );
+    const notes = leftover
+      ? [
+          `a private redis-server an earlier turbostream up left running here is not used (REDIS_URL is set): stop it with \`redis-cli -p ${leftover.port} shutdown\` (pid ${leftover.pid})`,
+        ]
+      : [];
+    return {
+      url: config.url,
+      description: `using Redis at ${redactRedisUrl(config.url)} (REDIS_URL)`,
+      notes,
+      privateRedis: undefined,
+      record: { url: config.url, source: 'REDIS_URL' },
+      stop: nothingToStop,
+    };
   }
 
   if (leftover?.pid !== undefined && leftover.port !== undefined && leftover.dir !== undefined) {
     const reused = PrivateRedis.adopt({ port: leftover.port, pid: leftover.pid, dir: leftover.dir });
-    const notes = options.redisPort !== undefined && options.redisPort !== reused.port ? [`--redis-port ${options.redisPort} is not used: this directory's data is in the redis-server on port ${reused.port}`] : [];
+    const notes =
+      options.redisPort !== undefined && options.redisPort !== reused.port
+        ? [
+            `--redis-port ${options.redisPort} is not used: this directory's data is in the redis-server on port ${reused.port}`,
+          ]
+        : [];
     return {
       url: reused.url,
       description: `reusing the private redis-server on port ${reused.port} (pid ${reused.pid}, data in ${reused.dir}) that an earlier turbostream up here left running (it did not stop cleanly); it stops when this one does`,
@@ -82,18 +114,32 @@ export async function findOrStartRedis(config: { url: string; explicit: boolean 
   }
 
   if (!options.privateRedis && (await probeRedis(config.url, 1_000))) {
-    return { url: config.url, description: `using Redis at ${redactRedisUrl(config.url)}`, notes: [], privateRedis: undefined, record: { url: config.url, source: 'default' }, stop: nothingToStop };
+    return {
+      url: config.url,
+      description: `using Redis at ${redactRedisUrl(config.url)}`,
+      notes: [],
+      privateRedis: undefined,
+      record: { url: config.url, source: 'default' },
+      stop: nothingToStop,
+    };
   }
 
   const why = options.privateRedis ? '--private-redis' : `no Redis at ${redactRedisUrl(config.url)}`;
   let started: PrivateRedis;
   try {
-    const ports = options.redisPort === undefined ? PRIVATE_REDIS_PORTS : { first: options.redisPort, last: options.redisPort };
+    const ports =
+      options.redisPort === undefined ? PRIVATE_REDIS_PORTS : { first: options.redisPort, last: options.redisPort };
     started = await PrivateRedis.start({ dir: join(workDir, '.turbostream', 'redis'), ports });
   } catch (error) {
     if (!(error instanceof PrivateRedisError)) throw error;
-    const remedy = options.redisPort === undefined ? 'name a free port with --redis-port N' : 'name another with --redis-port N, or leave it out';
-    throw new UsageError(`${why}, and ${error.message}${error.reason === 'ports-in-use' ? `: ${remedy}` : ''}.\n\n${HOW_TO_GET_REDIS}`, 69);
+    const remedy =
+      options.redisPort === undefined
+        ? 'name a free port with --redis-port N'
+        : 'name another with --redis-port N, or leave it out';
+    throw new UsageError(
+      `${why}, and ${error.message}${error.reason === 'ports-in-use' ? `: ${remedy}` : ''}.\n\n${HOW_TO_GET_REDIS}`,
+      69,
+    );
   }
   return {
     url: started.url,
@@ -104,7 +150,11 @@ export async function findOrStartRedis(config: { url: string; explicit: boolean 
 }
 
 function privateHandle(redis: PrivateRedis): Pick<RedisHandle, 'privateRedis' | 'record' | 'stop'> {
-  return { privateRedis: redis, record: { url: redis.url, source: 'private', pid: redis.pid, port: redis.port, dir: redis.dir }, stop: () => redis.stop() };
+  return {
+    privateRedis: redis,
+    record: { url: redis.url, source: 'private', pid: redis.pid, port: redis.port, dir: redis.dir },
+    stop: () => redis.stop(),
+  };
 }
 
 /**
@@ -113,8 +163,19 @@ function privateHandle(redis: PrivateRedis): Pick<RedisHandle, 'privateRedis' | 
  * gives up soon when the connection drops later; with `follow` (a command that
  * runs until stopped, like `alerts`) it reconnects for as long as it runs.
  */
-export async function connectForCommand(redisConfig: { url: string; cluster: boolean; nodes: string[] }, name: string, { follow = false }: { follow?: boolean } = {}): Promise<RedisClient> {
-  const redis = connectRedis({ ...redisConfig, name, lazyConnect: true, maxRetriesPerRequest: follow ? null : 1, connectTimeoutMs: 3_000, ...(follow ? {} : { maxReconnectAttempts: 2 }) });
+export async function connectForCommand(
+  redisConfig: { url: string; cluster: boolean; nodes: string[] },
+  name: string,
+  { follow = false }: { follow?: boolean } = {},
+): Promise<RedisClient> {
+  const redis = connectRedis({
+    ...redisConfig,
+    name,
+    lazyConnect: true,
+    maxRetriesPerRequest: follow ? null : 1,
+    connectTimeoutMs: 3_000,
+    ...(follow ? {} : { maxReconnectAttempts: 2 }),
+  });
   redis.on('error', () => {});
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -130,7 +191,10 @@ export async function connectForCommand(redisConfig: { url: string; cluster: boo
     ]);
   } catch (error) {
     redis.disconnect();
-    throw new UsageError(`Redis does not answer at ${redactRedisUrl(redisConfig.nodes.join(','))}: ${error instanceof Error ? error.message : String(error)}\n\n${HOW_TO_GET_REDIS}`, 69);
+    throw new UsageError(
+      `Redis does not answer at ${redactRedisUrl(redisConfig.nodes.join(','))}: ${error instanceof Error ? error.message : String(error)}\n\n${HOW_TO_GET_REDIS}`,
+      69,
+    );
   } finally {
     clearTimeout(timer);
   }

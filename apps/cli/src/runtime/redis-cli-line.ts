@@ -23,7 +23,8 @@ export function redisCliSubscribe(url: string, channel: string): RedisCliLine {
     return { command: `redis-cli SUBSCRIBE ${quote(channel)}` };
   }
   const words = ['redis-cli'];
-  if (parsed.hostname && !LOCAL_HOSTS.has(parsed.hostname)) words.push('-h', parsed.hostname.replace(/^\[(.*)\]$/, '$1'));
+  if (parsed.hostname && !LOCAL_HOSTS.has(parsed.hostname))
+    words.push('-h', parsed.hostname.replace(/^\[(.*)\]$/, '$1'));
   if (parsed.port && parsed.port !== '6379') words.push('-p', parsed.port);
   if (parsed.protocol === 'rediss:') words.push('--tls');
   if (parsed.username && parsed.username !== 'default') words.push('--user', decodeURIComponent(parsed.username));

@@ -79,7 +79,12 @@ class StreamsReloader {
   constructor(options: StreamsReloadOptions) {
     this.#options = options;
     this.#file = streamsFileName(options.path, options.cwd ?? process.cwd());
-    this.#events = new EventPublisher({ redis: options.redis, keys: options.keys, service: options.service, onError: (err) => options.logger.warn({ err }, 'event not published') });
+    this.#events = new EventPublisher({
+      redis: options.redis,
+      keys: options.keys,
+      service: options.service,
+      onError: (err) => options.logger.warn({ err }, 'event not published'),
+    });
     this.#fields = [...(options.ingest ? FIELDS_OF.ingest : []), ...(options.windower ? FIELDS_OF.windower : [])];
   }
 
@@ -96,7 +101,11 @@ class StreamsReloader {
       else this.#options.logger.debug({ file: this.#file }, `${this.#file} changed, its streams did not`);
       return false;
     }
-    if (this.#options.restartNeeded !== undefined) return this.#restartNeeded(this.#options.restartNeeded, reload.streams.map((stream) => stream.id));
+    if (this.#options.restartNeeded !== undefined)
+      return this.#restartNeeded(
+        this.#options.restartNeeded,
+        reload.streams.map((stream) => stream.id),
+      );
     return this.#apply(reload);
   }
 
@@ -116,10 +125,18 @@ class StreamsReloader {
       return false;
     }
     const lines = await Promise.all(describeDiff(diff).map((line) => this.#withNote(line)));
-    for (const line of lines) logger.info({ file: this.#file, streamId: line.streamId, ...(line.field ? { field: line.field } : {}) }, line.message);
+    for (const line of lines)
+      logger.info(
+        { file: this.#file, streamId: line.streamId, ...(line.field ? { field: line.field } : {}) },
+        line.message,
+      );
     for (const warning of reload.warnings) logger.warn({ file: this.#file }, problemText([warning]));
     const message = `${this.#file} applied: ${lines.map((line) => line.message).join('; ')}`;
-    await this.#events.publish({ type: 'config.reloaded', message, details: { file: this.#file, ...changeDetails(diff) } });
+    await this.#events.publish({
+      type: 'config.reloaded',
+      message,
+      details: { file: this.#file, ...changeDetails(diff) },
+    });
     return true;
   }
 
@@ -129,7 +146,9 @@ class StreamsReloader {
     if (line.field === 'window') return { ...line, message: `${line.message}: the next windows use it` };
     if (line.field === 'instructions') return { ...line, message: `${line.message}: the next windows use them` };
     if (line.field !== 'targets') return line;
-    const overridden = await readTargetOverride(this.#options.redis, this.#options.keys, line.streamId).catch(() => undefined);
+    const overridden = await readTargetOverride(this.#options.redis, this.#options.keys, line.streamId).catch(
+      () => undefined,
+    );
     const note = overridden
       ? `the targets set with \`turbostream streams set\` still apply, until \`turbostream streams set ${line.streamId} --reset\``
       : 'the next windows are analysed by them';
@@ -140,7 +159,10 @@ class StreamsReloader {
     const kept = this.#options.restartNeeded === undefined ? 'the running streams are kept' : 'the demo keeps running';
     const message = `${this.#file} not applied, ${kept}: ${problemText(problems)}`;
     this.#options.logger.error({ file: this.#file }, message);
-    const details = { file: this.#file, problems: problems.map((problem) => ({ ...problem, message: redactUrlCredentials(problem.message) })) };
+    const details = {
+      file: this.#file,
+      problems: problems.map((problem) => ({ ...problem, message: redactUrlCredentials(problem.message) })),
+    };
     await this.#events.publish({ type: 'config.rejected', message, details });
     return false;
   }
@@ -148,7 +170,11 @@ class StreamsReloader {
   async #restartNeeded(reason: string, streamIds: readonly string[]): Promise<boolean> {
     const message = `${this.#file} now has streams (${streamIds.join(', ')}), but ${reason}`;
     this.#options.logger.warn({ file: this.#file }, message);
-    await this.#events.publish({ type: 'config.restart-needed', message, details: { file: this.#file, streams: streamIds } });
+    await this.#events.publish({
+      type: 'config.restart-needed',
+      message,
+      details: { file: this.#file, streams: streamIds },
+    });
     return false;
   }
 }
@@ -169,7 +195,11 @@ export function followStreamsFile(options: StreamsReloadOptions): StreamsFileWat
     providers: options.config.providers,
     defaultProvider: options.config.defaultProvider,
     onReload: (reload) => reloader.handle(reload),
-    onError: (err) => options.logger.warn({ err, file: reloader.file }, `cannot follow ${reloader.file}: changes are still looked for every few seconds`),
+    onError: (err) =>
+      options.logger.warn(
+        { err, file: reloader.file },
+        `cannot follow ${reloader.file}: changes are still looked for every few seconds`,
+      ),
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
   });

@@ -1,14 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import { planStack } from './stack-plan.js';
 
-const base = { command: '/usr/bin/node', cliArgs: ['--max-semi-space-size=16', '/cli/main.js'], env: { PATH: '/bin', UNSET: undefined, TURBOSTREAM_INSTANCE_ID: 'mine' }, common: { REDIS_URL: 'redis://127.0.0.1:7000' } };
+const base = {
+  command: '/usr/bin/node',
+  cliArgs: ['--max-semi-space-size=16', '/cli/main.js'],
+  env: { PATH: '/bin', UNSET: undefined, TURBOSTREAM_INSTANCE_ID: 'mine' },
+  common: { REDIS_URL: 'redis://127.0.0.1:7000' },
+};
 
 describe('planStack', () => {
   it('starts the demo feed, N analyzers with their own instance ids, the windower and ingest, in that order', () => {
     const specs = planStack({ ...base, analyzers: 3, demo: { port: 41234, rate: 50 } });
-    expect(specs.map((spec) => spec.name)).toEqual(['demo-feed', 'analyzer-1', 'analyzer-2', 'analyzer-3', 'windower', 'ingest']);
-    expect(specs.map((spec) => spec.env.TURBOSTREAM_INSTANCE_ID)).toEqual(['mine', 'analyzer-1', 'analyzer-2', 'analyzer-3', 'windower', 'ingest']);
-    expect(specs[0]?.args).toEqual([...base.cliArgs, 'demo-feed', '--port', '41234', '--host', '127.0.0.1', '--rate', '50']);
+    expect(specs.map((spec) => spec.name)).toEqual([
+      'demo-feed',
+      'analyzer-1',
+      'analyzer-2',
+      'analyzer-3',
+      'windower',
+      'ingest',
+    ]);
+    expect(specs.map((spec) => spec.env.TURBOSTREAM_INSTANCE_ID)).toEqual([
+      'mine',
+      'analyzer-1',
+      'analyzer-2',
+      'analyzer-3',
+      'windower',
+      'ingest',
+    ]);
+    expect(specs[0]?.args).toEqual([
+      ...base.cliArgs,
+      'demo-feed',
+      '--port',
+      '41234',
+      '--host',
+      '127.0.0.1',
+      '--rate',
+      '50',
+    ]);
     expect(specs[2]?.args).toEqual([...base.cliArgs, 'analyzer']);
     for (const spec of specs) {
       expect(spec.command).toBe('/usr/bin/node');

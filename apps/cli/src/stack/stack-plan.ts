@@ -38,18 +38,32 @@ export function planStack(options: StackPlanOptions): ChildSpec[] {
     name,
     command: options.command,
     args: [...options.cliArgs, command],
-    env: { ...base, TURBOSTREAM_INSTANCE_ID: name, ...(healthPort > 0 ? { HEALTH_PORT: String(healthPort + healthOffset) } : {}) },
+    env: {
+      ...base,
+      TURBOSTREAM_INSTANCE_ID: name,
+      ...(healthPort > 0 ? { HEALTH_PORT: String(healthPort + healthOffset) } : {}),
+    },
   });
   const specs: ChildSpec[] = [];
   if (options.demo) {
     specs.push({
       name: 'demo-feed',
       command: options.command,
-      args: [...options.cliArgs, 'demo-feed', '--port', String(options.demo.port), '--host', '127.0.0.1', '--rate', String(options.demo.rate)],
+      args: [
+        ...options.cliArgs,
+        'demo-feed',
+        '--port',
+        String(options.demo.port),
+        '--host',
+        '127.0.0.1',
+        '--rate',
+        String(options.demo.rate),
+      ],
       env: base,
     });
   }
-  for (let index = 1; index <= options.analyzers; index += 1) specs.push(service(`analyzer-${index}`, 'analyzer', 1 + index));
+  for (let index = 1; index <= options.analyzers; index += 1)
+    specs.push(service(`analyzer-${index}`, 'analyzer', 1 + index));
   specs.push(service('windower', 'windower', 1));
   specs.push(service('ingest', 'ingest', 0));
   return specs;

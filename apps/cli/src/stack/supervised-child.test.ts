@@ -43,12 +43,20 @@ describe('SupervisedChild', () => {
   it('prefixes the output and restarts a process that was killed, with a new pid', async () => {
     const { child, out, reports } = supervise(POLITE);
     const first = await waitFor(() => child.pid, { timeoutMs: 5_000, description: 'first start' });
-    await waitFor(() => out.some((line) => line === `[worker-1] pid ${first}\n`), { timeoutMs: 5_000, description: 'prefixed output' });
+    await waitFor(() => out.some((line) => line === `[worker-1] pid ${first}\n`), {
+      timeoutMs: 5_000,
+      description: 'prefixed output',
+    });
     process.kill(first, 'SIGKILL');
-    const second = await waitFor(() => (child.pid !== undefined && child.pid !== first ? child.pid : undefined), { timeoutMs: 5_000, description: 'restart' });
+    const second = await waitFor(() => (child.pid !== undefined && child.pid !== first ? child.pid : undefined), {
+      timeoutMs: 5_000,
+      description: 'restart',
+    });
     expect(second).not.toBe(first);
     expect(child.starts).toBe(2);
-    expect(reports.some((report) => report.startsWith('worker-1 exited unexpectedly (signal SIGKILL); restarting in'))).toBe(true);
+    expect(
+      reports.some((report) => report.startsWith('worker-1 exited unexpectedly (signal SIGKILL); restarting in')),
+    ).toBe(true);
     expect(reports.filter((report) => report.startsWith('worker-1 started (pid '))).toHaveLength(2);
   });
 
@@ -65,7 +73,9 @@ describe('SupervisedChild', () => {
   });
 
   it('kills a process that ignores SIGTERM once the deadline passes', async () => {
-    const { child, out } = supervise(`process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000);`);
+    const { child, out } = supervise(
+      `process.on('SIGTERM', () => {}); console.log('up'); setInterval(() => {}, 1000);`,
+    );
     const pid = await waitFor(() => child.pid, { timeoutMs: 5_000, description: 'start' });
     await waitFor(() => out.length > 0, { timeoutMs: 5_000, description: 'ready' });
     expect(await child.stop(300)).toBe('killed');

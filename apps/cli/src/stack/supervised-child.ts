@@ -75,7 +75,12 @@ export class SupervisedChild {
   start(): void {
     if (this.#stopping || this.#child) return;
     const { spec, cwd, prefix, report } = this.#options;
-    const child = spawn(spec.command, spec.args, { cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(spec.command, spec.args, {
+      cwd,
+      env: spec.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.#child = child;
     this.#starts += 1;
     const startedAt = Date.now();

@@ -32,7 +32,12 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
   const toolProvider = () => createAnthropicProvider({ apiKey: API_KEY, baseURL: fake.url, structuredOutput: 'tool' });
 
   it('streams a structured answer with usage and time to first token, and sends the documented request', async () => {
-    fake.setHandler(() => ({ content: ANSWER, chunkSize: 7, firstTokenDelayMs: 120, usage: { inputTokens: 210, outputTokens: 56, cacheReadInputTokens: 1024 } }));
+    fake.setHandler(() => ({
+      content: ANSWER,
+      chunkSize: 7,
+      firstTokenDelayMs: 120,
+      usage: { inputTokens: 210, outputTokens: 56, cacheReadInputTokens: 1024 },
+    }));
     const result = await provider().analyze(request());
     expect(result.answer).toEqual({ alerts: [ALERT] });
     // Total input is input_tokens + cache writes + cache reads; output comes from message_delta (message_start says 1).
@@ -40,7 +45,11 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
     expect(result.finishReason).toBe('stop');
     expect(result.timings.ttftMs).toBeGreaterThanOrEqual(100);
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.ttftMs);
-    expect(result.raw).toMatchObject({ responseModel: 'claude-sonnet-5-5', stopReason: 'end_turn', structuredOutput: 'json-schema' });
+    expect(result.raw).toMatchObject({
+      responseModel: 'claude-sonnet-5-5',
+      stopReason: 'end_turn',
+      structuredOutput: 'json-schema',
+    });
 
     expect(fake.requests).toHaveLength(1);
     const sent = fake.requests[0];
@@ -66,7 +75,12 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
   });
 
   it('measures time to first token on a thinking delta and keeps thinking out of the answer', async () => {
-    fake.setHandler(() => ({ thinking: 'The price rose from 61200 to 64210, which is 4.9%.', content: ANSWER, firstTokenDelayMs: 120, chunkDelayMs: 30 }));
+    fake.setHandler(() => ({
+      thinking: 'The price rose from 61200 to 64210, which is 4.9%.',
+      content: ANSWER,
+      firstTokenDelayMs: 120,
+      chunkDelayMs: 30,
+    }));
     const result = await provider().analyze(request());
     expect(result.answer).toEqual({ alerts: [ALERT] });
     expect(result.timings.ttftMs).toBeGreaterThanOrEqual(100);
@@ -75,7 +89,11 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
   });
 
   it('can force a tool call instead, reading the answer from input_json_delta', async () => {
-    fake.setHandler(() => ({ content: ANSWER, chunkSize: 9, usage: { inputTokens: 100, outputTokens: 40, cacheCreationInputTokens: 900 } }));
+    fake.setHandler(() => ({
+      content: ANSWER,
+      chunkSize: 9,
+      usage: { inputTokens: 100, outputTokens: 40, cacheCreationInputTokens: 900 },
+    }));
     const result = await toolProvider().analyze(request());
     expect(result.answer).toEqual({ alerts: [ALERT] });
     expect(result.usage).toEqual({ inputTokens: 1000, outputTokens: 40, cachedInputTokens: 0 });
@@ -94,23 +112,45 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
   it('maps max_tokens to a cut-off invalid answer and a refusal to invalid-output without a repair text', async () => {
     fake.setHandler(() => ({ content: '{"alerts":[{"severity":"warning","title":"BTC', stopReason: 'max_tokens' }));
     const cut = await failure(provider().analyze(request()));
-    expect(cut).toMatchObject({ kind: 'invalid-output', message: expect.stringContaining('cut off at the token limit') });
+    expect(cut).toMatchObject({
+      kind: 'invalid-output',
+      message: expect.stringContaining('cut off at the token limit'),
+    });
 
-    fake.setHandler(() => ({ content: '', stopReason: 'refusal', stopDetails: { category: 'cyber', explanation: 'This looks like exploit development.' } }));
+    fake.setHandler(() => ({
+      content: '',
+      stopReason: 'refusal',
+      stopDetails: { category: 'cyber', explanation: 'This looks like exploit development.' },
+    }));
     const refused = await failure(provider().analyze(request()));
     expect(refused).toMatchObject({ kind: 'invalid-output', code: 'refusal', isRetryable: false, output: undefined });
     expect(refused.message).toContain('refused to answer (cyber)');
   });
 
   it('turns 429 into rate-limited with Retry-After, else with the exhausted limit’s reset, then succeeds', async () => {
-    const rateLimited = { type: 'rate_limit_error', message: 'This request would exceed the rate limit for your organization of 50 requests per minute.' };
+    const rateLimited = {
+      type: 'rate_limit_error',
+      message: 'This request would exceed the rate limit for your organization of 50 requests per minute.',
+    };
     fake.setHandler(() => ({
       status: 429,
-      headers: { 'retry-after': '7', 'anthropic-ratelimit-requests-limit': '50', 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': inSeconds(30) },
+      headers: {
+        'retry-after': '7',
+        'anthropic-ratelimit-requests-limit': '50',
+        'anthropic-ratelimit-requests-remaining': '0',
+        'anthropic-ratelimit-requests-reset': inSeconds(30),
+      },
       error: rateLimited,
     }));
     const first = await failure(provider().analyze(request()));
-    expect(first).toMatchObject({ provider: 'anthropic', kind: 'rate-limited', isRetryable: true, statusCode: 429, retryAfterMs: 7000, code: 'rate_limit_error' });
+    expect(first).toMatchObject({
+      provider: 'anthropic',
+      kind: 'rate-limited',
+      isRetryable: true,
+      statusCode: 429,
+      retryAfterMs: 7000,
+      code: 'rate_limit_error',
+    });
     expect(first.message).toContain('exceed the rate limit');
 
     fake.setHandler(() => ({
@@ -134,14 +174,23 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
   });
 
   it('turns 500 and 529 overloaded into transient errors with one request each (SDK retries off), then succeeds', async () => {
-    fake.setHandler(() => ({ status: 500, headers: { 'x-should-retry': 'true' }, error: { type: 'api_error', message: 'Internal server error' } }));
+    fake.setHandler(() => ({
+      status: 500,
+      headers: { 'x-should-retry': 'true' },
+      error: { type: 'api_error', message: 'Internal server error' },
+    }));
     const internal = await failure(provider().analyze(request()));
     expect(internal).toMatchObject({ kind: 'transient', isRetryable: true, statusCode: 500, code: 'api_error' });
     expect(fake.requests).toHaveLength(1);
 
     fake.setHandler(() => ({ status: 529, error: { type: 'overloaded_error', message: 'Overloaded' } }));
     const overloaded = await failure(provider().analyze(request()));
-    expect(overloaded).toMatchObject({ kind: 'transient', statusCode: 529, code: 'overloaded_error', retryAfterMs: undefined });
+    expect(overloaded).toMatchObject({
+      kind: 'transient',
+      statusCode: 529,
+      code: 'overloaded_error',
+      retryAfterMs: undefined,
+    });
     expect(fake.requests).toHaveLength(2);
 
     fake.setHandler(() => ({ content: ANSWER }));
@@ -152,11 +201,22 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
   it('turns 401 into a permanent error whose message holds no key, even when the body echoes it', async () => {
     const wrongKey = 'sk-ant-api03-wrong9876543210zyxwvutsrqpo';
     const error = await failure(createAnthropicProvider({ apiKey: wrongKey, baseURL: fake.url }).analyze(request()));
-    expect(error).toMatchObject({ kind: 'permanent', isRetryable: false, statusCode: 401, code: 'authentication_error' });
+    expect(error).toMatchObject({
+      kind: 'permanent',
+      isRetryable: false,
+      statusCode: 401,
+      code: 'authentication_error',
+    });
     expect(error.message).toContain('invalid x-api-key');
     expect(error.message).not.toContain(wrongKey);
 
-    fake.setHandler((sent) => ({ status: 401, error: { type: 'authentication_error', message: `invalid key in ${String(sent.headers.authorization)}; the key was ${API_KEY}` } }));
+    fake.setHandler((sent) => ({
+      status: 401,
+      error: {
+        type: 'authentication_error',
+        message: `invalid key in ${String(sent.headers.authorization)}; the key was ${API_KEY}`,
+      },
+    }));
     const echoed = await failure(provider().analyze(request()));
     expect(echoed.kind).toBe('permanent');
     expect(echoed.message).toContain('[redacted]');
@@ -199,12 +259,26 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
   });
 
   it('fails on an error event in the middle of the stream, never answering empty', async () => {
-    fake.setHandler(() => ({ content: ANSWER, chunkSize: 5, streamError: { afterChunks: 2, type: 'overloaded_error', message: 'Overloaded' } }));
+    fake.setHandler(() => ({
+      content: ANSWER,
+      chunkSize: 5,
+      streamError: { afterChunks: 2, type: 'overloaded_error', message: 'Overloaded' },
+    }));
     const overloaded = await failure(provider().analyze(request()));
-    expect(overloaded).toMatchObject({ kind: 'transient', code: 'overloaded_error', message: expect.stringContaining('in the middle of the stream (overloaded_error): Overloaded') });
+    expect(overloaded).toMatchObject({
+      kind: 'transient',
+      code: 'overloaded_error',
+      message: expect.stringContaining('in the middle of the stream (overloaded_error): Overloaded'),
+    });
 
-    fake.setHandler(() => ({ content: ANSWER, streamError: { afterChunks: 0, type: 'rate_limit_error', message: 'Rate limited' } }));
-    expect(await failure(provider().analyze(request()))).toMatchObject({ kind: 'rate-limited', code: 'rate_limit_error' });
+    fake.setHandler(() => ({
+      content: ANSWER,
+      streamError: { afterChunks: 0, type: 'rate_limit_error', message: 'Rate limited' },
+    }));
+    expect(await failure(provider().analyze(request()))).toMatchObject({
+      kind: 'rate-limited',
+      code: 'rate_limit_error',
+    });
   });
 
   it('fails, rather than answering, when the connection drops or the stream ends before message_stop', async () => {
@@ -213,9 +287,17 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
     // Every delta of a complete, valid answer arrived, but not the end of the message: still a failure.
     fake.setHandler(() => ({ content: '{"alerts":[]}', chunkSize: 100, disconnectAfterChunks: 1 }));
     expect((await failure(provider().analyze(request()))).kind).toBe('transient');
-    fake.setHandler(() => ({ content: '{"alerts":[]}', chunkSize: 100, disconnectAfterChunks: 1, disconnectMode: 'end' }));
+    fake.setHandler(() => ({
+      content: '{"alerts":[]}',
+      chunkSize: 100,
+      disconnectAfterChunks: 1,
+      disconnectMode: 'end',
+    }));
     const ended = await failure(provider().analyze(request()));
-    expect(ended).toMatchObject({ kind: 'transient', message: expect.stringContaining('stream ended before the answer was complete (13 characters received)') });
+    expect(ended).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('stream ended before the answer was complete (13 characters received)'),
+    });
   });
 
   it('reports a caller abort as a transient failure', async () => {

@@ -7,7 +7,11 @@ import { requireApiKey } from '../errors/require-api-key.js';
 import { excerpt } from '../parse-model-answer.js';
 import { buildPrompt } from '../prompt/build-prompt.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
-import { ANTHROPIC_ANSWER_TOOL, type AnthropicStructuredOutput, buildAnthropicRequest } from './build-anthropic-request.js';
+import {
+  ANTHROPIC_ANSWER_TOOL,
+  type AnthropicStructuredOutput,
+  buildAnthropicRequest,
+} from './build-anthropic-request.js';
 import { type CollectedMessage, collectMessageStream } from './collect-message-stream.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
@@ -34,11 +38,20 @@ export interface AnthropicProviderOptions {
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 /** A `refusal` stop: the model declined to answer, which a retry of the same window would not change. */
-function refusalError(provider: ProviderId, stopReason: string | undefined, refusal: CollectedMessage['refusal']): ProviderError | undefined {
+function refusalError(
+  provider: ProviderId,
+  stopReason: string | undefined,
+  refusal: CollectedMessage['refusal'],
+): ProviderError | undefined {
   if (stopReason !== 'refusal') return undefined;
   const category = refusal?.category ? ` (${refusal.category})` : '';
   const explanation = refusal?.explanation ? `: ${JSON.stringify(excerpt(refusal.explanation))}` : '';
-  return new ProviderError({ provider, kind: 'invalid-output', code: 'refusal', message: `${provider} refused to answer${category}${explanation}` });
+  return new ProviderError({
+    provider,
+    kind: 'invalid-output',
+    code: 'refusal',
+    message: `${provider} refused to answer${category}${explanation}`,
+  });
 }
 
 /**
@@ -68,21 +81,33 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Anal
   async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
     return withDeadline({ provider, request, secrets: [apiKey], mapError: mapAnthropicError }, async (call) => {
       const prompt = buildPrompt(request.instructions, request.window, request.repair);
-      const stream = await client.messages.create(buildAnthropicRequest({ model: request.model, maxTokens: request.maxTokens, prompt, structuredOutput }), {
-        signal: call.signal,
-        timeout: request.timeoutMs,
-        maxRetries: options.maxRetries ?? 0,
-      });
+      const stream = await client.messages.create(
+        buildAnthropicRequest({ model: request.model, maxTokens: request.maxTokens, prompt, structuredOutput }),
+        {
+          signal: call.signal,
+          timeout: request.timeoutMs,
+          maxRetries: options.maxRetries ?? 0,
+        },
+      );
       const collected = await collectMessageStream(stream, call.startedAt, ANTHROPIC_ANSWER_TOOL);
       // Only `message_stop` proves the answer whole.
       const finishReason = collected.complete ? collected.stopReason : undefined;
-      return finishResult(call, { ...collected, finishReason }, {
-        provider,
-        output: structuredOutput === 'tool' ? (collected.toolInput ?? collected.text) : collected.text,
-        mapFinishReason: mapAnthropicStopReason,
-        fail: () => refusalError(provider, collected.stopReason, collected.refusal),
-        raw: { responseId: collected.responseId, responseModel: collected.responseModel, stopReason: collected.stopReason, structuredOutput },
-      });
+      return finishResult(
+        call,
+        { ...collected, finishReason },
+        {
+          provider,
+          output: structuredOutput === 'tool' ? (collected.toolInput ?? collected.text) : collected.text,
+          mapFinishReason: mapAnthropicStopReason,
+          fail: () => refusalError(provider, collected.stopReason, collected.refusal),
+          raw: {
+            responseId: collected.responseId,
+            responseModel: collected.responseModel,
+            stopReason: collected.stopReason,
+            structuredOutput,
+          },
+        },
+      );
     });
   }
 

@@ -39,7 +39,12 @@ function toUsage(usage: RawUsage): AnalysisUsage {
 
 /** Later counts are cumulative: each non-null field replaces the earlier one. */
 function mergeUsage(into: RawUsage, next: RawUsage): void {
-  for (const key of ['input_tokens', 'output_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'] as const) {
+  for (const key of [
+    'input_tokens',
+    'output_tokens',
+    'cache_creation_input_tokens',
+    'cache_read_input_tokens',
+  ] as const) {
     const value = next[key];
     if (typeof value === 'number') into[key] = value;
   }
@@ -78,7 +83,11 @@ export async function collectMessageStream(
         mergeUsage(usage, event.message.usage);
         break;
       case 'content_block_start':
-        if (toolIndex === undefined && event.content_block.type === 'tool_use' && event.content_block.name === toolName) {
+        if (
+          toolIndex === undefined &&
+          event.content_block.type === 'tool_use' &&
+          event.content_block.name === toolName
+        ) {
           toolIndex = event.index;
           toolStartInput = JSON.stringify(event.content_block.input ?? {});
           collected.toolInput = '';
@@ -87,11 +96,16 @@ export async function collectMessageStream(
       case 'content_block_delta':
         collected.ttftMs ??= now() - startedAt;
         if (event.delta.type === 'text_delta') collected.text += event.delta.text;
-        if (event.delta.type === 'input_json_delta' && event.index === toolIndex) collected.toolInput += event.delta.partial_json;
+        if (event.delta.type === 'input_json_delta' && event.index === toolIndex)
+          collected.toolInput += event.delta.partial_json;
         break;
       case 'message_delta':
         if (event.delta.stop_reason) collected.stopReason = event.delta.stop_reason;
-        if (event.delta.stop_details) collected.refusal = { category: event.delta.stop_details.category ?? null, explanation: event.delta.stop_details.explanation ?? null };
+        if (event.delta.stop_details)
+          collected.refusal = {
+            category: event.delta.stop_details.category ?? null,
+            explanation: event.delta.stop_details.explanation ?? null,
+          };
         mergeUsage(usage, event.usage);
         break;
       case 'message_stop':

@@ -23,15 +23,36 @@ const AnthropicErrorBody = z.object({
 });
 
 /** An HTTP error response: the status decides the kind, `Retry-After` then Anthropic's reset headers the wait. */
-export function mapAnthropicHttpError(status: number, headers: HeaderSource, body: unknown, context: AnthropicErrorContext): ProviderError {
+export function mapAnthropicHttpError(
+  status: number,
+  headers: HeaderSource,
+  body: unknown,
+  context: AnthropicErrorContext,
+): ProviderError {
   const parsed = AnthropicErrorBody.safeParse(body);
   const details = parsed.success ? parsed.data.error : undefined;
-  const normalized = details ? { error: { message: details.message, type: details.type, code: details.details?.error_code ?? details.type } } : body;
-  const mapped = mapHttpError({ provider: context.provider, status, headers, body: normalized, secrets: context.secrets, ...(context.now === undefined ? {} : { now: context.now }) });
+  const normalized = details
+    ? { error: { message: details.message, type: details.type, code: details.details?.error_code ?? details.type } }
+    : body;
+  const mapped = mapHttpError({
+    provider: context.provider,
+    status,
+    headers,
+    body: normalized,
+    secrets: context.secrets,
+    ...(context.now === undefined ? {} : { now: context.now }),
+  });
   if (mapped.kind !== 'rate-limited' || mapped.retryAfterMs !== undefined) return mapped;
   const retryAfterMs = parseAnthropicResetMs(headers, context.now);
   if (retryAfterMs === undefined) return mapped;
-  return new ProviderError({ provider: mapped.provider, kind: mapped.kind, message: mapped.message, retryAfterMs, ...(mapped.statusCode === undefined ? {} : { statusCode: mapped.statusCode }), ...(mapped.code === undefined ? {} : { code: mapped.code }) });
+  return new ProviderError({
+    provider: mapped.provider,
+    kind: mapped.kind,
+    message: mapped.message,
+    retryAfterMs,
+    ...(mapped.statusCode === undefined ? {} : { statusCode: mapped.statusCode }),
+    ...(mapped.code === undefined ? {} : { code: mapped.code }),
+  });
 }
 
 /** The kind of an `event: error` sent in the middle of a stream, from its error type. */
@@ -56,11 +77,17 @@ export function streamErrorKind(type: string | undefined): ProviderErrorKind {
 export function mapAnthropicStreamError(body: unknown, context: AnthropicErrorContext): ProviderError {
   const parsed = AnthropicErrorBody.safeParse(body);
   const type = parsed.success ? parsed.data.error.type : undefined;
-  const message = parsed.success && typeof parsed.data.error.message === 'string' ? `: ${parsed.data.error.message.slice(0, 300)}` : '';
+  const message =
+    parsed.success && typeof parsed.data.error.message === 'string'
+      ? `: ${parsed.data.error.message.slice(0, 300)}`
+      : '';
   return new ProviderError({
     provider: context.provider,
     kind: streamErrorKind(type),
-    message: redactSecrets(`${context.provider} reported an error in the middle of the stream (${type ?? 'unknown'})${message}`, context.secrets),
+    message: redactSecrets(
+      `${context.provider} reported an error in the middle of the stream (${type ?? 'unknown'})${message}`,
+      context.secrets,
+    ),
     ...(type === undefined ? {} : { code: type }),
   });
 }
@@ -71,10 +98,15 @@ export function mapAnthropicStreamError(body: unknown, context: AnthropicErrorCo
  * streams are transient; HTTP errors follow their status.
  */
 export function mapAnthropicError(error: unknown, context: AnthropicErrorContext): ProviderError {
-  const transport = mapTransportError(error, context, { timeout: APIConnectionTimeoutError, abort: APIUserAbortError, connection: APIConnectionError });
+  const transport = mapTransportError(error, context, {
+    timeout: APIConnectionTimeoutError,
+    abort: APIUserAbortError,
+    connection: APIConnectionError,
+  });
   if (transport) return transport;
   if (error instanceof APIError) {
-    if (typeof error.status === 'number') return mapAnthropicHttpError(error.status, error.headers, error.error, context);
+    if (typeof error.status === 'number')
+      return mapAnthropicHttpError(error.status, error.headers, error.error, context);
     return mapAnthropicStreamError(error.error, context);
   }
   return mapUnexpectedError(error, context);

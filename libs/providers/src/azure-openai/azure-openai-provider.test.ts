@@ -34,7 +34,13 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
   const provider = (apiKey = API_KEY) => createAzureOpenAIProvider({ endpoint: `${fake.endpoint}/`, apiKey });
 
   it('streams an answer to the deployment path with the api-key header and api-version', async () => {
-    fake.setHandler(() => ({ content: VALID, chunkSize: 7, firstTokenDelayMs: 120, model: 'gpt-4o-2024-11-20', usage: { promptTokens: 1500, completionTokens: 60, cachedTokens: 1280 } }));
+    fake.setHandler(() => ({
+      content: VALID,
+      chunkSize: 7,
+      firstTokenDelayMs: 120,
+      model: 'gpt-4o-2024-11-20',
+      usage: { promptTokens: 1500, completionTokens: 60, cachedTokens: 1280 },
+    }));
     const azure = provider();
     const result = await azure.analyze(request());
     expect(azure.id).toBe('azure-openai');
@@ -44,12 +50,18 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
     expect(result.timings.ttftMs).toBeGreaterThanOrEqual(100);
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.ttftMs);
     // Azure's first chunk (prompt filter results) has an empty id and model: the real ones are kept.
-    expect(result.raw).toMatchObject({ responseModel: 'gpt-4o-2024-11-20', responseId: expect.stringMatching(/^chatcmpl-/), finishReason: 'stop' });
+    expect(result.raw).toMatchObject({
+      responseModel: 'gpt-4o-2024-11-20',
+      responseId: expect.stringMatching(/^chatcmpl-/),
+      finishReason: 'stop',
+    });
 
     expect(fake.requests).toHaveLength(1);
     const sent = fake.requests[0];
     expect(sent?.method).toBe('POST');
-    expect(sent?.path).toBe(`/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=${AZURE_OPENAI_DEFAULT_API_VERSION}`);
+    expect(sent?.path).toBe(
+      `/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=${AZURE_OPENAI_DEFAULT_API_VERSION}`,
+    );
     expect(sent?.deployment).toBe(DEPLOYMENT);
     expect(sent?.apiVersion).toBe('2024-10-21');
     expect(sent?.headers['api-key']).toBe(API_KEY);
@@ -58,7 +70,10 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
       model: DEPLOYMENT,
       stream: true,
       stream_options: { include_usage: true },
-      response_format: { type: 'json_schema', json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA },
+      },
       max_completion_tokens: 800,
       temperature: 0.2,
       messages: [{ role: 'system' }, { role: 'user' }],
@@ -71,7 +86,12 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
       calls += 1;
       return fetch(input, init);
     };
-    const azure = createAzureOpenAIProvider({ endpoint: fake.endpoint, apiKey: API_KEY, apiVersion: '2025-04-01-preview', fetch: counting });
+    const azure = createAzureOpenAIProvider({
+      endpoint: fake.endpoint,
+      apiKey: API_KEY,
+      apiVersion: '2025-04-01-preview',
+      fetch: counting,
+    });
     await azure.analyze(request());
     expect(calls).toBe(1);
     expect(fake.requests[0]?.apiVersion).toBe('2025-04-01-preview');
@@ -79,9 +99,20 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
 
   it('turns 429 with retry-after-ms into rate-limited, then succeeds on the next call', async () => {
     const message = `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version ${AZURE_OPENAI_DEFAULT_API_VERSION} have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 3 seconds.`;
-    fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '4', 'retry-after-ms': '3500', 'x-ratelimit-remaining-tokens': '0' }, body: azureError('429', message) }));
+    fake.setHandler(() => ({
+      status: 429,
+      headers: { 'retry-after': '4', 'retry-after-ms': '3500', 'x-ratelimit-remaining-tokens': '0' },
+      body: azureError('429', message),
+    }));
     const error = await failure(provider().analyze(request()));
-    expect(error).toMatchObject({ provider: 'azure-openai', kind: 'rate-limited', isRetryable: true, statusCode: 429, retryAfterMs: 3500, code: '429' });
+    expect(error).toMatchObject({
+      provider: 'azure-openai',
+      kind: 'rate-limited',
+      isRetryable: true,
+      statusCode: 429,
+      retryAfterMs: 3500,
+      code: '429',
+    });
     expect(error.message).toContain('exceeded token rate limit');
     expect(fake.requests).toHaveLength(1);
 
@@ -90,11 +121,24 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
   });
 
   it('turns 500 and 503 into transient errors with exactly one request each (SDK retries off), then succeeds', async () => {
-    fake.setHandler(() => ({ status: 500, body: azureError('InternalServerError', 'The server had an error while processing your request.') }));
-    expect(await failure(provider().analyze(request()))).toMatchObject({ provider: 'azure-openai', kind: 'transient', statusCode: 500 });
+    fake.setHandler(() => ({
+      status: 500,
+      body: azureError('InternalServerError', 'The server had an error while processing your request.'),
+    }));
+    expect(await failure(provider().analyze(request()))).toMatchObject({
+      provider: 'azure-openai',
+      kind: 'transient',
+      statusCode: 500,
+    });
     expect(fake.requests).toHaveLength(1);
 
-    fake.setHandler(() => ({ status: 503, body: azureError('ServiceUnavailable', 'The service is temporarily unable to process your request. Please try again later.') }));
+    fake.setHandler(() => ({
+      status: 503,
+      body: azureError(
+        'ServiceUnavailable',
+        'The service is temporarily unable to process your request. Please try again later.',
+      ),
+    }));
     expect(await failure(provider().analyze(request()))).toMatchObject({ kind: 'transient', statusCode: 503 });
     expect(fake.requests).toHaveLength(2);
 
@@ -106,10 +150,19 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
   it('turns 401 into a permanent error whose message holds no key, even when the body echoes it', async () => {
     const wrongKey = 'fedcba9876543210fedcba9876543210';
     const error = await failure(provider(wrongKey).analyze(request()));
-    expect(error).toMatchObject({ provider: 'azure-openai', kind: 'permanent', isRetryable: false, statusCode: 401, code: '401' });
+    expect(error).toMatchObject({
+      provider: 'azure-openai',
+      kind: 'permanent',
+      isRetryable: false,
+      statusCode: 401,
+      code: '401',
+    });
     expect(error.message).toContain('Access denied due to invalid subscription key');
 
-    fake.setHandler((sent) => ({ status: 401, body: azureError('401', `key ${String(sent.headers['api-key'])} is not valid`) }));
+    fake.setHandler((sent) => ({
+      status: 401,
+      body: azureError('401', `key ${String(sent.headers['api-key'])} is not valid`),
+    }));
     const echoed = await failure(provider().analyze(request()));
     expect(echoed.kind).toBe('permanent');
     expect(echoed.message).not.toContain(API_KEY);
@@ -120,7 +173,10 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
     let calls = 0;
     fake.setHandler(() => {
       calls += 1;
-      return { content: calls === 1 ? 'Sure! Here are the alerts: {"alerts": [' : VALID, usage: { promptTokens: 1000 * calls, completionTokens: 10 * calls, cachedTokens: 0 } };
+      return {
+        content: calls === 1 ? 'Sure! Here are the alerts: {"alerts": [' : VALID,
+        usage: { promptTokens: 1000 * calls, completionTokens: 10 * calls, cachedTokens: 0 },
+      };
     });
     const result = await analyzeWithRepair(provider(), request());
     expect(result.repaired).toBe(true);
@@ -158,7 +214,11 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
   });
 
   it('fails, rather than answering empty, on an error event or a dropped connection mid-stream', async () => {
-    fake.setHandler(() => ({ content: VALID, chunkSize: 5, streamError: { afterChunks: 2, message: 'The model produced invalid content.' } }));
+    fake.setHandler(() => ({
+      content: VALID,
+      chunkSize: 5,
+      streamError: { afterChunks: 2, message: 'The model produced invalid content.' },
+    }));
     const event = await failure(provider().analyze(request()));
     expect(event).toMatchObject({ provider: 'azure-openai', kind: 'transient' });
     expect(event.message).toContain('The model produced invalid content.');
@@ -175,10 +235,18 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
 
 describe('azureOpenAIBaseURL', () => {
   it('adds /openai to a resource endpoint, once', () => {
-    expect(azureOpenAIBaseURL('https://my-resource.openai.azure.com/')).toBe('https://my-resource.openai.azure.com/openai');
-    expect(azureOpenAIBaseURL('https://my-resource.openai.azure.com')).toBe('https://my-resource.openai.azure.com/openai');
-    expect(azureOpenAIBaseURL('https://my-resource.openai.azure.com/openai/')).toBe('https://my-resource.openai.azure.com/openai');
-    expect(azureOpenAIBaseURL(' https://gateway.example.com/azure// ')).toBe('https://gateway.example.com/azure/openai');
+    expect(azureOpenAIBaseURL('https://my-resource.openai.azure.com/')).toBe(
+      'https://my-resource.openai.azure.com/openai',
+    );
+    expect(azureOpenAIBaseURL('https://my-resource.openai.azure.com')).toBe(
+      'https://my-resource.openai.azure.com/openai',
+    );
+    expect(azureOpenAIBaseURL('https://my-resource.openai.azure.com/openai/')).toBe(
+      'https://my-resource.openai.azure.com/openai',
+    );
+    expect(azureOpenAIBaseURL(' https://gateway.example.com/azure// ')).toBe(
+      'https://gateway.example.com/azure/openai',
+    );
   });
 
   it('rejects what is not an http(s) URL', () => {
@@ -197,18 +265,38 @@ describe('fake OpenAI (testkit) serves the Azure deployment path', () => {
   });
 
   it('answers a non-streamed request from the SDK, recording the deployment and api-version', async () => {
-    const client = new AzureOpenAI({ apiKey: API_KEY, apiVersion: '2024-10-21', baseURL: `${fake.endpoint}/openai`, maxRetries: 0, organization: null, project: null });
-    const completion = await client.chat.completions.create({ model: 'my-deployment', messages: [{ role: 'user', content: 'hi' }] });
+    const client = new AzureOpenAI({
+      apiKey: API_KEY,
+      apiVersion: '2024-10-21',
+      baseURL: `${fake.endpoint}/openai`,
+      maxRetries: 0,
+      organization: null,
+      project: null,
+    });
+    const completion = await client.chat.completions.create({
+      model: 'my-deployment',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(completion.choices[0]?.message.content).toBe('{"alerts":[]}');
-    expect(fake.requests.at(-1)).toMatchObject({ deployment: 'my-deployment', apiVersion: '2024-10-21', headers: { 'api-key': API_KEY } });
+    expect(fake.requests.at(-1)).toMatchObject({
+      deployment: 'my-deployment',
+      apiVersion: '2024-10-21',
+      headers: { 'api-key': API_KEY },
+    });
   });
 
   it('refuses a request without the api-key header, or without an api-version, with Azure error bodies', async () => {
     const url = `${fake.endpoint}/openai/deployments/d/chat/completions`;
     const headers = { 'content-type': 'application/json' };
-    const noKey = await fetch(`${url}?api-version=2024-10-21`, { method: 'POST', body: '{}', headers: { ...headers, authorization: `Bearer ${API_KEY}` } });
+    const noKey = await fetch(`${url}?api-version=2024-10-21`, {
+      method: 'POST',
+      body: '{}',
+      headers: { ...headers, authorization: `Bearer ${API_KEY}` },
+    });
     expect(noKey.status).toBe(401);
-    expect(await noKey.json()).toEqual({ error: { code: '401', message: expect.stringContaining('Access denied due to invalid subscription key') } });
+    expect(await noKey.json()).toEqual({
+      error: { code: '401', message: expect.stringContaining('Access denied due to invalid subscription key') },
+    });
     const noVersion = await fetch(url, { method: 'POST', body: '{}', headers: { ...headers, 'api-key': API_KEY } });
     expect(noVersion.status).toBe(404);
     expect(await noVersion.json()).toEqual({ error: { code: '404', message: 'Resource not found' } });

@@ -35,8 +35,18 @@ export function createAzureOpenAIProvider(options: AzureOpenAIProviderOptions): 
   const provider = 'azure-openai';
   const apiKey = requireApiKey(provider, options.apiKey);
   const baseURL = azureOpenAIBaseURL(options.endpoint);
-  if (!baseURL) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no valid endpoint: ${JSON.stringify(options.endpoint)}` });
+  if (!baseURL)
+    throw new ProviderError({
+      provider,
+      kind: 'permanent',
+      message: `provider ${provider} has no valid endpoint: ${JSON.stringify(options.endpoint)}`,
+    });
   // Given a baseURL (never `endpoint`), an apiVersion and a key, the client reads nothing from the environment.
-  const client = new AzureOpenAI({ apiKey, apiVersion: options.apiVersion || AZURE_OPENAI_DEFAULT_API_VERSION, baseURL, ...explicitClientOptions(options.fetch) });
+  const client = new AzureOpenAI({
+    apiKey,
+    apiVersion: options.apiVersion || AZURE_OPENAI_DEFAULT_API_VERSION,
+    baseURL,
+    ...explicitClientOptions(options.fetch),
+  });
   return createChatCompletionsProvider({ providerId: provider, client, secrets: [apiKey] });
 }

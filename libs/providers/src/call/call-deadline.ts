@@ -44,7 +44,13 @@ export async function withDeadline<T>(options: DeadlineOptions, run: (call: Dead
   const abort = () => controller.abort();
   request.signal?.addEventListener('abort', abort, { once: true });
   if (request.signal?.aborted) controller.abort();
-  const context = (): CallContext => ({ provider, timedOut, aborted: request.signal?.aborted === true, timeoutMs: request.timeoutMs, secrets });
+  const context = (): CallContext => ({
+    provider,
+    timedOut,
+    aborted: request.signal?.aborted === true,
+    timeoutMs: request.timeoutMs,
+    secrets,
+  });
   try {
     return await run({ signal: controller.signal, startedAt });
   } catch (error) {

@@ -13,5 +13,10 @@ export interface CollectedStream {
 
 /** Where a collector starts: nothing received yet. */
 export function emptyCollectedStream(): CollectedStream {
-  return { ttftMs: undefined, finishReason: undefined, usage: { inputTokens: 0, outputTokens: 0 }, responseId: undefined };
+  return {
+    ttftMs: undefined,
+    finishReason: undefined,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    responseId: undefined,
+  };
 }

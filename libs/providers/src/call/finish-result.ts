@@ -46,13 +46,28 @@ export function finishResult(call: DeadlineCall, collected: CollectedStream, opt
   const early = options.failFirst?.();
   if (early) throw early;
   if (collected.finishReason === undefined) {
-    throw new ProviderError({ provider, kind: 'transient', message: `${provider} stream ended before the answer was complete (${output.length} characters received)` });
+    throw new ProviderError({
+      provider,
+      kind: 'transient',
+      message: `${provider} stream ended before the answer was complete (${output.length} characters received)`,
+    });
   }
   const finishReason = options.mapFinishReason(collected.finishReason);
   const failure = options.fail?.(finishReason);
   if (failure) throw failure;
   // The usage rides on an invalid-output error, so that a repair counts both calls.
-  const answer = parseModelAnswer(provider, output, (options.problem ?? finishProblem)(finishReason, collected.finishReason), collected.usage);
+  const answer = parseModelAnswer(
+    provider,
+    output,
+    (options.problem ?? finishProblem)(finishReason, collected.finishReason),
+    collected.usage,
+  );
   const totalMs = performance.now() - call.startedAt;
-  return { answer, timings: { ttftMs: collected.ttftMs ?? totalMs, totalMs }, usage: collected.usage, finishReason, raw: options.raw };
+  return {
+    answer,
+    timings: { ttftMs: collected.ttftMs ?? totalMs, totalMs },
+    usage: collected.usage,
+    finishReason,
+    raw: options.raw,
+  };
 }

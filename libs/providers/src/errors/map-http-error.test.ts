@@ -3,7 +3,9 @@ import { mapHttpError } from './map-http-error.js';
 import { ProviderError } from './provider-error.js';
 import { parseResetDuration, parseRetryAfterMs } from './retry-after.js';
 
-const body = (message: string, type = 'invalid_request_error', code: string | null = null) => ({ error: { message, type, param: null, code } });
+const body = (message: string, type = 'invalid_request_error', code: string | null = null) => ({
+  error: { message, type, param: null, code },
+});
 
 describe('parseRetryAfterMs', () => {
   const now = Date.parse('2025-11-25T20:20:00.000Z');
@@ -16,7 +18,9 @@ describe('parseRetryAfterMs', () => {
   });
 
   it('falls back to the larger x-ratelimit-reset header', () => {
-    expect(parseRetryAfterMs({ 'x-ratelimit-reset-requests': '1.5s', 'x-ratelimit-reset-tokens': '6m0s' }, now)).toBe(360_000);
+    expect(parseRetryAfterMs({ 'x-ratelimit-reset-requests': '1.5s', 'x-ratelimit-reset-tokens': '6m0s' }, now)).toBe(
+      360_000,
+    );
     expect(parseRetryAfterMs({ 'x-ratelimit-reset-tokens': '20ms' }, now)).toBe(20);
     expect(parseRetryAfterMs({ 'retry-after': 'soon' }, now)).toBeUndefined();
     expect(parseRetryAfterMs(undefined, now)).toBeUndefined();
@@ -27,28 +31,54 @@ describe('parseRetryAfterMs', () => {
 
 describe('mapHttpError', () => {
   it('maps 429 to rate-limited with the wait asked for', () => {
-    const error = mapHttpError({ provider: 'openai', status: 429, headers: { 'retry-after': '3' }, body: body('Rate limit reached', 'requests', 'rate_limit_exceeded') });
+    const error = mapHttpError({
+      provider: 'openai',
+      status: 429,
+      headers: { 'retry-after': '3' },
+      body: body('Rate limit reached', 'requests', 'rate_limit_exceeded'),
+    });
     expect(ProviderError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ kind: 'rate-limited', isRetryable: true, statusCode: 429, retryAfterMs: 3000, code: 'rate_limit_exceeded' });
+    expect(error).toMatchObject({
+      kind: 'rate-limited',
+      isRetryable: true,
+      statusCode: 429,
+      retryAfterMs: 3000,
+      code: 'rate_limit_exceeded',
+    });
     expect(error.message).toBe('openai answered HTTP 429: Rate limit reached');
   });
 
   it('treats a 429 for an exhausted quota as permanent: waiting does not cure it', () => {
-    const error = mapHttpError({ provider: 'openai', status: 429, body: body('You exceeded your current quota', 'insufficient_quota', 'insufficient_quota') });
+    const error = mapHttpError({
+      provider: 'openai',
+      status: 429,
+      body: body('You exceeded your current quota', 'insufficient_quota', 'insufficient_quota'),
+    });
     expect(error).toMatchObject({ kind: 'permanent', isRetryable: false, retryAfterMs: undefined });
   });
 
   it('maps 5xx, 408 and 409 to transient and other 4xx to permanent', () => {
-    for (const status of [500, 502, 503, 504, 408, 409]) expect(mapHttpError({ provider: 'openai', status }).kind, String(status)).toBe('transient');
-    for (const status of [400, 401, 403, 404, 422]) expect(mapHttpError({ provider: 'openai', status }).kind, String(status)).toBe('permanent');
+    for (const status of [500, 502, 503, 504, 408, 409])
+      expect(mapHttpError({ provider: 'openai', status }).kind, String(status)).toBe('transient');
+    for (const status of [400, 401, 403, 404, 422])
+      expect(mapHttpError({ provider: 'openai', status }).kind, String(status)).toBe('permanent');
   });
 
   it('never lets a key into the message, even when the provider echoes it', () => {
     const key = 'sk-live-0123456789abcdefghij';
-    const error = mapHttpError({ provider: 'openai', status: 401, body: body(`Incorrect API key provided: ${key}.`), secrets: [key] });
+    const error = mapHttpError({
+      provider: 'openai',
+      status: 401,
+      body: body(`Incorrect API key provided: ${key}.`),
+      secrets: [key],
+    });
     expect(error.message).not.toContain(key);
     expect(error.message).toContain('[redacted]');
-    const unknownKey = mapHttpError({ provider: 'openai', status: 400, body: { error: { message: 'bad header Bearer abc.def.ghi' } } });
+    const unknownKey = mapHttpError({
+      provider: 'openai',
+      status: 400,
+      body: { error: { message: 'bad header Bearer abc.def.ghi' } },
+    });
     expect(unknownKey.message).not.toContain('abc.def.ghi');
   });
 

@@ -28,7 +28,8 @@ export interface HttpErrorInput {
 const QUOTA_CODES = new Set(['insufficient_quota', 'billing_hard_limit_reached']);
 
 export function httpStatusKind(status: number, codes: readonly (string | undefined)[] = []): ProviderErrorKind {
-  if (status === 429) return codes.some((code) => code !== undefined && QUOTA_CODES.has(code)) ? 'permanent' : 'rate-limited';
+  if (status === 429)
+    return codes.some((code) => code !== undefined && QUOTA_CODES.has(code)) ? 'permanent' : 'rate-limited';
   if (status === 408 || status === 409 || status >= 500) return 'transient';
   if (status >= 400) return 'permanent';
   return 'transient';

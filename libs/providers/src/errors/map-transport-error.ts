@@ -20,7 +20,11 @@ function isInstance(error: unknown, errorClass: ErrorClass | undefined): error i
 }
 
 /** A failure of the call with the API key stripped from its message. @defaultValue kind 'transient' */
-export function callFailure(context: CallContext, message: string, kind: ProviderErrorKind = 'transient'): ProviderError {
+export function callFailure(
+  context: CallContext,
+  message: string,
+  kind: ProviderErrorKind = 'transient',
+): ProviderError {
   return new ProviderError({ provider: context.provider, kind, message: redactSecrets(message, context.secrets) });
 }
 
@@ -30,12 +34,19 @@ export function callFailure(context: CallContext, message: string, kind: Provide
  * or the SDK's), and a failed connection are transient. Undefined for
  * anything else (HTTP errors, stream errors), which the provider maps itself.
  */
-export function mapTransportError(error: unknown, context: CallContext, classes: TransportErrorClasses = {}): ProviderError | undefined {
+export function mapTransportError(
+  error: unknown,
+  context: CallContext,
+  classes: TransportErrorClasses = {},
+): ProviderError | undefined {
   const { provider } = context;
   if (ProviderError.isInstance(error)) return error;
-  if (context.timedOut || isInstance(error, classes.timeout)) return callFailure(context, `${provider} did not finish within ${context.timeoutMs} ms (timeout)`);
-  if (context.aborted || isInstance(error, classes.abort)) return callFailure(context, `${provider} request was aborted`);
-  if (isInstance(error, classes.connection)) return callFailure(context, `${provider} connection failed: ${error.message}`);
+  if (context.timedOut || isInstance(error, classes.timeout))
+    return callFailure(context, `${provider} did not finish within ${context.timeoutMs} ms (timeout)`);
+  if (context.aborted || isInstance(error, classes.abort))
+    return callFailure(context, `${provider} request was aborted`);
+  if (isInstance(error, classes.connection))
+    return callFailure(context, `${provider} connection failed: ${error.message}`);
   return undefined;
 }
 
@@ -48,7 +59,10 @@ export function mapUnexpectedError(error: unknown, context: CallContext, maxMess
   const { provider } = context;
   if (error instanceof Error) {
     const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    return callFailure(context, `${provider} stream failed: ${error.name}: ${error.message.slice(0, maxMessageLength)}${cause}`);
+    return callFailure(
+      context,
+      `${provider} stream failed: ${error.name}: ${error.message.slice(0, maxMessageLength)}${cause}`,
+    );
   }
   return callFailure(context, `${provider} call failed: ${String(error)}`);
 }

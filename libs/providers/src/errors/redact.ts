@@ -1,5 +1,10 @@
 /** Shapes that look like credentials wherever they come from: bearer tokens and `sk-…` style keys. */
-const CREDENTIAL_PATTERNS: readonly RegExp[] = [/Bearer\s+[^\s"',]+/gi, /\bsk-[A-Za-z0-9_*-]{8,}/g, /\bxai-[A-Za-z0-9_-]{8,}/g, /\bAIza[A-Za-z0-9_-]{20,}/g];
+const CREDENTIAL_PATTERNS: readonly RegExp[] = [
+  /Bearer\s+[^\s"',]+/gi,
+  /\bsk-[A-Za-z0-9_*-]{8,}/g,
+  /\bxai-[A-Za-z0-9_-]{8,}/g,
+  /\bAIza[A-Za-z0-9_-]{20,}/g,
+];
 
 /**
  * Removes secrets from text meant for messages and logs: every exact secret

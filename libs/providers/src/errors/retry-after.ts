@@ -24,7 +24,8 @@ export function parseResetDuration(value: string): number | undefined {
   for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) {
     const amount = Number(match[1]);
     const unit = match[2];
-    total += unit === 'ms' ? amount : unit === 's' ? amount * 1_000 : unit === 'm' ? amount * 60_000 : amount * 3_600_000;
+    total +=
+      unit === 'ms' ? amount : unit === 's' ? amount * 1_000 : unit === 'm' ? amount * 60_000 : amount * 3_600_000;
   }
   return total;
 }

@@ -9,7 +9,10 @@ export const GEMINI_ANSWER_JSON_SCHEMA = toGeminiJsonSchema(MODEL_ANSWER_JSON_SC
 
 /** The turns after the system instruction: `assistant` becomes Gemini's `model` role. */
 export function geminiContents(prompt: Prompt): Content[] {
-  return promptMessages(prompt).map((message) => ({ role: message.role === 'assistant' ? 'model' : 'user', parts: [{ text: message.content }] }));
+  return promptMessages(prompt).map((message) => ({
+    role: message.role === 'assistant' ? 'model' : 'user',
+    parts: [{ text: message.content }],
+  }));
 }
 
 export interface GeminiCallOptions {

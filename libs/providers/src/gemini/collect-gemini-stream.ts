@@ -34,8 +34,18 @@ export function mapGeminiUsage(usage: GenerateContentResponseUsageMetadata): Ana
  * Reads a Gemini stream to its end, accumulating candidate 0. Each chunk's
  * `usageMetadata` is a running total, so the last one wins.
  */
-export async function collectGeminiStream(stream: AsyncIterable<GenerateContentResponse>, startedAt: number, now: () => number = () => performance.now()): Promise<CollectedGemini> {
-  const collected: CollectedGemini = { ...emptyCollectedStream(), text: '', blockReason: undefined, blockReasonMessage: undefined, modelVersion: undefined };
+export async function collectGeminiStream(
+  stream: AsyncIterable<GenerateContentResponse>,
+  startedAt: number,
+  now: () => number = () => performance.now(),
+): Promise<CollectedGemini> {
+  const collected: CollectedGemini = {
+    ...emptyCollectedStream(),
+    text: '',
+    blockReason: undefined,
+    blockReasonMessage: undefined,
+    modelVersion: undefined,
+  };
   for await (const chunk of stream) {
     collected.modelVersion ??= chunk.modelVersion;
     collected.responseId ??= chunk.responseId;

@@ -7,12 +7,19 @@ const API_KEY = 'AIzaSyTest-0123456789abcdefghijklmnopqr';
 describe('fake Gemini (testkit) speaks the documented protocol', () => {
   let fake: FakeGemini;
   beforeAll(async () => {
-    fake = await startFakeGemini({ apiKey: API_KEY, handler: () => ({ content: '{"alerts":[]}', usage: { promptTokens: 10, candidatesTokens: 4 } }) });
+    fake = await startFakeGemini({
+      apiKey: API_KEY,
+      handler: () => ({ content: '{"alerts":[]}', usage: { promptTokens: 10, candidatesTokens: 4 } }),
+    });
   });
   afterAll(async () => {
     await fake.close();
   });
-  const post = (path: string, headers: Record<string, string> = { 'x-goog-api-key': API_KEY }, body = '{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}') =>
+  const post = (
+    path: string,
+    headers: Record<string, string> = { 'x-goog-api-key': API_KEY },
+    body = '{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}',
+  ) =>
     fetch(`${fake.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
   it('streams SSE chunks whose last one carries finishReason and the full usageMetadata', async () => {
@@ -23,7 +30,9 @@ describe('fake Gemini (testkit) speaks the documented protocol', () => {
     const chunks: unknown[] = events.map((event) => JSON.parse(event.slice('data: '.length)));
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.at(-1)).toMatchObject({
-      candidates: [{ content: { role: 'model', parts: [{ text: expect.any(String) }] }, finishReason: 'STOP', index: 0 }],
+      candidates: [
+        { content: { role: 'model', parts: [{ text: expect.any(String) }] }, finishReason: 'STOP', index: 0 },
+      ],
       usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 4, totalTokenCount: 14 },
       modelVersion: 'gemini-2.5-flash',
     });
@@ -31,7 +40,12 @@ describe('fake Gemini (testkit) speaks the documented protocol', () => {
   });
 
   it('answers generateContent with one response, and the official SDK reads it', async () => {
-    const ai = new GoogleGenAI({ apiKey: API_KEY, vertexai: false, apiVersion: 'v1beta', httpOptions: { baseUrl: fake.url } });
+    const ai = new GoogleGenAI({
+      apiKey: API_KEY,
+      vertexai: false,
+      apiVersion: 'v1beta',
+      httpOptions: { baseUrl: fake.url },
+    });
     const response = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' });
     expect(response.text).toBe('{"alerts":[]}');
     expect(response.candidates?.[0]?.finishReason).toBe('STOP');
@@ -44,7 +58,14 @@ describe('fake Gemini (testkit) speaks the documented protocol', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 403, status: 'PERMISSION_DENIED' } });
     const wrong = await post('/v1beta/models/m:generateContent', { 'x-goog-api-key': 'nope' });
     expect(wrong.status).toBe(400);
-    expect(await wrong.json()).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT', message: 'API key not valid. Please pass a valid API key.', details: [{ reason: 'API_KEY_INVALID' }] } });
+    expect(await wrong.json()).toMatchObject({
+      error: {
+        code: 400,
+        status: 'INVALID_ARGUMENT',
+        message: 'API key not valid. Please pass a valid API key.',
+        details: [{ reason: 'API_KEY_INVALID' }],
+      },
+    });
     const byQuery = await post(`/v1beta/models/m:generateContent?key=${API_KEY}`, {});
     expect(byQuery.status).toBe(200);
     const unknown = await post('/v1beta/models/m:countTokens');

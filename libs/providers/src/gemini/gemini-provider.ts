@@ -42,7 +42,12 @@ function recordingFetch(base: typeof globalThis.fetch, exchange: GeminiExchange)
 function blockedPromptError(collected: CollectedGemini): ProviderError | undefined {
   if (!collected.blockReason) return undefined;
   const detail = collected.blockReasonMessage ? `: ${collected.blockReasonMessage}` : '';
-  return new ProviderError({ provider, kind: 'permanent', code: collected.blockReason, message: `${provider} blocked the prompt (${collected.blockReason})${detail}` });
+  return new ProviderError({
+    provider,
+    kind: 'permanent',
+    code: collected.blockReason,
+    message: `${provider} blocked the prompt (${collected.blockReason})${detail}`,
+  });
 }
 
 /**
@@ -69,16 +74,28 @@ export function createGeminiProvider(options: GeminiProviderOptions): AnalysisPr
     const exchange: GeminiExchange = {};
     const mapError = (error: unknown, context: CallContext) => mapGeminiError(error, { ...context, exchange });
     return withDeadline({ provider, request, secrets: [apiKey], mapError }, async (call) => {
-      const params = buildGeminiRequest(request, { abortSignal: call.signal, fetch: recordingFetch(baseFetch, exchange) });
+      const params = buildGeminiRequest(request, {
+        abortSignal: call.signal,
+        fetch: recordingFetch(baseFetch, exchange),
+      });
       const stream = await client.models.generateContentStream(params);
       const collected = await collectGeminiStream(stream, call.startedAt);
       return finishResult(call, collected, {
         provider,
         output: collected.text,
         mapFinishReason: mapGeminiFinishReason,
-        problem: (finishReason, reason) => (finishReason === 'length' ? 'cut off at the token limit' : finishReason === 'stop' ? '' : `stopped with ${reason}`),
+        problem: (finishReason, reason) =>
+          finishReason === 'length'
+            ? 'cut off at the token limit'
+            : finishReason === 'stop'
+              ? ''
+              : `stopped with ${reason}`,
         failFirst: () => blockedPromptError(collected),
-        raw: { responseId: collected.responseId, modelVersion: collected.modelVersion, finishReason: collected.finishReason },
+        raw: {
+          responseId: collected.responseId,
+          modelVersion: collected.modelVersion,
+          finishReason: collected.finishReason,
+        },
       });
     });
   }

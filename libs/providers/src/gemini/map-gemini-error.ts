@@ -28,7 +28,8 @@ function mapApiError(error: ApiError, context: GeminiErrorContext): ProviderErro
   if (exchangeStatus !== undefined && exchangeStatus < 400) {
     // `data: {"error":…}` after a 200: the server gave up on this answer mid-stream.
     const kind = httpStatusKind(error.status, [details?.status]);
-    const what = [details?.status, details?.message?.slice(0, 300)].filter(Boolean).join(': ') || `code ${error.status}`;
+    const what =
+      [details?.status, details?.message?.slice(0, 300)].filter(Boolean).join(': ') || `code ${error.status}`;
     return new ProviderError({
       provider,
       kind,

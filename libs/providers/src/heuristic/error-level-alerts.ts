@@ -40,7 +40,9 @@ export function errorLevelAlert(messages: readonly FlatMessage[], maxEvidence: n
   });
   const first = hits[0];
   if (first === undefined) return undefined;
-  const counts = LEVELS.map((level) => ({ level, count: hits.filter((hit) => hit.level === level).length })).filter((entry) => entry.count > 0);
+  const counts = LEVELS.map((level) => ({ level, count: hits.filter((hit) => hit.level === level).length })).filter(
+    (entry) => entry.count > 0,
+  );
   const breakdown = counts.map((entry) => `${entry.count} ${entry.level}`).join(', ');
   const noun = hits.length === 1 ? 'message' : 'messages';
   const text = messageText(first.message);

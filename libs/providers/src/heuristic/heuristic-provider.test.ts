@@ -6,7 +6,11 @@ import { createHeuristicProvider } from './heuristic-provider.js';
 const BASE = 1_764_102_000_000;
 
 function makeWindow(data: string[]): Window {
-  const messages = data.map((text, index) => ({ id: `${BASE + index * 10}-0`, data: text, receivedAt: BASE + index * 10 }));
+  const messages = data.map((text, index) => ({
+    id: `${BASE + index * 10}-0`,
+    data: text,
+    receivedAt: BASE + index * 10,
+  }));
   return {
     streamId: 'btc-trades',
     windowId: `${BASE}-0`,
@@ -22,13 +26,28 @@ function makeWindow(data: string[]): Window {
 }
 
 function request(window: Window): AnalysisRequest {
-  return { model: 'robust-z', instructions: 'Alert on outliers.', window, maxTokens: 1000, temperature: 0, timeoutMs: 1000 };
+  return {
+    model: 'robust-z',
+    instructions: 'Alert on outliers.',
+    window,
+    maxTokens: 1000,
+    temperature: 0,
+    timeoutMs: 1000,
+  };
 }
 
 /** A trade feed like Binance's: prices and quantities as strings, ids and times increasing. */
 function trades(count: number, priceAt: (index: number) => number): string[] {
   return Array.from({ length: count }, (_, index) =>
-    JSON.stringify({ e: 'trade', E: BASE + index * 10, s: 'BTCUSDT', t: 5_000_000 + index, p: priceAt(index).toFixed(1), q: (0.01 + ((index * 7) % 5) / 100).toFixed(3), m: index % 2 === 0 }),
+    JSON.stringify({
+      e: 'trade',
+      E: BASE + index * 10,
+      s: 'BTCUSDT',
+      t: 5_000_000 + index,
+      p: priceAt(index).toFixed(1),
+      q: (0.01 + ((index * 7) % 5) / 100).toFixed(3),
+      m: index % 2 === 0,
+    }),
   );
 }
 
@@ -55,7 +74,10 @@ describe('heuristic provider', () => {
   it('rates a moderate outlier as a warning and a far one as critical, most extreme field first', async () => {
     // Median absolute deviation of the calm series is 5: +60 gives z ≈ 8 (warning), the volume jump is critical.
     const data = Array.from({ length: 30 }, (_, index) =>
-      JSON.stringify({ book: { bid: String(index === 4 ? calm(index) + 60 : calm(index)) }, volume: index === 9 ? 900 : 100 + ((index * 3) % 7) }),
+      JSON.stringify({
+        book: { bid: String(index === 4 ? calm(index) + 60 : calm(index)) },
+        volume: index === 9 ? 900 : 100 + ((index * 3) % 7),
+      }),
     );
     const alerts = (await provider.analyze(request(makeWindow(data)))).answer.alerts;
     expect(alerts.map((alert) => [alert.title.split(' ')[0], alert.severity])).toEqual([
@@ -74,7 +96,9 @@ describe('heuristic provider', () => {
     const data = trades(100, (index) => (index % 8 === 0 ? 70_000 + index : calm(index)));
     const [alert] = (await provider.analyze(request(makeWindow(data)))).answer.alerts;
     expect(alert?.evidence).toHaveLength(10);
-    expect(alert?.evidence).toEqual([...(alert?.evidence ?? [])].sort((left, right) => Number(left.split('-')[0]) - Number(right.split('-')[0])));
+    expect(alert?.evidence).toEqual(
+      [...(alert?.evidence ?? [])].sort((left, right) => Number(left.split('-')[0]) - Number(right.split('-')[0])),
+    );
     expect(alert?.evidence).toContain(`${BASE + 960}-0`);
     expect(alert?.summary).toContain('13 of 100');
   });
@@ -97,7 +121,11 @@ describe('heuristic provider', () => {
     ];
     const [alert, ...rest] = (await provider.analyze(request(makeWindow(data)))).answer.alerts;
     expect(rest).toEqual([]);
-    expect(alert).toMatchObject({ severity: 'critical', title: '2 error-level messages (1 error, 1 fatal)', evidence: [`${BASE + 10}-0`, `${BASE + 40}-0`] });
+    expect(alert).toMatchObject({
+      severity: 'critical',
+      title: '2 error-level messages (1 error, 1 fatal)',
+      evidence: [`${BASE + 10}-0`, `${BASE + 40}-0`],
+    });
     expect(alert?.summary).toContain('disk full on /var');
 
     const errorsOnly = [JSON.stringify({ level: 'error', msg: 'retrying' }), JSON.stringify({ level: 'info' })];
@@ -105,7 +133,9 @@ describe('heuristic provider', () => {
   });
 
   it('honours the threshold option and gives the same answer every time', async () => {
-    const data = Array.from({ length: 30 }, (_, index) => JSON.stringify({ v: index === 4 ? calm(index) + 60 : calm(index) }));
+    const data = Array.from({ length: 30 }, (_, index) =>
+      JSON.stringify({ v: index === 4 ? calm(index) + 60 : calm(index) }),
+    );
     const strict = createHeuristicProvider({ threshold: 10 });
     expect((await strict.analyze(request(makeWindow(data)))).answer.alerts).toEqual([]);
     const first = await provider.analyze(request(makeWindow(data)));

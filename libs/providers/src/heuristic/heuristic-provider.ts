@@ -42,7 +42,12 @@ export function createHeuristicProvider(options: HeuristicProviderOptions = {}):
   return {
     id: 'heuristic',
     async analyze(request: AnalysisRequest): Promise<AnalysisResult> {
-      if (request.signal?.aborted) throw new ProviderError({ provider: 'heuristic', kind: 'transient', message: 'heuristic analysis was aborted' });
+      if (request.signal?.aborted)
+        throw new ProviderError({
+          provider: 'heuristic',
+          kind: 'transient',
+          message: 'heuristic analysis was aborted',
+        });
       const started = performance.now();
       const messages = flattenMessages(request.window.messages, maxDepth);
       const alerts: ModelAlert[] = [];

@@ -24,7 +24,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Leaf values of nested objects under dotted paths, down to `maxDepth` levels; arrays are left whole. */
-export function flattenObject(value: Record<string, unknown>, maxDepth = 3, prefix = '', depth = 1, into = new Map<string, unknown>()): Map<string, unknown> {
+export function flattenObject(
+  value: Record<string, unknown>,
+  maxDepth = 3,
+  prefix = '',
+  depth = 1,
+  into = new Map<string, unknown>(),
+): Map<string, unknown> {
   for (const [key, child] of Object.entries(value)) {
     const path = prefix ? `${prefix}.${key}` : key;
     if (isPlainObject(child) && depth < maxDepth) flattenObject(child, maxDepth, path, depth + 1, into);
@@ -38,7 +44,8 @@ export function flattenMessages(messages: readonly WindowMessage[], maxDepth = 3
   const result: FlatMessage[] = [];
   for (const message of messages) {
     const parsed = safeParseJSON(message.data);
-    if (parsed.success && isPlainObject(parsed.value)) result.push({ id: message.id, fields: flattenObject(parsed.value, maxDepth) });
+    if (parsed.success && isPlainObject(parsed.value))
+      result.push({ id: message.id, fields: flattenObject(parsed.value, maxDepth) });
   }
   return result;
 }

@@ -53,14 +53,33 @@ export function findFieldOutliers(messages: readonly FlatMessage[], options: Out
     const center = median(values);
     const mad = medianAbsoluteDeviation(values, center);
     if (!(mad > 0)) continue;
-    const scored = samples.map((sample) => ({ ...sample, z: modifiedZScore(sample.value, center, mad) })).filter((sample) => Math.abs(sample.z) > options.threshold);
+    const scored = samples
+      .map((sample) => ({ ...sample, z: modifiedZScore(sample.value, center, mad) }))
+      .filter((sample) => Math.abs(sample.z) > options.threshold);
     if (scored.length === 0) continue;
-    const byExtremity = [...scored].sort((left, right) => Math.abs(right.z) - Math.abs(left.z) || left.order - right.order);
+    const byExtremity = [...scored].sort(
+      (left, right) => Math.abs(right.z) - Math.abs(left.z) || left.order - right.order,
+    );
     const extreme = byExtremity[0] as (typeof byExtremity)[number];
-    const evidence = byExtremity.slice(0, options.maxEvidence).sort((left, right) => left.order - right.order).map((sample) => sample.id);
-    result.push({ field, samples: samples.length, median: center, mad, outliers: scored.length, extreme: { id: extreme.id, value: extreme.value, z: extreme.z }, evidence });
+    const evidence = byExtremity
+      .slice(0, options.maxEvidence)
+      .sort((left, right) => left.order - right.order)
+      .map((sample) => sample.id);
+    result.push({
+      field,
+      samples: samples.length,
+      median: center,
+      mad,
+      outliers: scored.length,
+      extreme: { id: extreme.id, value: extreme.value, z: extreme.z },
+      evidence,
+    });
   }
-  return result.sort((left, right) => Math.abs(right.extreme.z) - Math.abs(left.extreme.z) || (left.field < right.field ? -1 : left.field > right.field ? 1 : 0));
+  return result.sort(
+    (left, right) =>
+      Math.abs(right.extreme.z) - Math.abs(left.extreme.z) ||
+      (left.field < right.field ? -1 : left.field > right.field ? 1 : 0),
+  );
 }
 
 function clip(text: string, length: number): string {

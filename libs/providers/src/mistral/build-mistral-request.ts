@@ -17,7 +17,10 @@ export function buildMistralRequest(request: AnalysisRequest): ChatCompletionStr
     model: request.model,
     stream: true,
     messages: [{ role: 'system', content: prompt.system }, ...promptMessages(prompt)],
-    responseFormat: { type: 'json_schema', jsonSchema: { name: MISTRAL_SCHEMA_NAME, schemaDefinition: MODEL_ANSWER_JSON_SCHEMA, strict: true } },
+    responseFormat: {
+      type: 'json_schema',
+      jsonSchema: { name: MISTRAL_SCHEMA_NAME, schemaDefinition: MODEL_ANSWER_JSON_SCHEMA, strict: true },
+    },
     maxTokens: request.maxTokens,
     temperature: request.temperature,
   };

@@ -22,7 +22,9 @@ export function deltaText(delta: DeltaMessage): string {
   const content = delta.content;
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((chunk) => (chunk.type === 'text' && 'text' in chunk && typeof chunk.text === 'string' ? chunk.text : '')).join('');
+  return content
+    .map((chunk) => (chunk.type === 'text' && 'text' in chunk && typeof chunk.text === 'string' ? chunk.text : ''))
+    .join('');
 }
 
 /** Maps Mistral's usage (cached prompt tokens under `prompt_tokens_details.cached_tokens`) onto the shared shape. */
@@ -36,7 +38,11 @@ export function mapMistralUsage(usage: UsageInfo): AnalysisUsage {
 }
 
 /** Reads a Mistral chat stream to its end, accumulating choice 0 and the usage that comes with the last chunk. */
-export async function collectMistralStream(stream: AsyncIterable<CompletionEvent>, startedAt: number, now: () => number = () => performance.now()): Promise<CollectedMistralChat> {
+export async function collectMistralStream(
+  stream: AsyncIterable<CompletionEvent>,
+  startedAt: number,
+  now: () => number = () => performance.now(),
+): Promise<CollectedMistralChat> {
   const collected: CollectedMistralChat = { ...emptyCollectedStream(), content: '', responseModel: undefined };
   for await (const event of stream) {
     const chunk = event.data;

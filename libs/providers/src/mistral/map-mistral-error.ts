@@ -1,5 +1,10 @@
 // The error classes from their own modules: the package's errors index loads every model schema (over a second).
-import { ConnectionError, InvalidRequestError, RequestAbortedError, RequestTimeoutError } from '@mistralai/mistralai/models/errors/httpclienterrors.js';
+import {
+  ConnectionError,
+  InvalidRequestError,
+  RequestAbortedError,
+  RequestTimeoutError,
+} from '@mistralai/mistralai/models/errors/httpclienterrors.js';
 import { MistralError } from '@mistralai/mistralai/models/errors/mistralerror.js';
 import { SDKValidationError } from '@mistralai/mistralai/models/errors/sdkvalidationerror.js';
 import { z } from 'zod';
@@ -14,7 +19,9 @@ export interface MistralErrorContext extends CallContext {
   now?: number;
 }
 
-const EventIssues = z.array(z.object({ path: z.array(z.union([z.string(), z.number(), z.symbol()])), message: z.string() })).min(1);
+const EventIssues = z
+  .array(z.object({ path: z.array(z.union([z.string(), z.number(), z.symbol()])), message: z.string() }))
+  .min(1);
 
 /** The first problem with a stream event the SDK could not read as a completion chunk (it throws a ZodError); undefined for other errors. */
 function unreadableEvent(error: Error): string | undefined {
@@ -27,7 +34,14 @@ function unreadableEvent(error: Error): string | undefined {
 /** An HTTP error answer: the body in any of Mistral's shapes, and the wait from `Retry-After` or `ratelimitbysize-reset`. */
 export function mapMistralHttpError(error: MistralError, context: MistralErrorContext): ProviderError {
   const { provider, secrets, now } = context;
-  const mapped = mapHttpError({ provider, status: error.statusCode, headers: error.headers, body: readMistralErrorBody(error.body), secrets, ...(now === undefined ? {} : { now }) });
+  const mapped = mapHttpError({
+    provider,
+    status: error.statusCode,
+    headers: error.headers,
+    body: readMistralErrorBody(error.body),
+    secrets,
+    ...(now === undefined ? {} : { now }),
+  });
   if (mapped.kind !== 'rate-limited' || mapped.retryAfterMs !== undefined) return mapped;
   const retryAfterMs = mistralRetryAfterMs(error.headers, now);
   if (retryAfterMs === undefined) return mapped;
@@ -49,17 +63,28 @@ export function mapMistralHttpError(error: MistralError, context: MistralErrorCo
  */
 export function mapMistralError(error: unknown, context: MistralErrorContext): ProviderError {
   const { provider } = context;
-  const transport = mapTransportError(error, context, { timeout: RequestTimeoutError, abort: RequestAbortedError, connection: ConnectionError });
+  const transport = mapTransportError(error, context, {
+    timeout: RequestTimeoutError,
+    abort: RequestAbortedError,
+    connection: ConnectionError,
+  });
   if (transport) return transport;
   if (error instanceof MistralError) {
     if (error.statusCode >= 400) return mapMistralHttpError(error, context);
     // A success status whose body the SDK could not read (ResponseValidationError).
-    return callFailure(context, `${provider} answered HTTP ${error.statusCode} with a body that could not be read: ${error.message.slice(0, 200)}`);
+    return callFailure(
+      context,
+      `${provider} answered HTTP ${error.statusCode} with a body that could not be read: ${error.message.slice(0, 200)}`,
+    );
   }
   if (error instanceof SDKValidationError || error instanceof InvalidRequestError) {
     return callFailure(context, `${provider} request could not be built: ${error.message.slice(0, 300)}`, 'permanent');
   }
   const unreadable = error instanceof Error ? unreadableEvent(error) : undefined;
-  if (unreadable) return callFailure(context, `${provider} sent a stream event that is not a completion chunk (an error in the middle of the stream?): ${unreadable.slice(0, 300)}`);
+  if (unreadable)
+    return callFailure(
+      context,
+      `${provider} sent a stream event that is not a completion chunk (an error in the middle of the stream?): ${unreadable.slice(0, 300)}`,
+    );
   return mapUnexpectedError(error, context, 300);
 }

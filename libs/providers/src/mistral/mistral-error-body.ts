@@ -67,6 +67,8 @@ export function readMistralErrorBody(text: string): MistralErrorDetails {
 export function mistralRetryAfterMs(headers: HeaderSource, now?: number): number | undefined {
   const standard = parseRetryAfterMs(headers, now);
   if (standard !== undefined) return standard;
-  const reset = (headerValue(headers, 'ratelimitbysize-reset') ?? headerValue(headers, 'x-ratelimitbysize-reset'))?.trim();
+  const reset = (
+    headerValue(headers, 'ratelimitbysize-reset') ?? headerValue(headers, 'x-ratelimitbysize-reset')
+  )?.trim();
   return reset !== undefined && /^\d+(\.\d+)?$/.test(reset) ? Math.ceil(Number(reset) * 1_000) : undefined;
 }

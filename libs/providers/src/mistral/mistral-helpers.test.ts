@@ -21,17 +21,39 @@ describe('mapMistralFinishReason', () => {
 
 describe('readMistralErrorBody', () => {
   it('reads the error object, with a string or a nested validation message', () => {
-    expect(readMistralErrorBody('{"object":"error","message":"Rate limit exceeded","type":"rate_limited","param":null,"code":"1300"}')).toEqual({ message: 'Rate limit exceeded', type: 'rate_limited', code: '1300' });
-    const nested = { object: 'error', message: { detail: [{ type: 'missing', loc: ['body', 'messages', 0, 'content'], msg: 'Field required' }] }, type: 'invalid_request_error', param: null, code: null };
-    expect(readMistralErrorBody(JSON.stringify(nested))).toEqual({ message: 'body.messages.0.content: Field required', type: 'invalid_request_error' });
+    expect(
+      readMistralErrorBody(
+        '{"object":"error","message":"Rate limit exceeded","type":"rate_limited","param":null,"code":"1300"}',
+      ),
+    ).toEqual({ message: 'Rate limit exceeded', type: 'rate_limited', code: '1300' });
+    const nested = {
+      object: 'error',
+      message: { detail: [{ type: 'missing', loc: ['body', 'messages', 0, 'content'], msg: 'Field required' }] },
+      type: 'invalid_request_error',
+      param: null,
+      code: null,
+    };
+    expect(readMistralErrorBody(JSON.stringify(nested))).toEqual({
+      message: 'body.messages.0.content: Field required',
+      type: 'invalid_request_error',
+    });
   });
 
   it('reads the bare message and detail shapes, and keeps what it can of odd ones', () => {
-    expect(readMistralErrorBody('{"message":"Unauthorized","request_id":"933f2339"}')).toEqual({ message: 'Unauthorized' });
+    expect(readMistralErrorBody('{"message":"Unauthorized","request_id":"933f2339"}')).toEqual({
+      message: 'Unauthorized',
+    });
     expect(readMistralErrorBody('{"detail":"Unauthorized"}')).toEqual({ message: 'Unauthorized' });
-    expect(readMistralErrorBody('{"detail":[{"loc":["body","model"],"msg":"Field required"},{"msg":"bad"}]}')).toEqual({ message: 'body.model: Field required; bad' });
-    expect(readMistralErrorBody('{"message":{"odd":true},"type":"server_error","code":3000}')).toEqual({ type: 'server_error', code: '3000' });
-    expect(readMistralErrorBody('<html> 502   Bad Gateway </html>')).toEqual({ message: '<html> 502 Bad Gateway </html>' });
+    expect(readMistralErrorBody('{"detail":[{"loc":["body","model"],"msg":"Field required"},{"msg":"bad"}]}')).toEqual({
+      message: 'body.model: Field required; bad',
+    });
+    expect(readMistralErrorBody('{"message":{"odd":true},"type":"server_error","code":3000}')).toEqual({
+      type: 'server_error',
+      code: '3000',
+    });
+    expect(readMistralErrorBody('<html> 502   Bad Gateway </html>')).toEqual({
+      message: '<html> 502 Bad Gateway </html>',
+    });
     expect(readMistralErrorBody('')).toEqual({});
     expect(readMistralErrorBody('[1,2]')).toEqual({});
   });
@@ -49,7 +71,12 @@ describe('mistralRetryAfterMs', () => {
 
 describe('collectMistralStream', () => {
   const chunk = (choice: Record<string, unknown> | undefined, usage?: Record<string, unknown>): CompletionEvent => ({
-    data: { id: 'cmpl-1', model: 'magistral-small-latest', choices: choice ? [{ index: 0, finishReason: null, delta: {}, ...choice }] : [], ...(usage ? { usage } : {}) },
+    data: {
+      id: 'cmpl-1',
+      model: 'magistral-small-latest',
+      choices: choice ? [{ index: 0, finishReason: null, delta: {}, ...choice }] : [],
+      ...(usage ? { usage } : {}),
+    },
   });
   async function* events(...items: CompletionEvent[]) {
     yield* items;
@@ -63,7 +90,10 @@ describe('collectMistralStream', () => {
         chunk({ delta: { role: 'assistant', content: '' } }),
         chunk({ delta: { content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'hmm' }] }] } }),
         chunk({ delta: { content: [{ type: 'text', text: '{"alerts":' }] } }),
-        chunk({ delta: { content: '[]}' }, finishReason: 'stop' }, { promptTokens: 12, completionTokens: 3, totalTokens: 15, prompt_tokens_details: { cached_tokens: 8 } }),
+        chunk(
+          { delta: { content: '[]}' }, finishReason: 'stop' },
+          { promptTokens: 12, completionTokens: 3, totalTokens: 15, prompt_tokens_details: { cached_tokens: 8 } },
+        ),
       ),
       0,
       now,
@@ -79,7 +109,10 @@ describe('collectMistralStream', () => {
   });
 
   it('reports no finish reason and no first token for a stream that ends early and empty', async () => {
-    const collected = await collectMistralStream(events(chunk({ delta: { role: 'assistant', content: '' } }), chunk(undefined)), 0);
+    const collected = await collectMistralStream(
+      events(chunk({ delta: { role: 'assistant', content: '' } }), chunk(undefined)),
+      0,
+    );
     expect(collected.finishReason).toBeUndefined();
     expect(collected.ttftMs).toBeUndefined();
     expect(collected.usage).toEqual({ inputTokens: 0, outputTokens: 0 });
@@ -87,17 +120,51 @@ describe('collectMistralStream', () => {
 
   it('reads text only from text chunks, and usage without cache details', () => {
     expect(deltaText({ content: null })).toBe('');
-    expect(deltaText({ content: [{ type: 'image_url', imageUrl: 'x' }, { type: 'text', text: 'a' }] })).toBe('a');
-    expect(mapMistralUsage({ promptTokens: 5, completionTokens: 1, prompt_tokens_details: { cached_tokens: -1 } })).toEqual({ inputTokens: 5, outputTokens: 1 });
+    expect(
+      deltaText({
+        content: [
+          { type: 'image_url', imageUrl: 'x' },
+          { type: 'text', text: 'a' },
+        ],
+      }),
+    ).toBe('a');
+    expect(
+      mapMistralUsage({ promptTokens: 5, completionTokens: 1, prompt_tokens_details: { cached_tokens: -1 } }),
+    ).toEqual({ inputTokens: 5, outputTokens: 1 });
   });
 });
 
 describe('buildMistralRequest and the base URL', () => {
-  const window: Window = { streamId: 's', windowId: '1-0', firstEntryId: '1-0', lastEntryId: '1-0', closedBy: 'messages', bytes: 2, from: 1, to: 1, messages: [{ id: '1-0', data: '{}', receivedAt: 1 }], gaps: [] };
+  const window: Window = {
+    streamId: 's',
+    windowId: '1-0',
+    firstEntryId: '1-0',
+    lastEntryId: '1-0',
+    closedBy: 'messages',
+    bytes: 2,
+    from: 1,
+    to: 1,
+    messages: [{ id: '1-0', data: '{}', receivedAt: 1 }],
+    gaps: [],
+  };
 
   it('asks for strict JSON-schema output and adds the repair turns', () => {
-    const body = buildMistralRequest({ model: 'mistral-large-latest', instructions: 'x', window, maxTokens: 100, temperature: 0, timeoutMs: 1000, repair: { previousOutput: 'nope', problem: 'not JSON' } });
-    expect(body).toMatchObject({ model: 'mistral-large-latest', stream: true, maxTokens: 100, temperature: 0, responseFormat: { type: 'json_schema', jsonSchema: { name: 'turbostream_alerts', strict: true } } });
+    const body = buildMistralRequest({
+      model: 'mistral-large-latest',
+      instructions: 'x',
+      window,
+      maxTokens: 100,
+      temperature: 0,
+      timeoutMs: 1000,
+      repair: { previousOutput: 'nope', problem: 'not JSON' },
+    });
+    expect(body).toMatchObject({
+      model: 'mistral-large-latest',
+      stream: true,
+      maxTokens: 100,
+      temperature: 0,
+      responseFormat: { type: 'json_schema', jsonSchema: { name: 'turbostream_alerts', strict: true } },
+    });
     expect(body.messages.map((message) => message.role)).toEqual(['system', 'user', 'assistant', 'user']);
     expect(body.messages[2]?.content).toBe('nope');
   });

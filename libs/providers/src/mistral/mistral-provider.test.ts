@@ -28,7 +28,13 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
   const provider = () => createMistralProvider({ apiKey: API_KEY, baseURL: fake.url });
 
   it('streams an answer with usage and time to first token, and sends the documented request', async () => {
-    fake.setHandler(() => ({ content: VALID, chunkSize: 7, thinking: 'Prices rose; worth a warning.', firstTokenDelayMs: 120, usage: { promptTokens: 1013, completionTokens: 56, cachedTokens: 960 } }));
+    fake.setHandler(() => ({
+      content: VALID,
+      chunkSize: 7,
+      thinking: 'Prices rose; worth a warning.',
+      firstTokenDelayMs: 120,
+      usage: { promptTokens: 1013, completionTokens: 56, cachedTokens: 960 },
+    }));
     const result = await provider().analyze(request());
     expect(result.answer).toEqual({ alerts: [ALERT] });
     expect(result.usage).toEqual({ inputTokens: 1013, outputTokens: 56, cachedInputTokens: 960 });
@@ -46,7 +52,10 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
     expect(sent?.body).toMatchObject({
       model: 'mistral-small-latest',
       stream: true,
-      response_format: { type: 'json_schema', json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA },
+      },
       max_tokens: 800,
       temperature: 0.2,
       messages: [{ role: 'system' }, { role: 'user' }],
@@ -79,7 +88,14 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
       body: mistralErrorBody('Requests rate limit exceeded', 'rate_limited', '1300'),
     }));
     const error = await failure(provider().analyze(request()));
-    expect(error).toMatchObject({ provider: 'mistral', kind: 'rate-limited', isRetryable: true, statusCode: 429, retryAfterMs: 7000, code: '1300' });
+    expect(error).toMatchObject({
+      provider: 'mistral',
+      kind: 'rate-limited',
+      isRetryable: true,
+      statusCode: 429,
+      retryAfterMs: 7000,
+      code: '1300',
+    });
     expect(error.message).toBe('mistral answered HTTP 429: Requests rate limit exceeded');
     expect(fake.requests).toHaveLength(1);
 
@@ -89,17 +105,32 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
   });
 
   it('waits out the size-based window when only ratelimitbysize-reset is given (capacity exceeded, older body shape)', async () => {
-    fake.setHandler(() => ({ status: 429, headers: { 'ratelimitbysize-reset': '28' }, body: mistralErrorBody('Service tier capacity exceeded for this model.', 'service_tier_capacity_exceeded', '3505') }));
+    fake.setHandler(() => ({
+      status: 429,
+      headers: { 'ratelimitbysize-reset': '28' },
+      body: mistralErrorBody(
+        'Service tier capacity exceeded for this model.',
+        'service_tier_capacity_exceeded',
+        '3505',
+      ),
+    }));
     const capacity = await failure(provider().analyze(request()));
     expect(capacity).toMatchObject({ kind: 'rate-limited', retryAfterMs: 28_000, code: '3505' });
 
     fake.setHandler(() => ({ status: 429, body: { message: 'Requests rate limit exceeded' } }));
     const bare = await failure(provider().analyze(request()));
-    expect(bare).toMatchObject({ kind: 'rate-limited', retryAfterMs: undefined, message: 'mistral answered HTTP 429: Requests rate limit exceeded' });
+    expect(bare).toMatchObject({
+      kind: 'rate-limited',
+      retryAfterMs: undefined,
+      message: 'mistral answered HTTP 429: Requests rate limit exceeded',
+    });
   });
 
   it('turns 500 and 503 into transient errors, without retrying inside the SDK, then succeeds', async () => {
-    fake.setHandler(() => ({ status: 500, body: mistralErrorBody('Internal server error', 'internal_server_error', '3000') }));
+    fake.setHandler(() => ({
+      status: 500,
+      body: mistralErrorBody('Internal server error', 'internal_server_error', '3000'),
+    }));
     const serverError = await failure(provider().analyze(request()));
     expect(serverError).toMatchObject({ kind: 'transient', isRetryable: true, statusCode: 500 });
     expect(fake.requests).toHaveLength(1);
@@ -117,10 +148,18 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
   it('turns 401 into a permanent error whose message holds no key', async () => {
     const wrongKey = 'mistral-wrong-9876543210zyxwvutsrqpo';
     const error = await failure(createMistralProvider({ apiKey: wrongKey, baseURL: fake.url }).analyze(request()));
-    expect(error).toMatchObject({ kind: 'permanent', isRetryable: false, statusCode: 401, message: 'mistral answered HTTP 401: Unauthorized' });
+    expect(error).toMatchObject({
+      kind: 'permanent',
+      isRetryable: false,
+      statusCode: 401,
+      message: 'mistral answered HTTP 401: Unauthorized',
+    });
     expect(fake.requests).toHaveLength(1);
 
-    fake.setHandler((sent) => ({ status: 401, body: { message: `Unauthorized key ${API_KEY} (${String(sent.headers.authorization)})`, request_id: 'c61f2f15' } }));
+    fake.setHandler((sent) => ({
+      status: 401,
+      body: { message: `Unauthorized key ${API_KEY} (${String(sent.headers.authorization)})`, request_id: 'c61f2f15' },
+    }));
     const echoed = await failure(provider().analyze(request()));
     expect(echoed).toMatchObject({ kind: 'permanent', statusCode: 401 });
     expect(echoed.message).toContain('Unauthorized key');
@@ -128,9 +167,16 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
   });
 
   it('turns a 422 validation error into a permanent error that names the field', async () => {
-    fake.setHandler(() => ({ status: 422, body: { detail: [{ type: 'missing', loc: ['body', 'model'], msg: 'Field required', input: {} }] } }));
+    fake.setHandler(() => ({
+      status: 422,
+      body: { detail: [{ type: 'missing', loc: ['body', 'model'], msg: 'Field required', input: {} }] },
+    }));
     const error = await failure(provider().analyze(request()));
-    expect(error).toMatchObject({ kind: 'permanent', statusCode: 422, message: 'mistral answered HTTP 422: body.model: Field required' });
+    expect(error).toMatchObject({
+      kind: 'permanent',
+      statusCode: 422,
+      message: 'mistral answered HTTP 422: body.model: Field required',
+    });
   });
 
   it('repairs a malformed answer once, sending the invalid answer back as an assistant turn', async () => {
@@ -148,13 +194,18 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
   });
 
   it('rejects an answer of the wrong shape, or one cut off at the length limit, as invalid output', async () => {
-    fake.setHandler(() => ({ content: JSON.stringify({ alerts: [{ severity: 'urgent', title: 'x', summary: 'y', evidence: [] }] }) }));
+    fake.setHandler(() => ({
+      content: JSON.stringify({ alerts: [{ severity: 'urgent', title: 'x', summary: 'y', evidence: [] }] }),
+    }));
     const wrongShape = await failure(provider().analyze(request()));
     expect(wrongShape).toMatchObject({ kind: 'invalid-output', message: expect.stringContaining('alerts.0.severity') });
 
     fake.setHandler(() => ({ content: '{"alerts":[{"severity":"info","ti', finishReason: 'model_length' }));
     const cut = await failure(provider().analyze(request()));
-    expect(cut).toMatchObject({ kind: 'invalid-output', message: expect.stringContaining('finish_reason model_length') });
+    expect(cut).toMatchObject({
+      kind: 'invalid-output',
+      message: expect.stringContaining('finish_reason model_length'),
+    });
   });
 
   it('times out when the first token never comes, or the headers never come, within about timeoutMs', async () => {
@@ -174,10 +225,22 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
       fake.setHandler(() => ({ content: VALID, chunkSize: 5, interrupt: { afterChunks, mode } }));
       return failure(provider().analyze(request()));
     };
-    expect(await interrupted('reset')).toMatchObject({ kind: 'transient', message: expect.stringContaining('stream failed') });
-    expect(await interrupted('end')).toMatchObject({ kind: 'transient', message: expect.stringContaining('stream ended before the answer was complete') });
-    expect(await interrupted('finish-error')).toMatchObject({ kind: 'transient', message: expect.stringContaining('finish_reason "error"') });
-    expect(await interrupted('error-event')).toMatchObject({ kind: 'transient', message: expect.stringContaining('stream event that is not a completion chunk') });
+    expect(await interrupted('reset')).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('stream failed'),
+    });
+    expect(await interrupted('end')).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('stream ended before the answer was complete'),
+    });
+    expect(await interrupted('finish-error')).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('finish_reason "error"'),
+    });
+    expect(await interrupted('error-event')).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('stream event that is not a completion chunk'),
+    });
     // Every delta of a complete, valid answer arrived, but not the end of the stream: still a failure.
     fake.setHandler(() => ({ content: '{"alerts":[]}', chunkSize: 100, interrupt: { afterChunks: 1, mode: 'end' } }));
     expect(await failure(provider().analyze(request()))).toMatchObject({ kind: 'transient' });
@@ -192,6 +255,8 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
   });
 
   it('refuses to start without an API key', () => {
-    expect(() => createMistralProvider({ apiKey: '', baseURL: fake.url })).toThrow(expect.objectContaining({ kind: 'permanent' }));
+    expect(() => createMistralProvider({ apiKey: '', baseURL: fake.url })).toThrow(
+      expect.objectContaining({ kind: 'permanent' }),
+    );
   });
 });

@@ -33,7 +33,11 @@ const SILENT_LOGGER = { group: () => {}, groupEnd: () => {}, log: () => {} };
 
 /** A `finish_reason` of "error": the server gave up on the answer in the middle of the stream. */
 function midStreamError(provider: ProviderId, received: number): ProviderError {
-  return new ProviderError({ provider, kind: 'transient', message: `${provider} reported an error in the middle of the stream (finish_reason "error", ${received} characters received)` });
+  return new ProviderError({
+    provider,
+    kind: 'transient',
+    message: `${provider} reported an error in the middle of the stream (finish_reason "error", ${received} characters received)`,
+  });
 }
 
 /**
@@ -57,7 +61,9 @@ export function createMistralProvider(options: MistralProviderOptions): Analysis
           serverURL: normalizeMistralBaseURL(options.baseURL),
           retryConfig: { strategy: 'none' },
           debugLogger: SILENT_LOGGER,
-          ...(customFetch ? { httpClient: new HTTPClient({ fetcher: (input, init) => customFetch(input, init) }) } : {}),
+          ...(customFetch
+            ? { httpClient: new HTTPClient({ fetcher: (input, init) => customFetch(input, init) }) }
+            : {}),
         }),
     ));
 
@@ -65,15 +71,24 @@ export function createMistralProvider(options: MistralProviderOptions): Analysis
     // Loaded before the call's clock starts, so that it counts in no time to first token.
     const client = await loadClient();
     return withDeadline({ provider, request, secrets: [apiKey], mapError: mapMistralError }, async (call) => {
-      const stream = await client.chat.stream(buildMistralRequest(request), { signal: call.signal, timeoutMs: request.timeoutMs, retries: { strategy: 'none' } });
+      const stream = await client.chat.stream(buildMistralRequest(request), {
+        signal: call.signal,
+        timeoutMs: request.timeoutMs,
+        retries: { strategy: 'none' },
+      });
       const collected = await collectMistralStream(stream, call.startedAt);
       return finishResult(call, collected, {
         provider,
         output: collected.content,
         mapFinishReason: mapMistralFinishReason,
         problem: (finishReason, reason) => (finishReason === 'length' ? `cut off: finish_reason ${reason}` : ''),
-        fail: (finishReason) => (finishReason === 'error' ? midStreamError(provider, collected.content.length) : undefined),
-        raw: { responseId: collected.responseId, responseModel: collected.responseModel, finishReason: collected.finishReason },
+        fail: (finishReason) =>
+          finishReason === 'error' ? midStreamError(provider, collected.content.length) : undefined,
+        raw: {
+          responseId: collected.responseId,
+          responseModel: collected.responseModel,
+          finishReason: collected.finishReason,
+        },
       });
     });
   }

@@ -12,7 +12,9 @@ describe('ollamaBaseURL', () => {
   it('keeps a URL that has a path, without its trailing slashes', () => {
     expect(ollamaBaseURL('http://localhost:11434/v1')).toBe('http://localhost:11434/v1');
     expect(ollamaBaseURL('http://localhost:11434/v1/')).toBe('http://localhost:11434/v1');
-    expect(ollamaBaseURL('https://gateway.example.com/llm/openai/v1')).toBe('https://gateway.example.com/llm/openai/v1');
+    expect(ollamaBaseURL('https://gateway.example.com/llm/openai/v1')).toBe(
+      'https://gateway.example.com/llm/openai/v1',
+    );
   });
 
   it('adds http:// to a host without a scheme, and rejects what is not http(s)', () => {

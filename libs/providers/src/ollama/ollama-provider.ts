@@ -26,8 +26,18 @@ export interface OllamaProviderOptions {
 export function createOllamaProvider(options: OllamaProviderOptions): AnalysisProvider {
   const provider = 'ollama';
   const baseURL = ollamaBaseURL(options.baseURL);
-  if (!baseURL) throw new ProviderError({ provider, kind: 'permanent', message: `provider ${provider} has no valid base URL: ${JSON.stringify(options.baseURL)}` });
+  if (!baseURL)
+    throw new ProviderError({
+      provider,
+      kind: 'permanent',
+      message: `provider ${provider} has no valid base URL: ${JSON.stringify(options.baseURL)}`,
+    });
   const apiKey = options.apiKey || OLLAMA_PLACEHOLDER_API_KEY;
   const client = new OpenAI({ apiKey, baseURL, ...explicitClientOptions(options.fetch) });
-  return createChatCompletionsProvider({ providerId: provider, client, secrets: [options.apiKey], maxTokensParameter: 'max_tokens' });
+  return createChatCompletionsProvider({
+    providerId: provider,
+    client,
+    secrets: [options.apiKey],
+    maxTokensParameter: 'max_tokens',
+  });
 }

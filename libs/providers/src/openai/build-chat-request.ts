@@ -14,15 +14,23 @@ export type MaxTokensParameter = 'max_completion_tokens' | 'max_tokens';
 export const RESPONSE_SCHEMA_NAME = 'turbostream_alerts';
 
 /** The streamed Chat Completions request for one window: strict JSON-schema output, usage in the stream. */
-export function buildChatRequest(request: AnalysisRequest, maxTokensParameter: MaxTokensParameter = 'max_completion_tokens'): ChatCompletionCreateParamsStreaming {
+export function buildChatRequest(
+  request: AnalysisRequest,
+  maxTokensParameter: MaxTokensParameter = 'max_completion_tokens',
+): ChatCompletionCreateParamsStreaming {
   const prompt = buildPrompt(request.instructions, request.window, request.repair);
   return {
     model: request.model,
     messages: [{ role: 'system', content: prompt.system }, ...promptMessages(prompt)],
     stream: true,
     stream_options: { include_usage: true },
-    response_format: { type: 'json_schema', json_schema: { name: RESPONSE_SCHEMA_NAME, strict: true, schema: MODEL_ANSWER_JSON_SCHEMA } },
-    ...(maxTokensParameter === 'max_tokens' ? { max_tokens: request.maxTokens } : { max_completion_tokens: request.maxTokens }),
+    response_format: {
+      type: 'json_schema',
+      json_schema: { name: RESPONSE_SCHEMA_NAME, strict: true, schema: MODEL_ANSWER_JSON_SCHEMA },
+    },
+    ...(maxTokensParameter === 'max_tokens'
+      ? { max_tokens: request.maxTokens }
+      : { max_completion_tokens: request.maxTokens }),
     temperature: request.temperature,
   };
 }

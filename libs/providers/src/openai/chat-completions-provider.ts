@@ -30,7 +30,12 @@ export interface ChatCompletionsProviderOptions {
 /** Only a refusal and no answer: the model declined. The usage rides along, so that a repair counts both calls. */
 function refusalError(provider: ProviderId, collected: CollectedChat): ProviderError | undefined {
   if (!collected.refusal || collected.content) return undefined;
-  return new ProviderError({ provider, kind: 'invalid-output', message: `${provider} refused to answer: ${JSON.stringify(excerpt(collected.refusal))}`, usage: collected.usage });
+  return new ProviderError({
+    provider,
+    kind: 'invalid-output',
+    message: `${provider} refused to answer: ${JSON.stringify(excerpt(collected.refusal))}`,
+    usage: collected.usage,
+  });
 }
 
 /**
@@ -45,17 +50,30 @@ export function createChatCompletionsProvider(options: ChatCompletionsProviderOp
   const { providerId: provider, client, secrets } = options;
 
   async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
-    const mapError = (error: unknown, context: CallContext) => mapOpenAIError(error, { ...context, ...(options.errorBody ? { errorBody: options.errorBody } : {}) });
+    const mapError = (error: unknown, context: CallContext) =>
+      mapOpenAIError(error, { ...context, ...(options.errorBody ? { errorBody: options.errorBody } : {}) });
     return withDeadline({ provider, request, secrets, mapError }, async (call) => {
       const body = buildChatRequest(request, options.maxTokensParameter);
-      const stream = await client.chat.completions.create(body, { signal: call.signal, timeout: request.timeoutMs, maxRetries: 0 });
-      const collected = await collectChatStream(stream, call.startedAt, options.mapUsage ? { mapUsage: options.mapUsage } : {});
+      const stream = await client.chat.completions.create(body, {
+        signal: call.signal,
+        timeout: request.timeoutMs,
+        maxRetries: 0,
+      });
+      const collected = await collectChatStream(
+        stream,
+        call.startedAt,
+        options.mapUsage ? { mapUsage: options.mapUsage } : {},
+      );
       return finishResult(call, collected, {
         provider,
         output: collected.content,
         mapFinishReason: mapOpenAIFinishReason,
         fail: () => refusalError(provider, collected),
-        raw: { responseId: collected.responseId, responseModel: collected.responseModel, finishReason: collected.finishReason },
+        raw: {
+          responseId: collected.responseId,
+          responseModel: collected.responseModel,
+          finishReason: collected.finishReason,
+        },
       });
     });
   }

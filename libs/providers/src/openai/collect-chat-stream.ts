@@ -25,7 +25,11 @@ export interface CollectChatStreamOptions {
  * usage chunk. Tolerates what other servers add: Azure's prompt-filter chunk
  * (empty `id`, `model` and `choices`) and choices without a `delta`.
  */
-export async function collectChatStream(stream: AsyncIterable<ChatCompletionChunk>, startedAt: number, options: CollectChatStreamOptions = {}): Promise<CollectedChat> {
+export async function collectChatStream(
+  stream: AsyncIterable<ChatCompletionChunk>,
+  startedAt: number,
+  options: CollectChatStreamOptions = {},
+): Promise<CollectedChat> {
   const now = options.now ?? (() => performance.now());
   const mapUsage = options.mapUsage ?? mapOpenAIUsage;
   const collected: CollectedChat = { ...emptyCollectedStream(), content: '', refusal: '', responseModel: undefined };

@@ -1,5 +1,11 @@
 import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
-import { chatMessages, type FakeOpenAI, type FakeOpenAIReply, type RecordedRequest, startFakeOpenAI } from '@turbostream/testkit';
+import {
+  chatMessages,
+  type FakeOpenAI,
+  type FakeOpenAIReply,
+  type RecordedRequest,
+  startFakeOpenAI,
+} from '@turbostream/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOllamaProvider } from '../ollama/ollama-provider.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisUsage } from '../provider.js';
@@ -44,9 +50,18 @@ const cases: Case[] = [
     create: (fake, apiKey = XAI_KEY) => createXAIProvider({ apiKey, baseURL: fake.url }),
     authorization: `Bearer ${XAI_KEY}`,
     // Reasoning models stream `reasoning_content` first; completion_tokens leaves the reasoning tokens out.
-    success: { content: VALID, chunkSize: 7, reasoning: 'Prices rose from 61200 to 64210.', firstTokenDelayMs: 120, usage: { promptTokens: 1200, completionTokens: 40, cachedTokens: 1024, reasoningTokens: 300, totalTokens: 1540 } },
+    success: {
+      content: VALID,
+      chunkSize: 7,
+      reasoning: 'Prices rose from 61200 to 64210.',
+      firstTokenDelayMs: 120,
+      usage: { promptTokens: 1200, completionTokens: 40, cachedTokens: 1024, reasoningTokens: 300, totalTokens: 1540 },
+    },
     usage: { inputTokens: 1200, outputTokens: 340, cachedInputTokens: 1024 },
-    error: (status, message) => ({ status, body: { code: status === 429 ? 'Some resource has been exhausted' : 'Internal error', error: message } }),
+    error: (status, message) => ({
+      status,
+      body: { code: status === 429 ? 'Some resource has been exhausted' : 'Internal error', error: message },
+    }),
     overloaded: 503,
   },
   {
@@ -57,7 +72,12 @@ const cases: Case[] = [
     create: (fake, apiKey) => createOllamaProvider({ baseURL: fake.endpoint, ...(apiKey ? { apiKey } : {}) }),
     authorization: 'Bearer ollama',
     // Ollama counts no cached tokens; older versions report no usage at all (tested below).
-    success: { content: VALID, chunkSize: 7, firstTokenDelayMs: 120, usage: { promptTokens: 900, completionTokens: 45 } },
+    success: {
+      content: VALID,
+      chunkSize: 7,
+      firstTokenDelayMs: 120,
+      usage: { promptTokens: 900, completionTokens: 45 },
+    },
     usage: { inputTokens: 900, outputTokens: 45, cachedInputTokens: 0 },
     error: (status, message) => ({ status, error: { message, type: 'api_error' } }),
     overloaded: 503,
@@ -108,7 +128,10 @@ describe.each(cases)('$id provider (official SDK against a loopback fake)', (tes
       model: testCase.model,
       stream: true,
       stream_options: { include_usage: true },
-      response_format: { type: 'json_schema', json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA },
+      },
       max_tokens: 800,
       temperature: 0.2,
       messages: [{ role: 'system' }, { role: 'user' }],
@@ -117,9 +140,18 @@ describe.each(cases)('$id provider (official SDK against a loopback fake)', (tes
   });
 
   it('turns 429 with Retry-After into rate-limited, then succeeds on the next call', async () => {
-    fake.setHandler(() => ({ ...testCase.error(429, 'Too many requests: rate limit exceeded, please slow down.'), headers: { 'retry-after': '7' } }));
+    fake.setHandler(() => ({
+      ...testCase.error(429, 'Too many requests: rate limit exceeded, please slow down.'),
+      headers: { 'retry-after': '7' },
+    }));
     const error = await failure(provider().analyze(request()));
-    expect(error).toMatchObject({ provider: testCase.id, kind: 'rate-limited', isRetryable: true, statusCode: 429, retryAfterMs: 7000 });
+    expect(error).toMatchObject({
+      provider: testCase.id,
+      kind: 'rate-limited',
+      isRetryable: true,
+      statusCode: 429,
+      retryAfterMs: 7000,
+    });
     expect(error.message).toContain('Too many requests');
     fake.setHandler(() => ({ content: VALID }));
     expect((await provider().analyze(request())).answer).toEqual({ alerts: [ALERT] });
@@ -127,10 +159,17 @@ describe.each(cases)('$id provider (official SDK against a loopback fake)', (tes
 
   it('turns 500 and the overloaded status into transient errors with exactly one request each (SDK retries off), then succeeds', async () => {
     fake.setHandler(() => testCase.error(500, 'internal error'));
-    expect(await failure(provider().analyze(request()))).toMatchObject({ provider: testCase.id, kind: 'transient', statusCode: 500 });
+    expect(await failure(provider().analyze(request()))).toMatchObject({
+      provider: testCase.id,
+      kind: 'transient',
+      statusCode: 500,
+    });
     expect(fake.requests).toHaveLength(1);
     fake.setHandler(() => testCase.error(testCase.overloaded, 'server busy, please try again.'));
-    expect(await failure(provider().analyze(request()))).toMatchObject({ kind: 'transient', statusCode: testCase.overloaded });
+    expect(await failure(provider().analyze(request()))).toMatchObject({
+      kind: 'transient',
+      statusCode: testCase.overloaded,
+    });
     expect(fake.requests).toHaveLength(2);
     fake.setHandler(() => ({ content: VALID }));
     expect((await provider().analyze(request())).answer).toEqual({ alerts: [ALERT] });
@@ -138,7 +177,9 @@ describe.each(cases)('$id provider (official SDK against a loopback fake)', (tes
 
   it('turns 401 into a permanent error whose message holds no key, even when the body echoes it', async () => {
     const key = 'sk-local-gateway-0123456789abcdef';
-    fake.setHandler((received) => testCase.error(401, `unauthorized: ${String(received.headers.authorization)} (${key})`));
+    fake.setHandler((received) =>
+      testCase.error(401, `unauthorized: ${String(received.headers.authorization)} (${key})`),
+    );
     const error = await failure(testCase.create(fake, key).analyze(request()));
     expect(error).toMatchObject({ provider: testCase.id, kind: 'permanent', isRetryable: false, statusCode: 401 });
     expect(error.message).toContain('unauthorized');
@@ -150,7 +191,12 @@ describe.each(cases)('$id provider (official SDK against a loopback fake)', (tes
     let calls = 0;
     fake.setHandler(() => {
       calls += 1;
-      return { content: calls === 1 ? JSON.stringify({ alerts: [{ severity: 'urgent', title: 't', summary: 's', evidence: [] }] }) : VALID };
+      return {
+        content:
+          calls === 1
+            ? JSON.stringify({ alerts: [{ severity: 'urgent', title: 't', summary: 's', evidence: [] }] })
+            : VALID,
+      };
     });
     const result = await analyzeWithRepair(provider(), request());
     expect(result).toMatchObject({ repaired: true, answer: { alerts: [ALERT] } });
@@ -172,7 +218,11 @@ describe.each(cases)('$id provider (official SDK against a loopback fake)', (tes
   });
 
   it('fails, rather than answering empty, on an error event or a dropped connection mid-stream', async () => {
-    fake.setHandler(() => ({ content: VALID, chunkSize: 5, streamError: { afterChunks: 2, message: 'model runner has unexpectedly stopped', type: 'api_error' } }));
+    fake.setHandler(() => ({
+      content: VALID,
+      chunkSize: 5,
+      streamError: { afterChunks: 2, message: 'model runner has unexpectedly stopped', type: 'api_error' },
+    }));
     const event = await failure(provider().analyze(request()));
     expect(event).toMatchObject({ provider: testCase.id, kind: 'transient' });
     expect(event.message).toContain('model runner has unexpectedly stopped');
@@ -180,7 +230,10 @@ describe.each(cases)('$id provider (official SDK against a loopback fake)', (tes
     fake.setHandler(() => ({ content: VALID, chunkSize: 5, disconnectAfterChunks: 2 }));
     expect((await failure(provider().analyze(request()))).kind).toBe('transient');
     fake.setHandler(() => ({ content: VALID, chunkSize: 100, disconnectAfterChunks: 1, disconnectMode: 'end' }));
-    expect(await failure(provider().analyze(request()))).toMatchObject({ kind: 'transient', message: expect.stringContaining('stream ended before the answer was complete') });
+    expect(await failure(provider().analyze(request()))).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('stream ended before the answer was complete'),
+    });
   });
 
   it('counts usage a server does not report as zero', async () => {
@@ -199,12 +252,22 @@ describe('xai specifics', () => {
   afterAll(async () => {
     await fake.close();
   });
-  const request: AnalysisRequest = { model: 'grok-4', instructions: 'x', window, maxTokens: 100, temperature: 0, timeoutMs: 5_000 };
+  const request: AnalysisRequest = {
+    model: 'grok-4',
+    instructions: 'x',
+    window,
+    maxTokens: 100,
+    temperature: 0,
+    timeoutMs: 5_000,
+  };
 
   it("reads xAI's wrong-key answer (400, {code, error}) as permanent, without the key", async () => {
     fake.setHandler((received) => ({
       status: 400,
-      body: { code: 'Client specified an invalid argument', error: `Incorrect API key provided: ${String(received.headers.authorization).slice(7, 9)}***. You can obtain an API key from https://console.x.ai.` },
+      body: {
+        code: 'Client specified an invalid argument',
+        error: `Incorrect API key provided: ${String(received.headers.authorization).slice(7, 9)}***. You can obtain an API key from https://console.x.ai.`,
+      },
     }));
     const error = await failure(createXAIProvider({ apiKey: XAI_KEY, baseURL: fake.url }).analyze(request));
     expect(error).toMatchObject({ provider: 'xai', kind: 'permanent', statusCode: 400 });
@@ -212,7 +275,8 @@ describe('xai specifics', () => {
   });
 
   it('treats a 429 for exhausted credits as permanent: waiting does not cure it', async () => {
-    const message = 'Your team 0b1c has either used all available credits or reached its monthly spending limit. To continue making API requests, please purchase more credits or raise your spending limit.';
+    const message =
+      'Your team 0b1c has either used all available credits or reached its monthly spending limit. To continue making API requests, please purchase more credits or raise your spending limit.';
     fake.setHandler(() => ({ status: 429, body: { code: 'Some resource has been exhausted', error: message } }));
     const error = await failure(createXAIProvider({ apiKey: XAI_KEY, baseURL: fake.url }).analyze(request));
     expect(error).toMatchObject({ kind: 'permanent', statusCode: 429, code: 'insufficient_quota' });

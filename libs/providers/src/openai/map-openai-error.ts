@@ -31,7 +31,11 @@ export function openAIErrorBody(body: unknown): unknown {
  * timeouts, aborts, connection resets and errors inside the stream are transient.
  */
 export function mapOpenAIError(error: unknown, context: OpenAIErrorContext): ProviderError {
-  const transport = mapTransportError(error, context, { timeout: APIConnectionTimeoutError, abort: APIUserAbortError, connection: APIConnectionError });
+  const transport = mapTransportError(error, context, {
+    timeout: APIConnectionTimeoutError,
+    abort: APIUserAbortError,
+    connection: APIConnectionError,
+  });
   if (transport) return transport;
   if (error instanceof APIError) {
     const { provider } = context;

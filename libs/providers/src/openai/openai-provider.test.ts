@@ -27,7 +27,12 @@ describe('openai provider (official SDK against a loopback fake)', () => {
   const provider = () => createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url });
 
   it('streams an answer with usage and time to first token, and sends the documented request', async () => {
-    fake.setHandler(() => ({ content: JSON.stringify({ alerts: [ALERT] }), chunkSize: 7, firstTokenDelayMs: 120, usage: { promptTokens: 1234, completionTokens: 56, cachedTokens: 1024 } }));
+    fake.setHandler(() => ({
+      content: JSON.stringify({ alerts: [ALERT] }),
+      chunkSize: 7,
+      firstTokenDelayMs: 120,
+      usage: { promptTokens: 1234, completionTokens: 56, cachedTokens: 1024 },
+    }));
     const result = await provider().analyze(request());
     expect(result.answer).toEqual({ alerts: [ALERT] });
     expect(result.usage).toEqual({ inputTokens: 1234, outputTokens: 56, cachedInputTokens: 1024 });
@@ -45,7 +50,10 @@ describe('openai provider (official SDK against a loopback fake)', () => {
       model: 'gpt-4.1-mini',
       stream: true,
       stream_options: { include_usage: true },
-      response_format: { type: 'json_schema', json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'turbostream_alerts', strict: true, schema: MODEL_ANSWER_JSON_SCHEMA },
+      },
       max_completion_tokens: 800,
       temperature: 0.2,
       messages: [{ role: 'system' }, { role: 'user' }],
@@ -81,7 +89,10 @@ describe('openai provider (official SDK against a loopback fake)', () => {
     if (!sent) throw new Error('no request reached the fake');
     // 4096 bytes for the capped message: the quotes, `{\"big\":\"` (11 bytes) and 4083 A's; 8 + 4083 of its 900,010 bytes shown.
     expect(chatMessages(sent)).toEqual([
-      { role: 'system', content: `${SYSTEM_PROMPT}\n\nThe user's instructions:\n<user_instructions>\nAlert on price moves over 1%.\n</user_instructions>` },
+      {
+        role: 'system',
+        content: `${SYSTEM_PROMPT}\n\nThe user's instructions:\n<user_instructions>\nAlert on price moves over 1%.\n</user_instructions>`,
+      },
       {
         role: 'user',
         content: [
@@ -100,14 +111,27 @@ describe('openai provider (official SDK against a loopback fake)', () => {
   });
 
   it('turns 429 with Retry-After into a rate-limited error, without retrying inside the SDK', async () => {
-    fake.setHandler(() => ({ status: 429, headers: { 'retry-after': '7' }, error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' } }));
+    fake.setHandler(() => ({
+      status: 429,
+      headers: { 'retry-after': '7' },
+      error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded' },
+    }));
     const error = await failure(provider().analyze(request()));
-    expect(error).toMatchObject({ provider: 'openai', kind: 'rate-limited', isRetryable: true, statusCode: 429, retryAfterMs: 7000 });
+    expect(error).toMatchObject({
+      provider: 'openai',
+      kind: 'rate-limited',
+      isRetryable: true,
+      statusCode: 429,
+      retryAfterMs: 7000,
+    });
     expect(fake.requests).toHaveLength(1);
   });
 
   it('turns 500 into a transient error', async () => {
-    fake.setHandler(() => ({ status: 500, error: { message: 'The server had an error while processing your request.', type: 'server_error' } }));
+    fake.setHandler(() => ({
+      status: 500,
+      error: { message: 'The server had an error while processing your request.', type: 'server_error' },
+    }));
     const error = await failure(provider().analyze(request()));
     expect(error).toMatchObject({ kind: 'transient', isRetryable: true, statusCode: 500 });
     expect(fake.requests).toHaveLength(1);
@@ -123,7 +147,10 @@ describe('openai provider (official SDK against a loopback fake)', () => {
   });
 
   it('strips the key even from a body that echoes it whole', async () => {
-    fake.setHandler((sent) => ({ status: 400, error: { message: `bad request from ${String(sent.headers.authorization)}`, type: 'invalid_request_error' } }));
+    fake.setHandler((sent) => ({
+      status: 400,
+      error: { message: `bad request from ${String(sent.headers.authorization)}`, type: 'invalid_request_error' },
+    }));
     const error = await failure(provider().analyze(request()));
     expect(error.kind).toBe('permanent');
     expect(error.message).not.toContain(API_KEY);
@@ -135,12 +162,16 @@ describe('openai provider (official SDK against a loopback fake)', () => {
     expect(notJson.kind).toBe('invalid-output');
     expect(notJson.message).toContain('Sure! Here are the alerts');
 
-    fake.setHandler(() => ({ content: JSON.stringify({ alerts: [{ severity: 'urgent', title: 'x', summary: 'y', evidence: [] }] }) }));
+    fake.setHandler(() => ({
+      content: JSON.stringify({ alerts: [{ severity: 'urgent', title: 'x', summary: 'y', evidence: [] }] }),
+    }));
     const wrongShape = await failure(provider().analyze(request()));
     expect(wrongShape.kind).toBe('invalid-output');
     expect(wrongShape.message).toContain('alerts.0.severity');
 
-    fake.setHandler(() => ({ content: `{"alerts":[${'{"severity":"info","title":"t","summary":"s","evidence":[]},'.repeat(40)}` }));
+    fake.setHandler(() => ({
+      content: `{"alerts":[${'{"severity":"info","title":"t","summary":"s","evidence":[]},'.repeat(40)}`,
+    }));
     const long = await failure(provider().analyze(request()));
     expect(long.message.length).toBeLessThan(400);
   });
@@ -168,9 +199,17 @@ describe('openai provider (official SDK against a loopback fake)', () => {
     const complete = await failure(provider().analyze(request()));
     expect(complete.kind).toBe('transient');
     // A server that closes the response cleanly before the end of the answer.
-    fake.setHandler(() => ({ content: '{"alerts":[]}', chunkSize: 100, disconnectAfterChunks: 1, disconnectMode: 'end' }));
+    fake.setHandler(() => ({
+      content: '{"alerts":[]}',
+      chunkSize: 100,
+      disconnectAfterChunks: 1,
+      disconnectMode: 'end',
+    }));
     const ended = await failure(provider().analyze(request()));
-    expect(ended).toMatchObject({ kind: 'transient', message: expect.stringContaining('stream ended before the answer was complete') });
+    expect(ended).toMatchObject({
+      kind: 'transient',
+      message: expect.stringContaining('stream ended before the answer was complete'),
+    });
   });
 
   it('reports a caller abort as a transient failure', async () => {
@@ -193,17 +232,33 @@ describe('fake OpenAI (testkit) speaks the documented protocol', () => {
 
   it('answers a non-streamed request with a chat.completion the SDK reads', async () => {
     const client = new OpenAI({ apiKey: API_KEY, baseURL: fake.url, maxRetries: 0, organization: null, project: null });
-    const completion = await client.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const completion = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(completion.object).toBe('chat.completion');
     expect(completion.choices[0]?.message.content).toBe('{"alerts":[]}');
     expect(completion.choices[0]?.finish_reason).toBe('stop');
-    expect(completion.usage?.total_tokens).toBe((completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0));
+    expect(completion.usage?.total_tokens).toBe(
+      (completion.usage?.prompt_tokens ?? 0) + (completion.usage?.completion_tokens ?? 0),
+    );
   });
 
   it('refuses requests without a Bearer key and unknown paths with the documented error body', async () => {
-    const missing = await fetch(`${fake.url}/chat/completions`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const missing = await fetch(`${fake.url}/chat/completions`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(missing.status).toBe(401);
-    expect(await missing.json()).toMatchObject({ error: { type: 'invalid_request_error', param: null, code: null, message: expect.stringContaining("You didn't provide an API key") } });
+    expect(await missing.json()).toMatchObject({
+      error: {
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+        message: expect.stringContaining("You didn't provide an API key"),
+      },
+    });
     const unknown = await fetch(`${fake.url}/models/x`, { headers: { authorization: `Bearer ${API_KEY}` } });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { message: 'Invalid URL (GET /v1/models/x)' } });

@@ -33,6 +33,10 @@ export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 export function createOpenAIProvider(options: OpenAIProviderOptions): AnalysisProvider {
   const provider = options.providerId ?? 'openai';
   const apiKey = requireApiKey(provider, options.apiKey);
-  const client = new OpenAI({ apiKey, baseURL: options.baseURL ?? OPENAI_DEFAULT_BASE_URL, ...explicitClientOptions(options.fetch, options.maxRetries) });
+  const client = new OpenAI({
+    apiKey,
+    baseURL: options.baseURL ?? OPENAI_DEFAULT_BASE_URL,
+    ...explicitClientOptions(options.fetch, options.maxRetries),
+  });
   return createChatCompletionsProvider({ providerId: provider, client, secrets: [apiKey] });
 }

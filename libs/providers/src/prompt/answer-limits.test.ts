@@ -13,7 +13,9 @@ function stated(text: unknown, pattern: RegExp): number {
   return Number(match[1]);
 }
 
-const itemProperties = (MODEL_ANSWER_JSON_SCHEMA.properties.alerts as { items: { properties: Record<string, { description?: string }> } }).items.properties;
+const itemProperties = (
+  MODEL_ANSWER_JSON_SCHEMA.properties.alerts as { items: { properties: Record<string, { description?: string }> } }
+).items.properties;
 
 describe('the limits of a model answer', () => {
   it('are the same in the system prompt, the JSON schema and the zod schema that validates the answer: the title', () => {
@@ -30,7 +32,10 @@ describe('the limits of a model answer', () => {
     const evidence = stated(itemProperties.evidence?.description, /at most (\d+)/);
     expect(ModelAnswer.safeParse(answer({ evidence: Array(evidence).fill('1-0') })).success).toBe(true);
     expect(ModelAnswer.safeParse(answer({ evidence: Array(evidence + 1).fill('1-0') })).success).toBe(false);
-    const alerts = stated((MODEL_ANSWER_JSON_SCHEMA.properties.alerts as { description?: string }).description, /at most (\d+) alerts/i);
+    const alerts = stated(
+      (MODEL_ANSWER_JSON_SCHEMA.properties.alerts as { description?: string }).description,
+      /at most (\d+) alerts/i,
+    );
     expect(ModelAnswer.safeParse(answer({}, alerts)).success).toBe(true);
     expect(ModelAnswer.safeParse(answer({}, alerts + 1)).success).toBe(false);
   });

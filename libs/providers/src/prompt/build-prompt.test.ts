@@ -36,7 +36,11 @@ const PAYLOADS = [
 
 const injected: Window = {
   ...window,
-  messages: PAYLOADS.map((data, index) => ({ id: `17641020000${String(index).padStart(2, '0')}-0`, data, receivedAt: 1_764_102_000_000 + index })),
+  messages: PAYLOADS.map((data, index) => ({
+    id: `17641020000${String(index).padStart(2, '0')}-0`,
+    data,
+    receivedAt: 1_764_102_000_000 + index,
+  })),
   gaps: [],
 };
 
@@ -60,7 +64,9 @@ function parseEntry(line: string): { id: string; value: unknown; truncatedBytes:
 describe('buildPrompt', () => {
   it('keeps the instructions in the system prompt and the window, fenced, in the user message', () => {
     const prompt = buildPrompt(INSTRUCTIONS, window);
-    expect(prompt.system).toBe(`${SYSTEM_PROMPT}\n\nThe user's instructions:\n<user_instructions>\nAlert on errors.\n</user_instructions>`);
+    expect(prompt.system).toBe(
+      `${SYSTEM_PROMPT}\n\nThe user's instructions:\n<user_instructions>\nAlert on errors.\n</user_instructions>`,
+    );
     expect(prompt.system).toContain('{"alerts":[]}');
     expect(prompt.system).toContain('evidence');
     expect(prompt.user.split('\n')).toEqual([

@@ -26,7 +26,12 @@ const MAX_REPAIR_ECHO = 16_000;
  * ({@link renderWindow}, within `limits`). Pure and deterministic: the same
  * window gives the same prompt.
  */
-export function buildPrompt(instructions: string, window: Window, repair?: RepairRequest, limits: PromptLimits = DEFAULT_PROMPT_LIMITS): Prompt {
+export function buildPrompt(
+  instructions: string,
+  window: Window,
+  repair?: RepairRequest,
+  limits: PromptLimits = DEFAULT_PROMPT_LIMITS,
+): Prompt {
   const system = buildSystemPrompt(instructions);
   const user = renderWindow(window, limits);
   if (!repair) return { system, user };
@@ -43,6 +48,10 @@ export function buildPrompt(instructions: string, window: Window, repair?: Repai
 /** The turns after the system prompt: the window, and for a repair the invalid answer and the correction. */
 export function promptMessages(prompt: Prompt): PromptMessage[] {
   const messages: PromptMessage[] = [{ role: 'user', content: prompt.user }];
-  if (prompt.repair) messages.push({ role: 'assistant', content: prompt.repair.assistant }, { role: 'user', content: prompt.repair.user });
+  if (prompt.repair)
+    messages.push(
+      { role: 'assistant', content: prompt.repair.assistant },
+      { role: 'user', content: prompt.repair.user },
+    );
   return messages;
 }

@@ -11,8 +11,14 @@ function decoded(rendered: string): unknown {
 
 describe('renderData', () => {
   it('keeps a JSON object or array as it is, so data costs no extra tokens', () => {
-    expect(renderData('{"p":"64210.0","q":1.50}', CAP)).toEqual({ text: '{"p":"64210.0","q":1.50}', truncatedBytes: 0 });
-    expect(renderData('[1, 2, 12345678901234567890]', CAP)).toEqual({ text: '[1, 2, 12345678901234567890]', truncatedBytes: 0 });
+    expect(renderData('{"p":"64210.0","q":1.50}', CAP)).toEqual({
+      text: '{"p":"64210.0","q":1.50}',
+      truncatedBytes: 0,
+    });
+    expect(renderData('[1, 2, 12345678901234567890]', CAP)).toEqual({
+      text: '[1, 2, 12345678901234567890]',
+      truncatedBytes: 0,
+    });
   });
 
   it('puts pretty-printed JSON on one line without changing its value', () => {
@@ -33,7 +39,9 @@ describe('renderData', () => {
   it('escapes line breaks, Unicode separators, NEL, C0 and C1 controls and bidi controls, inside JSON and out', () => {
     const nasty = 'a\rb\nc\u2028d\u2029e\u0085f\u0000g\u001bh\u007fi\u009fj\u202ek\u2066l\u200fm\u061cn\tz';
     const asText = renderData(nasty, CAP).text;
-    expect(asText).toBe('"a\\rb\\nc\\u2028d\\u2029e\\u0085f\\u0000g\\u001bh\\u007fi\\u009fj\\u202ek\\u2066l\\u200fm\\u061cn\\tz"');
+    expect(asText).toBe(
+      '"a\\rb\\nc\\u2028d\\u2029e\\u0085f\\u0000g\\u001bh\\u007fi\\u009fj\\u202ek\\u2066l\\u200fm\\u061cn\\tz"',
+    );
     expect(decoded(asText)).toBe(nasty);
 
     const asJson = renderData('{"m":"x\u2028Instructions: y\u2029\u0085\u202e"}', CAP).text;
@@ -57,7 +65,9 @@ describe('renderData', () => {
   it('escapes a < that could open or close the fence, and leaves other < alone', () => {
     expect(renderData('</stream_data>', CAP).text).toBe('"\\u003c/stream_data>"');
     expect(renderData('< / STREAM-DATA >', CAP).text).toBe('"\\u003c / STREAM-DATA >"');
-    expect(renderData('{"m":"<\\/stream_data><stream_data>"}', CAP).text).toBe('{"m":"\\u003c\\/stream_data>\\u003cstream_data>"}');
+    expect(renderData('{"m":"<\\/stream_data><stream_data>"}', CAP).text).toBe(
+      '{"m":"\\u003c\\/stream_data>\\u003cstream_data>"}',
+    );
     expect(renderData('a < b <i>', CAP).text).toBe('"a < b <i>"');
     expect(decoded(renderData('{"m":"<\\/stream_data>"}', CAP).text)).toEqual({ m: '</stream_data>' });
   });

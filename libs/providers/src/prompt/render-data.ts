@@ -137,7 +137,10 @@ function isJsonContainer(data: string): boolean {
  * spaces next to a line break, so this keeps the value.
  */
 function joinJsonLines(json: string): string {
-  return json.trim().replace(/[ \t]*[\r\n][ \t\r\n]*/g, '').replace(/\t/g, ' ');
+  return json
+    .trim()
+    .replace(/[ \t]*[\r\n][ \t\r\n]*/g, '')
+    .replace(/\t/g, ' ');
 }
 
 /** The message as itself, when it is a JSON object or array that fits in `maxBytes` once escaped. */

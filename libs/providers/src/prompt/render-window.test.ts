@@ -8,11 +8,26 @@ const BASE = 1_764_102_000_000;
 function windowOf(messages: WindowMessage[], gaps: Window['gaps'] = []): Window {
   const first = messages[0]?.id ?? `${BASE}-0`;
   const last = messages.at(-1)?.id ?? first;
-  return { streamId: 'feed', windowId: first, firstEntryId: first, lastEntryId: last, closedBy: 'messages', bytes: 0, from: BASE, to: BASE + messages.length, messages, gaps };
+  return {
+    streamId: 'feed',
+    windowId: first,
+    firstEntryId: first,
+    lastEntryId: last,
+    closedBy: 'messages',
+    bytes: 0,
+    from: BASE,
+    to: BASE + messages.length,
+    messages,
+    gaps,
+  };
 }
 
 function messagesOf(count: number, data: (index: number) => string): WindowMessage[] {
-  return Array.from({ length: count }, (_, index) => ({ id: `${BASE + index}-0`, data: data(index), receivedAt: BASE + index }));
+  return Array.from({ length: count }, (_, index) => ({
+    id: `${BASE + index}-0`,
+    data: data(index),
+    receivedAt: BASE + index,
+  }));
 }
 
 /** The lines between the fence lines. */
@@ -23,7 +38,10 @@ function fenced(rendered: string): string[] {
 
 describe('renderWindow', () => {
   it('fences the entries, one a line, gaps in stream order', () => {
-    const window = windowOf(messagesOf(2, (index) => `{"n":${index}}`), [{ id: `${BASE}-1`, reason: 'reconnect', downMs: 250 }]);
+    const window = windowOf(
+      messagesOf(2, (index) => `{"n":${index}}`),
+      [{ id: `${BASE}-1`, reason: 'reconnect', downMs: 250 }],
+    );
     expect(renderWindow(window).split('\n')).toEqual([
       'Stream: feed',
       `Window: ${BASE}-0, 2 messages from 2025-11-25T20:20:00.000Z to 2025-11-25T20:20:00.002Z, 1 gap(s) where messages may be missing`,
@@ -36,7 +54,10 @@ describe('renderWindow', () => {
   });
 
   it('bounds the entries of a window and says how many were left out and that they may matter', () => {
-    const window = windowOf(messagesOf(200, () => 'x'.repeat(2000)), [{ id: `${BASE + 150}-1`, reason: 'reconnect', downMs: 1 }]);
+    const window = windowOf(
+      messagesOf(200, () => 'x'.repeat(2000)),
+      [{ id: `${BASE + 150}-1`, reason: 'reconnect', downMs: 1 }],
+    );
     const rendered = renderWindow(window, { maxMessageBytes: 4096, maxWindowBytes: 16 * 1024 });
     const entries = fenced(rendered);
     // Each line is `<15-byte id> "<2000 x>"` and a newline: 2019 bytes, so 8 fit in 16 KiB.

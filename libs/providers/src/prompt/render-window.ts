@@ -1,4 +1,12 @@
-import { ENTRY_ID_PATTERN, entryIdTime, type ParsedEntryId, parseEntryId, type Window, type WindowGap, type WindowMessage } from '@turbostream/contracts';
+import {
+  ENTRY_ID_PATTERN,
+  entryIdTime,
+  type ParsedEntryId,
+  parseEntryId,
+  type Window,
+  type WindowGap,
+  type WindowMessage,
+} from '@turbostream/contracts';
 import { escapeText, renderData, utf8Length } from './render-data.js';
 
 /** The line before a window's entries. Data cannot write it: {@link renderData} escapes its `<`. */
@@ -61,7 +69,8 @@ function entriesOf(window: Window): Entry[] {
 /** `<id> <data>` with a `[truncated N bytes]` marker when the message was cut, or `<id> [gap: …]`. */
 function entryLine(entry: Entry, limits: PromptLimits): string {
   const id = escapeText(entry.id);
-  if (entry.kind === 'gap') return `${id} [gap: ${escapeText(entry.gap.reason)}, source down for ${entry.gap.downMs} ms; messages may be missing]`;
+  if (entry.kind === 'gap')
+    return `${id} [gap: ${escapeText(entry.gap.reason)}, source down for ${entry.gap.downMs} ms; messages may be missing]`;
   const data = renderData(entry.message.data, limits.maxMessageBytes);
   return data.truncatedBytes > 0 ? `${id} ${data.text} [truncated ${data.truncatedBytes} bytes]` : `${id} ${data.text}`;
 }

@@ -24,11 +24,24 @@ export const window: Window = {
 };
 
 /** The alert the fakes answer with. */
-export const ALERT = { severity: 'warning', title: 'BTC jumped 4.9%', summary: 'From 61200 to 64210.', evidence: [`${BASE + 100}-0`] };
+export const ALERT = {
+  severity: 'warning',
+  title: 'BTC jumped 4.9%',
+  summary: 'From 61200 to 64210.',
+  evidence: [`${BASE + 100}-0`],
+};
 
 /** A request for {@link window} with `model`. */
 export function analysisRequest(model: string, overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
-  return { model, instructions: 'Alert on price moves over 1%.', window, maxTokens: 800, temperature: 0.2, timeoutMs: 5_000, ...overrides };
+  return {
+    model,
+    instructions: 'Alert on price moves over 1%.',
+    window,
+    maxTokens: 800,
+    temperature: 0.2,
+    timeoutMs: 5_000,
+    ...overrides,
+  };
 }
 
 /** The ProviderError a call rejects with; anything else fails the test. */

@@ -10,6 +10,13 @@ export function rawUnsafe(text: string, allowLineFeed = false): string[] {
   return [...text].filter((char) => {
     const code = char.codePointAt(0) ?? 0;
     if (allowLineFeed && code === 0x0a) return false;
-    return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029 || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+    return (
+      code < 0x20 ||
+      (code >= 0x7f && code <= 0x9f) ||
+      code === 0x2028 ||
+      code === 0x2029 ||
+      (code >= 0x202a && code <= 0x202e) ||
+      (code >= 0x2066 && code <= 0x2069)
+    );
   });
 }

@@ -25,6 +25,17 @@ export interface XAIProviderOptions {
 export function createXAIProvider(options: XAIProviderOptions): AnalysisProvider {
   const provider = 'xai';
   const apiKey = requireApiKey(provider, options.apiKey);
-  const client = new OpenAI({ apiKey, baseURL: options.baseURL || XAI_DEFAULT_BASE_URL, ...explicitClientOptions(options.fetch) });
-  return createChatCompletionsProvider({ providerId: provider, client, secrets: [apiKey], maxTokensParameter: 'max_tokens', mapUsage: mapXaiUsage, errorBody: xaiErrorBody });
+  const client = new OpenAI({
+    apiKey,
+    baseURL: options.baseURL || XAI_DEFAULT_BASE_URL,
+    ...explicitClientOptions(options.fetch),
+  });
+  return createChatCompletionsProvider({
+    providerId: provider,
+    client,
+    secrets: [apiKey],
+    maxTokensParameter: 'max_tokens',
+    mapUsage: mapXaiUsage,
+    errorBody: xaiErrorBody,
+  });
 }
