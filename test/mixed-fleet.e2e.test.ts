@@ -32,11 +32,6 @@ const NAMESPACE = 'fleet';
 const OPENAI_KEY = 'sk-fleet-openai-0123456789';
 const ANTHROPIC_KEY = 'sk-ant-fleet-0123456789';
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-};
-
 describe('mixed fleet across processes', () => {
   let server: RedisServer;
   let redis: Redis;
@@ -166,17 +161,17 @@ describe('mixed fleet across processes', () => {
 
   const dumpOnFailure = <T>(body: () => Promise<T>): Promise<T> => dumpOutputsOnFailure(processes, body);
 
-  let baselineStart = 0;
-
   it('runs every job on an analyzer that holds its provider, with that provider and model only', async () => {
     await dumpOnFailure(async () => {
-      baselineStart = Date.now();
       await load(['alpha', 'beta', 'gamma'], 16);
       await waitFor(async () => (await completed('openai')).length >= 3 && (await completed('anthropic')).length >= 3, {
         timeoutMs: 30_000,
         description: 'windows of alpha and beta analysed',
       });
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // The alerts of both streams have arrived: the checks on them below are not vacuous.
+      await waitFor(() => ['alpha', 'beta'].every((streamId) => alerts.some((alert) => alert.streamId === streamId)), {
+        description: 'alerts of alpha and beta',
+      });
       for (const job of await completed('openai')) {
         expect(job.processedBy).toBe('analyzer-openai');
         expect(job.data.target).toEqual({ provider: 'openai', model: 'gpt-alpha' });
@@ -225,28 +220,21 @@ describe('mixed fleet across processes', () => {
     });
   }, 60_000);
 
-  it('keeps the healthy provider on time through a 429 storm on the other, without using up the storm provider’s attempts', async () => {
+  // Whether the healthy provider stays as fast during the storm is a figure, not an assertion:
+  // `npm run bench:isolation` prints its latency calm vs storm (BENCHMARKS.md).
+  it('goes on analysing the healthy provider windows through a 429 storm on the other, and the storm provider jobs wait without using attempts', async () => {
     await dumpOnFailure(async () => {
-      const baseline = latencies('beta', baselineStart);
       openaiStorm = true;
       const stormStart = Date.now();
-      const stormRequestsBefore = openai.requests.length;
       await load(['alpha', 'beta'], 16);
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      const storm = latencies('beta', stormStart);
-      const delayed = await queues.openai?.getJobs(['delayed', 'waiting'], 0, -1);
-      expect(delayed?.length).toBeGreaterThan(0);
-      expect(delayed?.every((job) => job.attemptsMade === 0)).toBe(true);
+      await waitFor(() => latencies('beta', stormStart).length >= 4, {
+        timeoutMs: 15_000,
+        description: 'beta alerts during the storm',
+      });
+      const waiting = await queues.openai?.getJobs(['delayed', 'waiting'], 0, -1);
+      expect(waiting?.length).toBeGreaterThan(0);
+      expect(waiting?.every((job) => job.attemptsMade === 0)).toBe(true);
       expect(await queues.openai?.getFailedCount()).toBe(0);
-      expect(storm.length).toBeGreaterThanOrEqual(4);
-
-      const stormAlpha = openai.requests.length - stormRequestsBefore;
-      process.stdout.write(
-        `\n429 isolation: beta (anthropic) window latency, window close → alert received:\n` +
-          `  without storm: n=${baseline.length} p50 ${percentile(baseline, 50)} ms, p95 ${percentile(baseline, 95)} ms\n` +
-          `  with storm:    n=${storm.length} p50 ${percentile(storm, 50)} ms, p95 ${percentile(storm, 95)} ms\n` +
-          `  (openai answered 429 to ${stormAlpha} requests meanwhile; its jobs waited, attempts unused)\n`,
-      );
 
       openaiStorm = false;
       await waitFor(

@@ -133,8 +133,15 @@ describe('a rate-limited provider across analyzer processes', () => {
       expect(Math.min(...gaps), `gaps between requests, ms: ${gaps.join(', ')}`).toBeGreaterThanOrEqual(
         RETRY_AFTER_MS - 50,
       );
-      const stored = await listWindowJobs({ redis, keys, streamId: 'limited', providers: [TARGET.provider] });
-      expect(stored).toHaveLength(BACKLOG);
+      // Jobs keep moving between wait and active while the provider is limited (taken, handed
+      // back), and a listing reads state after state: one listing may miss a job in transit.
+      const stored = await waitFor(
+        async () => {
+          const listed = await listWindowJobs({ redis, keys, streamId: 'limited', providers: [TARGET.provider] });
+          return listed.length === BACKLOG ? listed : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 50, description: `all ${BACKLOG} jobs listed` },
+      );
       expect(stored.filter(({ state }) => state === 'failed')).toEqual([]);
       expect(stored.map(({ attemptsMade }) => attemptsMade)).toEqual(Array(BACKLOG).fill(0));
 

@@ -75,7 +75,7 @@ function mapValues(record: unknown, map: (value: unknown) => unknown): Record<st
   return Object.fromEntries(Object.entries(record ?? {}).map(([name, value]) => [name, map(value)]));
 }
 
-/** The published alert, schema version 1 (design.md). */
+/** The published alert, schema version 1: the format README.md ("Subscribing to alerts") documents. */
 export const Alert = z.object({
   v: z.literal(1),
   id: z.string(),

@@ -26,7 +26,10 @@ export interface StoredWindowJob {
  * Reads back every stored analysis job of one stream, in window order, from
  * the queues of `providers` (all by default). For tests, the end-to-end
  * suite and diagnostics; it loads every job, so not for hot paths.
- * A job whose data is not a valid {@link WindowJob} is an error.
+ * A job whose data is not a valid {@link WindowJob} is an error. States are
+ * read one after another: a job that moves between them meanwhile (taken by a
+ * worker, handed back) can be missed by one reading, so read again, or
+ * wait until the jobs are still, where every job must be seen.
  */
 export async function listWindowJobs(options: {
   redis: RedisClient;
