@@ -88,7 +88,8 @@ if (major(process.versions.node) < MIN_NODE_MAJOR) {
   const node = projectNode();
   if (!node) {
     fail(
-      `this is Node.js ${process.version}; TurboStream needs Node.js ${MIN_NODE_MAJOR} or newer (24 LTS recommended).\n` +
+      `this is Node.js ${process.version}; TurboStream needs Node.js ${MIN_NODE_MAJOR} or newer (24 LTS ` +
+        `recommended).\n` +
         '  In the repository, `npm install` brings Node 24 for this machine, and `npm start`, `npm test` and\n' +
         '  `npx turbostream …` use it; otherwise install Node 24 (for example `nvm install 24`).',
     );

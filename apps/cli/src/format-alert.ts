@@ -35,6 +35,7 @@ export function formatAlert(json: string, { color = false }: { color?: boolean }
   return [
     `${time} ${tag} ${shown(alert.streamId)}  ${shown(alert.title)}`,
     `         ${shown(alert.summary)}`,
-    `         ${shown(alert.provider)}/${shown(alert.model)}  window ${shown(alert.windowId)} (${alert.window.messages} messages)  ${timings}${evidenceText(alert.evidence)}`,
+    `         ${shown(alert.provider)}/${shown(alert.model)}  window ${shown(alert.windowId)} ` +
+      `(${alert.window.messages} messages)  ${timings}${evidenceText(alert.evidence)}`,
   ].join('\n');
 }

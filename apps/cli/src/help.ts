@@ -50,7 +50,9 @@ Prints the effective configuration with secrets masked, or every problem found,
 each naming the file or variable, the field and what is expected. Exits 1 on problems.
 Variables that look like TurboStream's but are not (OPENAI_APIKEY) are warnings.`;
 
-export const DEMO_FEED_HELP = `turbostream demo-feed — serve market-like JSON trades with injected anomalies over WebSocket
+export const DEMO_FEED_HELP =
+  `turbostream demo-feed — serve market-like JSON trades with injected anomalies ` +
+  `over WebSocket
 
 Usage: turbostream demo-feed [--port 8765] [--host 127.0.0.1] [--rate 20] [--anomaly-every 12]
 
@@ -61,7 +63,9 @@ Options:
   --anomaly-every S   seconds between injected anomalies (default 12)
   -h, --help`;
 
-export const PROVIDERS_HELP = `turbostream providers — list every provider: configured or not, what is missing, key (masked), model, base URL
+export const PROVIDERS_HELP =
+  `turbostream providers — list every provider: configured or not, what is missing, ` +
+  `key (masked), model, base URL
 
 Usage: turbostream providers [--check] [--json]
 
@@ -136,7 +140,9 @@ Options:
   --redis-port N   the private redis-server's port (default: the first free one from 6380 to 6389)
   -h, --help`;
 
-export const STREAMS_HELP = `turbostream streams — list streams with their targets and status, or switch a stream's model while everything runs
+export const STREAMS_HELP =
+  `turbostream streams — list streams with their targets and status, or switch a ` +
+  `stream's model while everything runs
 
 Usage:
   turbostream streams [--json]

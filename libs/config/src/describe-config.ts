@@ -7,7 +7,8 @@ export function describeConfig(config: TurboConfig): string {
   const lines: string[] = [];
   const redisNodes = config.redis.nodes.map(redactUrl).join(', ');
   lines.push(
-    `redis        ${config.redis.cluster ? `cluster, seed nodes ${redisNodes}` : redactUrl(config.redis.url)}${config.redis.explicit ? '' : ' (default; REDIS_URL not set)'}`,
+    `redis        ${config.redis.cluster ? `cluster, seed nodes ${redisNodes}` : redactUrl(config.redis.url)}` +
+      `${config.redis.explicit ? '' : ' (default; REDIS_URL not set)'}`,
   );
   lines.push(`namespace    ${config.namespace}`);
   lines.push(`streams file ${config.streamsFile ?? '(none: turbostream up runs the built-in demo)'}`);
@@ -28,11 +29,15 @@ export function describeConfig(config: TurboConfig): string {
   lines.push('streams');
   if (config.streams.length === 0) lines.push('  (none)');
   for (const stream of config.streams) {
+    const headers = Object.keys(stream.source.headers);
     lines.push(
-      `  ${stream.id}  ${redactUrl(stream.source.url)}  (${stream.source.format}, ${stream.source.subscribe.length} subscribe messages${Object.keys(stream.source.headers).length > 0 ? `, headers ${Object.keys(stream.source.headers).join(', ')}` : ''})`,
+      `  ${stream.id}  ${redactUrl(stream.source.url)}  ` +
+        `(${stream.source.format}, ${stream.source.subscribe.length} subscribe messages` +
+        `${headers.length > 0 ? `, headers ${headers.join(', ')}` : ''})`,
     );
     lines.push(
-      `    window   ${stream.window.maxMessages} messages / ${stream.window.maxBytes} bytes / ${stream.window.maxSeconds} s`,
+      `    window   ${stream.window.maxMessages} messages / ${stream.window.maxBytes} bytes ` +
+        `/ ${stream.window.maxSeconds} s`,
     );
     for (const [index, target] of stream.targets.entries()) {
       const configured = config.providers[target.provider].configured ? '' : '  [provider not configured here]';
@@ -41,19 +46,25 @@ export function describeConfig(config: TurboConfig): string {
   }
   lines.push('');
   lines.push(
-    `llm          max tokens ${config.llm.maxTokens}, temperature ${config.llm.temperature}, timeout ${config.llm.timeoutMs} ms`,
+    `llm          max tokens ${config.llm.maxTokens}, temperature ${config.llm.temperature}, ` +
+      `timeout ${config.llm.timeoutMs} ms`,
   );
   lines.push(
-    `ingest       max frame ${config.ingest.maxFrameBytes} bytes, buffer ${config.ingest.maxBufferedMessages} messages, batch ${config.ingest.batchSize}, ping every ${config.ingest.pingIntervalMs} ms`,
+    `ingest       max frame ${config.ingest.maxFrameBytes} bytes, buffer ${config.ingest.maxBufferedMessages} ` +
+      `messages, batch ${config.ingest.batchSize}, ping every ${config.ingest.pingIntervalMs} ms`,
   );
   lines.push(
-    `windower     poll ${config.windower.pollMs} ms, lease ${config.windower.leaseMs} ms, max queued ${config.windower.maxQueued}, retention ${config.windower.retentionMs} ms`,
+    `windower     poll ${config.windower.pollMs} ms, lease ${config.windower.leaseMs} ms, max ` +
+      `queued ${config.windower.maxQueued}, retention ${config.windower.retentionMs} ms`,
   );
+  const health =
+    config.health.port > 0
+      ? `http://${config.health.host}:${config.health.port}/healthz and /readyz`
+      : 'off (HEALTH_PORT not set)';
+  lines.push(`health       ${health}; shutdown deadline ${config.shutdownTimeoutMs} ms`);
   lines.push(
-    `health       ${config.health.port > 0 ? `http://${config.health.host}:${config.health.port}/healthz and /readyz` : 'off (HEALTH_PORT not set)'}; shutdown deadline ${config.shutdownTimeoutMs} ms`,
-  );
-  lines.push(
-    `analyzer     concurrency ${config.analyzer.concurrency}, lock ${config.analyzer.lockMs} ms, attempts ${config.analyzer.attempts}`,
+    `analyzer     concurrency ${config.analyzer.concurrency}, lock ${config.analyzer.lockMs} ms, ` +
+      `attempts ${config.analyzer.attempts}`,
   );
   return lines.join('\n');
 }

@@ -49,7 +49,10 @@ export interface EnvFile {
   problems: ConfigProblem[];
 }
 
-/** Where an env file was named, for the problem a missing one causes: `TURBOSTREAM_ENV_FILE` (the environment) or a caller's option. */
+/**
+ * Where an env file was named, for the problem a missing one causes: `TURBOSTREAM_ENV_FILE` (the environment) or a
+ * caller's option.
+ */
 export interface EnvFileOrigin {
   source: string;
   field: string;
@@ -57,7 +60,9 @@ export interface EnvFileOrigin {
 
 function readProblem(error: unknown, displayName: string, origin: EnvFileOrigin | undefined): ConfigProblem {
   const code = error instanceof Error && 'code' in error ? String(error.code) : String(error);
-  const reason = `${code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`}: expected a readable env file of KEY=value lines`;
+  const reason =
+    `${code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`}: expected a readable env ` +
+    `file of KEY=value lines`;
   return origin
     ? { ...origin, message: `${displayName} ${reason}` }
     : { source: displayName, field: '', message: reason };
@@ -74,7 +79,9 @@ export function readEnvFile(path: string, displayName: string, namedBy?: EnvFile
       ? [
           {
             ...namedBy,
-            message: `${displayName} does not exist: expected an env file there (or unset ${namedBy.field} to use the default env.local)`,
+            message:
+              `${displayName} does not exist: expected an env file there (or unset ${namedBy.field} to ` +
+              `use the default env.local)`,
           },
         ]
       : [];

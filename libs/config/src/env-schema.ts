@@ -121,7 +121,10 @@ export const EnvSchema = z.object({
 });
 export type Env = z.infer<typeof EnvSchema>;
 
-/** Each group of settings, field by field, with the variable it is read from: its type is that variable's (see {@link SettingsOf}). */
+/**
+ * Each group of settings, field by field, with the variable it is read from: its type is that variable's (see
+ * {@link SettingsOf}).
+ */
 export const SETTINGS = {
   log: { level: 'LOG_LEVEL', format: 'LOG_FORMAT' },
   health: { port: 'HEALTH_PORT', host: 'HEALTH_HOST' },

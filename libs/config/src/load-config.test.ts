@@ -138,7 +138,9 @@ describe('loadConfig', () => {
 
   it('names the field of a malformed streams.yaml', () => {
     const cwd = workspace({
-      'streams.yaml': `streams:\n  - id: Bad Id\n    source: { url: http://x }\n    window: { maxMessages: many, maxSecs: 3 }\n    analysis: { provider: nobody }\n`,
+      'streams.yaml':
+        `streams:\n  - id: Bad Id\n    source: { url: http://x }\n    window: { maxMessages: many, ` +
+        `maxSecs: 3 }\n    analysis: { provider: nobody }\n`,
     });
     const result = loadConfig({ env: {}, cwd });
     expect(result.ok).toBe(false);
@@ -159,7 +161,8 @@ describe('loadConfig', () => {
   it('requires an explicit provider and model: no silent defaults', () => {
     const cwd = workspace({
       'streams.yaml':
-        'streams:\n  - id: a\n    source: { url: wss://x }\n  - id: b\n    source: { url: wss://x }\n    analysis: { provider: anthropic }\n',
+        'streams:\n  - id: a\n    source: { url: wss://x }\n  - id: b\n    source: { url: wss://x }\n' +
+        '    analysis: { provider: anthropic }\n',
     });
     const result = loadConfig({ env: {}, cwd });
     expect(result.ok).toBe(false);
@@ -180,7 +183,8 @@ describe('loadConfig', () => {
   it('rejects duplicate stream ids and a missing explicit streams file', () => {
     const cwd = workspace({
       'streams.yaml':
-        'streams:\n  - { id: a, source: { url: wss://x }, analysis: { provider: heuristic } }\n  - { id: a, source: { url: wss://y }, analysis: { provider: heuristic } }\n',
+        'streams:\n  - { id: a, source: { url: wss://x }, analysis: { provider: heuristic } }\n  - { id: a, ' +
+        'source: { url: wss://y }, analysis: { provider: heuristic } }\n',
     });
     const duplicate = loadConfig({ env: {}, cwd });
     expect(!duplicate.ok && formatProblems(duplicate.problems)).toContain(
@@ -211,23 +215,29 @@ describe('loadConfig', () => {
     expect(text).toContain('target   openai / gpt-test');
   });
 
-  it('reports every problem in one pass: a bad env.local value, a bad DEFAULT_AI_PROVIDER and a streams.yaml problem', () => {
-    const cwd = workspace({
-      'env.local': 'LLM_TIMEOUT_MS=soon\nREDIS_CLUSTER=yes\n',
-      'streams.yaml':
-        'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n    analysis: { provider: heuristic }\n',
-    });
-    const result = loadConfig({ env: { DEFAULT_AI_PROVIDER: 'chatgpt', ANALYZER_CONCURRENCY: 'lots' }, cwd });
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(formatProblems(result.problems).split('\n')).toEqual([
-      '  env.local: REDIS_CLUSTER: expected true, false, 1 or 0 (got "yes")',
-      '  env.local: LLM_TIMEOUT_MS: expected a timeout in milliseconds (got "soon")',
-      '  environment: ANALYZER_CONCURRENCY: expected a number of jobs (got "lots")',
-      '  environment: DEFAULT_AI_PROVIDER: unknown provider "chatgpt": expected one of azure-openai, openai, anthropic, gemini, mistral, xai, ollama, heuristic (or grok)',
-      '  streams.yaml: streams[0].window.maxMessages: expected a message count above 0 (got -5)',
-    ]);
-  });
+  it(
+    'reports every problem in one pass: a bad env.local value, a bad DEFAULT_AI_PROVIDER and a streams.yaml ' +
+      'problem',
+    () => {
+      const cwd = workspace({
+        'env.local': 'LLM_TIMEOUT_MS=soon\nREDIS_CLUSTER=yes\n',
+        'streams.yaml':
+          'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n' +
+          '    analysis: { provider: heuristic }\n',
+      });
+      const result = loadConfig({ env: { DEFAULT_AI_PROVIDER: 'chatgpt', ANALYZER_CONCURRENCY: 'lots' }, cwd });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(formatProblems(result.problems).split('\n')).toEqual([
+        '  env.local: REDIS_CLUSTER: expected true, false, 1 or 0 (got "yes")',
+        '  env.local: LLM_TIMEOUT_MS: expected a timeout in milliseconds (got "soon")',
+        '  environment: ANALYZER_CONCURRENCY: expected a number of jobs (got "lots")',
+        '  environment: DEFAULT_AI_PROVIDER: unknown provider "chatgpt": expected one of azure-openai, openai, ' +
+          'anthropic, gemini, mistral, xai, ollama, heuristic (or grok)',
+        '  streams.yaml: streams[0].window.maxMessages: expected a message count above 0 (got -5)',
+      ]);
+    },
+  );
 
   it('checks the rules between variables only when both are valid', () => {
     const cwd = workspace({});
@@ -268,27 +278,33 @@ describe('loadConfig', () => {
     expect(result.problems).toHaveLength(6);
   });
 
-  it('warns about variables that look like ours but are not, in env.local and in the environment, naming the nearest', () => {
-    const cwd = workspace({
-      'env.local':
-        'OPENAI_APIKEY=sk-lookalike-secret-1234\nANTROPIC_API_KEY=sk-other-secret-5678\nTURBOSTREAM_ENV_FILE=other.env\nTZ=UTC\n',
-    });
-    const result = loadConfig({
-      env: { REDISURL: 'redis://x:6379', GEMINI_MODEL: 'gemini-x', log_level: 'debug' },
-      cwd,
-    });
-    if (!result.ok) throw new Error(formatProblems(result.problems));
-    expect(formatProblems(result.warnings).split('\n')).toEqual([
-      '  env.local: OPENAI_APIKEY: not a TurboStream variable; did you mean OPENAI_API_KEY?',
-      '  env.local: ANTROPIC_API_KEY: not a TurboStream variable; did you mean ANTHROPIC_API_KEY?',
-      '  env.local: TURBOSTREAM_ENV_FILE: has no effect in an env file (names the env file, so it cannot be set inside one): set it in the environment',
-      '  environment: REDISURL: not a TurboStream variable; did you mean REDIS_URL?',
-      '  environment: GEMINI_MODEL: not a TurboStream variable; did you mean GOOGLE_MODEL?',
-      '  environment: log_level: not a TurboStream variable; did you mean LOG_LEVEL?',
-    ]);
-    expect(JSON.stringify(result)).not.toContain('sk-lookalike-secret');
-    expect(JSON.stringify(result.warnings)).not.toContain('sk-other-secret');
-  });
+  it(
+    'warns about variables that look like ours but are not, in env.local and in the environment, naming the ' +
+      'nearest',
+    () => {
+      const cwd = workspace({
+        'env.local':
+          'OPENAI_APIKEY=sk-lookalike-secret-1234\nANTROPIC_API_KEY=sk-other-secret-5678\n' +
+          'TURBOSTREAM_ENV_FILE=other.env\nTZ=UTC\n',
+      });
+      const result = loadConfig({
+        env: { REDISURL: 'redis://x:6379', GEMINI_MODEL: 'gemini-x', log_level: 'debug' },
+        cwd,
+      });
+      if (!result.ok) throw new Error(formatProblems(result.problems));
+      expect(formatProblems(result.warnings).split('\n')).toEqual([
+        '  env.local: OPENAI_APIKEY: not a TurboStream variable; did you mean OPENAI_API_KEY?',
+        '  env.local: ANTROPIC_API_KEY: not a TurboStream variable; did you mean ANTHROPIC_API_KEY?',
+        '  env.local: TURBOSTREAM_ENV_FILE: has no effect in an env file (names the env file, so it cannot be set ' +
+          'inside one): set it in the environment',
+        '  environment: REDISURL: not a TurboStream variable; did you mean REDIS_URL?',
+        '  environment: GEMINI_MODEL: not a TurboStream variable; did you mean GOOGLE_MODEL?',
+        '  environment: log_level: not a TurboStream variable; did you mean LOG_LEVEL?',
+      ]);
+      expect(JSON.stringify(result)).not.toContain('sk-lookalike-secret');
+      expect(JSON.stringify(result.warnings)).not.toContain('sk-other-secret');
+    },
+  );
 
   it('does not warn about the variables of an ordinary environment', () => {
     const cwd = workspace({});
@@ -331,7 +347,8 @@ describe('loadConfig', () => {
     const cwd = workspace({ 'env.local': 'LLM_TIMEOUT_MS=5000\n', 'other.env': 'LLM_TIMEOUT_MS=7000\n' });
     const missing = loadConfig({ env: { TURBOSTREAM_ENV_FILE: 'missing.env', LOG_LEVEL: 'loud' }, cwd });
     expect(!missing.ok && formatProblems(missing.problems).split('\n')).toEqual([
-      '  environment: TURBOSTREAM_ENV_FILE: missing.env does not exist: expected an env file there (or unset TURBOSTREAM_ENV_FILE to use the default env.local)',
+      '  environment: TURBOSTREAM_ENV_FILE: missing.env does not exist: expected an env file there (or unset ' +
+        'TURBOSTREAM_ENV_FILE to use the default env.local)',
       '  environment: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got "loud")',
     ]);
     expect(missing.envFileName).toBe('missing.env');

@@ -105,7 +105,8 @@ function defaultProviderOf(
   if (values.DEFAULT_AI_PROVIDER === undefined) return { provider: undefined, problems: [] };
   const id = normalizeProviderId(values.DEFAULT_AI_PROVIDER);
   if ((PROVIDER_IDS as readonly string[]).includes(id)) return { provider: id as ProviderId, problems: [] };
-  const message = `unknown provider ${JSON.stringify(values.DEFAULT_AI_PROVIDER)}: expected one of ${providerChoices()}`;
+  const message =
+    `unknown provider ${JSON.stringify(values.DEFAULT_AI_PROVIDER)}: expected one ` + `of ${providerChoices()}`;
   return {
     provider: undefined,
     problems: [{ source: sourceOf('DEFAULT_AI_PROVIDER'), field: 'DEFAULT_AI_PROVIDER', message }],

@@ -16,7 +16,10 @@ export const PROVIDER_VARIABLES = Object.fromEntries(
   }),
 ) as Record<ProviderId, { required: string[]; optional: string[] }>;
 
-/** One provider's settings: each setting from the first of its variables that is set; missing, the required ones left unfilled. */
+/**
+ * One provider's settings: each setting from the first of its variables that is set; missing, the required ones left
+ * unfilled.
+ */
 function settingsOf(id: ProviderId, env: Env): ProviderSettings {
   const { variables, builtInModel } = providerRow(id);
   const read = (name: string): unknown => (env as Record<string, unknown>)[name];

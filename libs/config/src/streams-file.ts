@@ -49,7 +49,9 @@ export function duplicateIdProblems(document: unknown, fileName: string): Config
       problems.push({
         source: fileName,
         field: `streams[${index}].id`,
-        message: `duplicate stream id ${JSON.stringify(String(id))} (streams[${first}] has it too): expected each id once`,
+        message:
+          `duplicate stream id ${JSON.stringify(String(id))} (streams[${first}] has it too): expected ` +
+          `each id once`,
       });
   });
   return problems;
@@ -101,7 +103,9 @@ export function resolveTarget(
   return { target: { provider, model } };
 }
 
-/** A target of the streams file at `at`, or the problem that prevents it; a provider not configured here is a warning. */
+/**
+ * A target of the streams file at `at`, or the problem that prevents it; a provider not configured here is a warning.
+ */
 function streamTarget(
   input: { provider?: string | undefined; model?: string | undefined },
   at: string,
@@ -113,7 +117,9 @@ function streamTarget(
     return { problem: { source: fileName, field: `${at}.${resolved.field}`, message: resolved.message } };
   const { target } = resolved;
   if (providers[target.provider].configured) return { target };
-  const message = `${target.provider} is not configured here (set ${PROVIDER_VARIABLES[target.provider].required.join(', ')}); its windows wait for an analyzer that has it`;
+  const message =
+    `${target.provider} is not configured here ` +
+    `(set ${PROVIDER_VARIABLES[target.provider].required.join(', ')}); its windows wait for an analyzer that has it`;
   return { target, warning: { source: fileName, field: `${at}.provider`, message } };
 }
 

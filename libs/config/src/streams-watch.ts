@@ -108,7 +108,8 @@ function describeField(change: StreamChange, field: StreamField): string {
   if (field === 'window') {
     const limits = differingKeys(before.window, after.window).map(
       (key) =>
-        `${key} ${before.window[key as keyof typeof before.window]} → ${after.window[key as keyof typeof after.window]}`,
+        `${key} ${before.window[key as keyof typeof before.window]} ` +
+        `→ ${after.window[key as keyof typeof after.window]}`,
     );
     return `window of ${id} changed (${limits.join(', ')})`;
   }
@@ -135,7 +136,10 @@ export function streamsFileName(path: string, cwd: string): string {
 }
 
 export interface StreamsWatchOptions {
-  /** The streams file (absolute); it need not exist. Its directory is watched, so a symlink swapped there (a mounted ConfigMap) is seen. */
+  /**
+   * The streams file (absolute); it need not exist. Its directory is watched, so a symlink swapped there (a mounted
+   * ConfigMap) is seen.
+   */
   path: string;
   /** The file's name in messages. @defaultValue `path`, relative to the working directory */
   fileName?: string;

@@ -15,7 +15,10 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** A stream's source as the streams file gives it (`format` json: frames that are not JSON are dead-lettered; text: any UTF-8 text is a message). */
+/**
+ * A stream's source as the streams file gives it (`format` json: frames that are not JSON are dead-lettered; text: any
+ * UTF-8 text is a message).
+ */
 export type SourceConfig = StreamInput['source'];
 
 export type WindowLimits = StreamInput['window'];
@@ -76,7 +79,10 @@ type ServiceConnection = Pick<TurboConfig, 'redis' | 'namespace'>;
 /** Each service's part of the configuration: only the analyzer holds the providers (and their keys). */
 export interface ServiceConfigs {
   ingest: ServiceConnection & Pick<TurboConfig, 'streams' | 'ingest'>;
-  /** The providers only through the streams' resolved targets; `jobAttempts` is `ANALYZER_ATTEMPTS`, set on each job it enqueues. */
+  /**
+   * The providers only through the streams' resolved targets; `jobAttempts` is `ANALYZER_ATTEMPTS`, set on each job it
+   * enqueues.
+   */
   windower: ServiceConnection & Pick<TurboConfig, 'streams' | 'windower' | 'instanceId'> & { jobAttempts: number };
   analyzer: ServiceConnection &
     Pick<TurboConfig, 'providers' | 'llm' | 'heuristic' | 'analyzer' | 'instanceId' | 'shutdownTimeoutMs'>;

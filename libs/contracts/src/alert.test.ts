@@ -10,15 +10,18 @@ function* nodes(schema: Record<string, unknown>, path = '$'): Generator<[string,
 }
 
 describe('MODEL_ANSWER_JSON_SCHEMA', () => {
-  it('is in OpenAI strict form: every property required, no other properties, only keywords every provider accepts', () => {
-    const portable = ['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'description'];
-    for (const [path, node] of nodes(MODEL_ANSWER_JSON_SCHEMA)) {
-      for (const keyword of Object.keys(node)) expect(portable, `${path}: ${keyword}`).toContain(keyword);
-      if (node.type !== 'object') continue;
-      expect(node.additionalProperties, path).toBe(false);
-      expect(node.required, path).toEqual(Object.keys(node.properties as object));
-    }
-  });
+  it(
+    'is in OpenAI strict form: every property required, no other properties, only keywords every provider ' + 'accepts',
+    () => {
+      const portable = ['type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'description'];
+      for (const [path, node] of nodes(MODEL_ANSWER_JSON_SCHEMA)) {
+        for (const keyword of Object.keys(node)) expect(portable, `${path}: ${keyword}`).toContain(keyword);
+        if (node.type !== 'object') continue;
+        expect(node.additionalProperties, path).toBe(false);
+        expect(node.required, path).toEqual(Object.keys(node.properties as object));
+      }
+    },
+  );
 
   it('is generated from the zod schema: the answer fields and severities', () => {
     const item = (

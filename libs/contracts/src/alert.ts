@@ -31,7 +31,10 @@ export const ModelAnswer = z.object({
 });
 export type ModelAnswer = z.infer<typeof ModelAnswer>;
 
-/** The keywords every provider's structured output accepts (OpenAI strict mode is the narrowest); limits live in descriptions. */
+/**
+ * The keywords every provider's structured output accepts (OpenAI strict mode is the narrowest); limits live in
+ * descriptions.
+ */
 const PORTABLE_KEYWORDS = new Set([
   'type',
   'properties',

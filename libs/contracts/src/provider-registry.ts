@@ -13,9 +13,14 @@ export interface ProviderVariable {
   readonly name: string;
   /** Masked in every output (API keys; never endpoints, models or versions). */
   readonly secret: boolean;
-  /** The provider is configured only when it is set (or, with a `setting`, when another variable filled that setting). */
+  /**
+   * The provider is configured only when it is set (or, with a `setting`, when another variable filled that setting).
+   */
   readonly required: boolean;
-  /** The setting it fills; the first variable set wins (`GOOGLE_API_KEY`, then `GEMINI_API_KEY`). `model` is the default model. */
+  /**
+   * The setting it fills; the first variable set wins (`GOOGLE_API_KEY`, then `GEMINI_API_KEY`). `model` is the default
+   * model.
+   */
   readonly setting?: ProviderSetting;
   /** How the value is checked: any text (unset), an http(s) URL, or a number. */
   readonly format?: 'url' | NumberFormat;

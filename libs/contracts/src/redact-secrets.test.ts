@@ -37,10 +37,13 @@ describe('redactUrlCredentials', () => {
     );
   });
 
-  it('masks up to the last @ of the authority, so an unencoded @, / or # in a password does not leave part of it', () => {
-    expect(redactUrlCredentials('redis://:p@ss@db:6379')).toBe('redis://:****@db:6379');
-    expect(redactUrlCredentials('redis://:pa/ss#w@db:6379')).toBe('redis://:****@db:6379');
-  });
+  it(
+    'masks up to the last @ of the authority, so an unencoded @, / or # in a password does not leave part of ' + 'it',
+    () => {
+      expect(redactUrlCredentials('redis://:p@ss@db:6379')).toBe('redis://:****@db:6379');
+      expect(redactUrlCredentials('redis://:pa/ss#w@db:6379')).toBe('redis://:****@db:6379');
+    },
+  );
 
   it('leaves texts without credentials alone, e-mail addresses included', () => {
     const frame = '    at run (file:///app/node_modules/@scope/pkg/dist/index.js:3:7)';

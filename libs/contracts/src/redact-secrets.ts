@@ -59,7 +59,10 @@ const CREDENTIALS_AFTER: Readonly<Record<string, Readonly<Record<string, number>
 /** Commands whose every argument after the first (the subcommand) may be a credential. */
 const CREDENTIALS_AFTER_SUBCOMMAND = new Set(['acl', 'config']);
 
-/** True for the Redis commands whose arguments can carry credentials (`AUTH`, `HELLO … AUTH`, `MIGRATE … AUTH`, `ACL`, `CONFIG`). */
+/**
+ * True for the Redis commands whose arguments can carry credentials (`AUTH`, `HELLO … AUTH`, `MIGRATE … AUTH`, `ACL`,
+ * `CONFIG`).
+ */
 export function carriesCredentials(commandName: string): boolean {
   const name = commandName.toLowerCase();
   return name === 'auth' || name in CREDENTIALS_AFTER || CREDENTIALS_AFTER_SUBCOMMAND.has(name);
@@ -119,7 +122,10 @@ function redactCommand(command: CommandLike): CommandLike {
   return { name: command.name, args: redactCommandArgs(command.name, command.args) };
 }
 
-/** Field names whose text or bytes are secrets wherever they appear (`password`, `sentinelPassword`, `apiKey`, `authorization`…). */
+/**
+ * Field names whose text or bytes are secrets wherever they appear (`password`, `sentinelPassword`, `apiKey`,
+ * `authorization`…).
+ */
 const SECRET_FIELD = /pass(word|wd)?$|secret|api[-_]?key|authorization|^token$|^auth$/i;
 
 /** How deep `redactSecrets` goes before it stops copying. */
@@ -139,7 +145,9 @@ function errorFields(error: Error): Array<[string, unknown]> {
   return fields;
 }
 
-/** The fields of a non-array object: an error's as {@link errorFields} lists them, anything else's own enumerable ones. */
+/**
+ * The fields of a non-array object: an error's as {@link errorFields} lists them, anything else's own enumerable ones.
+ */
 function fieldsOf(value: object): Array<[string, unknown]> {
   return value instanceof Error ? errorFields(value) : Object.entries(value);
 }
@@ -180,7 +188,10 @@ export function redactSecrets(value: unknown): unknown {
   return redactValue(value, new Set(), 0);
 }
 
-/** The errors an error wraps: its cause, a cluster's last node error, a pipeline's previous errors, an aggregate's errors. */
+/**
+ * The errors an error wraps: its cause, a cluster's last node error, a pipeline's previous errors, an aggregate's
+ * errors.
+ */
 function wrappedErrors(error: Error): Error[] {
   const record = error as unknown as Record<string, unknown>;
   const candidates = [

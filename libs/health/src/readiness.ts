@@ -13,7 +13,9 @@ export interface ReadinessReport {
   checks: Record<string, string>;
 }
 
-/** Runs one check: `undefined` when it passed, else the reason (a throw, a rejection, or silence beyond `timeoutMs`). */
+/**
+ * Runs one check: `undefined` when it passed, else the reason (a throw, a rejection, or silence beyond `timeoutMs`).
+ */
 export async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<string | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {

@@ -6,7 +6,10 @@ import { TERMINAL_UNSAFE } from './terminal-text.js';
 /** pino-pretty's colours (SGR sequences): the only escape sequences it may write. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching its colour sequences is the point
 const COLOURS = /\u001b\[\d+(;\d+)*m/g;
-/** Feed or model text as it may reach a log line: clear screen, bell, window title, C1 CSI, DEL, RLO, line separator, a forged line. */
+/**
+ * Feed or model text as it may reach a log line: clear screen, bell, window title, C1 CSI, DEL, RLO, line separator, a
+ * forged line.
+ */
 const HOSTILE = '\u001b[2J\u001b[H\u0007\u001b]0;pwned\u0007\u009b31m\u007f\u202e\u2028\nINFO forged line';
 
 function capture(format: 'json' | 'pretty', { isTTY = false }: { isTTY?: boolean } = {}) {
@@ -69,7 +72,8 @@ describe('createLogger', () => {
       // Only the error spans lines, a frame a line, indented under the event: feed text cannot start a line of its own.
       const lines = visible.trimEnd().split('\n');
       for (const line of lines.slice(1)) expect(line).toMatch(/^\s/);
-      expect(lines.filter((line) => line.includes('forged line'))).toHaveLength(3); // the message, err.message and the stack's first line
+      // the message, err.message and the stack's first line
+      expect(lines.filter((line) => line.includes('forged line'))).toHaveLength(3);
       expect(lines.some((line) => line.trim().startsWith('Error: source said \\x1b[2J'))).toBe(true);
       expect(visible !== output).toBe(isTTY);
     }

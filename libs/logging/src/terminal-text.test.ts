@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { escapeForTerminal, escapeJsonForTerminal, TERMINAL_UNSAFE } from './terminal-text.js';
 
-/** What a hostile feed message or model answer may hold: clear screen, cursor home, bell, window title, C1 CSI, DEL, RLO, line separator. */
+/**
+ * What a hostile feed message or model answer may hold: clear screen, cursor home, bell, window title, C1 CSI, DEL,
+ * RLO, line separator.
+ */
 const HOSTILE = 'a\u001b[2J\u001b[Hb\u0007c\u001b]0;pwned\u0007d\u009b31me\u007ff\u202eg\u2028h\u2029i\u2066j\u0085k';
 
 describe('escapeForTerminal', () => {
@@ -33,18 +36,22 @@ describe('escapeForTerminal', () => {
 });
 
 describe('escapeJsonForTerminal', () => {
-  it('escapes what JSON.stringify leaves raw (DEL, C1, bidi controls, line separators) and still parses to the same value', () => {
-    const value = { title: HOSTILE, nested: [HOSTILE, 1.5, null], [HOSTILE]: true };
-    const json = JSON.stringify(value);
-    expect(json).toMatch(TERMINAL_UNSAFE); // the gap this closes
-    const escaped = escapeJsonForTerminal(json);
-    expect(escaped).not.toMatch(TERMINAL_UNSAFE);
-    expect(escaped).toContain('\\u009b31m');
-    expect(escaped).toContain('\\u202e');
-    expect(escaped).toContain('\\u2028');
-    expect(escaped).toContain('\\u007f');
-    expect(JSON.parse(escaped)).toEqual(value);
-  });
+  it(
+    'escapes what JSON.stringify leaves raw (DEL, C1, bidi controls, line separators) and still parses to the ' +
+      'same value',
+    () => {
+      const value = { title: HOSTILE, nested: [HOSTILE, 1.5, null], [HOSTILE]: true };
+      const json = JSON.stringify(value);
+      expect(json).toMatch(TERMINAL_UNSAFE); // the gap this closes
+      const escaped = escapeJsonForTerminal(json);
+      expect(escaped).not.toMatch(TERMINAL_UNSAFE);
+      expect(escaped).toContain('\\u009b31m');
+      expect(escaped).toContain('\\u202e');
+      expect(escaped).toContain('\\u2028');
+      expect(escaped).toContain('\\u007f');
+      expect(JSON.parse(escaped)).toEqual(value);
+    },
+  );
 
   it('changes nothing in JSON that holds none of them', () => {
     const json = JSON.stringify({ a: 'C:\\temp', b: 'tab\there', c: 'é🚀' });

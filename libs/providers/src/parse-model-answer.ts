@@ -38,7 +38,9 @@ export function parseModelAnswer(provider: ProviderId, text: string, context = '
     throw new ProviderError({
       provider,
       kind: 'invalid-output',
-      message: `${provider} answered with JSON that is not a valid answer (${where})${suffix}: ${JSON.stringify(excerpt(text))}`,
+      message:
+        `${provider} answered with JSON that is not a valid answer ` +
+        `(${where})${suffix}: ${JSON.stringify(excerpt(text))}`,
       output: text,
       ...(usage ? { usage } : {}),
     });

@@ -19,8 +19,8 @@ function problemOf(error: ProviderError): string {
 /**
  * Analyses a window, and when the model's answer is invalid, asks once more
  * with the invalid answer and what was wrong with it. A second invalid answer
- * fails with the reason. Usage adds up over both calls (when the provider reported the first call's on the error); `totalMs` covers both;
- * `ttftMs` is the first call's.
+ * fails with the reason. Usage adds up over both calls (when the provider reported the first call's on the error);
+ * `totalMs` covers both; `ttftMs` is the first call's.
  */
 export async function analyzeWithRepair(
   provider: AnalysisProvider,

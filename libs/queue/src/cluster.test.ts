@@ -5,7 +5,10 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANALYSIS_JOB_OPTIONS, analysisQueueName, queueOptions } from './analysis-queue.js';
 
-/** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
+/**
+ * A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips
+ * it, saying so.
+ */
 const clusterReason = redisServerOnPath()
   ? ''
   : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';

@@ -158,7 +158,10 @@ export class AnalysisConsumer<R> {
     }
   }
 
-  /** Stops taking jobs, lets active ones finish until the drain deadline, cancels the rest, then closes the workers. Idempotent. */
+  /**
+   * Stops taking jobs, lets active ones finish until the drain deadline, cancels the rest, then closes the workers.
+   * Idempotent.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;

@@ -17,9 +17,11 @@ redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[2]))
 return -1`;
 
 /** ARGV: wait ms, owner ('' for none), lease ms. Moves `until` only forward; a probe that got the 429 is over. */
-const LIMITED = `${NOW}
+const LIMITED =
+  `${NOW}
 local untilMs = now + tonumber(ARGV[1])
-if untilMs > tonumber(redis.call('HGET', KEYS[1], 'until') or '0') then redis.call('HSET', KEYS[1], 'until', untilMs) end
+if untilMs > tonumber(redis.call('HGET', KEYS[1], 'until') or '0') then ` +
+  `redis.call('HSET', KEYS[1], 'until', untilMs) end
 if redis.call('HGET', KEYS[1], 'owner') == ARGV[2] then redis.call('HDEL', KEYS[1], 'probe', 'owner') end
 local ttl = tonumber(ARGV[1]) + 2 * tonumber(ARGV[3])
 if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end

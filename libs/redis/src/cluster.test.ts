@@ -33,7 +33,10 @@ const alert = (id: string, streamId: string): Alert => ({
   createdAt: new Date(0).toISOString(),
 });
 
-/** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
+/**
+ * A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips
+ * it, saying so.
+ */
 const clusterReason = redisServerOnPath()
   ? ''
   : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
@@ -58,27 +61,30 @@ describe.skipIf(clusterReason !== '')(`on a Redis Cluster${clusterReason}`, () =
 
   const slotOf = async (key: string) => Number(await redis.call('CLUSTER', 'KEYSLOT', key));
 
-  it('keeps each stream, the alert log and every queue in one slot each, and spreads streams over the cluster', async () => {
-    const streamSlots = new Set<number>();
-    for (const streamId of ['btc', 'eth', 'sol', 'doge', 'ada', 'xrp']) {
-      const slots = new Set(
-        await Promise.all(
-          [keys.messages, keys.stats, keys.windowState, keys.windowLease, keys.streamStatus].map((key) =>
-            slotOf(key(streamId)),
+  it(
+    'keeps each stream, the alert log and every queue in one slot each, and spreads streams over the ' + 'cluster',
+    async () => {
+      const streamSlots = new Set<number>();
+      for (const streamId of ['btc', 'eth', 'sol', 'doge', 'ada', 'xrp']) {
+        const slots = new Set(
+          await Promise.all(
+            [keys.messages, keys.stats, keys.windowState, keys.windowLease, keys.streamStatus].map((key) =>
+              slotOf(key(streamId)),
+            ),
           ),
-        ),
+        );
+        expect(slots.size).toBe(1);
+        streamSlots.add([...slots][0] ?? -1);
+      }
+      expect(streamSlots.size).toBeGreaterThan(1);
+      expect(await slotOf(keys.alertSeen('a-1'))).toBe(await slotOf(keys.alertLog));
+      const queueKeys = ['wait', 'active', 'meta', 'id', 'events', 'completed', 'stalled-check'].map(
+        (suffix) => `${keys.queuePrefix}:analysis-openai:${suffix}`,
       );
-      expect(slots.size).toBe(1);
-      streamSlots.add([...slots][0] ?? -1);
-    }
-    expect(streamSlots.size).toBeGreaterThan(1);
-    expect(await slotOf(keys.alertSeen('a-1'))).toBe(await slotOf(keys.alertLog));
-    const queueKeys = ['wait', 'active', 'meta', 'id', 'events', 'completed', 'stalled-check'].map(
-      (suffix) => `${keys.queuePrefix}:analysis-openai:${suffix}`,
-    );
-    const otherQueue = `${keys.queuePrefix}:analysis-anthropic:wait`;
-    expect(new Set(await Promise.all([...queueKeys, otherQueue].map(slotOf))).size).toBe(1);
-  });
+      const otherQueue = `${keys.queuePrefix}:analysis-anthropic:wait`;
+      expect(new Set(await Promise.all([...queueKeys, otherQueue].map(slotOf))).size).toBe(1);
+    },
+  );
 
   it('publishes an alert once (script on the log slot), to subscribers of any node', async () => {
     const received: string[] = [];

@@ -7,7 +7,10 @@ import { closeRedis, connectRedis, redactRedisUrl } from './connection.js';
 const PASSWORD = 'p@ss:w/rd';
 const encoded = encodeURIComponent(PASSWORD);
 
-/** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
+/**
+ * A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips
+ * it, saying so.
+ */
 const clusterReason = redisServerOnPath()
   ? ''
   : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
@@ -59,34 +62,38 @@ describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
     }
   });
 
-  it('reports a refused password without it: the error event, the rejected commands, a duplicate (BullMQ blocking connections)', async () => {
-    const secret = 'wrong-S3cret-pw';
-    const redis = connectRedis({
-      url: `redis://app:${secret}@127.0.0.1:${server.port}`,
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      maxReconnectAttempts: 0,
-    });
-    const duplicate = redis.duplicate();
-    const reported: unknown[] = [];
-    for (const client of [redis, duplicate]) client.on('error', (error: unknown) => reported.push(error));
-    try {
-      for (const client of [redis, duplicate])
-        reported.push(
-          await client
-            .connect()
-            .then(() => client.ping())
-            .catch((error: unknown) => error),
-        );
-      const shown = inspect(reported, { depth: 10 });
-      expect(shown).toContain('WRONGPASS');
-      expect(shown).toContain("args: [ '****', '****' ]");
-      expect(shown).not.toContain(secret);
-    } finally {
-      redis.disconnect();
-      duplicate.disconnect();
-    }
-  });
+  it(
+    'reports a refused password without it: the error event, the rejected commands, a duplicate (BullMQ ' +
+      'blocking connections)',
+    async () => {
+      const secret = 'wrong-S3cret-pw';
+      const redis = connectRedis({
+        url: `redis://app:${secret}@127.0.0.1:${server.port}`,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        maxReconnectAttempts: 0,
+      });
+      const duplicate = redis.duplicate();
+      const reported: unknown[] = [];
+      for (const client of [redis, duplicate]) client.on('error', (error: unknown) => reported.push(error));
+      try {
+        for (const client of [redis, duplicate])
+          reported.push(
+            await client
+              .connect()
+              .then(() => client.ping())
+              .catch((error: unknown) => error),
+          );
+        const shown = inspect(reported, { depth: 10 });
+        expect(shown).toContain('WRONGPASS');
+        expect(shown).toContain("args: [ '****', '****' ]");
+        expect(shown).not.toContain(secret);
+      } finally {
+        redis.disconnect();
+        duplicate.disconnect();
+      }
+    },
+  );
 
   it('reports a cluster refusing the password without it, from every node', async () => {
     const secret = 'wrong-S3cret-pw';
@@ -116,25 +123,28 @@ describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
     }
   });
 
-  it('opens a cluster from one seed URL: every node, discovered ones included, gets the password and the name', async () => {
-    const [seed] = cluster.urls;
-    if (!seed) throw new Error('no seed');
-    const redis = connectRedis({ url: seed, cluster: true, name: 'turbostream:cluster-test' });
-    try {
-      expect(redis).toBeInstanceOf(Cluster);
-      for (let index = 0; index < 60; index += 1) await redis.set(`key:${index}`, String(index));
-      expect(await redis.get('key:59')).toBe('59');
-      // The keys spread over every master, so the client authenticated on all of them.
-      const masters = redis instanceof Cluster ? redis.nodes('master') : [];
-      expect(masters).toHaveLength(3);
-      for (const node of masters) {
-        expect(await node.dbsize()).toBeGreaterThan(0);
-        expect(String(await node.client('LIST'))).toContain('name=turbostream:cluster-test');
+  it(
+    'opens a cluster from one seed URL: every node, discovered ones included, gets the password and the ' + 'name',
+    async () => {
+      const [seed] = cluster.urls;
+      if (!seed) throw new Error('no seed');
+      const redis = connectRedis({ url: seed, cluster: true, name: 'turbostream:cluster-test' });
+      try {
+        expect(redis).toBeInstanceOf(Cluster);
+        for (let index = 0; index < 60; index += 1) await redis.set(`key:${index}`, String(index));
+        expect(await redis.get('key:59')).toBe('59');
+        // The keys spread over every master, so the client authenticated on all of them.
+        const masters = redis instanceof Cluster ? redis.nodes('master') : [];
+        expect(masters).toHaveLength(3);
+        for (const node of masters) {
+          expect(await node.dbsize()).toBeGreaterThan(0);
+          expect(String(await node.client('LIST'))).toContain('name=turbostream:cluster-test');
+        }
+      } finally {
+        await closeRedis(redis);
       }
-    } finally {
-      await closeRedis(redis);
-    }
-  });
+    },
+  );
 
   it('opens a cluster when several node URLs are given, without the flag', async () => {
     const redis = connectRedis({ url: cluster.urls[0] ?? '', nodes: cluster.urls });
@@ -146,33 +156,37 @@ describe.skipIf(clusterReason !== '')(`connectRedis${clusterReason}`, () => {
     }
   });
 
-  it('gives every cluster node the TLS, user and password of a rediss:// URL, and keeps host names for certificates', () => {
-    const redis = connectRedis({
-      url: 'rediss://app:s%3Acret@redis-1.example.com:6380',
-      cluster: true,
-      lazyConnect: true,
-      maxRetriesPerRequest: 3,
-    });
-    try {
-      if (!(redis instanceof Cluster)) throw new Error('expected a Cluster');
-      expect(redis.options.redisOptions).toMatchObject({
-        tls: {},
-        username: 'app',
-        password: 's:cret',
+  it(
+    'gives every cluster node the TLS, user and password of a rediss:// URL, and keeps host names for ' +
+      'certificates',
+    () => {
+      const redis = connectRedis({
+        url: 'rediss://app:s%3Acret@redis-1.example.com:6380',
+        cluster: true,
+        lazyConnect: true,
         maxRetriesPerRequest: 3,
       });
-      expect(redis.options.enableReadyCheck).toBe(true);
-      const lookup = redis.options.dnsLookup;
-      let resolved: string | undefined;
-      lookup?.('redis-1.example.com', (_error, address) => {
-        resolved = address;
-      });
-      expect(resolved).toBe('redis-1.example.com');
-      expect(redis.options.clusterRetryStrategy?.(1)).toBeGreaterThan(0);
-    } finally {
-      redis.disconnect();
-    }
-  });
+      try {
+        if (!(redis instanceof Cluster)) throw new Error('expected a Cluster');
+        expect(redis.options.redisOptions).toMatchObject({
+          tls: {},
+          username: 'app',
+          password: 's:cret',
+          maxRetriesPerRequest: 3,
+        });
+        expect(redis.options.enableReadyCheck).toBe(true);
+        const lookup = redis.options.dnsLookup;
+        let resolved: string | undefined;
+        lookup?.('redis-1.example.com', (_error, address) => {
+          resolved = address;
+        });
+        expect(resolved).toBe('redis-1.example.com');
+        expect(redis.options.clusterRetryStrategy?.(1)).toBeGreaterThan(0);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  );
 
   it('hides passwords in one URL and in a list of node URLs', () => {
     expect(redactRedisUrl('rediss://app:secret@host:6380')).toBe('rediss://app:****@host:6380');

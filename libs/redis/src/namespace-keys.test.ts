@@ -64,7 +64,8 @@ async function scanAll(redis: Redis, patterns: readonly string[]): Promise<strin
 }
 
 describe('KeyLayout.keyPatterns', () => {
-  // The namespaces are what these tests are about, so they write fixed ones on the file's server (flushed first), not the fixture's.
+  // The namespaces are what these tests are about, so they write fixed ones on the file's server (flushed first), not
+  // the fixture's.
   redisTest(
     'matches every key of its namespace and nothing else, turbostream and turbostream-demo included',
     async ({ redis }) => {

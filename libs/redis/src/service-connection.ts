@@ -2,7 +2,10 @@ import { type ConnectOptions, connectRedis, type RedisClient } from './connectio
 import { EventPublisher } from './event-publisher.js';
 import { createKeyLayout, type KeyLayout } from './keys.js';
 
-/** A service's own connection to Redis (named `turbostream:<service>`), its key layout and its event publisher, problems logged with `warn`. */
+/**
+ * A service's own connection to Redis (named `turbostream:<service>`), its key layout and its event publisher, problems
+ * logged with `warn`.
+ */
 export function connectService(
   service: string,
   config: { redis: Omit<ConnectOptions, 'name'>; namespace: string },

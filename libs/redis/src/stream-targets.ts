@@ -15,13 +15,15 @@ export async function readTargetOverride(
     value = JSON.parse(json);
   } catch {
     throw new Error(
-      `the target override of stream ${streamId} in ${keys.streamTargets} is not JSON; run \`turbostream streams set ${streamId} --reset\``,
+      `the target override of stream ${streamId} in ${keys.streamTargets} is not JSON; run \`turbostream streams ` +
+        `set ${streamId} --reset\``,
     );
   }
   const parsed = StreamTargetOverride.safeParse(value);
   if (!parsed.success)
     throw new Error(
-      `the target override of stream ${streamId} is invalid (${parsed.error.issues[0]?.message}); run \`turbostream streams set ${streamId} --reset\``,
+      `the target override of stream ${streamId} is invalid (${parsed.error.issues[0]?.message}); run ` +
+        `\`turbostream streams set ${streamId} --reset\``,
     );
   return parsed.data;
 }

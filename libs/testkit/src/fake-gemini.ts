@@ -20,7 +20,10 @@ export interface FakeGeminiContentReply {
   chunkSize?: number;
   /** Candidate `finishReason` on the last chunk. @defaultValue 'STOP' */
   finishReason?: string;
-  /** Token counts for `usageMetadata`. @defaultValue estimates from the request and content sizes; no cached or thinking tokens */
+  /**
+   * Token counts for `usageMetadata`. @defaultValue estimates from the request and content sizes; no cached or thinking
+   * tokens
+   */
   usage?: { promptTokens?: number; candidatesTokens?: number; cachedTokens?: number; thoughtsTokens?: number };
   /** `modelVersion` in every chunk. @defaultValue the model in the path */
   modelVersion?: string;
@@ -32,7 +35,10 @@ export interface FakeGeminiContentReply {
   chunkDelayMs?: number;
   /** Streams only: stop after this many chunks, none of them with a `finishReason`. */
   disconnectAfterChunks?: number;
-  /** After `disconnectAfterChunks`: `reset` drops the connection, `end` closes the response cleanly. @defaultValue 'reset' */
+  /**
+   * After `disconnectAfterChunks`: `reset` drops the connection, `end` closes the response cleanly. @defaultValue
+   * 'reset'
+   */
   disconnectMode?: 'reset' | 'end';
   /** A long-decode checkpoint: every candidate carries this `continuationToken` (a client may resume from it). */
   continuationToken?: string;
@@ -50,7 +56,10 @@ export interface FakeGeminiBlockedReply {
 /** Answer with an HTTP error and Google's error body (`google.rpc.Status`). */
 export interface FakeGeminiErrorReply {
   status: number;
-  /** `code` defaults to the HTTP status; `details` e.g. `[{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '30s' }]`. */
+  /**
+   * `code` defaults to the HTTP status; `details` e.g. `[{ '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+   * retryDelay: '30s' }]`.
+   */
   error: { code?: number; message: string; status: string; details?: unknown[] };
   /** Extra response headers, e.g. `{ 'retry-after': '2' }`. */
   headers?: Record<string, string>;
@@ -138,7 +147,8 @@ function authorize(
   if (problem === 'missing') {
     sendError(response, 403, {
       message:
-        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+        "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or " +
+        'other form of API consumer identity to call this API.',
       status: 'PERMISSION_DENIED',
     });
     return false;
@@ -188,7 +198,10 @@ function usageOf(reply: FakeGeminiContentReply, request: FakeGeminiRequest, fina
   };
 }
 
-/** The `GenerateContentResponse` chunks for a content reply; `complete` adds the finish reason and the final usage to the last one. */
+/**
+ * The `GenerateContentResponse` chunks for a content reply; `complete` adds the finish reason and the final usage to
+ * the last one.
+ */
 function contentChunks(
   reply: FakeGeminiContentReply,
   request: FakeGeminiRequest,

@@ -89,7 +89,10 @@ export interface FakeErrorReply {
   delayMs?: number;
 }
 
-/** Answer with an HTTP error and this body, verbatim: for providers whose error bodies differ (xAI's `{"code","error"}`, Azure's `{"error":{"code","message"}}`). */
+/**
+ * Answer with an HTTP error and this body, verbatim: for providers whose error bodies differ (xAI's `{"code","error"}`,
+ * Azure's `{"error":{"code","message"}}`).
+ */
 export interface FakeRawErrorReply {
   status: number;
   body: unknown;
@@ -99,7 +102,10 @@ export interface FakeRawErrorReply {
 
 export type FakeOpenAIReply = FakeContentReply | FakeErrorReply | FakeRawErrorReply;
 
-/** Computes the reply to an authorised `POST /v1/chat/completions` (or Azure deployment chat completions) from the request. */
+/**
+ * Computes the reply to an authorised `POST /v1/chat/completions` (or Azure deployment chat completions) from the
+ * request.
+ */
 export type FakeOpenAIHandler = (request: RecordedRequest) => FakeOpenAIReply | Promise<FakeOpenAIReply>;
 
 export interface FakeOpenAIOptions {
@@ -169,14 +175,17 @@ function authorize(request: RecordedRequest, response: ServerResponse, apiKey: s
   if (key === undefined) {
     sendError(response, 401, {
       message:
-        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer " +
+        'auth (i.e. Authorization: Bearer YOUR_KEY).',
       type: 'invalid_request_error',
     });
     return false;
   }
   if (keyProblem(key, apiKey) === 'invalid') {
     sendError(response, 401, {
-      message: `Incorrect API key provided: ${maskKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      message:
+        `Incorrect API key provided: ${maskKey(key)}. You can find your API key at ` +
+        `https://platform.openai.com/account/api-keys.`,
       type: 'invalid_request_error',
       code: 'invalid_api_key',
     });
@@ -192,7 +201,8 @@ function authorizeAzure(request: RecordedRequest, response: ServerResponse, apiK
     sendAzureError(
       response,
       401,
-      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for ' +
+        'an active subscription and use a correct regional API endpoint for your resource.',
     );
     return false;
   }
@@ -332,7 +342,10 @@ async function sendCompletion(
 
 const AZURE_CHAT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 
-/** Routes and authenticates a request the way OpenAI (`/v1/…`, Bearer) or Azure (`/openai/deployments/…`, `api-key`) would; true when it is a chat completion that may go on. */
+/**
+ * Routes and authenticates a request the way OpenAI (`/v1/…`, Bearer) or Azure (`/openai/deployments/…`, `api-key`)
+ * would; true when it is a chat completion that may go on.
+ */
 function admit(request: RecordedRequest, response: ServerResponse, apiKey: string | undefined): boolean {
   if (request.deployment !== undefined) {
     if (!authorizeAzure(request, response, apiKey)) return false;

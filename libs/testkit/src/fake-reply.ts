@@ -15,7 +15,9 @@ export function splitContent(content: string, chunkSize: number | undefined): st
   return pieces;
 }
 
-/** A rough prompt token count: a quarter of the JSON size of the request body's `name` field (`messages`, `contents`). */
+/**
+ * A rough prompt token count: a quarter of the JSON size of the request body's `name` field (`messages`, `contents`).
+ */
 export function estimatePromptTokens(body: unknown, name: string): number {
   return Math.ceil(JSON.stringify(field(body, name) ?? '').length / 4);
 }

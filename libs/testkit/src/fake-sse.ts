@@ -75,7 +75,10 @@ export class FakeSseStream {
     return true;
   }
 
-  /** Stops the stream early: `end` closes it cleanly, `reset` lets the frames reach the client, then drops the connection. */
+  /**
+   * Stops the stream early: `end` closes it cleanly, `reset` lets the frames reach the client, then drops the
+   * connection.
+   */
   async disconnect(mode: FakeDisconnectMode = 'reset'): Promise<void> {
     if (mode === 'end') {
       this.response.end();

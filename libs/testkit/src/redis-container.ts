@@ -52,7 +52,9 @@ export class RedisContainer {
   }
 }
 
-/** True when a container runtime answers (testcontainers finds it the way it always does: DOCKER_HOST, the socket, …). */
+/**
+ * True when a container runtime answers (testcontainers finds it the way it always does: DOCKER_HOST, the socket, …).
+ */
 export async function containerRuntimeAvailable(): Promise<boolean> {
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');

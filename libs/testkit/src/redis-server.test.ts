@@ -29,7 +29,8 @@ describe('RedisServer', () => {
   it('says how to get Redis when there is neither redis-server on PATH nor a container runtime', async () => {
     process.env.PATH = mkdtempSync(join(tmpdir(), 'empty-path-'));
     expect(redisServerOnPath()).toBe(false);
-    if (await containerRuntimeAvailable()) return; // a Docker engine would serve a container instead: nothing to check here
+    // a Docker engine would serve a container instead: nothing to check here
+    if (await containerRuntimeAvailable()) return;
     await expect(RedisServer.start()).rejects.toThrow(
       'the tests need Redis: install redis-server (it must be on PATH) or run a Docker engine',
     );

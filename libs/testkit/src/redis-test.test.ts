@@ -9,7 +9,8 @@ import { waitFor } from './wait-for.js';
 const servers: RedisServer[] = [];
 const namespaces: string[] = [];
 
-// Runs around the whole file, file-scoped fixtures' clean-up included: once every test and hook has run, the server is gone.
+// Runs around the whole file, file-scoped fixtures' clean-up included: once every test and hook has run, the server is
+// gone.
 aroundAll(async (runSuite) => {
   await runSuite();
   expect(servers.length, 'servers seen by the tests').toBe(3);

@@ -1,6 +1,9 @@
 import type { Alert } from '@turbostream/contracts';
 
-/** A valid alert (schema version 1) of the heuristic provider, for tests that print, publish or parse one; `overrides` replace fields. */
+/**
+ * A valid alert (schema version 1) of the heuristic provider, for tests that print, publish or parse one; `overrides`
+ * replace fields.
+ */
 export function sampleAlert(overrides: Partial<Alert> = {}): Alert {
   return {
     v: 1,

@@ -176,16 +176,21 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     });
   });
 
-  it('looks for the jobs of a crashed analyzer four times per lock period, so they are taken over within about 1.25 x the lock', async () => {
-    const { keys, redis } = await setup([createHeuristicProvider()]);
-    // BullMQ's stalled check (which hands the jobs of an expired lock back to the queue) holds this key for one check interval.
-    const checkKey = `${keys.queuePrefix}:${analysisQueueName('heuristic')}:stalled-check`;
-    await waitFor(async () => (await redis.pttl(checkKey)) > 0, { description: 'a first stalled check' });
-    const intervalMs = await redis.pttl(checkKey);
-    // lockMs is 5000 here: a job is back in the queue at most one interval after its lock expired.
-    expect(intervalMs).toBeGreaterThan(0);
-    expect(intervalMs).toBeLessThanOrEqual(5_000 / 4);
-  });
+  it(
+    'looks for the jobs of a crashed analyzer four times per lock period, so they are taken over within about ' +
+      '1.25 x the lock',
+    async () => {
+      const { keys, redis } = await setup([createHeuristicProvider()]);
+      // BullMQ's stalled check (which hands the jobs of an expired lock back to the queue) holds this key for one check
+      // interval.
+      const checkKey = `${keys.queuePrefix}:${analysisQueueName('heuristic')}:stalled-check`;
+      await waitFor(async () => (await redis.pttl(checkKey)) > 0, { description: 'a first stalled check' });
+      const intervalMs = await redis.pttl(checkKey);
+      // lockMs is 5000 here: a job is back in the queue at most one interval after its lock expired.
+      expect(intervalMs).toBeGreaterThan(0);
+      expect(intervalMs).toBeLessThanOrEqual(5_000 / 4);
+    },
+  );
 
   it('publishes an alert once when the same window is processed twice', async () => {
     const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
@@ -259,64 +264,73 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(await alertLog(redis, keys)).toEqual([]);
   });
 
-  it('hands a rate-limited job back to wait without using an attempt, and limits only that provider for the time asked', async () => {
-    fake.setHandler(() => ({
-      status: 429,
-      headers: { 'retry-after': '60' },
-      error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
-    }));
-    const { queue } = await setup([
-      createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url }),
-      createHeuristicProvider(),
-    ]);
-    const requestsBefore = fake.requests.length;
-    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'limited-1' });
-    await waitFor(
-      async () => fake.requests.length > requestsBefore && (await stateOf(queue('openai'), 'limited-1')) === 'waiting',
-      { description: 'job handed back to wait' },
-    );
-    const job = await queue('openai').getJob('limited-1');
-    expect(job?.attemptsMade).toBe(0);
-    expect(await queue('openai').getRateLimitTtl(Number.MAX_SAFE_INTEGER)).toBeGreaterThan(50_000);
-    await queue('heuristic').add('window', windowJob('heuristic', 'heuristic-v1'), { jobId: 'healthy-1' });
-    await waitFor(async () => (await stateOf(queue('heuristic'), 'healthy-1')) === 'completed', {
-      description: 'the other provider still served',
-    });
-    expect(fake.requests.length - requestsBefore).toBe(1);
-  });
+  it(
+    'hands a rate-limited job back to wait without using an attempt, and limits only that provider for the time ' +
+      'asked',
+    async () => {
+      fake.setHandler(() => ({
+        status: 429,
+        headers: { 'retry-after': '60' },
+        error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+      }));
+      const { queue } = await setup([
+        createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url }),
+        createHeuristicProvider(),
+      ]);
+      const requestsBefore = fake.requests.length;
+      await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'limited-1' });
+      await waitFor(
+        async () =>
+          fake.requests.length > requestsBefore && (await stateOf(queue('openai'), 'limited-1')) === 'waiting',
+        { description: 'job handed back to wait' },
+      );
+      const job = await queue('openai').getJob('limited-1');
+      expect(job?.attemptsMade).toBe(0);
+      expect(await queue('openai').getRateLimitTtl(Number.MAX_SAFE_INTEGER)).toBeGreaterThan(50_000);
+      await queue('heuristic').add('window', windowJob('heuristic', 'heuristic-v1'), { jobId: 'healthy-1' });
+      await waitFor(async () => (await stateOf(queue('heuristic'), 'healthy-1')) === 'completed', {
+        description: 'the other provider still served',
+      });
+      expect(fake.requests.length - requestsBefore).toBe(1);
+    },
+  );
 
-  it('puts jobs back without calling a rate-limited provider while the wait lasts, even when the queue limit is lifted early', async () => {
-    fake.setHandler(() => ({
-      status: 429,
-      headers: { 'retry-after': '30' },
-      error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
-    }));
-    const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
-    const requestsBefore = fake.requests.length;
-    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'cool-1' });
-    await waitFor(() => fake.requests.length > requestsBefore, { description: 'the first 429' });
-    await waitFor(async () => (await stateOf(queue('openai'), 'cool-1')) === 'waiting', {
-      description: 'first job handed back',
-    });
-    // As if the queue-wide limit had ended early: jobs are taken again, and the shared gate still holds them back.
-    await queue('openai').removeRateLimitKey();
-    await queue('openai').add(
-      'window',
-      {
-        ...windowJob('openai', 'gpt-4.1-mini'),
-        window: { ...windowJob('openai', 'gpt-4.1-mini').window, windowId: `${BASE}-9` },
-      },
-      { jobId: 'cool-2' },
-    );
-    await waitFor(
-      async () =>
-        ((await queue('openai').getJob('cool-2'))?.attemptsStarted ?? 0) >= 1 &&
-        (await stateOf(queue('openai'), 'cool-2')) === 'waiting',
-      { description: 'second job taken and put back' },
-    );
-    expect((await queue('openai').getJob('cool-2'))?.attemptsMade).toBe(0);
-    expect(fake.requests.length - requestsBefore).toBe(1);
-  });
+  it(
+    'puts jobs back without calling a rate-limited provider while the wait lasts, even when the queue limit is ' +
+      'lifted early',
+    async () => {
+      fake.setHandler(() => ({
+        status: 429,
+        headers: { 'retry-after': '30' },
+        error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+      }));
+      const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+      const requestsBefore = fake.requests.length;
+      await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'cool-1' });
+      await waitFor(() => fake.requests.length > requestsBefore, { description: 'the first 429' });
+      await waitFor(async () => (await stateOf(queue('openai'), 'cool-1')) === 'waiting', {
+        description: 'first job handed back',
+      });
+      // As if the queue-wide limit had ended early: jobs are taken again, and the shared gate still holds them back.
+      await queue('openai').removeRateLimitKey();
+      await queue('openai').add(
+        'window',
+        {
+          ...windowJob('openai', 'gpt-4.1-mini'),
+          window: { ...windowJob('openai', 'gpt-4.1-mini').window, windowId: `${BASE}-9` },
+        },
+        { jobId: 'cool-2' },
+      );
+      await waitFor(
+        async () =>
+          ((await queue('openai').getJob('cool-2'))?.attemptsStarted ?? 0) >= 1 &&
+          (await stateOf(queue('openai'), 'cool-2')) === 'waiting',
+        { description: 'second job taken and put back' },
+      );
+      expect((await queue('openai').getJob('cool-2'))?.attemptsMade).toBe(0);
+      expect(fake.requests.length - requestsBefore).toBe(1);
+    },
+  );
 
   it('lets one probe call a rate-limited provider once the wait ends; the other jobs wait for its answer', async () => {
     const arrivals: number[] = [];

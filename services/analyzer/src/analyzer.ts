@@ -119,7 +119,8 @@ export class Analyzer {
     this.#started = true;
     const { settings, keys, instanceId } = this.#options;
     await this.#consumer.start();
-    // Tell windowers which providers have a live analyzer, so jobs nobody can run are reported, not left waiting silently.
+    // Tell windowers which providers have a live analyzer, so jobs nobody can run are reported, not left waiting
+    // silently.
     this.#presence = new AnalyzerPresence({
       redis: this.#options.redis,
       keys,
@@ -132,7 +133,10 @@ export class Analyzer {
     this.#logger.info({ providers: this.providers, instanceId, concurrency: settings.concurrency }, 'analyzer started');
   }
 
-  /** Stops taking jobs, lets active ones finish until the drain deadline, cancels the rest, then closes the workers. Idempotent. */
+  /**
+   * Stops taking jobs, lets active ones finish until the drain deadline, cancels the rest, then closes the workers.
+   * Idempotent.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#close();
     return this.#closing;
@@ -178,7 +182,9 @@ export class Analyzer {
       await this.#events.publish({
         type: 'window.failed',
         ...(context.streamId ? { streamId: context.streamId } : {}),
-        message: `window ${context.windowId ?? '?'} of ${context.streamId ?? '?'} failed with ${context.provider ?? provider}/${context.model ?? '?'}: ${reason}`,
+        message:
+          `window ${context.windowId ?? '?'} of ${context.streamId ?? '?'} failed ` +
+          `with ${context.provider ?? provider}/${context.model ?? '?'}: ${reason}`,
         details: {
           windowId: context.windowId,
           provider: context.provider ?? provider,

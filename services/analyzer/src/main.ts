@@ -20,7 +20,9 @@ export function buildProviders(
   return providers;
 }
 
-/** Starts the analyzer: builds the configured providers, opens its connections (one for BullMQ) and starts the workers. */
+/**
+ * Starts the analyzer: builds the configured providers, opens its connections (one for BullMQ) and starts the workers.
+ */
 export async function startAnalyzer(config: AnalyzerConfig, rootLogger: Logger): Promise<RunningService<Analyzer>> {
   const logger = rootLogger.child({ service: 'analyzer' });
   const providers = buildProviders(config);

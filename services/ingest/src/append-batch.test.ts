@@ -58,7 +58,8 @@ describe('appendBatch', () => {
   );
 
   redisTest(
-    'writes the restart gap only on a stream that had entries, after the last one, and answers a re-sent batch with the same gap',
+    'writes the restart gap only on a stream that had entries, after the last one, and answers a re-sent batch ' +
+      'with the same gap',
     async () => {
       const first = {
         writerId: 'w1',
@@ -67,7 +68,8 @@ describe('appendBatch', () => {
       };
       expect(await appendBatch(redis, streamKeys, first)).toMatchObject({ applied: true, restartGap: undefined });
       const [previous] = await entries();
-      await new Promise((resolve) => setTimeout(resolve, 20)); // not a settle: the writer is down this long, and downMs below has to show it
+      // not a settle: the writer is down this long, and downMs below has to show it
+      await new Promise((resolve) => setTimeout(resolve, 20));
 
       const restart = {
         writerId: 'w2',

@@ -75,7 +75,8 @@ export interface AppendResult {
  * or `0` followed by a receivedAt for a {@link RestartCheck}.
  * Returns `{ applied (1|0), restart gap ('' or '<lastEntryId> <downMs>') }`.
  */
-const APPEND_BATCH = `
+const APPEND_BATCH =
+  `
 local writer, seq, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local record = redis.call('HGET', KEYS[3], writer)
 if record then
@@ -107,7 +108,8 @@ while i <= #ARGV do
     end
     if last and last ~= '0-0' then
       local downMs = string.format('%d', math.max(0, nowMs - tonumber(string.match(last, '^(%d+)-'))))
-      redis.call('XADD', KEYS[1], '*', 'kind', 'gap', 'reason', '${RESTART_GAP_REASON}', 'receivedAt', ARGV[i + 1], 'downMs', downMs, 'lastEntryId', last)
+      redis.call('XADD', KEYS[1], '*', 'kind', 'gap', 'reason', '${RESTART_GAP_REASON}', ` +
+  `'receivedAt', ARGV[i + 1], 'downMs', downMs, 'lastEntryId', last)
       redis.call('HINCRBY', KEYS[2], 'restarts', 1)
       restart = last .. ' ' .. downMs
     end

@@ -7,7 +7,10 @@ import { SourceIngest, type SourceIngestStats } from './source-ingest.js';
 export type IngestSource = { streamId: string } & SourceConfig;
 
 export interface IngestOptions {
-  /** Shared by every source; the caller owns it (`close()` leaves it open). Use `maxRetriesPerRequest: null` so writes wait out a Redis outage. */
+  /**
+   * Shared by every source; the caller owns it (`close()` leaves it open). Use `maxRetriesPerRequest: null` so writes
+   * wait out a Redis outage.
+   */
   redis: RedisClient;
   keys: KeyLayout;
   logger: Logger;

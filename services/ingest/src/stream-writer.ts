@@ -31,11 +31,20 @@ export interface StreamWriterOptions {
   batchSize: number;
   /** High-water mark: at this many buffered writes `onHighWater` is called (pause the source). */
   maxBuffered: number;
-  /** Low-water mark: at or below it, after a high-water mark, `onLowWater` is called. @defaultValue half of `maxBuffered` */
+  /**
+   * Low-water mark: at or below it, after a high-water mark, `onLowWater` is called. @defaultValue half of
+   * `maxBuffered`
+   */
   lowWater?: number;
-  /** A batch also stops growing at this many bytes of message data, so large frames make smaller batches. @defaultValue 8 MiB */
+  /**
+   * A batch also stops growing at this many bytes of message data, so large frames make smaller batches. @defaultValue
+   * 8 MiB
+   */
   maxBatchBytes?: number;
-  /** How long Redis keeps this writer's record of its last batch (the dedupe window). @defaultValue a day (`APPEND_RECORD_TTL_MS`) */
+  /**
+   * How long Redis keeps this writer's record of its last batch (the dedupe window). @defaultValue a day
+   * (`APPEND_RECORD_TTL_MS`)
+   */
   recordTtlMs?: number;
   /** Delay bounds between retries of a failed batch. @defaultValue `{ initialMs: 100, maxMs: 5000 }` */
   retry?: { initialMs: number; maxMs: number };
@@ -124,7 +133,9 @@ export class StreamWriter {
     this.#enqueue({ kind: 'dead-letter', deadLetter });
   }
 
-  /** Waits until everything buffered is written or `timeoutMs` passes, then stops. Returns the writes left unwritten. */
+  /**
+   * Waits until everything buffered is written or `timeoutMs` passes, then stops. Returns the writes left unwritten.
+   */
   async drain(timeoutMs: number): Promise<number> {
     if (this.#queue.size > 0 || this.#running) {
       this.#schedule();

@@ -16,7 +16,10 @@ export interface ProviderWatchOptions {
   clock: () => number;
   /** @defaultValue 5000 */
   intervalMs?: number;
-  /** Time after start before a provider without analyzers is reported (analyzers starting alongside get to beat first). @defaultValue 10000 */
+  /**
+   * Time after start before a provider without analyzers is reported (analyzers starting alongside get to beat first).
+   * @defaultValue 10000
+   */
   graceMs?: number;
   /** A still-unserved provider is reported again this often. @defaultValue 300000 */
   repeatMs?: number;
@@ -95,7 +98,9 @@ export class ProviderWatch {
     }
   }
 
-  /** Publishes an event when a provider becomes unserved (after the grace period, then every repeatMs) or served again. */
+  /**
+   * Publishes an event when a provider becomes unserved (after the grace period, then every repeatMs) or served again.
+   */
   async #report(streamId: string, unserved: readonly UnservedTarget[], now: number): Promise<void> {
     const known = this.#unserved.get(streamId) ?? new Map<ProviderId, { since: number; reportedAt: number }>();
     this.#unserved.set(streamId, known);
@@ -107,7 +112,8 @@ export class ProviderWatch {
       state.reportedAt = now;
       const message =
         `stream ${streamId}: no live analyzer serves provider ${target.provider} (model ${target.model}); ` +
-        `${target.waiting} job${target.waiting === 1 ? '' : 's'} wait in its queue and are not given to another provider. ` +
+        `${target.waiting} job${target.waiting === 1 ? '' : 's'} wait in its queue and are not given to another ` +
+        `provider. ` +
         `Start an analyzer with ${target.variables.join(', ')} set in its env.local.`;
       this.#options.logger.warn(
         {

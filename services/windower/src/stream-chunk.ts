@@ -33,7 +33,10 @@ export interface StreamChunk {
   entries: [string, string[]][];
 }
 
-/** Reads up to `count` entries of the stream from `start` (an `XRANGE` start: `-`, `id` or `(id`), with the server time and the checkpoint. */
+/**
+ * Reads up to `count` entries of the stream from `start` (an `XRANGE` start: `-`, `id` or `(id`), with the server time
+ * and the checkpoint.
+ */
 export async function readStreamChunk(options: {
   redis: RedisClient;
   keys: KeyLayout;

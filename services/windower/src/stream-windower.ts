@@ -253,7 +253,10 @@ export class StreamWindower {
     return next.more;
   }
 
-  /** Reads the checkpoint under the current ownership: windowing goes on from there. False when ownership ended meanwhile. */
+  /**
+   * Reads the checkpoint under the current ownership: windowing goes on from there. False when ownership ended
+   * meanwhile.
+   */
   async #load(epoch: number): Promise<boolean> {
     const state = await this.#checkpoint.read();
     if (!this.#ownership.holds(epoch)) return false;
@@ -284,7 +287,10 @@ export class StreamWindower {
     return true;
   }
 
-  /** Among windows this instance may have stored jobs for before a reload, the first whose stored job holds another window. */
+  /**
+   * Among windows this instance may have stored jobs for before a reload, the first whose stored job holds another
+   * window.
+   */
   async #diverged(sealed: readonly SealedWindow[]): Promise<DivergedWindow | undefined> {
     const upTo = this.#verifyUpTo;
     if (upTo === undefined) return undefined;
@@ -393,7 +399,8 @@ export class StreamWindower {
     const before = describeTargets(this.#stream.targets);
     this.#stream = { ...this.#stream, targets };
     this.#gate.setPerWindow(jobsPerWindow(this.#stream));
-    const message = `stream ${this.#stream.id}: windows from now on are analysed by ${describeTargets(targets)} (was ${before})`;
+    const message =
+      `stream ${this.#stream.id}: windows from now on are analysed by ${describeTargets(targets)} ` + `(was ${before})`;
     this.#logger.info({ targets, overridden }, 'analysis targets changed');
     await this.#options.events?.publish({
       type: 'stream.targets-changed',

@@ -97,7 +97,10 @@ describe('Windower after Redis loses writes', () => {
     await redis.multi().del(state).hset(state, fields).exec();
   }
 
-  /** Every message the stream holds is in exactly one stored window, and no window holds a message the stream lost unless `lostAllowed`. */
+  /**
+   * Every message the stream holds is in exactly one stored window, and no window holds a message the stream lost
+   * unless `lostAllowed`.
+   */
   async function expectEachOnce(stored: string[], lostAllowed: string[] = []): Promise<void> {
     const windowed = (await listWindows({ redis, keys, streamId: stream.id })).flatMap((window) =>
       window.messages.map((message) => message.id),
@@ -144,45 +147,60 @@ describe('Windower after Redis loses writes', () => {
     expect(windower?.stats().streams[0]?.rewinds).toBe(1);
   });
 
-  it('keeps a window whose job was stored from entries Redis lost (an add re-sent after the loss), and goes on after it', async () => {
-    const before = await addMessages(30, 'e');
-    await checkpointAt(before[29]);
-    // The job of the window e6–e11 is lost; that of e12–e17 survives, as if stored again after the loss; e16 onwards are lost.
-    await loseWrites({
-      jobsOf: [before[6], before[18], before[24]],
-      entries: before.slice(16),
-      checkpoint: { lastEntryId: before[5], windows: 1, entries: 6 },
-    });
+  it(
+    'keeps a window whose job was stored from entries Redis lost (an add re-sent after the loss), and goes on ' +
+      'after it',
+    async () => {
+      const before = await addMessages(30, 'e');
+      await checkpointAt(before[29]);
+      // The job of the window e6–e11 is lost; that of e12–e17 survives, as if stored again after the loss; e16 onwards
+      // are lost.
+      await loseWrites({
+        jobsOf: [before[6], before[18], before[24]],
+        entries: before.slice(16),
+        checkpoint: { lastEntryId: before[5], windows: 1, entries: 6 },
+      });
 
-    const after = await addMessages(12, 'n');
-    await checkpointAt(after[11]);
-    await expectEachOnce([...before.slice(0, 16), ...after], before.slice(16, 18));
-    expect((await listWindows({ redis, keys, streamId: stream.id })).map((window) => window.windowId)).toEqual([
-      before[0],
-      before[6],
-      before[12],
-      after[0],
-      after[6],
-    ]);
-    expect(windower?.stats().streams[0]?.rewinds).toBe(1);
-  });
+      const after = await addMessages(12, 'n');
+      await checkpointAt(after[11]);
+      await expectEachOnce([...before.slice(0, 16), ...after], before.slice(16, 18));
+      expect((await listWindows({ redis, keys, streamId: stream.id })).map((window) => window.windowId)).toEqual([
+        before[0],
+        before[6],
+        before[12],
+        after[0],
+        after[6],
+      ]);
+      expect(windower?.stats().streams[0]?.rewinds).toBe(1);
+    },
+  );
 
-  it('commits only from where it last saw the checkpoint, and a commit re-sent after a lost reply changes nothing', async () => {
-    await windower?.close();
-    await redis.set(keys.windowLease(stream.id), 'a', 'PX', 60_000);
-    const checkpoint = new Checkpoint({ redis, keys, streamId: stream.id, owner: 'a' });
-    const commit = { expected: undefined, lastEntryId: '5-0', windows: 1, entries: 3, trimBelow: '0-0', updatedAt: 1 };
-    expect(await checkpoint.commit(commit)).toEqual({ status: 'moved', trimmed: 0 });
-    expect(await checkpoint.commit(commit)).toEqual({ status: 'moved', trimmed: 0 });
-    expect(await checkpoint.commit({ ...commit, expected: '3-0', lastEntryId: '9-0' })).toEqual({
-      status: 'elsewhere',
-      found: '5-0',
-    });
-    expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '5-0', windows: 1, entries: 3 });
-    expect(await checkpoint.commit({ ...commit, expected: '5-0', lastEntryId: '9-0' })).toEqual({
-      status: 'moved',
-      trimmed: 0,
-    });
-    expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '9-0', windows: 2, entries: 6 });
-  });
+  it(
+    'commits only from where it last saw the checkpoint, and a commit re-sent after a lost reply changes ' + 'nothing',
+    async () => {
+      await windower?.close();
+      await redis.set(keys.windowLease(stream.id), 'a', 'PX', 60_000);
+      const checkpoint = new Checkpoint({ redis, keys, streamId: stream.id, owner: 'a' });
+      const commit = {
+        expected: undefined,
+        lastEntryId: '5-0',
+        windows: 1,
+        entries: 3,
+        trimBelow: '0-0',
+        updatedAt: 1,
+      };
+      expect(await checkpoint.commit(commit)).toEqual({ status: 'moved', trimmed: 0 });
+      expect(await checkpoint.commit(commit)).toEqual({ status: 'moved', trimmed: 0 });
+      expect(await checkpoint.commit({ ...commit, expected: '3-0', lastEntryId: '9-0' })).toEqual({
+        status: 'elsewhere',
+        found: '5-0',
+      });
+      expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '5-0', windows: 1, entries: 3 });
+      expect(await checkpoint.commit({ ...commit, expected: '5-0', lastEntryId: '9-0' })).toEqual({
+        status: 'moved',
+        trimmed: 0,
+      });
+      expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '9-0', windows: 2, entries: 6 });
+    },
+  );
 });

@@ -135,66 +135,70 @@ describe('Windower targets', () => {
     });
   });
 
-  it('reports a target provider that no live analyzer serves, with the variable that would configure it, and its return', async () => {
-    const windower = new Windower({
-      redis,
-      keys,
-      logger,
-      events: new EventPublisher({ redis, keys, service: 'windower' }),
-      streams: [
-        stream([
-          { provider: 'anthropic', model: 'claude-x' },
-          { provider: 'heuristic', model: 'mad' },
-        ]),
-      ],
-      settings,
-      owner: 'w1',
-      providerWatch: { intervalMs: 50, graceMs: 200 },
-    });
-    running.push(windower);
-    const heuristic = new AnalyzerPresence({
-      redis,
-      keys,
-      instanceId: 'a-heuristic',
-      providers: ['heuristic'],
-      concurrency: 1,
-    });
-    await heuristic.start();
-    running.push(heuristic);
-    await windower.start();
-    await add(5);
+  it(
+    'reports a target provider that no live analyzer serves, with the variable that would configure it, and its ' +
+      'return',
+    async () => {
+      const windower = new Windower({
+        redis,
+        keys,
+        logger,
+        events: new EventPublisher({ redis, keys, service: 'windower' }),
+        streams: [
+          stream([
+            { provider: 'anthropic', model: 'claude-x' },
+            { provider: 'heuristic', model: 'mad' },
+          ]),
+        ],
+        settings,
+        owner: 'w1',
+        providerWatch: { intervalMs: 50, graceMs: 200 },
+      });
+      running.push(windower);
+      const heuristic = new AnalyzerPresence({
+        redis,
+        keys,
+        instanceId: 'a-heuristic',
+        providers: ['heuristic'],
+        concurrency: 1,
+      });
+      await heuristic.start();
+      running.push(heuristic);
+      await windower.start();
+      await add(5);
 
-    const unserved = await waitFor(() => events.find((event) => event.type === 'provider.unconfigured'), {
-      timeoutMs: 5_000,
-      description: 'provider.unconfigured event',
-    });
-    expect(unserved.streamId).toBe('feed');
-    expect(unserved.message).toContain('no live analyzer serves provider anthropic');
-    expect(unserved.message).toContain('ANTHROPIC_API_KEY');
-    expect(events.filter((event) => event.type === 'provider.unconfigured')).toHaveLength(1);
-    const status = StreamStatus.parse(JSON.parse((await redis.get(keys.streamStatus('feed'))) ?? 'null'));
-    expect(status.unserved).toMatchObject([
-      { provider: 'anthropic', model: 'claude-x', variables: ['ANTHROPIC_API_KEY'] },
-    ]);
-    expect(status.unserved[0]?.waiting).toBeGreaterThanOrEqual(1);
+      const unserved = await waitFor(() => events.find((event) => event.type === 'provider.unconfigured'), {
+        timeoutMs: 5_000,
+        description: 'provider.unconfigured event',
+      });
+      expect(unserved.streamId).toBe('feed');
+      expect(unserved.message).toContain('no live analyzer serves provider anthropic');
+      expect(unserved.message).toContain('ANTHROPIC_API_KEY');
+      expect(events.filter((event) => event.type === 'provider.unconfigured')).toHaveLength(1);
+      const status = StreamStatus.parse(JSON.parse((await redis.get(keys.streamStatus('feed'))) ?? 'null'));
+      expect(status.unserved).toMatchObject([
+        { provider: 'anthropic', model: 'claude-x', variables: ['ANTHROPIC_API_KEY'] },
+      ]);
+      expect(status.unserved[0]?.waiting).toBeGreaterThanOrEqual(1);
 
-    const anthropic = new AnalyzerPresence({
-      redis,
-      keys,
-      instanceId: 'a-anthropic',
-      providers: ['anthropic'],
-      concurrency: 1,
-    });
-    await anthropic.start();
-    running.push(anthropic);
-    await waitFor(() => events.some((event) => event.type === 'provider.available'), {
-      timeoutMs: 5_000,
-      description: 'provider.available event',
-    });
-    await waitFor(
-      async () =>
-        StreamStatus.parse(JSON.parse((await redis.get(keys.streamStatus('feed'))) ?? 'null')).unserved.length === 0,
-      { description: 'status cleared' },
-    );
-  });
+      const anthropic = new AnalyzerPresence({
+        redis,
+        keys,
+        instanceId: 'a-anthropic',
+        providers: ['anthropic'],
+        concurrency: 1,
+      });
+      await anthropic.start();
+      running.push(anthropic);
+      await waitFor(() => events.some((event) => event.type === 'provider.available'), {
+        timeoutMs: 5_000,
+        description: 'provider.available event',
+      });
+      await waitFor(
+        async () =>
+          StreamStatus.parse(JSON.parse((await redis.get(keys.streamStatus('feed'))) ?? 'null')).unserved.length === 0,
+        { description: 'status cleared' },
+      );
+    },
+  );
 });

@@ -52,7 +52,9 @@ export interface WindowerUpdate {
   added: string[];
   /** Streams no longer windowed here (their leases released). */
   removed: string[];
-  /** Streams whose window limits, targets or instructions changed: cut again from their checkpoint with the new ones. */
+  /**
+   * Streams whose window limits, targets or instructions changed: cut again from their checkpoint with the new ones.
+   */
   restarted: string[];
 }
 
@@ -172,7 +174,8 @@ export class Windower {
     });
     const added = streams.filter((stream) => !this.#configs.has(stream.id));
     await Promise.all([...removed, ...restarted.map((stream) => stream.id)].map((id) => this.#remove(id)));
-    for (const stream of streams) if (this.#configs.has(stream.id)) this.#configs.set(stream.id, stream); // a new source only
+    // a new source only
+    for (const stream of streams) if (this.#configs.has(stream.id)) this.#configs.set(stream.id, stream);
     done.removed = removed;
     if (this.#closed) return done;
     for (const stream of [...restarted, ...added]) {

@@ -56,7 +56,8 @@ export async function alerts({
   redis.on('reconnecting', () => {
     if (!lost)
       say(
-        `lost the connection to Redis at ${where}; reconnecting (alerts published meanwhile are printed once it is back)`,
+        `lost the connection to Redis at ${where}; reconnecting (alerts published meanwhile are printed once it ` +
+          `is back)`,
       );
     lost = true;
   });

@@ -10,7 +10,9 @@ export function configUsageProblem(positionals: readonly string[]): string | und
   const [subcommand, ...extra] = positionals;
   if (subcommand === undefined) return 'turbostream config: expected a subcommand, `turbostream config check`';
   if (subcommand !== 'check')
-    return `turbostream config: unknown subcommand ${JSON.stringify(subcommand)}: expected \`turbostream config check\``;
+    return (
+      `turbostream config: unknown subcommand ${JSON.stringify(subcommand)}: expected \`turbostream config ` + `check\``
+    );
   if (extra.length > 0)
     return `turbostream config check: unexpected argument ${JSON.stringify(extra[0])}: it takes none`;
   return undefined;
@@ -32,7 +34,8 @@ export function configCheck(positionals: readonly string[] = ['check']): number 
   const warnings = result.warnings.length > 0 ? `\nwarnings\n${formatProblems(result.warnings)}\n` : '';
   if (!result.ok) {
     process.stderr.write(
-      `The configuration has ${plural(result.problems.length, 'problem')}:\n${formatProblems(result.problems)}\n${warnings}`,
+      `The configuration ` +
+        `has ${plural(result.problems.length, 'problem')}:\n${formatProblems(result.problems)}\n${warnings}`,
     );
     return 1;
   }

@@ -115,7 +115,9 @@ export async function providers({ checkCalls, json }: { checkCalls: boolean; jso
       if (row.check) {
         process.stdout.write(
           row.check.ok
-            ? `${''.padEnd(13)} check OK with ${row.check.model}: time to first token ${Math.round(row.check.ttftMs ?? 0)} ms, total ${Math.round(row.check.totalMs ?? 0)} ms, tokens ${row.check.inputTokens} in / ${row.check.outputTokens} out\n`
+            ? `${''.padEnd(13)} check OK with ${row.check.model}: time to first ` +
+                `token ${Math.round(row.check.ttftMs ?? 0)} ms, total ${Math.round(row.check.totalMs ?? 0)} ms, ` +
+                `tokens ${row.check.inputTokens} in / ${row.check.outputTokens} out\n`
             : `${''.padEnd(13)} check FAILED${row.check.model ? ` with ${row.check.model}` : ''}: ${row.check.error}\n`,
         );
       }

@@ -84,7 +84,8 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
       streamsFileText(streams, 'written by `turbostream stack` for the built-in demo feed; removed when it stops'),
     );
     say(
-      `${options.demo ? '--demo' : 'no streams file (streams.yaml)'}: watching the built-in demo feed, analysed by the heuristic provider`,
+      `${options.demo ? '--demo' : 'no streams file (streams.yaml)'}: watching the built-in demo feed, analysed ` +
+        `by the heuristic provider`,
     );
   }
 
@@ -137,7 +138,8 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
     }
     if (shared)
       say(
-        `this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`,
+        `this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a ` +
+          `day after it stops`,
       );
   }
   const subscriber = connectRedis({ ...redisTarget, name: 'turbostream:stack:alerts' });
@@ -158,7 +160,9 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
   for (const stream of streams) say(`watching ${stream.id} → ${stream.targets.map(formatTarget).join(', ')}`);
   const watch = redisCliSubscribe(loaded.redis.explicit ? loaded.redis.url : redisHandle.url, keys.alertsChannel);
   say(
-    `${options.analyzers} analyzer${options.analyzers === 1 ? '' : 's'}; alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`,
+    `${options.analyzers} analyzer${options.analyzers === 1 ? '' : 's'}; ` +
+      `alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the ` +
+      `Redis channel ${keys.alertsChannel}; to watch them from another terminal:`,
   );
   say(`  ${watch.command}${watch.note ? `    (${watch.note})` : ''}`);
   say(`  npx turbostream alerts${loaded.redis.explicit ? '    (with the same REDIS_URL)' : ''}`);
@@ -182,7 +186,8 @@ export async function stack(options: StackOptions, redisOptions: PrivateRedisOpt
   if (await redisHandle.stop().catch(() => false)) removeLocalInstance(cwd, process.pid);
   else if (redisHandle.privateRedis)
     say(
-      `the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`,
+      `the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, ` +
+        `and the next turbostream up here reuses it`,
     );
   rmSync(runDir, { recursive: true, force: true });
   try {

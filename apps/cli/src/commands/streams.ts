@@ -73,7 +73,8 @@ export async function setStreamTargets(options: {
     if (options.reset) {
       const had = await clearTargetOverride(redis, keys, stream.id);
       process.stdout.write(
-        `stream ${stream.id}: ${had ? 'back to' : 'already on'} the streams file's targets: ${describe(stream.targets)}\n`,
+        `stream ${stream.id}: ${had ? 'back to' : 'already on'} the streams file's ` +
+          `targets: ${describe(stream.targets)}\n`,
       );
       return;
     }
@@ -97,7 +98,8 @@ export async function setStreamTargets(options: {
     for (const target of targets) {
       if ((await liveAnalyzers(redis, keys, target.provider, Date.now())).length === 0) {
         process.stdout.write(
-          `warning: no live analyzer serves ${target.provider} right now: its windows wait in ${analysisQueueName(target.provider)} until one does\n`,
+          `warning: no live analyzer serves ${target.provider} right now: its windows wait ` +
+            `in ${analysisQueueName(target.provider)} until one does\n`,
         );
       }
     }
@@ -145,16 +147,21 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       process.stdout.write('no streams configured (no streams file): `turbostream up` runs the demo\n');
     for (const row of rows) {
       process.stdout.write(`${row.id}  ${row.url}\n`);
-      process.stdout.write(
-        `  targets   ${describe(row.targets)}${row.override ? `  (set while running by ${row.override.setBy} at ${row.override.setAt}; file: ${describe(config.streams.find((stream) => stream.id === row.id)?.targets ?? [])})` : '  (from the streams file)'}\n`,
-      );
+      const fileTargets = () => config.streams.find((stream) => stream.id === row.id)?.targets ?? [];
+      const origin = row.override
+        ? `  (set while running by ${row.override.setBy} at ${row.override.setAt}; file: ${describe(fileTargets())})`
+        : '  (from the streams file)';
+      process.stdout.write(`  targets   ${describe(row.targets)}${origin}\n`);
       if (row.status) {
         process.stdout.write(
-          `  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}${row.status.backpressured ? ', paused by backpressure' : ''}, as of ${row.status.updatedAt}\n`,
+          `  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}` +
+            `${row.status.backpressured ? ', paused by backpressure' : ''}, as of ${row.status.updatedAt}\n`,
         );
         for (const unserved of row.status.unserved) {
           process.stdout.write(
-            `  MISSING   no live analyzer serves ${unserved.provider} (model ${unserved.model}) since ${unserved.since}: ${unserved.waiting} jobs wait; set ${unserved.variables.join(', ')} on an analyzer\n`,
+            `  MISSING   no live analyzer serves ${unserved.provider} (model ${unserved.model}) ` +
+              `since ${unserved.since}: ${unserved.waiting} jobs wait; set ${unserved.variables.join(', ')} on ` +
+              `an analyzer\n`,
           );
         }
       } else {
@@ -162,7 +169,9 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       }
       for (const { provider, analyzers, jobs } of row.providers) {
         process.stdout.write(
-          `  ${provider.padEnd(12)} ${analyzers} live analyzer${analyzers === 1 ? '' : 's'}; jobs waiting ${jobs.waiting ?? 0}, active ${jobs.active ?? 0}, delayed ${jobs.delayed ?? 0}, failed ${jobs.failed ?? 0}, completed ${jobs.completed ?? 0}\n`,
+          `  ${provider.padEnd(12)} ${analyzers} live analyzer${analyzers === 1 ? '' : 's'}; jobs ` +
+            `waiting ${jobs.waiting ?? 0}, active ${jobs.active ?? 0}, delayed ${jobs.delayed ?? 0}, ` +
+            `failed ${jobs.failed ?? 0}, completed ${jobs.completed ?? 0}\n`,
         );
       }
     }

@@ -53,7 +53,8 @@ export async function up(options: UpOptions): Promise<void> {
       removeLocalInstance(workDir, process.pid);
     } else if (redisHandle.privateRedis) {
       say(
-        `the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, and the next turbostream up here reuses it`,
+        `the private redis-server (pid ${redisHandle.privateRedis.pid}) did not exit in time; it keeps running, ` +
+          `and the next turbostream up here reuses it`,
       );
     }
   };
@@ -72,7 +73,8 @@ export async function up(options: UpOptions): Promise<void> {
       demoGuard = await guardDemo({ redis: config.redis, keys, shared, logger });
       if (shared)
         say(
-          `this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire a day after it stops`,
+          `this Redis is not TurboStream's own: the demo runs in the namespace ${namespace}, and its keys expire ` +
+            `a day after it stops`,
         );
       demo = new DemoFeed();
       const url = await demo.start();
@@ -109,7 +111,8 @@ export async function up(options: UpOptions): Promise<void> {
   }
   const cli = redisCliSubscribe(loaded.redis.explicit ? loaded.redis.url : redisHandle.url, keys.alertsChannel);
   say(
-    `alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the Redis channel ${keys.alertsChannel}; to watch them from another terminal:`,
+    `alerts ${alertsAsJson(options.json) ? 'go to standard output as JSON lines' : 'appear below'}, and on the ` +
+      `Redis channel ${keys.alertsChannel}; to watch them from another terminal:`,
   );
   say(`  ${cli.command}${cli.note ? `    (${cli.note})` : ''}`);
   say(`  npx turbostream alerts${loaded.redis.explicit ? '    (with the same REDIS_URL)' : ''}`);

@@ -17,7 +17,10 @@ export function runNamespace(namespace: string, { demo, shared }: { demo: boolea
 
 /** What {@link guardDemo} holds while the demo runs. */
 export interface DemoGuard {
-  /** After the services have stopped: a last expiry pass (shared Redis), then the claim is released and the connection closed. */
+  /**
+   * After the services have stopped: a last expiry pass (shared Redis), then the claim is released and the connection
+   * closed.
+   */
   close(): Promise<void>;
 }
 
@@ -60,7 +63,8 @@ export async function guardDemo({
   if (!claimed.claimed) {
     await closeRedis(connection);
     throw new UsageError(
-      `${demoAlreadyRunning(claimed.holder, keys)}.\nWatch it with \`npx turbostream alerts\` where it runs, or stop it first; TURBOSTREAM_NAMESPACE=<another> runs a second demo apart.`,
+      `${demoAlreadyRunning(claimed.holder, keys)}.\nWatch it with \`npx turbostream alerts\` where it runs, or ` +
+        `stop it first; TURBOSTREAM_NAMESPACE=<another> runs a second demo apart.`,
       DEMO_RUNNING,
     );
   }

@@ -27,7 +27,8 @@ async function claimed(...args: Parameters<typeof claimDemo>): Promise<DemoClaim
   return result.claim;
 }
 
-// The namespaces (turbostream-demo, turbostream) are what these tests are about: fixed ones, on the file's server, flushed between tests.
+// The namespaces (turbostream-demo, turbostream) are what these tests are about: fixed ones, on the file's server,
+// flushed between tests.
 describe('claimDemo', () => {
   let redis: Redis;
   const keys = createKeyLayout('turbostream-demo');
@@ -46,7 +47,8 @@ describe('claimDemo', () => {
     const second = await claimDemo(redis, keys, holderB);
     expect(second).toEqual({ claimed: false, holder: holderA });
     expect(demoAlreadyRunning(second.claimed ? undefined : second.holder, keys)).toBe(
-      'a TurboStream demo is already running on this Redis (pid 101 on host-a since 2025-01-01T00:00:00.000Z, in /work/a); its alerts are on turbostream-demo:alerts',
+      'a TurboStream demo is already running on this Redis (pid 101 on host-a since 2025-01-01T00:00:00.000Z, in ' +
+        '/work/a); its alerts are on turbostream-demo:alerts',
     );
     // another namespace is another claim
     claims.push(await claimed(redis, createKeyLayout('turbostream'), holderB));
@@ -60,7 +62,8 @@ describe('claimDemo', () => {
   });
 
   redisTest(
-    'takes over at once the lease of a demo of this machine that was killed, but not that of a live one or of another machine',
+    'takes over at once the lease of a demo of this machine that was killed, but not that of a live one or of ' +
+      'another machine',
     async () => {
       const { pid } = spawnSync(process.execPath, ['-e', '0']);
       const dead: DemoHolder = { ...thisProcess(), pid: pid ?? 2 ** 22 + 17 };
@@ -301,7 +304,10 @@ describe('NamespaceExpiry', () => {
   });
 });
 
-/** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
+/**
+ * A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips
+ * it, saying so.
+ */
 const clusterReason = redisServerOnPath()
   ? ''
   : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';

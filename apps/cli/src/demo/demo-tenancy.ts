@@ -16,8 +16,8 @@ import { Cluster, type Redis } from 'ioredis';
 
 /**
  * The demo's namespace on a shared Redis, next to `namespace` (`turbostream` →
- * `turbostream-demo`), so that it never touches a real deployment's keys: `<namespace>-demo`, the namespace shortened so that
- * the whole stays within the 32 characters a namespace may have.
+ * `turbostream-demo`), so that it never touches a real deployment's keys: `<namespace>-demo`, the namespace shortened
+ * so that the whole stays within the 32 characters a namespace may have.
  */
 export function demoNamespace(namespace: string): string {
   return `${namespace.slice(0, 32 - '-demo'.length)}-demo`;
@@ -47,7 +47,10 @@ export function demoAlreadyRunning(holder: DemoHolder | undefined, keys: KeyLayo
 
 /** What happened to a held claim, reported through {@link DemoClaimOptions.onEvent}. */
 export type DemoClaimEvent =
-  /** A renewal failed, or has not been confirmed for a whole lease TTL (Redis unreachable): the claim may have lapsed. Once per outage. */
+  /**
+   * A renewal failed, or has not been confirmed for a whole lease TTL (Redis unreachable): the claim may have lapsed.
+   * Once per outage.
+   */
   | { type: 'unconfirmed'; error?: unknown }
   /** Renewals go through again after `unconfirmed` (the lease was still ours, or free and taken back). */
   | { type: 'restored' }
@@ -66,7 +69,8 @@ export interface DemoClaimOptions {
 /** The outcome of {@link claimDemo}: the claim, or who holds it (`undefined` when unreadable). */
 export type DemoClaimResult = { claimed: true; claim: DemoClaim } | { claimed: false; holder: DemoHolder | undefined };
 
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const RENEW =
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then ` + `return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /**
@@ -268,7 +272,10 @@ export class NamespaceExpiry {
     this.#onError = options.onError ?? (() => {});
   }
 
-  /** Runs a first pass (its failure rejects), then one every `everyMs`. Resolves with the keys the first pass gave an expiry. */
+  /**
+   * Runs a first pass (its failure rejects), then one every `everyMs`. Resolves with the keys the first pass gave an
+   * expiry.
+   */
   async start(): Promise<number> {
     const touched = await this.pass();
     this.#timer ??= setInterval(() => this.#tick(), this.#everyMs).unref();

@@ -50,20 +50,23 @@ describe('alertPrinter', () => {
     expect(text.split('\n')).toHaveLength(4);
   });
 
-  it('prints JSON lines with DEL, C1, bidi controls and line separators escaped, parsing back to the very alert', () => {
-    for (const [json, isTTY] of [
-      [false, false],
-      [true, true],
-    ] as const) {
-      const { written, out } = sink(isTTY);
-      alertPrinter({ json, out })(JSON.stringify(HOSTILE_ALERT));
-      expect(written).toHaveLength(1);
-      const line = written[0] ?? '';
-      expect(line.endsWith('\n')).toBe(true);
-      expect(line.slice(0, -1)).not.toMatch(TERMINAL_UNSAFE);
-      expect(JSON.parse(line)).toEqual(HOSTILE_ALERT);
-    }
-  });
+  it(
+    'prints JSON lines with DEL, C1, bidi controls and line separators escaped, parsing back to the very ' + 'alert',
+    () => {
+      for (const [json, isTTY] of [
+        [false, false],
+        [true, true],
+      ] as const) {
+        const { written, out } = sink(isTTY);
+        alertPrinter({ json, out })(JSON.stringify(HOSTILE_ALERT));
+        expect(written).toHaveLength(1);
+        const line = written[0] ?? '';
+        expect(line.endsWith('\n')).toBe(true);
+        expect(line.slice(0, -1)).not.toMatch(TERMINAL_UNSAFE);
+        expect(JSON.parse(line)).toEqual(HOSTILE_ALERT);
+      }
+    },
+  );
 
   it('keeps a JSON line on one line and anything else shown, whoever published it', () => {
     const { written, out } = sink(false);

@@ -49,7 +49,8 @@ export class ProcessLifecycle {
       await this.#health.start();
     } catch (error) {
       throw new UsageError(
-        `cannot serve the health endpoints on ${host}:${port} (HEALTH_HOST/HEALTH_PORT): ${error instanceof Error ? error.message : String(error)}`,
+        `cannot serve the health endpoints on ${host}:${port} ` +
+          `(HEALTH_HOST/HEALTH_PORT): ${error instanceof Error ? error.message : String(error)}`,
         1,
       );
     }

@@ -17,7 +17,9 @@ export function loadConfigOrExit(): TurboConfig {
   const result = loadConfig({ env: process.env, cwd: process.cwd() });
   if (!result.ok) {
     throw new UsageError(
-      `TurboStream cannot start: the configuration has ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}:\n${formatProblems(result.problems)}\n\nRun \`turbostream config check\` after fixing them.`,
+      `TurboStream cannot start: the configuration has ${result.problems.length} ` +
+        `problem${result.problems.length === 1 ? '' : 's'}:\n${formatProblems(result.problems)}\n\nRun ` +
+        `\`turbostream config check\` after fixing them.`,
       78,
     );
   }

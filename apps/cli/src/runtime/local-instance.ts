@@ -100,7 +100,11 @@ export function recordLocalInstance(
     });
     return true;
   } catch (error) {
-    return `cannot write ${localInstancePath(workDir)} (${error instanceof Error ? error.message : String(error)}): \`turbostream alerts\` in this directory will not find this Redis by itself`;
+    return (
+      `cannot write ${localInstancePath(workDir)} ` +
+      `(${error instanceof Error ? error.message : String(error)}): \`turbostream alerts\` in this directory ` +
+      `will not find this Redis by itself`
+    );
   }
 }
 
@@ -157,7 +161,9 @@ export async function commandTarget(
     return {
       ...own,
       namespace: record.namespace,
-      note: `namespace ${record.namespace}: the one turbostream ${record.command} (pid ${record.pid}) uses on this Redis (${from})`,
+      note:
+        `namespace ${record.namespace}: the one turbostream ${record.command} (pid ${record.pid}) uses on ` +
+        `this Redis (${from})`,
     };
   }
   if (record.redis.source === 'REDIS_URL') return own;

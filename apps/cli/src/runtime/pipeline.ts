@@ -30,7 +30,10 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** How long a service that keeps nothing unsaved (the windower, an analyzer) waits for Redis to answer again when it is stopped while Redis is gone. */
+/**
+ * How long a service that keeps nothing unsaved (the windower, an analyzer) waits for Redis to answer again when it is
+ * stopped while Redis is gone.
+ */
 const GRACE_WITHOUT_REDIS_MS = 2_000;
 
 /**
@@ -62,7 +65,8 @@ async function closeUnlessRedisIsGone(
       closing.catch(() => {});
       logger.warn(
         { service: name, waitedMs: Date.now() - startedAt },
-        `${name} stops without finishing: Redis does not answer, so what it had in flight is left to be recovered when Redis is back`,
+        `${name} stops without finishing: Redis does not answer, so what it had in flight is left to be ` +
+          `recovered when Redis is back`,
       );
       return;
     }

@@ -42,32 +42,36 @@ describe.skipIf(!redisServerOnPath())('PrivateRedis', () => {
     return redis;
   };
 
-  it('takes the next port of its range when the first is in use, runs in a process group of its own, and keeps its data across a stop', async () => {
-    const first = await twoFreePorts();
-    const taken = await occupy(first);
-    cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
-    const dir = dataDir();
+  it(
+    'takes the next port of its range when the first is in use, runs in a process group of its own, and keeps ' +
+      'its data across a stop',
+    async () => {
+      const first = await twoFreePorts();
+      const taken = await occupy(first);
+      cleanups.push(() => new Promise((resolve) => taken.close(resolve)));
+      const dir = dataDir();
 
-    const redis = await started({ dir, ports: { first, last: first + 1 } });
-    expect(redis.port).toBe(first + 1);
-    expect(redis.reused).toBe(false);
-    expect((await probeRedis(redis.url, 1_000))?.pid).toBe(redis.pid);
-    // Its own process group: a Ctrl-C at the terminal (SIGINT to the foreground group) does not reach it.
-    const group = spawnSync('ps', ['-o', 'pgid=', '-p', String(redis.pid)], { encoding: 'utf8' });
-    if (group.status === 0) expect(Number(group.stdout.trim())).toBe(redis.pid);
+      const redis = await started({ dir, ports: { first, last: first + 1 } });
+      expect(redis.port).toBe(first + 1);
+      expect(redis.reused).toBe(false);
+      expect((await probeRedis(redis.url, 1_000))?.pid).toBe(redis.pid);
+      // Its own process group: a Ctrl-C at the terminal (SIGINT to the foreground group) does not reach it.
+      const group = spawnSync('ps', ['-o', 'pgid=', '-p', String(redis.pid)], { encoding: 'utf8' });
+      if (group.status === 0) expect(Number(group.stdout.trim())).toBe(redis.pid);
 
-    const client = new Redis(redis.url);
-    await client.set('kept', 'yes');
-    client.disconnect();
-    expect(await redis.stop()).toBe(true);
-    expect(processAlive(redis.pid)).toBe(false);
+      const client = new Redis(redis.url);
+      await client.set('kept', 'yes');
+      client.disconnect();
+      expect(await redis.stop()).toBe(true);
+      expect(processAlive(redis.pid)).toBe(false);
 
-    const again = await started({ dir, ports: { first: first + 1, last: first + 1 } });
-    const reader = new Redis(again.url);
-    expect(await reader.get('kept')).toBe('yes');
-    reader.disconnect();
-    expect(await again.stop()).toBe(true);
-  });
+      const again = await started({ dir, ports: { first: first + 1, last: first + 1 } });
+      const reader = new Redis(again.url);
+      expect(await reader.get('kept')).toBe('yes');
+      reader.disconnect();
+      expect(await again.stop()).toBe(true);
+    },
+  );
 
   it('stops a server an earlier process left running', async () => {
     const port = await freePort();

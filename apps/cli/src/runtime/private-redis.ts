@@ -14,7 +14,9 @@ const STOP_TIMEOUT_MS = 10_000;
 /** Why no private redis-server could be started, for the user. */
 export class PrivateRedisError extends Error {
   override readonly name = 'PrivateRedisError';
-  /** `not-on-path`: no redis-server to run; `ports-in-use`: every port asked for is taken; `failed`: it did not start. */
+  /**
+   * `not-on-path`: no redis-server to run; `ports-in-use`: every port asked for is taken; `failed`: it did not start.
+   */
   readonly reason: 'not-on-path' | 'ports-in-use' | 'failed';
 
   constructor(message: string, reason: PrivateRedisError['reason']) {
@@ -134,7 +136,10 @@ export class PrivateRedis {
     if (outcome === true && pid !== undefined) return new PrivateRedis({ port, pid, dir, child });
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (outcome === false || outcome === true)
-      return `redis-server did not answer on port ${port} within ${START_TIMEOUT_MS / 1000} s: ${lastLines(PrivateRedis.logFile(dir))}`;
+      return (
+        `redis-server did not answer on port ${port} within ${START_TIMEOUT_MS / 1000} ` +
+        `s: ${lastLines(PrivateRedis.logFile(dir))}`
+      );
     return outcome;
   }
 

@@ -64,13 +64,16 @@ export async function findOrStartRedis(
 ): Promise<RedisHandle> {
   if (config.explicit && (options.privateRedis || options.redisPort !== undefined)) {
     throw new UsageError(
-      `${options.privateRedis ? '--private-redis' : '--redis-port'} is for a private redis-server, but REDIS_URL is set (${redactRedisUrl(config.url)}): unset REDIS_URL, or leave the option out`,
+      `${options.privateRedis ? '--private-redis' : '--redis-port'} is for a private redis-server, but REDIS_URL ` +
+        `is set (${redactRedisUrl(config.url)}): unset REDIS_URL, or leave the option out`,
     );
   }
   const previous = readLocalInstance(workDir);
   if (previous && (await localInstanceRunning(previous))) {
     throw new UsageError(
-      `turbostream ${previous.command} already runs in this directory (pid ${previous.pid}, since ${previous.startedAt}): follow its alerts with \`turbostream alerts\`, or stop it first.\n(If no such process runs, remove ${localInstancePath(workDir)}.)`,
+      `turbostream ${previous.command} already runs in this directory (pid ${previous.pid}, ` +
+        `since ${previous.startedAt}): follow its alerts with \`turbostream alerts\`, or stop it first.\n(If no ` +
+        `such process runs, remove ${localInstancePath(workDir)}.)`,
       ALREADY_RUNNING,
     );
   }
@@ -84,7 +87,8 @@ export async function findOrStartRedis(
       );
     const notes = leftover
       ? [
-          `a private redis-server an earlier turbostream up left running here is not used (REDIS_URL is set): stop it with \`redis-cli -p ${leftover.port} shutdown\` (pid ${leftover.pid})`,
+          `a private redis-server an earlier turbostream up left running here is not used (REDIS_URL is set): ` +
+            `stop it with \`redis-cli -p ${leftover.port} shutdown\` (pid ${leftover.pid})`,
         ]
       : [];
     return {
@@ -102,12 +106,16 @@ export async function findOrStartRedis(
     const notes =
       options.redisPort !== undefined && options.redisPort !== reused.port
         ? [
-            `--redis-port ${options.redisPort} is not used: this directory's data is in the redis-server on port ${reused.port}`,
+            `--redis-port ${options.redisPort} is not used: this directory's data is in the redis-server on ` +
+              `port ${reused.port}`,
           ]
         : [];
     return {
       url: reused.url,
-      description: `reusing the private redis-server on port ${reused.port} (pid ${reused.pid}, data in ${reused.dir}) that an earlier turbostream up here left running (it did not stop cleanly); it stops when this one does`,
+      description:
+        `reusing the private redis-server on port ${reused.port} (pid ${reused.pid}, data ` +
+        `in ${reused.dir}) that an earlier turbostream up here left running (it did not stop cleanly); it stops ` +
+        `when this one does`,
       notes,
       ...privateHandle(reused),
     };
@@ -143,7 +151,9 @@ export async function findOrStartRedis(
   }
   return {
     url: started.url,
-    description: `${why}: started a private redis-server on port ${started.port} (pid ${started.pid}, data in ${started.dir}); it stops when turbostream stops`,
+    description:
+      `${why}: started a private redis-server on port ${started.port} (pid ${started.pid}, data ` +
+      `in ${started.dir}); it stops when turbostream stops`,
     notes: [],
     ...privateHandle(started),
   };
@@ -192,7 +202,9 @@ export async function connectForCommand(
   } catch (error) {
     redis.disconnect();
     throw new UsageError(
-      `Redis does not answer at ${redactRedisUrl(redisConfig.nodes.join(','))}: ${error instanceof Error ? error.message : String(error)}\n\n${HOW_TO_GET_REDIS}`,
+      `Redis does not answer ` +
+        `at ${redactRedisUrl(redisConfig.nodes.join(','))}: ` +
+        `${error instanceof Error ? error.message : String(error)}\n\n${HOW_TO_GET_REDIS}`,
       69,
     );
   } finally {

@@ -119,7 +119,9 @@ class StreamsReloader {
     try {
       await Promise.all([ingest?.update(ingestSources(reload.streams)), windower?.update(reload.streams)]);
     } catch (err) {
-      const message = `${this.#file} changed but could not be applied (${err instanceof Error ? err.message : String(err)}): restart ${this.#options.service} to apply it`;
+      const message =
+        `${this.#file} changed but could not be applied ` +
+        `(${err instanceof Error ? err.message : String(err)}): restart ${this.#options.service} to apply it`;
       logger.error({ err, file: this.#file }, message);
       await this.#events.publish({ type: 'config.restart-needed', message, details: { file: this.#file } });
       return false;
@@ -150,7 +152,8 @@ class StreamsReloader {
       () => undefined,
     );
     const note = overridden
-      ? `the targets set with \`turbostream streams set\` still apply, until \`turbostream streams set ${line.streamId} --reset\``
+      ? `the targets set with \`turbostream streams set\` still apply, until \`turbostream streams ` +
+        `set ${line.streamId} --reset\``
       : 'the next windows are analysed by them';
     return { ...line, message: `${line.message}: ${note}` };
   }

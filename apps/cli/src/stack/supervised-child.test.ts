@@ -33,7 +33,9 @@ const alive = (pid: number) => {
 };
 
 // Prints its pid, then waits; on SIGTERM says goodbye and exits 0.
-const POLITE = `console.log('pid', process.pid); process.on('SIGTERM', () => { console.log('bye'); process.exit(0); }); setInterval(() => {}, 1000);`;
+const POLITE =
+  `console.log('pid', process.pid); process.on('SIGTERM', () => { console.log('bye'); ` +
+  `process.exit(0); }); setInterval(() => {}, 1000);`;
 
 afterEach(() => {
   for (const child of children.splice(0)) child.kill();

@@ -138,57 +138,61 @@ async function* events(list: unknown[]): AsyncIterable<RawMessageStreamEvent> {
 }
 
 describe('collectMessageStream', () => {
-  it('keeps cumulative usage fields that message_delta leaves null, and takes a tool input given whole at its start', async () => {
-    let clock = 0;
-    const collected = await collectMessageStream(
-      events([
-        {
-          type: 'message_start',
-          message: {
-            id: 'msg_1',
-            model: 'claude-x',
-            usage: {
-              input_tokens: 10,
-              output_tokens: 1,
-              cache_creation_input_tokens: 5,
-              cache_read_input_tokens: null,
+  it(
+    'keeps cumulative usage fields that message_delta leaves null, and takes a tool input given whole at its ' +
+      'start',
+    async () => {
+      let clock = 0;
+      const collected = await collectMessageStream(
+        events([
+          {
+            type: 'message_start',
+            message: {
+              id: 'msg_1',
+              model: 'claude-x',
+              usage: {
+                input_tokens: 10,
+                output_tokens: 1,
+                cache_creation_input_tokens: 5,
+                cache_read_input_tokens: null,
+              },
             },
           },
-        },
-        {
-          type: 'content_block_start',
-          index: 0,
-          content_block: { type: 'tool_use', id: 'toolu_1', name: 'other', input: { a: 1 } },
-        },
-        {
-          type: 'content_block_start',
-          index: 1,
-          content_block: { type: 'tool_use', id: 'toolu_2', name: 'report_alerts', input: { alerts: [] } },
-        },
-        {
-          type: 'content_block_delta',
-          index: 0,
-          delta: { type: 'input_json_delta', partial_json: '{"ignored":true}' },
-        },
-        {
-          type: 'message_delta',
-          delta: { stop_reason: 'tool_use', stop_sequence: null, stop_details: null },
-          usage: { output_tokens: 7, input_tokens: null },
-        },
-        { type: 'message_stop' },
-      ]),
-      0,
-      'report_alerts',
-      () => ++clock,
-    );
-    expect(collected).toMatchObject({
-      toolInput: '{"alerts":[]}',
-      text: '',
-      ttftMs: 1,
-      stopReason: 'tool_use',
-      complete: true,
-      responseId: 'msg_1',
-    });
-    expect(collected.usage).toEqual({ inputTokens: 15, outputTokens: 7 });
-  });
+          {
+            type: 'content_block_start',
+            index: 0,
+            content_block: { type: 'tool_use', id: 'toolu_1', name: 'other', input: { a: 1 } },
+          },
+          {
+            type: 'content_block_start',
+            index: 1,
+            content_block: { type: 'tool_use', id: 'toolu_2', name: 'report_alerts', input: { alerts: [] } },
+          },
+          {
+            type: 'content_block_delta',
+            index: 0,
+            delta: { type: 'input_json_delta', partial_json: '{"ignored":true}' },
+          },
+          {
+            type: 'message_delta',
+            delta: { stop_reason: 'tool_use', stop_sequence: null, stop_details: null },
+            usage: { output_tokens: 7, input_tokens: null },
+          },
+          { type: 'message_stop' },
+        ]),
+        0,
+        'report_alerts',
+        () => ++clock,
+      );
+      expect(collected).toMatchObject({
+        toolInput: '{"alerts":[]}',
+        text: '',
+        ttftMs: 1,
+        stopReason: 'tool_use',
+        complete: true,
+        responseId: 'msg_1',
+      });
+      expect(collected.usage).toEqual({ inputTokens: 15, outputTokens: 7 });
+    },
+  );
 });

@@ -173,30 +173,33 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
     expect(fake.requests).toHaveLength(3);
   });
 
-  it('turns 500 and 529 overloaded into transient errors with one request each (SDK retries off), then succeeds', async () => {
-    fake.setHandler(() => ({
-      status: 500,
-      headers: { 'x-should-retry': 'true' },
-      error: { type: 'api_error', message: 'Internal server error' },
-    }));
-    const internal = await failure(provider().analyze(request()));
-    expect(internal).toMatchObject({ kind: 'transient', isRetryable: true, statusCode: 500, code: 'api_error' });
-    expect(fake.requests).toHaveLength(1);
+  it(
+    'turns 500 and 529 overloaded into transient errors with one request each (SDK retries off), then ' + 'succeeds',
+    async () => {
+      fake.setHandler(() => ({
+        status: 500,
+        headers: { 'x-should-retry': 'true' },
+        error: { type: 'api_error', message: 'Internal server error' },
+      }));
+      const internal = await failure(provider().analyze(request()));
+      expect(internal).toMatchObject({ kind: 'transient', isRetryable: true, statusCode: 500, code: 'api_error' });
+      expect(fake.requests).toHaveLength(1);
 
-    fake.setHandler(() => ({ status: 529, error: { type: 'overloaded_error', message: 'Overloaded' } }));
-    const overloaded = await failure(provider().analyze(request()));
-    expect(overloaded).toMatchObject({
-      kind: 'transient',
-      statusCode: 529,
-      code: 'overloaded_error',
-      retryAfterMs: undefined,
-    });
-    expect(fake.requests).toHaveLength(2);
+      fake.setHandler(() => ({ status: 529, error: { type: 'overloaded_error', message: 'Overloaded' } }));
+      const overloaded = await failure(provider().analyze(request()));
+      expect(overloaded).toMatchObject({
+        kind: 'transient',
+        statusCode: 529,
+        code: 'overloaded_error',
+        retryAfterMs: undefined,
+      });
+      expect(fake.requests).toHaveLength(2);
 
-    fake.setHandler(() => ({ content: ANSWER }));
-    await expect(provider().analyze(request())).resolves.toMatchObject({ answer: { alerts: [ALERT] } });
-    expect(fake.requests).toHaveLength(3);
-  });
+      fake.setHandler(() => ({ content: ANSWER }));
+      await expect(provider().analyze(request())).resolves.toMatchObject({ answer: { alerts: [ALERT] } });
+      expect(fake.requests).toHaveLength(3);
+    },
+  );
 
   it('turns 401 into a permanent error whose message holds no key, even when the body echoes it', async () => {
     const wrongKey = 'sk-ant-api03-wrong9876543210zyxwvutsrqpo';
@@ -223,18 +226,21 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
     expect(echoed.message).not.toContain(API_KEY);
   });
 
-  it('repairs a malformed answer: the second request carries it back as an assistant turn with the correction', async () => {
-    const answers = ['Sure! Here are the alerts: {"alerts": [', ANSWER];
-    fake.setHandler(() => ({ content: answers[fake.requests.length - 1] ?? ANSWER }));
-    const result = await analyzeWithRepair(provider(), request());
-    expect(result).toMatchObject({ answer: { alerts: [ALERT] }, repaired: true });
-    expect(fake.requests).toHaveLength(2);
-    const turns = anthropicMessages(fake.requests[1] ?? { method: '', path: '', headers: {}, body: undefined });
-    expect(turns.map((turn) => turn.role)).toEqual(['user', 'assistant', 'user']);
-    expect(turns[1]?.content).toBe(answers[0]);
-    expect(turns[2]?.content).toContain('That answer could not be used');
-    expect(turns[2]?.content).toContain('not JSON');
-  });
+  it(
+    'repairs a malformed answer: the second request carries it back as an assistant turn with the ' + 'correction',
+    async () => {
+      const answers = ['Sure! Here are the alerts: {"alerts": [', ANSWER];
+      fake.setHandler(() => ({ content: answers[fake.requests.length - 1] ?? ANSWER }));
+      const result = await analyzeWithRepair(provider(), request());
+      expect(result).toMatchObject({ answer: { alerts: [ALERT] }, repaired: true });
+      expect(fake.requests).toHaveLength(2);
+      const turns = anthropicMessages(fake.requests[1] ?? { method: '', path: '', headers: {}, body: undefined });
+      expect(turns.map((turn) => turn.role)).toEqual(['user', 'assistant', 'user']);
+      expect(turns[1]?.content).toBe(answers[0]);
+      expect(turns[2]?.content).toContain('That answer could not be used');
+      expect(turns[2]?.content).toContain('not JSON');
+    },
+  );
 
   it('repairs a wrong-shaped tool input the same way', async () => {
     const wrong = JSON.stringify({ alerts: [{ ...ALERT, severity: 'urgent' }] });

@@ -98,7 +98,10 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
   });
 
   it('turns 429 with retry-after-ms into rate-limited, then succeeds on the next call', async () => {
-    const message = `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version ${AZURE_OPENAI_DEFAULT_API_VERSION} have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 3 seconds.`;
+    const message =
+      `Requests to the ChatCompletions_Create Operation under Azure OpenAI API ` +
+      `version ${AZURE_OPENAI_DEFAULT_API_VERSION} have exceeded token rate limit of your current OpenAI S0 ` +
+      `pricing tier. Please retry after 3 seconds.`;
     fake.setHandler(() => ({
       status: 429,
       headers: { 'retry-after': '4', 'retry-after-ms': '3500', 'x-ratelimit-remaining-tokens': '0' },
@@ -120,32 +123,35 @@ describe('azure-openai provider (official SDK AzureOpenAI client against a loopb
     expect((await provider().analyze(request())).answer).toEqual({ alerts: [ALERT] });
   });
 
-  it('turns 500 and 503 into transient errors with exactly one request each (SDK retries off), then succeeds', async () => {
-    fake.setHandler(() => ({
-      status: 500,
-      body: azureError('InternalServerError', 'The server had an error while processing your request.'),
-    }));
-    expect(await failure(provider().analyze(request()))).toMatchObject({
-      provider: 'azure-openai',
-      kind: 'transient',
-      statusCode: 500,
-    });
-    expect(fake.requests).toHaveLength(1);
+  it(
+    'turns 500 and 503 into transient errors with exactly one request each (SDK retries off), then ' + 'succeeds',
+    async () => {
+      fake.setHandler(() => ({
+        status: 500,
+        body: azureError('InternalServerError', 'The server had an error while processing your request.'),
+      }));
+      expect(await failure(provider().analyze(request()))).toMatchObject({
+        provider: 'azure-openai',
+        kind: 'transient',
+        statusCode: 500,
+      });
+      expect(fake.requests).toHaveLength(1);
 
-    fake.setHandler(() => ({
-      status: 503,
-      body: azureError(
-        'ServiceUnavailable',
-        'The service is temporarily unable to process your request. Please try again later.',
-      ),
-    }));
-    expect(await failure(provider().analyze(request()))).toMatchObject({ kind: 'transient', statusCode: 503 });
-    expect(fake.requests).toHaveLength(2);
+      fake.setHandler(() => ({
+        status: 503,
+        body: azureError(
+          'ServiceUnavailable',
+          'The service is temporarily unable to process your request. Please try again later.',
+        ),
+      }));
+      expect(await failure(provider().analyze(request()))).toMatchObject({ kind: 'transient', statusCode: 503 });
+      expect(fake.requests).toHaveLength(2);
 
-    fake.setHandler(() => ({ content: VALID }));
-    expect((await provider().analyze(request())).answer).toEqual({ alerts: [ALERT] });
-    expect(fake.requests).toHaveLength(3);
-  });
+      fake.setHandler(() => ({ content: VALID }));
+      expect((await provider().analyze(request())).answer).toEqual({ alerts: [ALERT] });
+      expect(fake.requests).toHaveLength(3);
+    },
+  );
 
   it('turns 401 into a permanent error whose message holds no key, even when the body echoes it', async () => {
     const wrongKey = 'fedcba9876543210fedcba9876543210';

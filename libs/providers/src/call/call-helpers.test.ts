@@ -58,32 +58,35 @@ describe('withDeadline', () => {
     ]);
   });
 
-  it("forwards the caller's abort, also one that came before the call, and then lets go of the caller's signal", async () => {
-    const caller = new AbortController();
-    const pending = withDeadline(
-      { provider: 'gemini', request: { timeoutMs: 10_000, signal: caller.signal }, secrets: [], mapError },
-      (call) => never(call.signal),
-    );
-    caller.abort();
-    await expect(pending).rejects.toMatchObject({ kind: 'transient', message: 'gemini request was aborted' });
+  it(
+    "forwards the caller's abort, also one that came before the call, and then lets go of the caller's " + 'signal',
+    async () => {
+      const caller = new AbortController();
+      const pending = withDeadline(
+        { provider: 'gemini', request: { timeoutMs: 10_000, signal: caller.signal }, secrets: [], mapError },
+        (call) => never(call.signal),
+      );
+      caller.abort();
+      await expect(pending).rejects.toMatchObject({ kind: 'transient', message: 'gemini request was aborted' });
 
-    const early = withDeadline(
-      { provider: 'gemini', request: { timeoutMs: 10_000, signal: caller.signal }, secrets: [], mapError },
-      (call) => (call.signal.aborted ? Promise.reject(new Error('x')) : Promise.resolve(1)),
-    );
-    await expect(early).rejects.toMatchObject({ message: 'gemini request was aborted' });
+      const early = withDeadline(
+        { provider: 'gemini', request: { timeoutMs: 10_000, signal: caller.signal }, secrets: [], mapError },
+        (call) => (call.signal.aborted ? Promise.reject(new Error('x')) : Promise.resolve(1)),
+      );
+      await expect(early).rejects.toMatchObject({ message: 'gemini request was aborted' });
 
-    const later = new AbortController();
-    let signal: AbortSignal | undefined;
-    await withDeadline(
-      { provider: 'gemini', request: { timeoutMs: 10_000, signal: later.signal }, secrets: [], mapError },
-      async (call) => {
-        signal = call.signal;
-      },
-    );
-    later.abort();
-    expect(signal?.aborted).toBe(false);
-  });
+      const later = new AbortController();
+      let signal: AbortSignal | undefined;
+      await withDeadline(
+        { provider: 'gemini', request: { timeoutMs: 10_000, signal: later.signal }, secrets: [], mapError },
+        async (call) => {
+          signal = call.signal;
+        },
+      );
+      later.abort();
+      expect(signal?.aborted).toBe(false);
+    },
+  );
 
   it('passes what the call threw, with the context, to the mapper', async () => {
     const call = withDeadline({ provider: 'openai', request: { timeoutMs: 10_000 }, secrets: [SECRET], mapError }, () =>

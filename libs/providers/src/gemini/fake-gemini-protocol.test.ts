@@ -52,26 +52,30 @@ describe('fake Gemini (testkit) speaks the documented protocol', () => {
     expect(response.usageMetadata?.candidatesTokenCount).toBe(4);
   });
 
-  it('refuses a missing key (403), a wrong key (400 API_KEY_INVALID) and unknown paths (404) with Google error bodies', async () => {
-    const missing = await post('/v1beta/models/m:generateContent', {});
-    expect(missing.status).toBe(403);
-    expect(await missing.json()).toMatchObject({ error: { code: 403, status: 'PERMISSION_DENIED' } });
-    const wrong = await post('/v1beta/models/m:generateContent', { 'x-goog-api-key': 'nope' });
-    expect(wrong.status).toBe(400);
-    expect(await wrong.json()).toMatchObject({
-      error: {
-        code: 400,
-        status: 'INVALID_ARGUMENT',
-        message: 'API key not valid. Please pass a valid API key.',
-        details: [{ reason: 'API_KEY_INVALID' }],
-      },
-    });
-    const byQuery = await post(`/v1beta/models/m:generateContent?key=${API_KEY}`, {});
-    expect(byQuery.status).toBe(200);
-    const unknown = await post('/v1beta/models/m:countTokens');
-    expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
-    const badJson = await post('/v1beta/models/m:generateContent', undefined, '{');
-    expect(badJson.status).toBe(400);
-  });
+  it(
+    'refuses a missing key (403), a wrong key (400 API_KEY_INVALID) and unknown paths (404) with Google error ' +
+      'bodies',
+    async () => {
+      const missing = await post('/v1beta/models/m:generateContent', {});
+      expect(missing.status).toBe(403);
+      expect(await missing.json()).toMatchObject({ error: { code: 403, status: 'PERMISSION_DENIED' } });
+      const wrong = await post('/v1beta/models/m:generateContent', { 'x-goog-api-key': 'nope' });
+      expect(wrong.status).toBe(400);
+      expect(await wrong.json()).toMatchObject({
+        error: {
+          code: 400,
+          status: 'INVALID_ARGUMENT',
+          message: 'API key not valid. Please pass a valid API key.',
+          details: [{ reason: 'API_KEY_INVALID' }],
+        },
+      });
+      const byQuery = await post(`/v1beta/models/m:generateContent?key=${API_KEY}`, {});
+      expect(byQuery.status).toBe(200);
+      const unknown = await post('/v1beta/models/m:countTokens');
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
+      const badJson = await post('/v1beta/models/m:generateContent', undefined, '{');
+      expect(badJson.status).toBe(400);
+    },
+  );
 });

@@ -3,7 +3,11 @@ import { safeParseJSON } from '../safe-parse-json.js';
 
 /**
  * Google's error body (google.rpc.Status as JSON):
- * `{"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"30s"}]}}`.
+ *
+ * ```json
+ * {"error":{"code":429,"message":"…","status":"RESOURCE_EXHAUSTED",
+ *   "details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"30s"}]}}
+ * ```
  */
 const GeminiErrorBody = z.object({
   error: z.object({

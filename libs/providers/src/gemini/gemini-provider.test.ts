@@ -121,36 +121,40 @@ describe('gemini provider (official @google/genai SDK against a loopback fake)',
     await expect(provider().analyze(request())).resolves.toMatchObject({ answer: { alerts: [ALERT] } });
   });
 
-  it('turns 500 INTERNAL and 503 UNAVAILABLE into transient errors with exactly one request each (no SDK retries)', async () => {
-    fake.setHandler(() => ({
-      status: 500,
-      error: {
-        message:
-          'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
-        status: 'INTERNAL',
-      },
-    }));
-    expect(await failure(provider().analyze(request()))).toMatchObject({
-      kind: 'transient',
-      isRetryable: true,
-      statusCode: 500,
-      code: 'INTERNAL',
-    });
-    expect(fake.requests).toHaveLength(1);
+  it(
+    'turns 500 INTERNAL and 503 UNAVAILABLE into transient errors with exactly one request each (no SDK ' + 'retries)',
+    async () => {
+      fake.setHandler(() => ({
+        status: 500,
+        error: {
+          message:
+            'An internal error has occurred. Please retry or report in ' +
+            'https://developers.generativeai.google/guide/troubleshooting',
+          status: 'INTERNAL',
+        },
+      }));
+      expect(await failure(provider().analyze(request()))).toMatchObject({
+        kind: 'transient',
+        isRetryable: true,
+        statusCode: 500,
+        code: 'INTERNAL',
+      });
+      expect(fake.requests).toHaveLength(1);
 
-    fake.setHandler(() => ({
-      status: 503,
-      error: { message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' },
-    }));
-    const overloaded = await failure(provider().analyze(request()));
-    expect(overloaded).toMatchObject({ kind: 'transient', statusCode: 503, code: 'UNAVAILABLE' });
-    expect(overloaded.message).toContain('The model is overloaded');
-    expect(fake.requests).toHaveLength(2);
+      fake.setHandler(() => ({
+        status: 503,
+        error: { message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' },
+      }));
+      const overloaded = await failure(provider().analyze(request()));
+      expect(overloaded).toMatchObject({ kind: 'transient', statusCode: 503, code: 'UNAVAILABLE' });
+      expect(overloaded.message).toContain('The model is overloaded');
+      expect(fake.requests).toHaveLength(2);
 
-    fake.setHandler(() => ({ content: VALID }));
-    await expect(provider().analyze(request())).resolves.toMatchObject({ answer: { alerts: [ALERT] } });
-    expect(fake.requests).toHaveLength(3);
-  });
+      fake.setHandler(() => ({ content: VALID }));
+      await expect(provider().analyze(request())).resolves.toMatchObject({ answer: { alerts: [ALERT] } });
+      expect(fake.requests).toHaveLength(3);
+    },
+  );
 
   it('turns 401 into a permanent error whose message holds no key, even when the body echoes it', async () => {
     fake.setHandler((sent) => ({
@@ -198,31 +202,34 @@ describe('gemini provider (official @google/genai SDK against a loopback fake)',
     });
   });
 
-  it('repairs a malformed answer through analyzeWithRepair, sending it back as a model turn with the correction', async () => {
-    fake.setHandler((sent) => ({
-      content: fakeGeminiContents(sent).length === 1 ? 'Sure! Here are the alerts: {"alerts": [' : VALID,
-    }));
-    const result = await analyzeWithRepair(provider(), request());
-    expect(result).toMatchObject({ answer: { alerts: [ALERT] }, repaired: true });
-    expect(fake.requests).toHaveLength(2);
-    const [user, model, correction] = sentContents(1);
-    expect(user?.role).toBe('user');
-    expect(user?.text).toContain(`${BASE + 100}-0 {"p":"64210.0"}`);
-    expect(model).toEqual({ role: 'model', text: 'Sure! Here are the alerts: {"alerts": [' });
-    expect(correction?.role).toBe('user');
-    expect(correction?.text).toContain('not JSON');
+  it(
+    'repairs a malformed answer through analyzeWithRepair, sending it back as a model turn with the ' + 'correction',
+    async () => {
+      fake.setHandler((sent) => ({
+        content: fakeGeminiContents(sent).length === 1 ? 'Sure! Here are the alerts: {"alerts": [' : VALID,
+      }));
+      const result = await analyzeWithRepair(provider(), request());
+      expect(result).toMatchObject({ answer: { alerts: [ALERT] }, repaired: true });
+      expect(fake.requests).toHaveLength(2);
+      const [user, model, correction] = sentContents(1);
+      expect(user?.role).toBe('user');
+      expect(user?.text).toContain(`${BASE + 100}-0 {"p":"64210.0"}`);
+      expect(model).toEqual({ role: 'model', text: 'Sure! Here are the alerts: {"alerts": [' });
+      expect(correction?.role).toBe('user');
+      expect(correction?.text).toContain('not JSON');
 
-    fake.requests.length = 0;
-    fake.setHandler((sent) => ({
-      content:
-        fakeGeminiContents(sent).length === 1
-          ? '{"alerts":[{"severity":"urgent","title":"x","summary":"y","evidence":[]}]}'
-          : '{"alerts":[]}',
-    }));
-    const shape = await analyzeWithRepair(provider(), request());
-    expect(shape).toMatchObject({ answer: { alerts: [] }, repaired: true });
-    expect(sentContents(1)[2]?.text).toContain('alerts.0.severity');
-  });
+      fake.requests.length = 0;
+      fake.setHandler((sent) => ({
+        content:
+          fakeGeminiContents(sent).length === 1
+            ? '{"alerts":[{"severity":"urgent","title":"x","summary":"y","evidence":[]}]}'
+            : '{"alerts":[]}',
+      }));
+      const shape = await analyzeWithRepair(provider(), request());
+      expect(shape).toMatchObject({ answer: { alerts: [] }, repaired: true });
+      expect(sentContents(1)[2]?.text).toContain('alerts.0.severity');
+    },
+  );
 
   it('reports a cut-off or filtered answer as invalid output, and a blocked prompt as permanent', async () => {
     fake.setHandler(() => ({ content: '{"alerts":[{"severity":"info","ti', finishReason: 'MAX_TOKENS' }));

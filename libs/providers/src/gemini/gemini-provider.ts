@@ -28,7 +28,10 @@ export const GEMINI_API_VERSION = 'v1beta';
 
 const provider: ProviderId = 'gemini';
 
-/** Wraps `fetch` to remember the response status and headers: the SDK's `ApiError` keeps neither `Retry-After` nor the status of a stream. */
+/**
+ * Wraps `fetch` to remember the response status and headers: the SDK's `ApiError` keeps neither `Retry-After` nor the
+ * status of a stream.
+ */
 function recordingFetch(base: typeof globalThis.fetch, exchange: GeminiExchange): typeof globalThis.fetch {
   return async (input, init) => {
     const response = await base(input, init);

@@ -49,7 +49,9 @@ export function errorLevelAlert(messages: readonly FlatMessage[], maxEvidence: n
   return {
     severity: hits.some((hit) => CRITICAL_LEVELS.has(hit.level)) ? 'critical' : 'warning',
     title: `${hits.length} error-level ${noun} (${breakdown})`,
-    summary: `${hits.length} of ${messages.length} JSON messages report level error or worse (${breakdown}). First: ${first.message.id}${text ? ` "${text}"` : ''}.`,
+    summary:
+      `${hits.length} of ${messages.length} JSON messages report level error or worse (${breakdown}). ` +
+      `First: ${first.message.id}${text ? ` "${text}"` : ''}.`,
     evidence: hits.slice(0, maxEvidence).map((hit) => hit.message.id),
   };
 }

@@ -44,7 +44,10 @@ function collectNumericFields(messages: readonly FlatMessage[]): Map<string, Sam
   return fields;
 }
 
-/** Per numeric field, values whose modified z-score exceeds the threshold; fields with MAD 0 or too few values are skipped. */
+/**
+ * Per numeric field, values whose modified z-score exceeds the threshold; fields with MAD 0 or too few values are
+ * skipped.
+ */
 export function findFieldOutliers(messages: readonly FlatMessage[], options: OutlierOptions): FieldOutliers[] {
   const result: FieldOutliers[] = [];
   for (const [field, samples] of collectNumericFields(messages)) {
@@ -95,9 +98,11 @@ export function outlierAlert(found: FieldOutliers, threshold: number): ModelAler
     severity: Math.abs(extreme.z) > 2 * threshold ? 'critical' : 'warning',
     title: `${field} outlier: ${formatNumber(extreme.value)} vs median ${formatNumber(found.median)}`,
     summary:
-      `${found.outliers} of ${found.samples} ${field} values ${verb} (|modified z-score| > ${formatNumber(threshold)}). ` +
+      `${found.outliers} of ${found.samples} ${field} values ${verb} (|modified z-score| ` +
+      `> ${formatNumber(threshold)}). ` +
       `Most extreme: ${formatNumber(extreme.value)} in ${extreme.id} (z = ${extreme.z.toFixed(1)}), ` +
-      `against a median of ${formatNumber(found.median)} and a median absolute deviation of ${formatNumber(found.mad)}.`,
+      `against a median of ${formatNumber(found.median)} and a median absolute deviation ` +
+      `of ${formatNumber(found.mad)}.`,
     evidence: found.evidence,
   };
 }

@@ -17,7 +17,10 @@ export interface CollectedMistralChat extends CollectedStream {
 /** `usage.prompt_tokens_details`, which the SDK passes through under its wire name. */
 const PromptTokensDetails = z.object({ cached_tokens: z.number().int().nonnegative() });
 
-/** The answer text of a delta: a string, or the `text` chunks of a chunk list (`thinking` chunks are reasoning, not answer). */
+/**
+ * The answer text of a delta: a string, or the `text` chunks of a chunk list (`thinking` chunks are reasoning, not
+ * answer).
+ */
 export function deltaText(delta: DeltaMessage): string {
   const content = delta.content;
   if (typeof content === 'string') return content;

@@ -23,7 +23,10 @@ const EventIssues = z
   .array(z.object({ path: z.array(z.union([z.string(), z.number(), z.symbol()])), message: z.string() }))
   .min(1);
 
-/** The first problem with a stream event the SDK could not read as a completion chunk (it throws a ZodError); undefined for other errors. */
+/**
+ * The first problem with a stream event the SDK could not read as a completion chunk (it throws a ZodError); undefined
+ * for other errors.
+ */
 function unreadableEvent(error: Error): string | undefined {
   if (error.name !== 'ZodError' || !('issues' in error)) return undefined;
   const issues = EventIssues.safeParse(error.issues);
@@ -31,7 +34,10 @@ function unreadableEvent(error: Error): string | undefined {
   return first ? `${first.path.map(String).join('.') || '(root)'}: ${first.message}` : undefined;
 }
 
-/** An HTTP error answer: the body in any of Mistral's shapes, and the wait from `Retry-After` or `ratelimitbysize-reset`. */
+/**
+ * An HTTP error answer: the body in any of Mistral's shapes, and the wait from `Retry-After` or
+ * `ratelimitbysize-reset`.
+ */
 export function mapMistralHttpError(error: MistralError, context: MistralErrorContext): ProviderError {
   const { provider, secrets, now } = context;
   const mapped = mapHttpError({
@@ -74,7 +80,8 @@ export function mapMistralError(error: unknown, context: MistralErrorContext): P
     // A success status whose body the SDK could not read (ResponseValidationError).
     return callFailure(
       context,
-      `${provider} answered HTTP ${error.statusCode} with a body that could not be read: ${error.message.slice(0, 200)}`,
+      `${provider} answered HTTP ${error.statusCode} with a body that could not be ` +
+        `read: ${error.message.slice(0, 200)}`,
     );
   }
   if (error instanceof SDKValidationError || error instanceof InvalidRequestError) {
@@ -84,7 +91,8 @@ export function mapMistralError(error: unknown, context: MistralErrorContext): P
   if (unreadable)
     return callFailure(
       context,
-      `${provider} sent a stream event that is not a completion chunk (an error in the middle of the stream?): ${unreadable.slice(0, 300)}`,
+      `${provider} sent a stream event that is not a completion chunk (an error in the middle of the ` +
+        `stream?): ${unreadable.slice(0, 300)}`,
     );
   return mapUnexpectedError(error, context, 300);
 }

@@ -104,27 +104,31 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
     expect(result.answer.alerts).toHaveLength(1);
   });
 
-  it('waits out the size-based window when only ratelimitbysize-reset is given (capacity exceeded, older body shape)', async () => {
-    fake.setHandler(() => ({
-      status: 429,
-      headers: { 'ratelimitbysize-reset': '28' },
-      body: mistralErrorBody(
-        'Service tier capacity exceeded for this model.',
-        'service_tier_capacity_exceeded',
-        '3505',
-      ),
-    }));
-    const capacity = await failure(provider().analyze(request()));
-    expect(capacity).toMatchObject({ kind: 'rate-limited', retryAfterMs: 28_000, code: '3505' });
+  it(
+    'waits out the size-based window when only ratelimitbysize-reset is given (capacity exceeded, older body ' +
+      'shape)',
+    async () => {
+      fake.setHandler(() => ({
+        status: 429,
+        headers: { 'ratelimitbysize-reset': '28' },
+        body: mistralErrorBody(
+          'Service tier capacity exceeded for this model.',
+          'service_tier_capacity_exceeded',
+          '3505',
+        ),
+      }));
+      const capacity = await failure(provider().analyze(request()));
+      expect(capacity).toMatchObject({ kind: 'rate-limited', retryAfterMs: 28_000, code: '3505' });
 
-    fake.setHandler(() => ({ status: 429, body: { message: 'Requests rate limit exceeded' } }));
-    const bare = await failure(provider().analyze(request()));
-    expect(bare).toMatchObject({
-      kind: 'rate-limited',
-      retryAfterMs: undefined,
-      message: 'mistral answered HTTP 429: Requests rate limit exceeded',
-    });
-  });
+      fake.setHandler(() => ({ status: 429, body: { message: 'Requests rate limit exceeded' } }));
+      const bare = await failure(provider().analyze(request()));
+      expect(bare).toMatchObject({
+        kind: 'rate-limited',
+        retryAfterMs: undefined,
+        message: 'mistral answered HTTP 429: Requests rate limit exceeded',
+      });
+    },
+  );
 
   it('turns 500 and 503 into transient errors, without retrying inside the SDK, then succeeds', async () => {
     fake.setHandler(() => ({

@@ -36,7 +36,9 @@ function midStreamError(provider: ProviderId, received: number): ProviderError {
   return new ProviderError({
     provider,
     kind: 'transient',
-    message: `${provider} reported an error in the middle of the stream (finish_reason "error", ${received} characters received)`,
+    message:
+      `${provider} reported an error in the middle of the stream (finish_reason "error", ${received} ` +
+      `characters received)`,
   });
 }
 

@@ -157,23 +157,27 @@ describe.each(cases)('$id provider (official SDK against a loopback fake)', (tes
     expect((await provider().analyze(request())).answer).toEqual({ alerts: [ALERT] });
   });
 
-  it('turns 500 and the overloaded status into transient errors with exactly one request each (SDK retries off), then succeeds', async () => {
-    fake.setHandler(() => testCase.error(500, 'internal error'));
-    expect(await failure(provider().analyze(request()))).toMatchObject({
-      provider: testCase.id,
-      kind: 'transient',
-      statusCode: 500,
-    });
-    expect(fake.requests).toHaveLength(1);
-    fake.setHandler(() => testCase.error(testCase.overloaded, 'server busy, please try again.'));
-    expect(await failure(provider().analyze(request()))).toMatchObject({
-      kind: 'transient',
-      statusCode: testCase.overloaded,
-    });
-    expect(fake.requests).toHaveLength(2);
-    fake.setHandler(() => ({ content: VALID }));
-    expect((await provider().analyze(request())).answer).toEqual({ alerts: [ALERT] });
-  });
+  it(
+    'turns 500 and the overloaded status into transient errors with exactly one request each (SDK retries off), ' +
+      'then succeeds',
+    async () => {
+      fake.setHandler(() => testCase.error(500, 'internal error'));
+      expect(await failure(provider().analyze(request()))).toMatchObject({
+        provider: testCase.id,
+        kind: 'transient',
+        statusCode: 500,
+      });
+      expect(fake.requests).toHaveLength(1);
+      fake.setHandler(() => testCase.error(testCase.overloaded, 'server busy, please try again.'));
+      expect(await failure(provider().analyze(request()))).toMatchObject({
+        kind: 'transient',
+        statusCode: testCase.overloaded,
+      });
+      expect(fake.requests).toHaveLength(2);
+      fake.setHandler(() => ({ content: VALID }));
+      expect((await provider().analyze(request())).answer).toEqual({ alerts: [ALERT] });
+    },
+  );
 
   it('turns 401 into a permanent error whose message holds no key, even when the body echoes it', async () => {
     const key = 'sk-local-gateway-0123456789abcdef';
@@ -266,7 +270,9 @@ describe('xai specifics', () => {
       status: 400,
       body: {
         code: 'Client specified an invalid argument',
-        error: `Incorrect API key provided: ${String(received.headers.authorization).slice(7, 9)}***. You can obtain an API key from https://console.x.ai.`,
+        error:
+          `Incorrect API key provided: ${String(received.headers.authorization).slice(7, 9)}***. You can ` +
+          `obtain an API key from https://console.x.ai.`,
       },
     }));
     const error = await failure(createXAIProvider({ apiKey: XAI_KEY, baseURL: fake.url }).analyze(request));
@@ -276,7 +282,8 @@ describe('xai specifics', () => {
 
   it('treats a 429 for exhausted credits as permanent: waiting does not cure it', async () => {
     const message =
-      'Your team 0b1c has either used all available credits or reached its monthly spending limit. To continue making API requests, please purchase more credits or raise your spending limit.';
+      'Your team 0b1c has either used all available credits or reached its monthly spending limit. To continue ' +
+      'making API requests, please purchase more credits or raise your spending limit.';
     fake.setHandler(() => ({ status: 429, body: { code: 'Some resource has been exhausted', error: message } }));
     const error = await failure(createXAIProvider({ apiKey: XAI_KEY, baseURL: fake.url }).analyze(request));
     expect(error).toMatchObject({ kind: 'permanent', statusCode: 429, code: 'insufficient_quota' });

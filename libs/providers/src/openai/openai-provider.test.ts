@@ -87,11 +87,14 @@ describe('openai provider (official SDK against a loopback fake)', () => {
 
     const sent = fake.requests[0];
     if (!sent) throw new Error('no request reached the fake');
-    // 4096 bytes for the capped message: the quotes, `{\"big\":\"` (11 bytes) and 4083 A's; 8 + 4083 of its 900,010 bytes shown.
+    // 4096 bytes for the capped message: the quotes, `{\"big\":\"` (11 bytes) and 4083 A's; 8 + 4083 of its 900,010
+    // bytes shown.
     expect(chatMessages(sent)).toEqual([
       {
         role: 'system',
-        content: `${SYSTEM_PROMPT}\n\nThe user's instructions:\n<user_instructions>\nAlert on price moves over 1%.\n</user_instructions>`,
+        content:
+          `${SYSTEM_PROMPT}\n\nThe user's instructions:\n<user_instructions>\nAlert on price moves over ` +
+          `1%.\n</user_instructions>`,
       },
       {
         role: 'user',

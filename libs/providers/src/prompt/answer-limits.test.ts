@@ -18,12 +18,15 @@ const itemProperties = (
 ).items.properties;
 
 describe('the limits of a model answer', () => {
-  it('are the same in the system prompt, the JSON schema and the zod schema that validates the answer: the title', () => {
-    const inPrompt = stated(SYSTEM_PROMPT, /title: [^.]*?(\d+) characters/);
-    expect(stated(itemProperties.title?.description, /(\d+) characters/)).toBe(inPrompt);
-    expect(ModelAnswer.safeParse(answer({ title: 'x'.repeat(inPrompt) })).success).toBe(true);
-    expect(ModelAnswer.safeParse(answer({ title: 'x'.repeat(inPrompt + 1) })).success).toBe(false);
-  });
+  it(
+    'are the same in the system prompt, the JSON schema and the zod schema that validates the answer: the ' + 'title',
+    () => {
+      const inPrompt = stated(SYSTEM_PROMPT, /title: [^.]*?(\d+) characters/);
+      expect(stated(itemProperties.title?.description, /(\d+) characters/)).toBe(inPrompt);
+      expect(ModelAnswer.safeParse(answer({ title: 'x'.repeat(inPrompt) })).success).toBe(true);
+      expect(ModelAnswer.safeParse(answer({ title: 'x'.repeat(inPrompt + 1) })).success).toBe(false);
+    },
+  );
 
   it('are the same in the JSON schema and the zod schema: summary, evidence and the number of alerts', () => {
     const summary = stated(itemProperties.summary?.description, /at most (\d+) characters/);

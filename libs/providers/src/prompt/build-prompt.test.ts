@@ -71,7 +71,8 @@ describe('buildPrompt', () => {
     expect(prompt.system).toContain('evidence');
     expect(prompt.user.split('\n')).toEqual([
       'Stream: app-logs',
-      'Window: 1764102000000-0, 2 messages from 2025-11-25T20:20:00.000Z to 2025-11-25T20:20:09.500Z, 1 gap(s) where messages may be missing',
+      'Window: 1764102000000-0, 2 messages from 2025-11-25T20:20:00.000Z to 2025-11-25T20:20:09.500Z, 1 gap(s) ' +
+        'where messages may be missing',
       '<stream_data>',
       '1764102000000-0 {"level":"info"}',
       '1764102005000-0 [gap: reconnect, source down for 3000 ms; messages may be missing]',

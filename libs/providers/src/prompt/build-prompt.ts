@@ -4,7 +4,10 @@ import { DEFAULT_PROMPT_LIMITS, type PromptLimits, renderWindow } from './render
 import { buildSystemPrompt } from './system-prompt.js';
 
 export interface Prompt {
-  /** The role, the answer format, how the data is fenced, and the user's instructions; the same for every window of a stream. */
+  /**
+   * The role, the answer format, how the data is fenced, and the user's instructions; the same for every window of a
+   * stream.
+   */
   system: string;
   /** The window: its header and its entries, fenced as data. */
   user: string;
@@ -40,7 +43,9 @@ export function buildPrompt(
     user,
     repair: {
       assistant: repair.previousOutput.slice(0, MAX_REPAIR_ECHO) || '(empty answer)',
-      user: `That answer could not be used: ${repair.problem}\nAnswer again with only the JSON object {"alerts":[...]} described above, and nothing else.`,
+      user:
+        `That answer could not be used: ${repair.problem}\nAnswer again with only the JSON object ` +
+        `{"alerts":[...]} described above, and nothing else.`,
     },
   };
 }

@@ -75,7 +75,8 @@ describe('renderData', () => {
   it('caps a message at maxBytes of rendered data and says how many bytes were left out', () => {
     const big = `{"big":"${'A'.repeat(900_000)}"}`;
     const rendered = renderData(big, CAP);
-    // 4094 bytes between the quotes: `{\"big\":\"` takes 11, leaving 4083 A's; 8 + 4083 characters of the message were shown.
+    // 4094 bytes between the quotes: `{\"big\":\"` takes 11, leaving 4083 A's; 8 + 4083 characters of the message were
+    // shown.
     expect(rendered.text).toBe(`"{\\"big\\":\\"${'A'.repeat(4083)}"`);
     expect(utf8Length(rendered.text)).toBe(CAP);
     expect(rendered.truncatedBytes).toBe(big.length - 8 - 4083);

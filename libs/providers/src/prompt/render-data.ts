@@ -13,7 +13,9 @@ export interface RenderedData {
 /** How characters are written: inside a JSON string we add (`quoted`), or as they stand (`bare`). */
 type Mode = 'quoted' | 'bare';
 
-/** A `<` that could read as the fence's opening or closing tag (`</stream_data>`, `< /STREAM-DATA`, `<\/stream_data`). */
+/**
+ * A `<` that could read as the fence's opening or closing tag (`</stream_data>`, `< /STREAM-DATA`, `<\/stream_data`).
+ */
 const FENCE_LIKE = /<[\s\\/]*stream[\W_]*data/iy;
 
 /** Escapes JSON has a short form for. */
@@ -63,7 +65,10 @@ export function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-/** Whether one UTF-16 unit can stand as it is: not unsafe, not part of a surrogate pair, not `<`, and in `quoted` mode not `"` or `\`. */
+/**
+ * Whether one UTF-16 unit can stand as it is: not unsafe, not part of a surrogate pair, not `<`, and in `quoted` mode
+ * not `"` or `\`.
+ */
 function isPlainUnit(unit: number, mode: Mode): boolean {
   if (unit === 0x3c || isUnsafe(unit)) return false;
   return mode === 'bare' || (unit !== 0x22 && unit !== 0x5c);

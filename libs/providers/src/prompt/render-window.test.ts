@@ -44,7 +44,8 @@ describe('renderWindow', () => {
     );
     expect(renderWindow(window).split('\n')).toEqual([
       'Stream: feed',
-      `Window: ${BASE}-0, 2 messages from 2025-11-25T20:20:00.000Z to 2025-11-25T20:20:00.002Z, 1 gap(s) where messages may be missing`,
+      `Window: ${BASE}-0, 2 messages from 2025-11-25T20:20:00.000Z to 2025-11-25T20:20:00.002Z, 1 gap(s) where ` +
+        `messages may be missing`,
       '<stream_data>',
       `${BASE}-0 {"n":0}`,
       `${BASE}-1 [gap: reconnect, source down for 250 ms; messages may be missing]`,
@@ -68,7 +69,8 @@ describe('renderWindow', () => {
     expect(lines.at(-2)).toBe(DATA_FENCE_CLOSE);
     // Times, not ids: the model gets no id to cite for an entry it did not see.
     expect(lines.at(-1)).toBe(
-      '[left out to fit the prompt: 192 of 200 messages and 1 gap(s), from 2025-11-25T20:20:00.008Z to 2025-11-25T20:20:00.199Z; they are not shown: do not assume none of them mattered]',
+      '[left out to fit the prompt: 192 of 200 messages and 1 gap(s), from 2025-11-25T20:20:00.008Z to ' +
+        '2025-11-25T20:20:00.199Z; they are not shown: do not assume none of them mattered]',
     );
   });
 

@@ -70,12 +70,18 @@ function entriesOf(window: Window): Entry[] {
 function entryLine(entry: Entry, limits: PromptLimits): string {
   const id = escapeText(entry.id);
   if (entry.kind === 'gap')
-    return `${id} [gap: ${escapeText(entry.gap.reason)}, source down for ${entry.gap.downMs} ms; messages may be missing]`;
+    return (
+      `${id} [gap: ${escapeText(entry.gap.reason)}, source down for ${entry.gap.downMs} ms; messages may be ` +
+      `missing]`
+    );
   const data = renderData(entry.message.data, limits.maxMessageBytes);
   return data.truncatedBytes > 0 ? `${id} ${data.text} [truncated ${data.truncatedBytes} bytes]` : `${id} ${data.text}`;
 }
 
-/** The lines of the entries that fit in `maxWindowBytes`, from the first on; none are rendered after the first that does not fit. */
+/**
+ * The lines of the entries that fit in `maxWindowBytes`, from the first on; none are rendered after the first that does
+ * not fit.
+ */
 function fittingLines(entries: readonly Entry[], limits: PromptLimits): string[] {
   const lines: string[] = [];
   let bytes = 0;
@@ -106,7 +112,10 @@ function leftOutLine(window: Window, leftOut: readonly Entry[]): string {
   const from = entryTime(leftOut[0]);
   const to = entryTime(leftOut.at(-1));
   const span = from && to ? `, from ${from} to ${to}` : '';
-  return `[left out to fit the prompt: ${messages} of ${window.messages.length} messages${gapNote}${span}; they are not shown: do not assume none of them mattered]`;
+  return (
+    `[left out to fit the prompt: ${messages} of ${window.messages.length} messages${gapNote}${span}; they ` +
+    `are not shown: do not assume none of them mattered]`
+  );
 }
 
 /**
