@@ -9,7 +9,11 @@ const HIGH_WATER_BYTES = 1024 * 1024;
 
 function trade(seq) {
   const price = (61_000 + (seq % 1000) * 0.37).toFixed(2);
-  return `{"e":"trade","E":${1_764_102_000_000 + seq},"s":"BTCUSDT","t":${seq},"p":"${price}","q":"0.00${100 + (seq % 900)}","b":${88_000_000 + seq},"a":${99_000_000 + seq},"T":${1_764_102_000_000 + seq},"m":${seq % 2 === 0}}`;
+  return (
+    `{"e":"trade","E":${1_764_102_000_000 + seq},"s":"BTCUSDT","t":${seq},"p":"${price}","q":"0.00` +
+    `${100 + (seq % 900)}","b":${88_000_000 + seq},"a":${99_000_000 + seq},"T":${1_764_102_000_000 + seq},"m":` +
+    `${seq % 2 === 0}}`
+  );
 }
 
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });

@@ -59,17 +59,22 @@ async function measure(mode, url, redisUrl, namespace) {
 
 const median = (list) => [...list].sort((left, right) => left - right)[Math.floor(list.length / 2)];
 const row = (name, result) =>
-  `${name.padEnd(26)} ${result.seconds.toFixed(2).padStart(8)} ${Math.round(result.rate).toLocaleString('en-US').padStart(12)} ${(result.baselineRss / MB).toFixed(0).padStart(9)} ${(result.peakRss / MB).toFixed(0).padStart(9)} ${String(messages - result.stored).padStart(6)}`;
+  `${name.padEnd(26)} ${result.seconds.toFixed(2).padStart(8)} ` +
+  `${Math.round(result.rate).toLocaleString('en-US').padStart(12)} ` +
+  `${(result.baselineRss / MB).toFixed(0).padStart(9)} ${(result.peakRss / MB).toFixed(0).padStart(9)} ` +
+  `${String(messages - result.stored).padStart(6)}`;
 
 const redisServer = await RedisServer.start();
 const producer = await startProducer();
 try {
   console.log(
-    `ingest bench: ${messages} messages of ~${producer.bytes} bytes, ${rounds} rounds; producer and each measurement in their own process; redis-server ${redisServer.url}`,
+    `ingest bench: ${messages} messages of ~${producer.bytes} bytes, ${rounds} rounds; producer and each ` +
+      `measurement in their own process; redis-server ${redisServer.url}`,
   );
   console.log('');
   console.log(
-    `${'run'.padEnd(26)} ${'seconds'.padStart(8)} ${'messages/s'.padStart(12)} ${'rss0 MB'.padStart(9)} ${'peak MB'.padStart(9)} ${'lost'.padStart(6)}`,
+    `${'run'.padEnd(26)} ${'seconds'.padStart(8)} ${'messages/s'.padStart(12)} ${'rss0 MB'.padStart(9)} ` +
+      `${'peak MB'.padStart(9)} ${'lost'.padStart(6)}`,
   );
   const receives = [];
   const ingests = [];
@@ -87,18 +92,25 @@ try {
   const heap = worst.heapAtPeak;
   console.log('');
   console.log(
-    `median messages/s: receive-only ${Math.round(median(receives.map((result) => result.rate))).toLocaleString('en-US')}, ingest ${Math.round(median(ingests.map((result) => result.rate))).toLocaleString('en-US')}`,
+    `median messages/s: ` +
+      `receive-only ${Math.round(median(receives.map((result) => result.rate))).toLocaleString('en-US')}, ` +
+      `ingest ${Math.round(median(ingests.map((result) => result.rate))).toLocaleString('en-US')}`,
   );
   console.log(
-    `at the highest ingest RSS: V8 heap ${(heap.total / MB).toFixed(0)} MB, of which young generation ${(heap.newSpace / MB).toFixed(0)} MB; live heap ${(heap.used / MB).toFixed(0)} MB (node flags: ${[...process.execArgv, ...NODE_FLAGS].join(' ') || 'none'}, as turbostream runs)`,
+    `at the highest ingest RSS: V8 heap ${(heap.total / MB).toFixed(0)} MB, of which young ` +
+      `generation ${(heap.newSpace / MB).toFixed(0)} MB; live heap ${(heap.used / MB).toFixed(0)} MB (node ` +
+      `flags: ${[...process.execArgv, ...NODE_FLAGS].join(' ') || 'none'}, as turbostream runs)`,
   );
   console.log(
-    `ingest peak buffer: ${Math.max(...ingests.map((result) => result.peakBuffered))} messages (limit 10000); dead letters: ${ingests.reduce((sum, result) => sum + result.deadLettered, 0)}; reconnects: ${ingests.reduce((sum, result) => sum + result.reconnects, 0)}`,
+    `ingest peak buffer: ${Math.max(...ingests.map((result) => result.peakBuffered))} messages (limit 10000); ` +
+      `dead letters: ${ingests.reduce((sum, result) => sum + result.deadLettered, 0)}; ` +
+      `reconnects: ${ingests.reduce((sum, result) => sum + result.reconnects, 0)}`,
   );
   const verdict = (ok) => (ok ? 'ok' : 'MISSED');
   console.log(`ratio ingest/receive-only (medians): ${ratio.toFixed(2)}× (target ≥ 0.80×) ${verdict(ratio >= 0.8)}`);
   console.log(
-    `peak RSS during ingest:              ${(worst.peakRss / MB).toFixed(0)} MB (target ≤ 200 MB) ${verdict(worst.peakRss <= 200 * MB)}`,
+    `peak RSS during ingest:              ${(worst.peakRss / MB).toFixed(0)} MB (target ≤ 200 ` +
+      `MB) ${verdict(worst.peakRss <= 200 * MB)}`,
   );
   console.log(`lost, all rounds:                    ${lost} (target 0) ${verdict(lost === 0)}`);
   if (worst.peakRss > 200 * MB && heap.newSpace > heap.used) {

@@ -89,8 +89,10 @@ async function run(windowsPerSecond) {
   const cwd = mkdtempSync(join(tmpdir(), 'turbostream-isolation-'));
   writeFileSync(
     join(cwd, 'streams.yaml'),
-    `streams:\n  - { id: alpha, source: { url: ${alpha.url} }, window: { maxMessages: ${maxMessages}, maxSeconds: 1 }, analysis: { provider: openai, model: gpt-storm } }\n` +
-      `  - { id: beta, source: { url: ${beta.url} }, window: { maxMessages: ${maxMessages}, maxSeconds: 1 }, analysis: { provider: anthropic, model: claude-healthy } }\n`,
+    `streams:\n  - { id: alpha, source: { url: ${alpha.url} }, window: { maxMessages: ${maxMessages}, ` +
+      `maxSeconds: 1 }, analysis: { provider: openai, model: gpt-storm } }\n` +
+      `  - { id: beta, source: { url: ${beta.url} }, window: { maxMessages: ${maxMessages}, maxSeconds: 1 }, ` +
+      `analysis: { provider: anthropic, model: claude-healthy } }\n`,
   );
   const env = {
     PATH: process.env.PATH,
@@ -155,10 +157,12 @@ async function run(windowsPerSecond) {
 
 const ms = (list, p) => (list.length ? `${percentile(list, p)}` : '—');
 console.log(
-  `429 isolation: ${seconds} s per phase, ${rate} messages/s per stream, fake LLM first token after ${llmLatencyMs} ms, storm = OpenAI answers 429 with Retry-After: 1`,
+  `429 isolation: ${seconds} s per phase, ${rate} messages/s per stream, fake LLM first token ` +
+    `after ${llmLatencyMs} ms, storm = OpenAI answers 429 with Retry-After: 1`,
 );
 console.log(
-  'beta (anthropic, healthy): window close → alert received, ms; openai: requests per Retry-After period during the storm',
+  'beta (anthropic, healthy): window close → alert received, ms; openai: requests per Retry-After period during ' +
+    'the storm',
 );
 const header = [
   'windows/s',

@@ -160,7 +160,9 @@ try {
   const samples = [await timedRequest(), await timedRequest(), await timedRequest()].sort((a, b) => a - b);
   const measuredLatencyMs = samples[1];
   console.log(
-    `analyzer scaling: fake LLM first token after ${latencyMs} ms (measured: ${measuredLatencyMs.toFixed(1)} ms a request), ANALYZER_CONCURRENCY=${concurrency}, ${messagesPerWindow} messages a window, ${availableParallelism()} cores`,
+    `analyzer scaling: fake LLM first token after ${latencyMs} ms (measured: ${measuredLatencyMs.toFixed(1)} ms ` +
+      `a request), ANALYZER_CONCURRENCY=${concurrency}, ${messagesPerWindow} messages a ` +
+      `window, ${availableParallelism()} cores`,
   );
   const header = [
     'replicas',
@@ -184,7 +186,10 @@ try {
     rows.push({ ...result, ideal, throughput, percent: (100 * throughput) / ideal });
     const last = rows.at(-1);
     console.log(
-      `  ${replicas} replica${replicas === 1 ? '' : 's'}: ${last.completed}/${result.windows} windows in ${result.seconds.toFixed(2)} s = ${throughput.toFixed(1)}/s, ideal ${ideal.toFixed(1)}/s (${last.percent.toFixed(1)} %); per replica ${[...result.perReplica.values()].join('/')}; failed ${result.failed}`,
+      `  ${replicas} replica${replicas === 1 ? '' : 's'}: ${last.completed}/${result.windows} windows ` +
+        `in ${result.seconds.toFixed(2)} s = ${throughput.toFixed(1)}/s, ideal ${ideal.toFixed(1)}/s ` +
+        `(${last.percent.toFixed(1)} %); per replica ${[...result.perReplica.values()].join('/')}; ` +
+        `failed ${result.failed}`,
     );
   }
   const cells = (row) => [
@@ -205,7 +210,11 @@ try {
   for (const row of rows) console.log(`| ${cells(row).join(' | ')} |`);
   const atFour = rows.find((row) => row.replicas === 4);
   console.log(
-    `\nseconds: from resuming the queue (replicas already up) to the last window done; start-up: spawn → every replica serving;\nincl. start-up: windows/s over start-up + seconds, as % of ideal. CPU: used during the measured seconds.\ntarget: ≥ 90 % of ideal at 4 replicas: ${atFour ? `${atFour.percent.toFixed(1)} % — ${atFour.percent >= 90 ? 'met' : 'MISSED'}` : 'not measured (no 4-replica round)'}`,
+    `\nseconds: from resuming the queue (replicas already up) to the last window done; start-up: spawn → every ` +
+      `replica serving;\nincl. start-up: windows/s over start-up + seconds, as % of ideal. CPU: used during the ` +
+      `measured seconds.\ntarget: ≥ 90 % of ideal at 4 replicas: ` +
+      `${atFour ? `${atFour.percent.toFixed(1)} % — ${atFour.percent >= 90 ? 'met' : 'MISSED'}` : ''}` +
+      `${atFour ? '' : 'not measured (no 4-replica round)'}`,
   );
 } finally {
   redis.disconnect();

@@ -16,7 +16,8 @@ const hook = join(dir, 'report-loads.mjs');
 writeFileSync(
   hook,
   `import { registerHooks } from 'node:module';
-registerHooks({ load(url, context, next) { if (${HEAVY}.test(url)) process.stderr.write('LOADED ' + url + '\\n'); return next(url, context); } });
+registerHooks({ load(url, context, next) { if (${HEAVY}.test(url)) ` +
+    `process.stderr.write('LOADED ' + url + '\\n'); return next(url, context); } });
 `,
 );
 
@@ -53,15 +54,27 @@ describe('turbostream --help', () => {
     ]);
   });
 
-  it('loads no provider SDK, no Redis client and no queue for the help of the command or of any of its commands', () => {
-    assertCliBuilt();
-    for (const args of [
-      ['--help'],
-      ...['up', 'ingest', 'windower', 'analyzer', 'stack', 'alerts', 'streams', 'providers', 'demo-feed', 'config'].map(
-        (command) => [command, '--help'],
-      ),
-    ]) {
-      expect(loadedBy([...cliNodeFlags(), CLI, ...args]), args.join(' ')).toEqual([]);
-    }
-  });
+  it(
+    'loads no provider SDK, no Redis client and no queue for the help of the command or of any of its ' + 'commands',
+    () => {
+      assertCliBuilt();
+      for (const args of [
+        ['--help'],
+        ...[
+          'up',
+          'ingest',
+          'windower',
+          'analyzer',
+          'stack',
+          'alerts',
+          'streams',
+          'providers',
+          'demo-feed',
+          'config',
+        ].map((command) => [command, '--help']),
+      ]) {
+        expect(loadedBy([...cliNodeFlags(), CLI, ...args]), args.join(' ')).toEqual([]);
+      }
+    },
+  );
 });

@@ -61,7 +61,8 @@ describe('turbostream command', () => {
   it('config check prints the effective configuration with the key masked', () => {
     const cwd = workspace({
       'streams.yaml':
-        'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-123" }\n    analysis: { provider: openai, model: gpt-x }\n',
+        'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-123" }\n    analysis: ' +
+        '{ provider: openai, model: gpt-x }\n',
     });
     const result = turbostream(['config', 'check'], cwd);
     expect(result.code).toBe(0);
@@ -76,7 +77,8 @@ describe('turbostream command', () => {
   it('stops start-up on a malformed streams.yaml or env.local, naming the field', () => {
     const badStreams = workspace({
       'streams.yaml':
-        'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n    analysis: { provider: heuristic }\n',
+        'streams:\n  - id: s1\n    source: { url: wss://example.com }\n    window: { maxMessages: -5 }\n' +
+        '    analysis: { provider: heuristic }\n',
     });
     for (const command of [['config', 'check'], ['up'], ['ingest']]) {
       const result = turbostream(command, badStreams);
@@ -158,7 +160,8 @@ describe('turbostream command', () => {
     it('sets, lists and resets the targets of a stream while running', () => {
       const cwd = workspace({
         'streams.yaml':
-          'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-456" }\n    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a }]\n',
+          'streams:\n  - id: s1\n    source: { url: "wss://example.com/feed?token=tok-secret-456" }\n' +
+          '    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a }]\n',
       });
       const env = { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: 'clistreams' };
       const set = turbostream(['streams', 'set', 's1', '--provider', 'openai', '--model', 'gpt-b'], cwd, env);
@@ -200,7 +203,8 @@ describe('turbostream command', () => {
       subscriber?.disconnect();
     });
 
-    it('runs the demo with the heuristic provider when there is no streams.yaml, printing and publishing alerts', async () => {
+    it('runs the demo with the heuristic provider when there is no streams.yaml, printing and publishing ' +
+      'alerts', async () => {
       const up = new ServiceProcess('up', ['up'], {
         cwd: workspace(),
         env: { REDIS_URL: server.url, LOG_LEVEL: 'warn' },

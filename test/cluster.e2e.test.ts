@@ -16,7 +16,10 @@ const NAMESPACE = 'cluster';
 /** Named so that, in namespace `cluster`, each stream hashes to a different master's slot range. */
 const STREAMS = ['btc', 'eth', 'delta'];
 
-/** A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips it, saying so. */
+/**
+ * A local cluster needs redis-server and redis-cli on PATH (`redis-cli --cluster create`); a Docker-only machine skips
+ * it, saying so.
+ */
 const clusterReason = redisServerOnPath()
   ? ''
   : ' (skipped: needs redis-server and redis-cli on PATH to build a local cluster)';
@@ -65,7 +68,8 @@ describe.skipIf(clusterReason !== '')(`pipeline across processes on a Redis Clus
     expect(owners.size).toBe(3);
   });
 
-  it('stores every message in exactly one window, analyses each window once, spreads work over both analyzers and publishes the alerts', async () => {
+  it('stores every message in exactly one window, analyses each window once, spreads work over both analyzers ' +
+    'and publishes the alerts', async () => {
     await pipeline.dumpOnFailure(async () => {
       await pipeline.sendMessages(300);
       const jobs = await waitFor(pipeline.everyMessageWindowedOnce, {

@@ -1,4 +1,7 @@
-/** `turbostream config check` as users run it: every problem in one run, look-alike warnings, and `config` without a subcommand. */
+/**
+ * `turbostream config check` as users run it: every problem in one run, look-alike warnings, and `config` without a
+ * subcommand.
+ */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +31,8 @@ function turbostream(args: string[], cwd: string, env: Record<string, string> = 
 const BAD_STREAMS = [
   'streams:',
   '  - { id: Bad Id, source: { url: wss://example.com }, analysis: { provider: heuristic } }',
-  '  - { id: Bad Id, source: { url: wss://example.com }, window: { maxMessages: -5 }, analysis: { provider: heuristic } }',
+  '  - { id: Bad Id, source: { url: wss://example.com }, window: { maxMessages: -5 }, analysis: { provider: ' +
+    'heuristic } }',
   '',
 ].join('\n');
 
@@ -76,43 +80,50 @@ describe('turbostream config check', () => {
     });
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).toContain(
-      'warnings\n  env.local: OPENAI_APIKEY: not a TurboStream variable; did you mean OPENAI_API_KEY?\n  environment: REDISURL: not a TurboStream variable; did you mean REDIS_URL?\n',
+      'warnings\n  env.local: OPENAI_APIKEY: not a TurboStream variable; did you mean OPENAI_API_KEY?\n' +
+        '  environment: REDISURL: not a TurboStream variable; did you mean REDIS_URL?\n',
     );
     expect(result.output).not.toMatch(/npm_config_cache|NODE_OPTIONS|PATH:|HOME:/);
     expect(result.stdout).toContain('configuration OK');
     expect(result.output).not.toContain(SECRET);
   });
 
-  it('names the env file it looked for: a missing TURBOSTREAM_ENV_FILE is an error, a missing env.local is fine', () => {
-    const cwd = workspace();
-    const fine = turbostream(['config', 'check'], cwd);
-    expect(fine.code, fine.output).toBe(0);
-    expect(fine.stdout).toContain('env file     (none: env.local not found; using the environment)');
+  it(
+    'names the env file it looked for: a missing TURBOSTREAM_ENV_FILE is an error, a missing env.local is ' + 'fine',
+    () => {
+      const cwd = workspace();
+      const fine = turbostream(['config', 'check'], cwd);
+      expect(fine.code, fine.output).toBe(0);
+      expect(fine.stdout).toContain('env file     (none: env.local not found; using the environment)');
 
-    const missing = turbostream(['config', 'check'], cwd, { TURBOSTREAM_ENV_FILE: 'prod.env' });
-    expect(missing.code, missing.output).toBe(1);
-    expect(missing.stderr).toContain('environment: TURBOSTREAM_ENV_FILE: prod.env does not exist');
-    expect(missing.output).not.toContain('env.local not found');
+      const missing = turbostream(['config', 'check'], cwd, { TURBOSTREAM_ENV_FILE: 'prod.env' });
+      expect(missing.code, missing.output).toBe(1);
+      expect(missing.stderr).toContain('environment: TURBOSTREAM_ENV_FILE: prod.env does not exist');
+      expect(missing.output).not.toContain('env.local not found');
 
-    writeFileSync(join(cwd, 'prod.env'), 'LOG_LEVEL=debug\n');
-    const named = turbostream(['config', 'check'], cwd, { TURBOSTREAM_ENV_FILE: 'prod.env' });
-    expect(named.code, named.output).toBe(0);
-    expect(named.stdout).toContain(`env file     ${join(cwd, 'prod.env')}`);
-  });
+      writeFileSync(join(cwd, 'prod.env'), 'LOG_LEVEL=debug\n');
+      const named = turbostream(['config', 'check'], cwd, { TURBOSTREAM_ENV_FILE: 'prod.env' });
+      expect(named.code, named.output).toBe(0);
+      expect(named.stdout).toContain(`env file     ${join(cwd, 'prod.env')}`);
+    },
+  );
 
-  it('says what was wrong before the help when the subcommand is missing or unknown, on stderr with exit code 2', () => {
-    const cwd = workspace();
-    const bare = turbostream(['config'], cwd);
-    expect(bare.code).toBe(2);
-    expect(bare.stdout).toBe('');
-    expect(bare.stderr.split('\n')[0]).toBe('turbostream config: expected a subcommand, `turbostream config check`');
-    expect(bare.stderr).toContain('Usage: turbostream config check');
+  it(
+    'says what was wrong before the help when the subcommand is missing or unknown, on stderr with exit code ' + '2',
+    () => {
+      const cwd = workspace();
+      const bare = turbostream(['config'], cwd);
+      expect(bare.code).toBe(2);
+      expect(bare.stdout).toBe('');
+      expect(bare.stderr.split('\n')[0]).toBe('turbostream config: expected a subcommand, `turbostream config check`');
+      expect(bare.stderr).toContain('Usage: turbostream config check');
 
-    const unknown = turbostream(['config', 'chek'], cwd);
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr.split('\n')[0]).toBe(
-      'turbostream config: unknown subcommand "chek": expected `turbostream config check`',
-    );
-    expect(unknown.stderr).toContain('Usage: turbostream config check');
-  });
+      const unknown = turbostream(['config', 'chek'], cwd);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr.split('\n')[0]).toBe(
+        'turbostream config: unknown subcommand "chek": expected `turbostream config check`',
+      );
+      expect(unknown.stderr).toContain('Usage: turbostream config check');
+    },
+  );
 });

@@ -57,7 +57,8 @@ describe(`a fresh checkout with the system Node (${systemNode}) first on PATH`, 
     expect(existsSync(join(dir, 'node_modules', '.bin', 'turbostream'))).toBe(true);
   }, 320_000);
 
-  it('`npx turbostream --help` works before any build (it builds first, saying so on stderr only), then at once', () => {
+  it('`npx turbostream --help` works before any build (it builds first, saying so on stderr only), then at ' +
+    'once', () => {
     expect(existsSync(join(dir, 'apps', 'cli', 'dist', 'main.js'))).toBe(false);
     const first = run('npx', ['turbostream', '--help'], dir, 180_000);
     expect(first.status, first.stderr).toBe(0);
@@ -70,11 +71,15 @@ describe(`a fresh checkout with the system Node (${systemNode}) first on PATH`, 
     expect(again.stderr).toBe('');
   }, 200_000);
 
-  it(`runs when started directly by the system Node${Number(systemNode.slice(1).split('.')[0]) < 22 ? ' (older than 22: on the project Node)' : ''}`, () => {
-    const direct = run('node', [join(dir, 'apps', 'cli', 'bin', 'turbostream.js'), '--help'], dir, 30_000);
-    expect(direct.status, direct.stderr).toBe(0);
-    expect(direct.stdout).toMatch(/^turbostream — watch live WebSocket feeds/);
-  });
+  it(
+    `runs when started directly by the system ` +
+      `Node${Number(systemNode.slice(1).split('.')[0]) < 22 ? ' (older than 22: on the project Node)' : ''}`,
+    () => {
+      const direct = run('node', [join(dir, 'apps', 'cli', 'bin', 'turbostream.js'), '--help'], dir, 30_000);
+      expect(direct.status, direct.stderr).toBe(0);
+      expect(direct.stdout).toMatch(/^turbostream — watch live WebSocket feeds/);
+    },
+  );
 
   it('`npm run build` prints nothing when the build works', () => {
     const build = run('npm', ['run', 'build', '--silent'], dir, 120_000);

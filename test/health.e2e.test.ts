@@ -26,7 +26,10 @@ import { FakeSource } from './support/fake-source.js';
 import { assertCliBuilt, ServiceProcess } from './support/service-process.js';
 
 const API_KEY = 'sk-health-e2e-0123456789';
-/** Instructions carry `[slow:<token>:<ms>]`: the fake model waits that long before its first token, on the first request only. */
+/**
+ * Instructions carry `[slow:<token>:<ms>]`: the fake model waits that long before its first token, on the first request
+ * only.
+ */
 const SLOW_MARK = /\[slow:([\w-]+):(\d+)\]/;
 const BASE = 1_760_000_000_000;
 
@@ -163,7 +166,8 @@ describe('health endpoints and graceful shutdown (processes)', () => {
     cwd = mkdtempSync(join(tmpdir(), 'turbostream-health-'));
     writeFileSync(
       join(cwd, 'streams.yaml'),
-      `streams:\n  - id: health\n    source: { url: ${source.url} }\n    window: { maxMessages: 10, maxSeconds: 1 }\n    analysis: { provider: openai, model: gpt-health, instructions: Flag every window. }\n`,
+      `streams:\n  - id: health\n    source: { url: ${source.url} }\n    window: { maxMessages: 10, maxSeconds: ` +
+        `1 }\n    analysis: { provider: openai, model: gpt-health, instructions: Flag every window. }\n`,
     );
   });
 
@@ -246,7 +250,8 @@ describe('health endpoints and graceful shutdown (processes)', () => {
   );
 
   redisTest(
-    'hands back a job it cannot finish by the shutdown deadline, without using an attempt; another analyzer completes it',
+    'hands back a job it cannot finish by the shutdown deadline, without using an attempt; another analyzer ' +
+      'completes it',
     async ({ namespace }) => {
       const deadlineMs = 500;
       const first = spawn('analyzer-short', 'analyzer', {

@@ -136,7 +136,8 @@ describe('ingest under faults, as processes', () => {
           const total = 5_000;
           for (let seq = 0; seq < total; seq += 1) {
             await source.send(JSON.stringify({ seq }));
-            // Pacing, not a settle: messages keep arriving, over half a second or more, while lost batches are sent again.
+            // Pacing, not a settle: messages keep arriving, over half a second or more, while lost batches are sent
+            // again.
             if (seq % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 1));
           }
           await waitFor(() => proxy.dropped >= 10, { timeoutMs: 20_000, description: '10 lost replies' });
@@ -154,7 +155,8 @@ describe('ingest under faults, as processes', () => {
           const seqs = entries.map(({ seq }) => seq);
           const duplicates = seqs.length - new Set(seqs).size;
           process.stdout.write(
-            `lost replies: ${proxy.dropped}, connections: ${proxy.accepted}, entries: ${entries.length}, duplicates: ${duplicates}\n`,
+            `lost replies: ${proxy.dropped}, connections: ${proxy.accepted}, entries: ${entries.length}, ` +
+              `duplicates: ${duplicates}\n`,
           );
           expect(proxy.dropped).toBeGreaterThanOrEqual(8);
           expect(duplicates).toBe(0);
@@ -189,7 +191,10 @@ describe('ingest under faults, as processes', () => {
       const feed = new SteadyFeed(source, 2);
       const messageCount = async () =>
         (await readEntries(streamKey)).filter(({ fields }) => fields.kind === 'message').length;
-      /** The stream's last entry once Redis has closed the stopped ingest's connection (so it has run everything that ingest sent). */
+      /**
+       * The stream's last entry once Redis has closed the stopped ingest's connection (so it has run everything that
+       * ingest sent).
+       */
       const lastEntryId = async () => {
         await waitFor(async () => !String(await redis.client('LIST')).includes('name=turbostream:ingest'), {
           description: 'Redis to drop the stopped ingest',
@@ -227,7 +232,8 @@ describe('ingest under faults, as processes', () => {
           ({ index }) => (entries[index + 1]?.seq ?? 0) - (entries[index - 1]?.seq ?? 0) - 1,
         );
         process.stdout.write(
-          `sent: ${feed.sent}, entries: ${entries.length}, restart gaps: ${restartGaps.length}, numbers missing across them: ${missing.join(', ')}\n`,
+          `sent: ${feed.sent}, entries: ${entries.length}, restart gaps: ${restartGaps.length}, numbers missing ` +
+            `across them: ${missing.join(', ')}\n`,
         );
 
         // A fresh stream starts with a message: the first start is not a restart.

@@ -26,7 +26,10 @@ interface ModelClass {
 
 const KUBERNETES_MODELS: readonly ModelClass[] = [ConfigMap, Secret, Service, Deployment, PodDisruptionBudget];
 const KEDA_MODELS: readonly ModelClass[] = [ScaledObject, TriggerAuthentication];
-/** apiVersion/kind → the model that validates it, keyed by the classes' own apiVersion and kind. A kind the manifests start using must be added here. */
+/**
+ * apiVersion/kind → the model that validates it, keyed by the classes' own apiVersion and kind. A kind the manifests
+ * start using must be added here.
+ */
 const MODELS: ReadonlyMap<string, ModelClass> = new Map(
   [...KUBERNETES_MODELS, ...KEDA_MODELS].map((model) => [`${model.apiVersion}/${model.kind}`, model]),
 );
@@ -41,7 +44,8 @@ function modelFor(object: TypedObject): ModelClass {
   const model = MODELS.get(`${object.apiVersion}/${object.kind}`);
   if (!model)
     throw new Error(
-      `no schema model for ${object.apiVersion} ${object.kind} (${object.metadata.name}): add its class to MODELS in test/k8s-schemas.test.ts`,
+      `no schema model for ${object.apiVersion} ${object.kind} (${object.metadata.name}): add its class to ` +
+        `MODELS in test/k8s-schemas.test.ts`,
     );
   return model;
 }
@@ -83,7 +87,8 @@ describe.skipIf(!kubectl)(`deploy/k8s and deploy/demo/k8s against the Kubernetes
         validated.push(validateObject(object));
       } catch (error) {
         failures.push(
-          `${object.apiVersion} ${object.kind} ${object.metadata.name}: ${error instanceof Error ? error.message : String(error)}`,
+          `${object.apiVersion} ${object.kind} ${object.metadata.name}: ` +
+            `${error instanceof Error ? error.message : String(error)}`,
         );
       }
     }
@@ -95,39 +100,46 @@ describe.skipIf(!kubectl)(`deploy/k8s and deploy/demo/k8s against the Kubernetes
     expect(validated.some((model) => KEDA_MODELS.includes(model))).toBe(true);
   });
 
-  it('the Kubernetes schemas reject a rendered Deployment with replicas "two", and one whose container has no name', () => {
-    const deployment = structuredClone(first('deploy/k8s', 'Deployment')) as TypedObject & {
-      spec: { replicas?: unknown; template: { spec: { containers: { name?: string }[] } } };
-    };
-    expect(() => validateObject(deployment)).not.toThrow();
+  it(
+    'the Kubernetes schemas reject a rendered Deployment with replicas "two", and one whose container has no ' + 'name',
+    () => {
+      const deployment = structuredClone(first('deploy/k8s', 'Deployment')) as TypedObject & {
+        spec: { replicas?: unknown; template: { spec: { containers: { name?: string }[] } } };
+      };
+      expect(() => validateObject(deployment)).not.toThrow();
 
-    const wrongType = structuredClone(deployment);
-    wrongType.spec.replicas = 'two';
-    expect(() => validateObject(wrongType)).toThrow(/spec\/replicas must be integer/);
+      const wrongType = structuredClone(deployment);
+      wrongType.spec.replicas = 'two';
+      expect(() => validateObject(wrongType)).toThrow(/spec\/replicas must be integer/);
 
-    const unnamed = structuredClone(deployment);
-    for (const container of unnamed.spec.template.spec.containers) delete container.name;
-    expect(() => validateObject(unnamed)).toThrow(
-      /spec\/template\/spec\/containers\/0 must have required property name/,
-    );
-  });
+      const unnamed = structuredClone(deployment);
+      for (const container of unnamed.spec.template.spec.containers) delete container.name;
+      expect(() => validateObject(unnamed)).toThrow(
+        /spec\/template\/spec\/containers\/0 must have required property name/,
+      );
+    },
+  );
 
-  it('the KEDA schemas reject a rendered ScaledObject without scaleTargetRef, and one whose trigger metadata holds a number', () => {
-    const scaled = structuredClone(first('deploy/k8s', 'ScaledObject')) as TypedObject & {
-      spec: { scaleTargetRef?: unknown; triggers: { metadata: Record<string, unknown> }[] };
-    };
-    expect(() => validateObject(scaled)).not.toThrow();
+  it(
+    'the KEDA schemas reject a rendered ScaledObject without scaleTargetRef, and one whose trigger metadata ' +
+      'holds a number',
+    () => {
+      const scaled = structuredClone(first('deploy/k8s', 'ScaledObject')) as TypedObject & {
+        spec: { scaleTargetRef?: unknown; triggers: { metadata: Record<string, unknown> }[] };
+      };
+      expect(() => validateObject(scaled)).not.toThrow();
 
-    const untargeted = structuredClone(scaled);
-    delete untargeted.spec.scaleTargetRef;
-    expect(() => validateObject(untargeted)).toThrow(/spec must have required property scaleTargetRef/);
+      const untargeted = structuredClone(scaled);
+      delete untargeted.spec.scaleTargetRef;
+      expect(() => validateObject(untargeted)).toThrow(/spec must have required property scaleTargetRef/);
 
-    const numeric = structuredClone(scaled);
-    const [trigger] = numeric.spec.triggers;
-    if (!trigger) throw new Error('the ScaledObject has no trigger');
-    trigger.metadata.listLength = 16;
-    expect(() => validateObject(numeric)).toThrow(/spec\/triggers\/0\/metadata\/listLength must be string/);
-  });
+      const numeric = structuredClone(scaled);
+      const [trigger] = numeric.spec.triggers;
+      if (!trigger) throw new Error('the ScaledObject has no trigger');
+      trigger.metadata.listLength = 16;
+      expect(() => validateObject(numeric)).toThrow(/spec\/triggers\/0\/metadata\/listLength must be string/);
+    },
+  );
 });
 
 describe('the schema model table', () => {

@@ -116,10 +116,12 @@ describe('mixed fleet across processes', () => {
     });
     cwd = mkdtempSync(join(tmpdir(), 'turbostream-fleet-'));
     const stream = (id: string, provider: string, model: string) =>
-      `  - id: ${id}\n    source: { url: ${sources[id]?.url} }\n    window: { maxMessages: 50, maxSeconds: 1 }\n    analysis: { provider: ${provider}, model: ${model} }\n`;
+      `  - id: ${id}\n    source: { url: ${sources[id]?.url} }\n    window: { maxMessages: 50, maxSeconds: 1 }\n` +
+      `    analysis: { provider: ${provider}, model: ${model} }\n`;
     writeFileSync(
       join(cwd, 'streams.yaml'),
-      `streams:\n${stream('alpha', 'openai', 'gpt-alpha')}${stream('beta', 'anthropic', 'claude-beta')}${stream('gamma', 'mistral', 'mistral-gamma')}`,
+      `streams:\n${stream('alpha', 'openai', 'gpt-alpha')}` +
+        `${stream('beta', 'anthropic', 'claude-beta')}${stream('gamma', 'mistral', 'mistral-gamma')}`,
     );
     env = {
       REDIS_URL: server.url,
@@ -198,7 +200,8 @@ describe('mixed fleet across processes', () => {
     });
   }, 60_000);
 
-  it('reports a stream whose provider no analyzer serves within 30 s, and never analyses it with another provider', async () => {
+  it('reports a stream whose provider no analyzer serves within 30 s, and never analyses it with another ' +
+    'provider', async () => {
     await dumpOnFailure(async () => {
       const event = await waitFor(
         () => events.find((candidate) => candidate.type === 'provider.unconfigured' && candidate.streamId === 'gamma'),
@@ -222,7 +225,8 @@ describe('mixed fleet across processes', () => {
 
   // Whether the healthy provider stays as fast during the storm is a figure, not an assertion:
   // `npm run bench:isolation` prints its latency calm vs storm (BENCHMARKS.md).
-  it('goes on analysing the healthy provider windows through a 429 storm on the other, and the storm provider jobs wait without using attempts', async () => {
+  it('goes on analysing the healthy provider windows through a 429 storm on the other, and the storm provider ' +
+    'jobs wait without using attempts', async () => {
     await dumpOnFailure(async () => {
       openaiStorm = true;
       const stormStart = Date.now();
@@ -252,7 +256,8 @@ describe('mixed fleet across processes', () => {
     });
   }, 90_000);
 
-  it('switches a stream to another provider and model with `turbostream streams set`, from the next window on, with no restart', async () => {
+  it('switches a stream to another provider and model with `turbostream streams set`, from the next window on, ' +
+    'with no restart', async () => {
     await dumpOnFailure(async () => {
       const set = new ServiceProcess(
         'streams-set',

@@ -33,26 +33,30 @@ describe('pipeline across processes', () => {
     await pipeline?.stop();
   });
 
-  it('keeps binary, oversized, non-JSON and invalid UTF-8 frames aside in the dead-letter stream, and carries on', async () => {
-    await pipeline.dumpOnFailure(async () => {
-      await pipeline.source.send(Buffer.from([0, 1, 2, 254, 255]), { binary: true });
-      await pipeline.source.send(JSON.stringify({ padding: 'x'.repeat(5_000) }));
-      await pipeline.source.send('this is not json');
-      await pipeline.source.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]));
-      const letters = await waitFor(
-        async () => {
-          const entries = await pipeline.redis.xrange(`${NAMESPACE}:deadletter`, '-', '+');
-          return entries.length >= 4 ? entries.map(([, fields]) => fields) : undefined;
-        },
-        { timeoutMs: 10_000, description: 'four dead letters' },
-      );
-      const reasons = letters.map((fields) => fields[fields.indexOf('reason') + 1]).sort();
-      expect(reasons).toEqual(['binary', 'invalid-utf8', 'not-json', 'oversized']);
-      expect(pipeline.processes.every((service) => service.running)).toBe(true);
-    });
-  });
+  it(
+    'keeps binary, oversized, non-JSON and invalid UTF-8 frames aside in the dead-letter stream, and carries ' + 'on',
+    async () => {
+      await pipeline.dumpOnFailure(async () => {
+        await pipeline.source.send(Buffer.from([0, 1, 2, 254, 255]), { binary: true });
+        await pipeline.source.send(JSON.stringify({ padding: 'x'.repeat(5_000) }));
+        await pipeline.source.send('this is not json');
+        await pipeline.source.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]));
+        const letters = await waitFor(
+          async () => {
+            const entries = await pipeline.redis.xrange(`${NAMESPACE}:deadletter`, '-', '+');
+            return entries.length >= 4 ? entries.map(([, fields]) => fields) : undefined;
+          },
+          { timeoutMs: 10_000, description: 'four dead letters' },
+        );
+        const reasons = letters.map((fields) => fields[fields.indexOf('reason') + 1]).sort();
+        expect(reasons).toEqual(['binary', 'invalid-utf8', 'not-json', 'oversized']);
+        expect(pipeline.processes.every((service) => service.running)).toBe(true);
+      });
+    },
+  );
 
-  it('stores every message in exactly one window, analyses each window once, spreads work over both analyzers and publishes the alerts', async () => {
+  it('stores every message in exactly one window, analyses each window once, spreads work over both analyzers ' +
+    'and publishes the alerts', async () => {
     await pipeline.dumpOnFailure(async () => {
       await pipeline.sendMessages(400);
       const jobs = await waitFor(pipeline.everyMessageWindowedOnce, {
@@ -61,7 +65,8 @@ describe('pipeline across processes', () => {
         description: 'every message in a completed window',
       });
 
-      // Windows partition the stream: their entries, window after window, are the stream's entries in order (no gap, no overlap).
+      // Windows partition the stream: their entries, window after window, are the stream's entries in order (no gap, no
+      // overlap).
       const windows = jobs.map(({ data }) => data.window).sort((a, b) => compareEntryIds(a.windowId, b.windowId));
       const streamIds = (await pipeline.redis.xrange(`${NAMESPACE}:{${NAMESPACE}:e2e}:messages`, '-', '+')).map(
         ([id]) => id,

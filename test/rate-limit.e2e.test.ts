@@ -112,7 +112,8 @@ describe('a rate-limited provider across analyzer processes', () => {
     await server?.dispose();
   });
 
-  it('sends at most one request per Retry-After to the limited provider, whatever the backlog, and loses no job', async () => {
+  it('sends at most one request per Retry-After to the limited provider, whatever the backlog, and loses no ' +
+    'job', async () => {
     await dumpOutputsOnFailure(processes, async () => {
       const jobs = Array.from({ length: BACKLOG }, (_, index) => windowJob(index));
       const [seed, ...backlog] = jobs.map((job) => ({ provider: TARGET.provider, ...job }));

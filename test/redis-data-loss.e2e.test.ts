@@ -78,7 +78,8 @@ describe('Redis losing acknowledged writes, as processes', () => {
 
   beforeAll(async () => {
     assertCliBuilt();
-    // Not the redisTest fixture: this server needs a snapshot file of its own name, and the test restarts it from older data.
+    // Not the redisTest fixture: this server needs a snapshot file of its own name, and the test restarts it from older
+    // data.
     redisServer = await RedisServer.start({ args: ['--dbfilename', 'dump.rdb'] });
     redis = redisServer.client();
     subscriber = redisServer.client();
@@ -99,7 +100,8 @@ describe('Redis losing acknowledged writes, as processes', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'turbostream-dataloss-'));
     writeFileSync(
       join(cwd, 'streams.yaml'),
-      `streams:\n  - id: ${STREAM_ID}\n    source: { url: ${source.url} }\n    window: { maxMessages: 20, maxSeconds: 1 }\n    analysis: { provider: openai, model: gpt-dataloss, instructions: Flag every window. }\n`,
+      `streams:\n  - id: ${STREAM_ID}\n    source: { url: ${source.url} }\n    window: { maxMessages: 20, ` +
+        `maxSeconds: 1 }\n    analysis: { provider: openai, model: gpt-dataloss, instructions: Flag every window. }\n`,
     );
     const env = {
       REDIS_URL: redisServer.url,
@@ -178,7 +180,8 @@ describe('Redis losing acknowledged writes, as processes', () => {
       return { logId, alert: Alert.parse(JSON.parse(json)), json };
     });
 
-  it('re-windows from what Redis holds after it restarts from an older snapshot: every stored message in exactly one analysed window', async () => {
+  it('re-windows from what Redis holds after it restarts from an older snapshot: every stored message in exactly ' +
+    'one analysed window', async () => {
     await dumpOutputsOnFailure(processes, async () => {
       const feed = new SteadyFeed(source, 4, (seq) =>
         JSON.stringify({ seq, price: (100 + (seq % 9) * 0.01).toFixed(2) }),
@@ -214,7 +217,8 @@ describe('Redis losing acknowledged writes, as processes', () => {
         const restartedAt = Date.now();
         const restored = await checkpoint();
         process.stdout.write(
-          `checkpoint: ${atSnapshot.windows} windows at the snapshot, ${beforeLoss.windows} before the loss, ${restored.windows} after the restart\n`,
+          `checkpoint: ${atSnapshot.windows} windows at the snapshot, ${beforeLoss.windows} before the ` +
+            `loss, ${restored.windows} after the restart\n`,
         );
         expect(restored.windows).toBe(atSnapshot.windows);
         expect(compareEntryIds(restored.lastEntryId ?? '0-0', beforeLoss.lastEntryId ?? '0-0')).toBeLessThan(0);
@@ -238,13 +242,16 @@ describe('Redis losing acknowledged writes, as processes', () => {
         }).catch(async () => {
           const state = await coverage();
           process.stdout.write(
-            `${state.messages} stored messages: ${state.unwindowed.length} in no completed window, ${state.twice.length} in two or more, ${state.pending} jobs pending\n`,
+            `${state.messages} stored messages: ${state.unwindowed.length} in no completed ` +
+              `window, ${state.twice.length} in two or more, ${state.pending} jobs pending\n`,
           );
           return state;
         });
         const neverAsked = final.completed.filter((job) => !asked.some(({ windowId }) => windowId === job.windowId));
         process.stdout.write(
-          `${final.messages} stored messages in ${final.completed.length} completed windows; ${final.unwindowed.length} never windowed, ${final.twice.length} windowed twice; ${neverAsked.length} windows not asked of the model\n`,
+          `${final.messages} stored messages in ${final.completed.length} completed ` +
+            `windows; ${final.unwindowed.length} never windowed, ${final.twice.length} windowed ` +
+            `twice; ${neverAsked.length} windows not asked of the model\n`,
         );
         expect({ unwindowed: final.unwindowed.length, twice: final.twice.length, pending: final.pending }).toEqual({
           unwindowed: 0,
@@ -272,7 +279,8 @@ describe('Redis losing acknowledged writes, as processes', () => {
         );
         const loggedIds = logged.map(({ alert }) => alert.id);
         expect(loggedIds.length - new Set(loggedIds).size).toBe(0);
-        // Any other alert in the log is about messages Redis lost: analysed while the loss happened, published after it.
+        // Any other alert in the log is about messages Redis lost: analysed while the loss happened, published after
+        // it.
         const aboutLost = logged.filter(({ alert }) => !completedWindows.has(alert.windowId));
         expect(aboutLost.filter(({ alert }) => stored.has(alert.windowId))).toEqual([]);
 
@@ -283,7 +291,8 @@ describe('Redis losing acknowledged writes, as processes', () => {
         for (const copy of received) copies.set(copy.alert.id, [...(copies.get(copy.alert.id) ?? []), copy]);
         const repeated = [...copies.values()].filter((list) => list.length > 1);
         process.stdout.write(
-          `${received.length} alerts received, ${copies.size} distinct, ${repeated.length} received twice; ${logged.length} in the log, ${aboutLost.length} about lost messages\n`,
+          `${received.length} alerts received, ${copies.size} distinct, ${repeated.length} received ` +
+            `twice; ${logged.length} in the log, ${aboutLost.length} about lost messages\n`,
         );
         for (const [first, ...later] of repeated) {
           const last = later.at(-1);

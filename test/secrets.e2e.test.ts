@@ -149,16 +149,19 @@ describe('no secret in any output', () => {
         const result = turbostream(args, cwd, { REDIS_URL: 'https://:s3cretPW@127.0.0.1:6452' });
         expect(result.code, args.join(' ')).not.toBe(0);
         expect(result.stderr, args.join(' ')).toContain(
-          'REDIS_URL: expected a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster nodes) (got "https://:****@127.0.0.1:6452")',
+          'REDIS_URL: expected a redis:// or rediss:// URL, or a comma-separated list of them (Redis Cluster ' +
+            'nodes) (got "https://:****@127.0.0.1:6452")',
         );
         expectNoSecret(result.output, 's3cretPW', args.join(' '));
       }
     }, 120_000);
 
-    it('mask the credentials of any URL they echo: a user and a password, a token, a list of seed nodes, a streams.yaml source', () => {
+    it('mask the credentials of any URL they echo: a user and a password, a token, a list of seed nodes, a ' +
+      'streams.yaml source', () => {
       const cwd = workspace({
         'streams.yaml':
-          'streams:\n  - id: s1\n    source: { url: "https://feed-user:yamlPw-S3cret@example.com/feed" }\n    analysis: { provider: heuristic }\n',
+          'streams:\n  - id: s1\n    source: { url: "https://feed-user:yamlPw-S3cret@example.com/feed" }\n' +
+          '    analysis: { provider: heuristic }\n',
         'env.local': 'OPENAI_BASE_URL=ftp://gateway:basePw-S3cret@gateway.example.com/v1\n',
       });
       const result = turbostream(['config', 'check'], cwd, {
@@ -167,10 +170,12 @@ describe('no secret in any output', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('(got "redis://:****@10.0.0.1:6379,https://****@10.0.0.2:6379")');
       expect(result.stderr).toContain(
-        'env.local: OPENAI_BASE_URL: expected an http:// or https:// URL (got "ftp://gateway:****@gateway.example.com/v1")',
+        'env.local: OPENAI_BASE_URL: expected an http:// or https:// URL (got ' +
+          '"ftp://gateway:****@gateway.example.com/v1")',
       );
       expect(result.stderr).toContain(
-        'streams.yaml: streams[0].source.url: expected a ws:// or wss:// URL (got "https://feed-user:****@example.com/feed")',
+        'streams.yaml: streams[0].source.url: expected a ws:// or wss:// URL (got ' +
+          '"https://feed-user:****@example.com/feed")',
       );
       for (const secret of ['nodePw-S3cret', 'token-S3cret', 'basePw-S3cret', 'yamlPw-S3cret'])
         expectNoSecret(result.output, secret, 'config check');

@@ -35,7 +35,8 @@ describe('SIGTERM while Redis is down (processes)', () => {
         // A source nobody serves: ingest keeps trying it, and the windower owns the stream.
         writeFileSync(
           join(cwd, 'streams.yaml'),
-          `streams:\n  - id: quiet\n    source: { url: "ws://127.0.0.1:${await freePort()}/feed" }\n    analysis: { provider: heuristic }\n`,
+          `streams:\n  - id: quiet\n    source: { url: "ws://127.0.0.1:${await freePort()}/feed" }\n` +
+            `    analysis: { provider: heuristic }\n`,
         );
         const started = new ServiceProcess(service, [service], { cwd, env });
         processes.push(started);

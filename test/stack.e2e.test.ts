@@ -128,7 +128,8 @@ describe('turbostream stack', () => {
 
   const dumpOnFailure = <T>(body: () => Promise<T>): Promise<T> => dumpOutputsOnFailure([stack, ...extras], body);
 
-  it('runs the demo end to end as separate processes: alerts on the channel, and all three analyzers take work', async () => {
+  it('runs the demo end to end as separate processes: alerts on the channel, and all three analyzers take ' +
+    'work', async () => {
     await dumpOnFailure(async () => {
       await waitFor(
         () =>
@@ -190,7 +191,8 @@ describe('turbostream stack', () => {
     });
   }, 90_000);
 
-  it('lost no window: every stored message is in exactly one completed window, and no alert was published twice', async () => {
+  it('lost no window: every stored message is in exactly one completed window, and no alert was published ' +
+    'twice', async () => {
     await dumpOnFailure(async () => {
       const entries = await redis.xrange(keys.messages('demo-market'), '-', '+');
       const stored = entries

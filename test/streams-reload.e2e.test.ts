@@ -119,7 +119,8 @@ describe('streams.yaml changes while the services run', () => {
     await Promise.all(sources.map((each) => each.close()));
   });
 
-  it('adds, changes and removes streams in separate ingest and windower processes, and keeps running on an invalid edit', async () => {
+  it('adds, changes and removes streams in separate ingest and windower processes, and keeps running on an ' +
+    'invalid edit', async () => {
     const namespace = 'reload';
     const keys = createKeyLayout(namespace);
     const cwd = mkdtempSync(join(tmpdir(), 'turbostream-reload-'));

@@ -96,7 +96,8 @@ async function dumpOnFailure<T>(processes: Turbostream[], body: () => Promise<T>
   } catch (error) {
     for (const command of processes)
       process.stderr.write(
-        `\n----- ${command.child.spawnargs.join(' ')} -----\n${JSON.stringify((command.stdout + command.stderr).slice(-6000))}\n`,
+        `\n----- ${command.child.spawnargs.join(' ')} ` +
+          `-----\n${JSON.stringify((command.stdout + command.stderr).slice(-6000))}\n`,
       );
     throw error;
   }
@@ -135,45 +136,49 @@ describe('control characters from feeds and models, on a terminal', () => {
         model: `mad${HOSTILE}`,
       });
 
-    it('prints JSON lines (standard output a pipe) with controls escaped, parsing back to the alerts, which are stored as published', async () => {
-      const publisher = new AlertPublisher({ redis, keys });
-      const [logged, live] = [hostileAlert(1), hostileAlert(2)];
-      await publisher.publish(logged);
-      const follower = new Turbostream(['alerts', '--replay', '1'], {
-        cwd: workspace(),
-        env: env('escapes'),
-        tty: false,
-      });
-      try {
-        await dumpOnFailure([follower], async () => {
-          await waitFor(() => follower.stderr.includes(' in escapes:alerts:log on '), {
-            timeoutMs: 20_000,
-            description: '`turbostream alerts` following the alert log',
-          });
-          await publisher.publish(live);
-          await waitFor(() => follower.stdout.split('\n').length > 2, {
-            timeoutMs: 10_000,
-            description: 'the two alerts printed',
-          });
-          const lines = follower.stdout.trimEnd().split('\n');
-          expect(lines).toHaveLength(2);
-          for (const line of lines) expect(line).not.toMatch(TERMINAL_UNSAFE);
-          expect(lines.map((line) => JSON.parse(line))).toEqual([logged, live]);
-          expect(lines[0]).toContain(
-            `"title":"title 1 \\u001b[2J\\u001b[H\\u0007\\u001b]0;pwned\\u0007\\u009b31m\\u007f\\u202e\\u2028"`,
-          );
-          // Stored as published: the durable log and the channel hold the alert's own JSON, controls raw.
-          const [[, fields = []] = []] = await redis.xrange(keys.alertLog, '-', '+');
-          expect(fields).toEqual(['alert', JSON.stringify(logged)]);
-          await waitFor(() => onChannel.includes(JSON.stringify(live)), {
-            timeoutMs: 5_000,
-            description: 'the live alert on the channel',
-          });
+    it(
+      'prints JSON lines (standard output a pipe) with controls escaped, parsing back to the alerts, which are ' +
+        'stored as published',
+      async () => {
+        const publisher = new AlertPublisher({ redis, keys });
+        const [logged, live] = [hostileAlert(1), hostileAlert(2)];
+        await publisher.publish(logged);
+        const follower = new Turbostream(['alerts', '--replay', '1'], {
+          cwd: workspace(),
+          env: env('escapes'),
+          tty: false,
         });
-      } finally {
-        await follower.stop();
-      }
-    });
+        try {
+          await dumpOnFailure([follower], async () => {
+            await waitFor(() => follower.stderr.includes(' in escapes:alerts:log on '), {
+              timeoutMs: 20_000,
+              description: '`turbostream alerts` following the alert log',
+            });
+            await publisher.publish(live);
+            await waitFor(() => follower.stdout.split('\n').length > 2, {
+              timeoutMs: 10_000,
+              description: 'the two alerts printed',
+            });
+            const lines = follower.stdout.trimEnd().split('\n');
+            expect(lines).toHaveLength(2);
+            for (const line of lines) expect(line).not.toMatch(TERMINAL_UNSAFE);
+            expect(lines.map((line) => JSON.parse(line))).toEqual([logged, live]);
+            expect(lines[0]).toContain(
+              `"title":"title 1 \\u001b[2J\\u001b[H\\u0007\\u001b]0;pwned\\u0007\\u009b31m\\u007f\\u202e\\u2028"`,
+            );
+            // Stored as published: the durable log and the channel hold the alert's own JSON, controls raw.
+            const [[, fields = []] = []] = await redis.xrange(keys.alertLog, '-', '+');
+            expect(fields).toEqual(['alert', JSON.stringify(logged)]);
+            await waitFor(() => onChannel.includes(JSON.stringify(live)), {
+              timeoutMs: 5_000,
+              description: 'the live alert on the channel',
+            });
+          });
+        } finally {
+          await follower.stop();
+        }
+      },
+    );
 
     it.skipIf(!hasScript)(
       'prints readable alerts on a terminal with controls shown, not obeyed, and JSON lines there with --json',
@@ -219,10 +224,12 @@ describe('control characters from feeds and models, on a terminal', () => {
   });
 
   it.skipIf(!hasScript)(
-    'turbostream up on a terminal: feed text quoted by the heuristic provider, model text in alerts and logs, all shown escaped',
+    'turbostream up on a terminal: feed text quoted by the heuristic provider, model text in alerts and logs, ' +
+      'all shown escaped',
     async () => {
       const source = await FakeSource.start();
-      // The first window the model is asked about gets an answer that is not JSON, twice (with the repair): an error in the log quoting it.
+      // The first window the model is asked about gets an answer that is not JSON, twice (with the repair): an error in
+      // the log quoting it.
       let doomed: string | undefined;
       const llm = await startFakeOpenAI({
         apiKey: 'sk-escapes-0123456789',

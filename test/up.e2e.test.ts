@@ -138,7 +138,8 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
     } catch (error) {
       for (const each of started)
         process.stderr.write(
-          `\n----- ${each.name} stdout -----\n${each.stdout.slice(-4000)}\n----- ${each.name} stderr -----\n${each.stderr.slice(-8000)}\n`,
+          `\n----- ${each.name} stdout -----\n${each.stdout.slice(-4000)}\n----- ${each.name} stderr ` +
+            `-----\n${each.stderr.slice(-8000)}\n`,
         );
       throw error;
     }
@@ -150,7 +151,8 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
     for (const pid of redisPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   });
 
-  it('names its port and the redis-cli line, is followed by `alerts` with no flags, and stops within 3 s of Ctrl-C, the redis-server last', async () => {
+  it('names its port and the redis-cli line, is followed by `alerts` with no flags, and stops within 3 s of ' +
+    'Ctrl-C, the redis-server last', async () => {
     await dumpOnFailure(async () => {
       const cwd = workspace();
       const port = await freePort();
@@ -195,7 +197,8 @@ describe.skipIf(!redisServerOnPath())('turbostream up with a private redis-serve
         const providers = cli('providers', ['providers'], cwd);
         expect(await providers.exited).toBe(0);
         expect(providers.stderr).toContain(
-          `using the private redis-server of turbostream up in this directory: redis://127.0.0.1:${port}, namespace turbostream`,
+          `using the private redis-server of turbostream up in this directory: redis://127.0.0.1:${port}, ` +
+            `namespace turbostream`,
         );
         expect(providers.stdout).toMatch(/^heuristic {5}configured.*\n {14}live analyzers serving it: 1$/m);
 
@@ -352,7 +355,8 @@ describe('turbostream alerts, Redis missing or restarted', () => {
         const clients = String(await redis.client('LIST'));
         const id = /id=(\d+) .*name=turbostream:alerts /.exec(clients)?.[1];
         expect(id, clients).toBeDefined();
-        // Atomically: its connection is closed, then two alerts are published (log and channel, as AlertPublisher does) before it can be back.
+        // Atomically: its connection is closed, then two alerts are published (log and channel, as AlertPublisher does)
+        // before it can be back.
         const during = [
           sampleAlert({ id: 'during-1' }),
           sampleAlert({ id: 'other', streamId: 's2' }),
@@ -466,7 +470,8 @@ describe('the demo on a Redis that is not its own', () => {
     return Promise.all(keys.map(async (key) => [key, await redis.ttl(key)] as const));
   };
 
-  it('runs apart in turbostream-demo, one at a time, and leaves nothing there for more than a day, even when killed', async () => {
+  it('runs apart in turbostream-demo, one at a time, and leaves nothing there for more than a day, even when ' +
+    'killed', async () => {
     // What a real deployment keeps there stays untouched.
     await redis.set('turbostream:streams:targets', 'real');
     await redis.xadd('turbostream:{turbostream:orders}:messages', '*', 'data', '{}');
@@ -487,7 +492,8 @@ describe('the demo on a Redis that is not its own', () => {
       expect(second.stderr).toContain(`a TurboStream demo is already running on this Redis (pid ${first.pid} on `);
       expect(second.stderr).toContain('its alerts are on turbostream-demo:alerts');
 
-      // Killed: the keys written since its last expiry pass have none yet; the next demo takes over at once and gives them one.
+      // Killed: the keys written since its last expiry pass have none yet; the next demo takes over at once and gives
+      // them one.
       await first.kill();
       const third = up('third demo');
       await waitFor(() => third.lines().some(isAlertLine), {

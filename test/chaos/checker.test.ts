@@ -77,24 +77,27 @@ describe('the chaos checker', () => {
     expect(counts).toMatchObject({ sent: 3, stored: 3, duplicated: 1 });
   });
 
-  it('finds messages in no window of some target, in two windows, and windowed messages the stream does not hold', () => {
-    const jobs = [
-      job('heuristic/mad', ['1-0', '2-0']),
-      job('heuristic/mad', ['2-0', '3-0']),
-      job('openai/gpt', ['1-0', '2-0', '3-0', '9-0']),
-      job('openai/gpt', ['4-0'], { windowId: '4-0', state: 'pending' }),
-    ];
-    const counts = countSnapshot({ entries: stream(0, 1, 2, 3), jobs, loggedAlertIds: [] }, sentUpTo(3), TARGETS);
-    expect(counts).toMatchObject({
-      windowedOnce: 2,
-      windowedTwice: 1,
-      windowedNone: 1,
-      foreign: 1,
-      windows: 3,
-      analysed: 1,
-      pendingJobs: 1,
-    });
-  });
+  it(
+    'finds messages in no window of some target, in two windows, and windowed messages the stream does not ' + 'hold',
+    () => {
+      const jobs = [
+        job('heuristic/mad', ['1-0', '2-0']),
+        job('heuristic/mad', ['2-0', '3-0']),
+        job('openai/gpt', ['1-0', '2-0', '3-0', '9-0']),
+        job('openai/gpt', ['4-0'], { windowId: '4-0', state: 'pending' }),
+      ];
+      const counts = countSnapshot({ entries: stream(0, 1, 2, 3), jobs, loggedAlertIds: [] }, sentUpTo(3), TARGETS);
+      expect(counts).toMatchObject({
+        windowedOnce: 2,
+        windowedTwice: 1,
+        windowedNone: 1,
+        foreign: 1,
+        windows: 3,
+        analysed: 1,
+        pendingJobs: 1,
+      });
+    },
+  );
 
   it('counts alert ids logged twice, and alerts of completed jobs missing from the log', () => {
     const jobs = [

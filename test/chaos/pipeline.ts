@@ -65,7 +65,9 @@ export interface PipelineOptions {
 export interface SettleLimits {
   /** For the last number sent to be stored. @defaultValue 30000 */
   storedMs?: number;
-  /** For every stored message to be in a completed window of every target, and every alert logged. @defaultValue 60000 */
+  /**
+   * For every stored message to be in a completed window of every target, and every alert logged. @defaultValue 60000
+   */
   analysedMs?: number;
 }
 
@@ -167,7 +169,10 @@ export class ChaosPipeline {
     }
   }
 
-  /** Gives the default user `password`, and the checker a user of its own that keeps working whatever that password becomes. */
+  /**
+   * Gives the default user `password`, and the checker a user of its own that keeps working whatever that password
+   * becomes.
+   */
   static async #protect(redisServer: RedisServer, password: string): Promise<void> {
     const admin = redisServer.client();
     try {

@@ -79,7 +79,8 @@ export function guaranteeViolations(counts: ChaosCounts, channelDuplicates: numb
   fail(counts.sent === 0, 'nothing was sent');
   fail(
     counts.lostSilent > (allow.silentLoss?.max ?? 0),
-    `${counts.lostSilent} numbers lost with no gap entry${allow.silentLoss ? ` (at most ${allow.silentLoss.max} allowed)` : ''}`,
+    `${counts.lostSilent} numbers lost with no gap ` +
+      `entry${allow.silentLoss ? ` (at most ${allow.silentLoss.max} allowed)` : ''}`,
   );
   fail(counts.duplicated > 0, `${counts.duplicated} numbers stored twice`);
   fail(counts.windowedNone > 0, `${counts.windowedNone} stored messages in no completed window`);
@@ -139,7 +140,9 @@ function createRun(pipeline: ChaosPipeline): Run {
   return { ...run, context };
 }
 
-/** Stops the feeds and brings Redis back if the scenario broke off without it, then lets the pipeline settle and counts. */
+/**
+ * Stops the feeds and brings Redis back if the scenario broke off without it, then lets the pipeline settle and counts.
+ */
 async function settleAndCount(pipeline: ChaosPipeline, feeds: readonly Feed[]): Promise<ChaosCounts> {
   await Promise.all(feeds.map((feed) => feed.stop()));
   if (!pipeline.redisServer.running) await pipeline.redisServer.restart();
@@ -182,7 +185,9 @@ export async function runScenario(scenario: Scenario): Promise<ScenarioResult> {
   }
 }
 
-/** `work`'s value, or a rejection once `ms` have passed (`work` is left to fail on its own as the pipeline goes away). */
+/**
+ * `work`'s value, or a rejection once `ms` have passed (`work` is left to fail on its own as the pipeline goes away).
+ */
 async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {

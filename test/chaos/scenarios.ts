@@ -125,7 +125,9 @@ const windowerSigkill: Scenario = {
 function ingestRestart(how: 'SIGTERM' | 'SIGKILL'): Scenario {
   return {
     id: `ingest-${how.toLowerCase()}`,
-    fault: `ingest ${how === 'SIGTERM' ? 'stopped (SIGTERM)' : 'SIGKILLed'} and started again, twice, the source still sending`,
+    fault:
+      `ingest ${how === 'SIGTERM' ? 'stopped (SIGTERM)' : 'SIGKILLed'} and started again, twice, the source ` +
+      `still sending`,
     quick: true,
     runMs: 60_000,
     async run({ pipeline, feed, expect }) {
@@ -158,7 +160,8 @@ async function lossyProxy(context: ScenarioContext, rule: DropRule): Promise<Tcp
 const lostReplies: Scenario = {
   id: 'lost-replies',
   fault:
-    'replies lost through a TCP proxy: ingest appends, windower and analyzer scripts (connection closed, command re-sent)',
+    'replies lost through a TCP proxy: ingest appends, windower and analyzer scripts (connection closed, command ' +
+    're-sent)',
   // Not in `npm test`: test/ingest-faults.e2e.test.ts drops append replies there.
   quick: false,
   runMs: 60_000,
@@ -228,7 +231,9 @@ const redisKill9: Scenario = {
 
 const redisAofLastSecond: Scenario = {
   id: 'redis-aof-last-second',
-  fault: `redis-server SIGKILLed (AOF, everysec) and restarted with the AOF as it was ${AOF_LOST_MS / 1000} s before: an OS crash, simulated`,
+  fault:
+    `redis-server SIGKILLed (AOF, everysec) and restarted with the AOF as it was ${AOF_LOST_MS / 1000} s ` +
+    `before: an OS crash, simulated`,
   quick: true,
   runMs: 60_000,
   options: { redis: AOF_EVERYSEC },

@@ -22,14 +22,23 @@ export interface Engine {
   /** For the record: `docker 28.2.2 with docker compose 2.29.1`, `podman 4.3.1 with docker-compose 1.29.2`. */
   readonly description: string;
   readonly kind: 'docker' | 'podman';
-  /** The engine's command (`docker` or `podman`) and the environment it and compose run with (podman: CONTAINERS_CONF, DOCKER_HOST). */
+  /**
+   * The engine's command (`docker` or `podman`) and the environment it and compose run with (podman: CONTAINERS_CONF,
+   * DOCKER_HOST).
+   */
   readonly command: string;
   readonly env: NodeJS.ProcessEnv;
   /** The engine's own command line (`docker` or `podman`): images, containers, logs, exec. */
   cli(args: readonly string[], options?: RunOptions): Promise<RunResult>;
-  /** The compose command (`docker compose` or `docker-compose`), pointed at this engine (its variables win over `options.env`). */
+  /**
+   * The compose command (`docker compose` or `docker-compose`), pointed at this engine (its variables win over
+   * `options.env`).
+   */
   compose(args: readonly string[], options?: RunOptions): Promise<RunResult>;
-  /** Builds `file` with `context` as image `tag`, from base images already on the machine where the engine can only use those. */
+  /**
+   * Builds `file` with `context` as image `tag`, from base images already on the machine where the engine can only use
+   * those.
+   */
   build(file: string, context: string, tag: string, options?: { pull?: boolean }): Promise<RunResult>;
   /** Starts running the health checks of the project's containers if the engine does not (podman without systemd). */
   keepHealthChecksRunning(project: string): { stop(): void };
@@ -50,7 +59,8 @@ async function dockerEngine(): Promise<Engine> {
   const plugin = await succeeds('docker', ['compose', 'version']);
   if (!plugin && !(await succeeds('docker-compose', ['version']))) {
     throw new Error(
-      'A Docker engine runs but neither `docker compose` nor `docker-compose` is installed: install the Compose plugin (docker-compose-plugin)',
+      'A Docker engine runs but neither `docker compose` nor `docker-compose` is installed: install the Compose ' +
+        'plugin (docker-compose-plugin)',
     );
   }
   const compose = plugin ? ['docker', 'compose'] : ['docker-compose'];
@@ -78,7 +88,9 @@ async function installPodman(): Promise<void> {
   const root = process.getuid?.() === 0;
   if (!root || !(await succeeds('sh', ['-c', 'command -v apt-get']))) {
     throw new Error(
-      `No Docker engine answers and ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not installed: install a Docker engine with the Compose plugin, or (Debian) \`sudo apt-get install ${PODMAN_PACKAGES.join(' ')}\``,
+      `No Docker engine answers and ${absent.join(', ')} ${absent.length === 1 ? 'is' : 'are'} not installed: ` +
+        `install a Docker engine with the Compose plugin, or (Debian) \`sudo apt-get ` +
+        `install ${PODMAN_PACKAGES.join(' ')}\``,
     );
   }
   progress(`installing ${PODMAN_PACKAGES.join(' ')} from Debian's packages (no Docker engine answers)`);
@@ -150,7 +162,8 @@ async function podmanEngine(stateDir: string): Promise<Engine> {
     cli: podman,
     compose: (args, options = {}) =>
       run('docker-compose', args, { ...options, env: { ...(options.env ?? process.env), ...variables } }),
-    // --format docker keeps HEALTHCHECK (OCI images have none); --network host: the build's RUN steps reach the package registries as the machine does.
+    // --format docker keeps HEALTHCHECK (OCI images have none); --network host: the build's RUN steps reach the package
+    // registries as the machine does.
     build: (file, context, tag, options = {}) =>
       podman(
         [

@@ -53,7 +53,10 @@ async function ensureStandInBase(engine: Engine, workDir: string): Promise<void>
   rmSync(rootfs, { recursive: true, force: true });
 }
 
-/** The Node build the project itself installed (`node-linux-<arch>`, Node 24), else the same package from the npm registry. */
+/**
+ * The Node build the project itself installed (`node-linux-<arch>`, Node 24), else the same package from the npm
+ * registry.
+ */
 async function nodeBinary(into: string): Promise<void> {
   const packageName = `node-linux-${arch()}`;
   try {

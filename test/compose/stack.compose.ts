@@ -144,7 +144,9 @@ async function redisCli(args: string[]): Promise<string> {
   return (await engine.cli(['exec', redis.Id, 'redis-cli', ...args], { timeoutMs: 30_000 })).stdout;
 }
 
-/** `redis-cli SUBSCRIBE channel` inside the Redis container; resolves with the first published message that is an alert. */
+/**
+ * `redis-cli SUBSCRIBE channel` inside the Redis container; resolves with the first published message that is an alert.
+ */
 async function firstAlert(timeoutMs: number): Promise<Record<string, unknown>> {
   const [redis] = await containers('redis');
   if (!redis) throw new Error('no running redis container');
@@ -312,7 +314,8 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
     const others = replicas.filter((replica) => replica.Id !== stopped.Id);
     const before = await Promise.all(others.map(async (other) => windowsAnalysed(await logs(other))));
     const grace = graceSeconds('analyzer');
-    // `stop` sends SIGTERM (the image sets no other stop signal), waits up to the grace period, then kills; a stopped container stays stopped despite `restart: unless-stopped`.
+    // `stop` sends SIGTERM (the image sets no other stop signal), waits up to the grace period, then kills; a stopped
+    // container stays stopped despite `restart: unless-stopped`.
     await timed(`SIGTERM to ${shortName(stopped)}`, () =>
       engine.cli(['stop', '-t', String(grace), stopped.Id], { timeoutMs: (grace + 30) * 1000 }),
     );

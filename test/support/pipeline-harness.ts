@@ -92,7 +92,9 @@ export class PipelineHarness<Client extends Redis | Cluster> {
     });
     const cwd = mkdtempSync(join(tmpdir(), `turbostream-${namespace}-e2e-`));
     const stream = (id: string) =>
-      `  - id: ${id}\n    source: { url: ${source.url}, subscribe: ['${subscribe(id)}'] }\n    window: { maxMessages: 20, maxSeconds: 1 }\n    analysis: { provider: openai, model: gpt-e2e, instructions: Flag every window. }\n`;
+      `  - id: ${id}\n    source: { url: ${source.url}, subscribe: ['${subscribe(id)}'] }\n    window: { ` +
+      `maxMessages: 20, maxSeconds: 1 }\n    analysis: { provider: openai, model: gpt-e2e, instructions: Flag ` +
+      `every window. }\n`;
     writeFileSync(join(cwd, 'streams.yaml'), `streams:\n${streams.map(stream).join('')}`);
     const env = {
       REDIS_URL: this.#options.redisUrl,
@@ -186,7 +188,10 @@ export class PipelineHarness<Client extends Redis | Cluster> {
     }));
   }
 
-  /** The completed jobs once every message sent so far is, in every stream, in exactly one completed window; else undefined. */
+  /**
+   * The completed jobs once every message sent so far is, in every stream, in exactly one completed window; else
+   * undefined.
+   */
   readonly everyMessageWindowedOnce = async (): Promise<CompletedJob[] | undefined> => {
     const jobs = await this.completedJobs();
     for (const streamId of this.#options.streams) {

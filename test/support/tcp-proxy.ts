@@ -99,7 +99,9 @@ class ProxiedConnection {
     this.#server.write(chunk);
   }
 
-  /** Forwards whole replies until the one that is to be lost: then the client connection goes, with the reply unsent. */
+  /**
+   * Forwards whole replies until the one that is to be lost: then the client connection goes, with the reply unsent.
+   */
   #onServerData(chunk: Buffer): void {
     this.#fromServer = Buffer.concat([this.#fromServer, chunk]);
     let offset = 0;
