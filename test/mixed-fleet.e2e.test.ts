@@ -209,8 +209,14 @@ describe('mixed fleet across processes', () => {
       );
       expect(event.message).toContain('no live analyzer serves provider mistral');
       expect(event.message).toContain('MISTRAL_API_KEY');
-      const status = StreamStatus.parse(
-        JSON.parse((await redis.get(`${NAMESPACE}:{${NAMESPACE}:gamma}:status`)) ?? 'null'),
+      // The windower publishes the event first and writes the stream status on its next status write.
+      const status = await waitFor(
+        async () => {
+          const raw = await redis.get(`${NAMESPACE}:{${NAMESPACE}:gamma}:status`);
+          const parsed = raw ? StreamStatus.parse(JSON.parse(raw)) : undefined;
+          return parsed && parsed.unserved.length > 0 ? parsed : undefined;
+        },
+        { timeoutMs: 10_000, description: 'the gamma status naming the unserved provider' },
       );
       expect(status.unserved).toMatchObject([
         { provider: 'mistral', model: 'mistral-gamma', variables: ['MISTRAL_API_KEY'] },
