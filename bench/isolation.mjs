@@ -10,11 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-// Module by module: the testkit's index also loads its vitest fixture, which only runs inside vitest.
-import { anthropicMessages, startFakeAnthropic } from '../libs/testkit/dist/fake-anthropic.js';
-import { chatMessages, startFakeOpenAI } from '../libs/testkit/dist/fake-openai.js';
-import { RedisServer } from '../libs/testkit/dist/redis-server.js';
-import { waitFor } from '../libs/testkit/dist/wait-for.js';
+import { anthropicMessages, chatMessages, RedisServer, startFakeAnthropic, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { WebSocketServer } from 'ws';
 import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 

@@ -20,7 +20,7 @@ import { OpsEvent, type ProviderId } from '@turbostream/contracts';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
 import { type RedisServer, waitFor } from '@turbostream/testkit';
 import { redisTest } from '@turbostream/testkit/redis-test';
-import { listWindowJobs, listWindows } from '@turbostream/windower';
+import { listWindowJobs, listWindows } from '@turbostream/queue';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';

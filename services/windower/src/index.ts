@@ -1,5 +1,4 @@
 export { type CheckpointState, readCheckpoint } from './checkpoint.js';
-export { listWindowJobs, listWindows, type StoredWindowJob, WINDOW_JOB_NAME } from '@turbostream/queue';
 export { startWindower } from './main.js';
 export { type CutterEntry, type InvalidEntry, parseStreamEntry } from './stream-entry.js';
 export type { StreamWindowerStats } from './stream-windower.js';
