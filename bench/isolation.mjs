@@ -10,7 +10,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { anthropicMessages, chatMessages, RedisServer, startFakeAnthropic, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import {
+  anthropicMessages,
+  chatMessages,
+  RedisServer,
+  startFakeAnthropic,
+  startFakeOpenAI,
+  waitFor,
+} from '@turbostream/testkit';
 import { WebSocketServer } from 'ws';
 import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 
