@@ -1,6 +1,6 @@
 import { PROVIDER_IDS, redactUrl } from '@turbostream/contracts';
 import { maskSecret } from './mask.js';
-import type { TurboConfig } from './types.js';
+import type { TurboConfig } from './load-config.js';
 
 /** The effective configuration as text, secrets masked (`turbostream config check`). */
 export function describeConfig(config: TurboConfig): string {

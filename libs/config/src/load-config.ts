@@ -1,13 +1,19 @@
 import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { normalizeProviderId, PROVIDER_IDS, type ProviderId, providerChoices } from '@turbostream/contracts';
+import {
+  normalizeProviderId,
+  PROVIDER_IDS,
+  type ProviderId,
+  type ProviderSettings,
+  providerChoices,
+} from '@turbostream/contracts';
 import { type EnvFile, type EnvFileOrigin, readEnvFile } from './env-file.js';
 import { type Env, EnvSchema, SECRET_VARIABLES, settingsOf } from './env-schema.js';
 import { variableNameWarnings } from './lookalike-variables.js';
 import { ConfigError, issuesToProblems } from './problems.js';
 import { resolveProviders } from './provider-settings.js';
 import { readStreamsFile, type StreamsResult } from './streams-file.js';
-import type { ConfigProblem, ProviderSettings, ServiceConfigs, TurboConfig } from './types.js';
+import type { ConfigProblem } from './types.js';
 
 export interface LoadConfigOptions {
   /** The process environment; it wins over the env file. @defaultValue `process.env` is the caller's to pass */
@@ -130,7 +136,11 @@ function crossFieldProblems(values: Env, invalid: ReadonlySet<string>, sourceOf:
   return problems;
 }
 
-function redisSettings(url: string | undefined, clusterFlag: boolean): TurboConfig['redis'] {
+/**
+ * The Redis URL, and whether the user set it (`turbostream up` starts its own Redis only when not). `cluster` is set by
+ * `REDIS_CLUSTER=true` or by several comma-separated URLs, which are the seed `nodes`.
+ */
+function redisSettings(url: Env['REDIS_URL'], clusterFlag: Env['REDIS_CLUSTER']) {
   const nodes = (url ?? 'redis://127.0.0.1:6379')
     .split(',')
     .map((part) => part.trim())
@@ -151,16 +161,24 @@ interface Validated {
   streamsPath: string;
 }
 
-function buildConfig({ values, providers, defaultProvider, streams, streamsPath }: Validated): TurboConfig {
+/**
+ * The effective configuration, built from the validated variables (each typed by {@link EnvSchema}) and the streams
+ * file; {@link TurboConfig} is its type.
+ */
+function buildConfig({ values, providers, defaultProvider, streams, streamsPath }: Validated) {
   return {
     redis: redisSettings(values.REDIS_URL, values.REDIS_CLUSTER),
+    /** `/healthz` and `/readyz` (port 0: none). */
     health: settingsOf(values, 'health'),
+    /** On SIGTERM, how long in-flight work may take before it is handed back. */
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     namespace: values.TURBOSTREAM_NAMESPACE,
     instanceId: values.TURBOSTREAM_INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     log: settingsOf(values, 'log'),
+    /** The streams file that was read, or `undefined` when there is none (the default path does not exist). */
     streamsFile: streams.exists ? streamsPath : undefined,
     streams: streams.streams,
+    /** The provider of streams that name none (`DEFAULT_AI_PROVIDER`). */
     defaultProvider,
     providers,
     llm: settingsOf(values, 'llm'),
@@ -170,6 +188,9 @@ function buildConfig({ values, providers, defaultProvider, streams, streamsPath 
     analyzer: settingsOf(values, 'analyzer'),
   };
 }
+
+/** The effective configuration (see {@link loadConfig}): its types are the env schema's and the streams schema's. */
+export type TurboConfig = ReturnType<typeof buildConfig>;
 
 const NO_ENV_FILE: EnvFile = { path: '', exists: false, values: {}, problems: [] };
 
@@ -234,8 +255,12 @@ export function defaultConfig(env: Record<string, string | undefined> = {}): Tur
   return loadConfigOrThrow({ env, cwd: '/nonexistent/turbostream', envFile: false });
 }
 
-/** Hands each service its part of the configuration (see {@link ServiceConfigs}). */
-export function serviceConfigs({ redis, namespace, instanceId, streams, ...config }: TurboConfig): ServiceConfigs {
+/**
+ * Hands each service its part of the configuration: only the analyzer holds the providers (and their keys); the
+ * windower sees them only through the streams' resolved targets, and `jobAttempts` (`ANALYZER_ATTEMPTS`) is set on each
+ * job it enqueues.
+ */
+export function serviceConfigs({ redis, namespace, instanceId, streams, ...config }: TurboConfig) {
   return {
     ingest: { redis, namespace, streams, ingest: config.ingest },
     windower: {
@@ -258,3 +283,6 @@ export function serviceConfigs({ redis, namespace, instanceId, streams, ...confi
     },
   };
 }
+
+/** Each service's part of the configuration (see {@link serviceConfigs}). */
+export type ServiceConfigs = ReturnType<typeof serviceConfigs>;

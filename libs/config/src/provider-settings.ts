@@ -1,6 +1,11 @@
-import { PROVIDER_IDS, type ProviderId, type ProviderSetting, providerRow } from '@turbostream/contracts';
+import {
+  PROVIDER_IDS,
+  type ProviderId,
+  type ProviderSetting,
+  type ProviderSettings,
+  providerRow,
+} from '@turbostream/contracts';
 import type { Env } from './env-schema.js';
-import type { ProviderSettings } from './types.js';
 
 /** The variables each provider requires and reads, by name (derived from the provider registry). */
 export const PROVIDER_VARIABLES = Object.fromEntries(

@@ -1,4 +1,4 @@
-import type { AnalysisTarget, ProviderId } from '@turbostream/contracts';
+import type { AnalysisTarget } from '@turbostream/contracts';
 import type { SettingsOf } from './env-schema.js';
 import type { StreamInput } from './streams-schema.js';
 
@@ -29,61 +29,10 @@ export interface StreamConfig extends Pick<StreamInput, 'id' | 'source' | 'windo
   instructions: string;
 }
 
-export interface ProviderSettings {
-  id: ProviderId;
-  /** True when every required variable is set. */
-  configured: boolean;
-  /** Required variables that are not set. */
-  missing: string[];
-  apiKey?: string;
-  baseURL?: string;
-  /** `<PROVIDER>_MODEL` (Azure: the deployment), the model for streams that name none. */
-  model?: string;
-  /** Azure only. */
-  apiVersion?: string;
-}
+/** A provider's settings: one type for config and providers, in the provider registry (contracts). */
+export type { ProviderSettings } from '@turbostream/contracts';
 
 export type LlmSettings = SettingsOf<'llm'>;
 export type IngestSettings = SettingsOf<'ingest'>;
 export type WindowerSettings = SettingsOf<'windower'>;
 export type AnalyzerSettings = SettingsOf<'analyzer'>;
-
-export interface TurboConfig {
-  /**
-   * The Redis URL, and whether the user set it (`turbostream up` starts its own Redis only when not).
-   * `cluster` is set by `REDIS_CLUSTER=true` or by several comma-separated URLs, which are the seed `nodes`.
-   */
-  redis: { url: string; explicit: boolean; cluster: boolean; nodes: string[] };
-  /** `/healthz` and `/readyz` (port 0: none). */
-  health: SettingsOf<'health'>;
-  /** On SIGTERM, how long in-flight work may take before it is handed back. */
-  shutdownTimeoutMs: number;
-  namespace: string;
-  instanceId: string;
-  log: SettingsOf<'log'>;
-  /** The streams file that was read, or `undefined` when there is none (the default path does not exist). */
-  streamsFile: string | undefined;
-  streams: StreamConfig[];
-  defaultProvider: ProviderId | undefined;
-  providers: Record<ProviderId, ProviderSettings>;
-  llm: LlmSettings;
-  heuristic: SettingsOf<'heuristic'>;
-  ingest: IngestSettings;
-  windower: WindowerSettings;
-  analyzer: AnalyzerSettings;
-}
-
-/** What every service connects with: its Redis and namespace. */
-type ServiceConnection = Pick<TurboConfig, 'redis' | 'namespace'>;
-
-/** Each service's part of the configuration: only the analyzer holds the providers (and their keys). */
-export interface ServiceConfigs {
-  ingest: ServiceConnection & Pick<TurboConfig, 'streams' | 'ingest'>;
-  /**
-   * The providers only through the streams' resolved targets; `jobAttempts` is `ANALYZER_ATTEMPTS`, set on each job it
-   * enqueues.
-   */
-  windower: ServiceConnection & Pick<TurboConfig, 'streams' | 'windower' | 'instanceId'> & { jobAttempts: number };
-  analyzer: ServiceConnection &
-    Pick<TurboConfig, 'providers' | 'llm' | 'heuristic' | 'analyzer' | 'instanceId' | 'shutdownTimeoutMs'>;
-}

@@ -1,4 +1,4 @@
-/** The provider setting a variable fills (the config's `ProviderSettings`). */
+/** The provider setting a variable fills (see {@link ProviderSettings}). */
 export type ProviderSetting = 'apiKey' | 'baseURL' | 'model' | 'apiVersion';
 
 /** A number variable: what it is (in messages), its value when unset, and its range. */
@@ -82,6 +82,19 @@ type Id = keyof typeof PROVIDERS;
 export const PROVIDER_IDS = Object.keys(PROVIDERS) as [Id, ...Id[]];
 
 /** Every provider variable, typed by name. */
+/**
+ * One provider's settings as the configuration resolves them from its variables: `model` is the default model
+ * (`<PROVIDER>_MODEL`; Azure: the deployment), `apiVersion` is Azure's, `baseURL` Azure's resource endpoint or a
+ * provider's base URL.
+ */
+export type ProviderSettings = {
+  readonly id: Id;
+  /** True when every required variable is set. */
+  readonly configured: boolean;
+  /** Required variables that are not set (named in the "not configured" error). */
+  readonly missing: readonly string[];
+} & { readonly [S in ProviderSetting]?: string };
+
 export type ProviderVariableOf = (typeof PROVIDERS)[Id]['variables'][number];
 export const PROVIDER_VARIABLE_LIST: readonly ProviderVariable[] = PROVIDER_IDS.flatMap(
   (id) => providerRow(id).variables,

@@ -1,4 +1,4 @@
-import type { ProviderId } from '@turbostream/contracts';
+import type { ProviderSettings as ConfigProviderSettings, ProviderId } from '@turbostream/contracts';
 import { ProviderError } from './errors/provider-error.js';
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
 import { createAzureOpenAIProvider } from './azure-openai/azure-openai-provider.js';
@@ -10,18 +10,11 @@ import { createOpenAIProvider } from './openai/openai-provider.js';
 import { createXAIProvider } from './xai/xai-provider.js';
 import type { AnalysisProvider } from './provider.js';
 
-/** What a provider needs from the configuration (a subset of the config's `ProviderSettings`). */
-export interface ProviderSettings {
-  /** True when every required variable is set. */
-  configured?: boolean;
-  /** Required variables that are not set, named in the error. */
-  missing?: readonly string[];
-  apiKey?: string;
-  /** The base URL; for `azure-openai`, the resource endpoint. */
-  baseURL?: string;
-  /** `azure-openai` only: the REST API version. */
-  apiVersion?: string;
-}
+/**
+ * What a provider needs from the configuration: the config's settings, every field optional (tests and tools build
+ * providers from a base URL and a key alone).
+ */
+export type ProviderSettings = Partial<Omit<ConfigProviderSettings, 'id'>>;
 
 export interface CreateProviderOptions {
   /** Options of the built-in heuristic provider. */
