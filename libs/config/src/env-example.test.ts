@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkEnvFileSyntax } from './env-file.js';
-import { PROVIDER_VARIABLE_LIST } from '@turbostream/contracts';
+import { PROVIDER_IDS, PROVIDER_VARIABLE_LIST, providerRow } from '@turbostream/contracts';
 import { EnvSchema, SECRET_VARIABLES } from './env-schema.js';
 
 const example = readFileSync(join(import.meta.dirname, '..', '..', '..', 'env.local.example'), 'utf8');
+const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
 const documented = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]));
 
 describe('env.local.example', () => {
@@ -32,5 +33,31 @@ describe('env.local.example', () => {
   it('is itself a valid env file, with every value empty (no secrets, no baked-in models)', () => {
     expect(checkEnvFileSyntax(example, 'env.local.example')).toEqual([]);
     expect([...example.matchAll(/^[A-Z][A-Z0-9_]*=(.+)$/gm)].map((match) => match[0])).toEqual([]);
+  });
+});
+
+describe("the README's providers table", () => {
+  /** Each table row by provider id: its required and optional cells' variable names. */
+  const rows = new Map(
+    [...readme.matchAll(/^\| `([a-z-]+)`[^|]*\| ([^|]*) \| ([^|]*) \|/gm)].map(([, id, required, optional]) => [
+      id,
+      {
+        required: [...required.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]),
+        optional: [...optional.matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1]),
+      },
+    ]),
+  );
+
+  it('has one row per provider of the registry, naming its required and optional variables as the registry does', () => {
+    expect([...rows.keys()].sort()).toEqual([...PROVIDER_IDS].sort());
+    for (const id of PROVIDER_IDS) {
+      const { variables } = providerRow(id);
+      // A variable filling the setting of a required one is its alternative (`GEMINI_API_KEY` for `GOOGLE_API_KEY`).
+      const requiredSettings = new Set(variables.filter((v) => v.required && v.setting).map((v) => v.setting));
+      const isRequired = (v: (typeof variables)[number]) => v.required || requiredSettings.has(v.setting);
+      const names = (required: boolean) => variables.filter((v) => isRequired(v) === required).map((v) => v.name);
+      expect(rows.get(id)?.required.sort(), id).toEqual(names(true).sort());
+      expect(rows.get(id)?.optional.sort(), id).toEqual(names(false).sort());
+    }
   });
 });
