@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { defaultConfig, serviceConfigs, type StreamConfig, type WindowerSettings } from '@turbostream/config';
-import { DeadLetter, type Window, compareEntryIds, fieldsToObject, windowJobId } from '@turbostream/contracts';
+import { defaultConfig, type StreamConfig, serviceConfigs, type WindowerSettings } from '@turbostream/config';
+import { compareEntryIds, DeadLetter, fieldsToObject, type Window, windowJobId } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName, listWindowJobs, listWindows, queueOptions } from '@turbostream/queue';
-import { type KeyLayout, createKeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
+import { waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { readCheckpoint } from './checkpoint.js';
 import * as main from './main.js';
 import { Windower, type WindowerOptions } from './windower.js';
@@ -44,21 +45,13 @@ function expectExactCover(windows: Window[], messageIds: string[]): void {
 }
 
 describe('Windower', () => {
-  let server: RedisServer;
   let redis: Redis;
   let keys: KeyLayout;
   const running: Windower[] = [];
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
-  beforeEach(() => {
-    keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest.beforeEach(({ redis: client, namespace }) => {
+    redis = client;
+    keys = createKeyLayout(namespace);
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((windower) => windower.close()));
@@ -105,7 +98,7 @@ describe('Windower', () => {
     return (await readCheckpoint(redis, keys, streamId)).entries;
   }
 
-  it('puts every entry in exactly one window, with one valid job per target', async () => {
+  redisTest('puts every entry in exactly one window, with one valid job per target', async () => {
     const stream = streamConfig({ maxMessages: 7, maxBytes: 300, maxSeconds: 1 });
     await startWindower({ streams: [stream], chunkSize: 50 });
     const messageIds: string[] = [];
@@ -133,6 +126,7 @@ describe('Windower', () => {
         );
         await redis.xadd(keys.messages(stream.id), '*', 'kind', 'message', 'receivedAt', 'nope');
       }
+      // Pacing, not a wait: the windower reads the stream in several chunks as it grows.
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
     await waitFor(async () => (await windowedEntries(stream.id)) === 402, { description: 'all entries windowed' });
@@ -166,7 +160,7 @@ describe('Windower', () => {
     });
   });
 
-  it('continues from the checkpoint after a restart without enqueueing a window twice', async () => {
+  redisTest('continues from the checkpoint after a restart without enqueueing a window twice', async () => {
     const stream = streamConfig({ maxMessages: 5, maxBytes: 10_000, maxSeconds: 3_600 });
     const first = await addMessages(
       stream.id,
@@ -199,34 +193,37 @@ describe('Windower', () => {
     expect((await readCheckpoint(redis, keys, stream.id)).windows).toBe(7);
   });
 
-  it('recomputes the same windows and job ids after losing the checkpoint, and BullMQ keeps one copy', async () => {
-    const stream = streamConfig({ maxMessages: 4, maxBytes: 10_000, maxSeconds: 2 });
-    const ids = Array.from({ length: 30 }, (_, index) => `${1_000 + index * 700}-${index % 2}`);
-    await addMessages(
-      stream.id,
-      ids.map((id) => `m${id}`),
-      ids,
-    );
-    const retention = { retentionMs: 10 * Date.now() }; // keep every entry, so they can be windowed again
-    const a = await startWindower({ streams: [stream], settings: settings(retention) });
-    await waitFor(async () => (await windowedEntries(stream.id)) === 30, { description: 'first pass' });
-    await a.close();
-    const before = await listWindowJobs({ redis, keys, streamId: stream.id });
+  redisTest(
+    'recomputes the same windows and job ids after losing the checkpoint, and BullMQ keeps one copy',
+    async () => {
+      const stream = streamConfig({ maxMessages: 4, maxBytes: 10_000, maxSeconds: 2 });
+      const ids = Array.from({ length: 30 }, (_, index) => `${1_000 + index * 700}-${index % 2}`);
+      await addMessages(
+        stream.id,
+        ids.map((id) => `m${id}`),
+        ids,
+      );
+      const retention = { retentionMs: 10 * Date.now() }; // keep every entry, so they can be windowed again
+      const a = await startWindower({ streams: [stream], settings: settings(retention) });
+      await waitFor(async () => (await windowedEntries(stream.id)) === 30, { description: 'first pass' });
+      await a.close();
+      const before = await listWindowJobs({ redis, keys, streamId: stream.id });
 
-    await redis.del(keys.windowState(stream.id));
-    const b = await startWindower({ streams: [stream], settings: settings(retention) });
-    await waitFor(async () => (await windowedEntries(stream.id)) === 30, { description: 'second pass' });
-    const after = await listWindowJobs({ redis, keys, streamId: stream.id });
+      await redis.del(keys.windowState(stream.id));
+      const b = await startWindower({ streams: [stream], settings: settings(retention) });
+      await waitFor(async () => (await windowedEntries(stream.id)) === 30, { description: 'second pass' });
+      const after = await listWindowJobs({ redis, keys, streamId: stream.id });
 
-    expect(b.stats().streams[0]?.jobs).toBe(before.length);
-    expect(after).toEqual(before); // same ids, and the first copies (same enqueuedAt) untouched
-    expectExactCover(
-      after.filter(({ job }) => job.target.provider === 'heuristic').map(({ job }) => job.window),
-      ids,
-    );
-  });
+      expect(b.stats().streams[0]?.jobs).toBe(before.length);
+      expect(after).toEqual(before); // same ids, and the first copies (same enqueuedAt) untouched
+      expectExactCover(
+        after.filter(({ job }) => job.target.provider === 'heuristic').map(({ job }) => job.window),
+        ids,
+      );
+    },
+  );
 
-  it('trims windowed entries only, never the open window', async () => {
+  redisTest('trims windowed entries only, never the open window', async () => {
     const stream = streamConfig({ maxMessages: 10, maxBytes: 10_000, maxSeconds: 3_600 });
     const ids = await addMessages(
       stream.id,
@@ -238,7 +235,7 @@ describe('Windower', () => {
     expect(left.map(([id]) => id)).toEqual(ids.slice(20));
   });
 
-  it('keeps windowed entries while they are younger than the retention', async () => {
+  redisTest('keeps windowed entries while they are younger than the retention', async () => {
     const stream = streamConfig({ maxMessages: 10, maxBytes: 10_000, maxSeconds: 3_600 });
     await addMessages(
       stream.id,
@@ -249,7 +246,7 @@ describe('Windower', () => {
     expect(await redis.xlen(keys.messages(stream.id))).toBe(25);
   });
 
-  it('stops enqueueing while a target queue holds maxQueued jobs, and resumes when it drains', async () => {
+  redisTest('stops enqueueing while a target queue holds maxQueued jobs, and resumes when it drains', async () => {
     const stream: StreamConfig = {
       ...streamConfig({ maxMessages: 1, maxBytes: 10_000, maxSeconds: 3_600 }),
       targets: [{ provider: 'heuristic', model: 'h1' }],
@@ -262,6 +259,7 @@ describe('Windower', () => {
     const queue = new Queue(analysisQueueName('heuristic'), { connection: redis, ...queueOptions(keys) });
     try {
       await waitFor(() => windower.stats().streams[0]?.backpressured, { description: 'backpressure' });
+      // The point of the test: 200 ms of polls (pollMs 20) enqueue nothing more while the queue is full.
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await queue.getWaitingCount()).toBe(6);
       expect((await readCheckpoint(redis, keys, stream.id)).lastEntryId).toBe(ids[5]);
@@ -270,6 +268,7 @@ describe('Windower', () => {
       await waitFor(async () => (await readCheckpoint(redis, keys, stream.id)).lastEntryId === ids[11], {
         description: 'six more windows',
       });
+      // As above: full again, it stops at six more.
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await queue.getWaitingCount()).toBe(6);
       expect((await readCheckpoint(redis, keys, stream.id)).lastEntryId).toBe(ids[11]);
@@ -278,24 +277,27 @@ describe('Windower', () => {
     }
   });
 
-  it('startWindower windows the configured streams on a connection of its own, which it closes', async () => {
-    const config = serviceConfigs({
-      ...defaultConfig({ REDIS_URL: server.url, TURBOSTREAM_INSTANCE_ID: 'i1' }),
-      namespace: keys.namespace,
-      streams: [streamConfig({ maxMessages: 2, maxBytes: 10_000, maxSeconds: 60 })],
-    });
-    const started = await main.startWindower({ ...config.windower, windower: settings() }, logger);
-    try {
-      expect(started.service.stats().streams.map((stream) => stream.streamId)).toEqual(['feed']);
-      await waitFor(async () => String(await redis.client('LIST')).includes('name=turbostream:windower'), {
-        description: 'the windower connected',
+  redisTest(
+    'startWindower windows the configured streams on a connection of its own, which it closes',
+    async ({ server }) => {
+      const config = serviceConfigs({
+        ...defaultConfig({ REDIS_URL: server.url, TURBOSTREAM_INSTANCE_ID: 'i1' }),
+        namespace: keys.namespace,
+        streams: [streamConfig({ maxMessages: 2, maxBytes: 10_000, maxSeconds: 60 })],
       });
-    } finally {
-      await started.service.close();
-      await started.disconnect();
-    }
-    await waitFor(async () => !String(await redis.client('LIST')).includes('name=turbostream:windower'), {
-      description: 'the windower disconnected',
-    });
-  });
+      const started = await main.startWindower({ ...config.windower, windower: settings() }, logger);
+      try {
+        expect(started.service.stats().streams.map((stream) => stream.streamId)).toEqual(['feed']);
+        await waitFor(async () => String(await redis.client('LIST')).includes('name=turbostream:windower'), {
+          description: 'the windower connected',
+        });
+      } finally {
+        await started.service.close();
+        await started.disconnect();
+      }
+      await waitFor(async () => !String(await redis.client('LIST')).includes('name=turbostream:windower'), {
+        description: 'the windower disconnected',
+      });
+    },
+  );
 });
