@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { windowJobId } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName, listWindows, queueOptions } from '@turbostream/queue';
-import { type KeyLayout, createKeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
+import { waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect } from 'vitest';
 import { Checkpoint, readCheckpoint } from './checkpoint.js';
 import { Windower } from './windower.js';
 
@@ -29,22 +29,14 @@ const settings: WindowerSettings = { pollMs: 20, leaseMs: 5_000, maxQueued: 100_
  * goes back — in that order, so the windower cannot re-window before the loss is complete.
  */
 describe('Windower after Redis loses writes', () => {
-  let server: RedisServer;
   let redis: Redis;
   let keys: KeyLayout;
   let queue: Queue;
   let windower: Windower | undefined;
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
-  beforeEach(async () => {
-    keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest.beforeEach(async ({ redis: client, namespace }) => {
+    redis = client;
+    keys = createKeyLayout(namespace);
     queue = new Queue(analysisQueueName(target.provider), { connection: redis, ...queueOptions(keys) });
     windower = new Windower({ redis, keys, logger, streams: [stream], settings, owner: 'w1' });
     await windower.start();
@@ -108,7 +100,7 @@ describe('Windower after Redis loses writes', () => {
     expect(windowed.filter((id) => !lostAllowed.includes(id))).toEqual(stored);
   }
 
-  it('windows again from the checkpoint that went back, re-storing the jobs Redis lost', async () => {
+  redisTest('windows again from the checkpoint that went back, re-storing the jobs Redis lost', async () => {
     const before = await addMessages(30, 'e');
     await checkpointAt(before[29]);
     await loseWrites({
@@ -129,7 +121,7 @@ describe('Windower after Redis loses writes', () => {
     expect(windower?.stats().streams[0]?.rewinds).toBe(1);
   });
 
-  it('drops an open window whose entries Redis lost, though the checkpoint stayed', async () => {
+  redisTest('drops an open window whose entries Redis lost, though the checkpoint stayed', async () => {
     const before = await addMessages(15, 'e');
     await checkpointAt(before[11]);
     await waitFor(() => windower?.stats().streams[0]?.open?.entries === 3, {
@@ -147,7 +139,7 @@ describe('Windower after Redis loses writes', () => {
     expect(windower?.stats().streams[0]?.rewinds).toBe(1);
   });
 
-  it(
+  redisTest(
     'keeps a window whose job was stored from entries Redis lost (an add re-sent after the loss), and goes on ' +
       'after it',
     async () => {
@@ -175,7 +167,7 @@ describe('Windower after Redis loses writes', () => {
     },
   );
 
-  it(
+  redisTest(
     'commits only from where it last saw the checkpoint, and a commit re-sent after a lost reply changes ' + 'nothing',
     async () => {
       await windower?.close();

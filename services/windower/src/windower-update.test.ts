@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { createLogger } from '@turbostream/logging';
-import { createKeyLayout, type KeyLayout, writeTargetOverride } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listWindowJobs, listWindows } from '@turbostream/queue';
+import { createKeyLayout, type KeyLayout, writeTargetOverride } from '@turbostream/redis';
+import { waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect } from 'vitest';
 import { Windower } from './windower.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -23,24 +23,16 @@ function stream(id: string, maxMessages: number, overrides: Partial<StreamConfig
 }
 
 describe('Windower.update', () => {
-  let server: RedisServer;
   let redis: Redis;
   let keys: KeyLayout;
   const running: Windower[] = [];
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  beforeEach(() => {
-    keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest.beforeEach(({ redis: client, namespace }) => {
+    redis = client;
+    keys = createKeyLayout(namespace);
   });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((windower) => windower.close()));
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
   });
 
   const start = async (streams: StreamConfig[]) => {
@@ -67,7 +59,7 @@ describe('Windower.update', () => {
       .map((window) => window.messages.length)
       .join();
 
-  it('starts windowing added streams and stops removed ones, releasing their leases', async () => {
+  redisTest('starts windowing added streams and stops removed ones, releasing their leases', async () => {
     const windower = await start([stream('a', 2)]);
     await add('a', 2);
     await waitFor(async () => (await sizes('a')) === '2', { description: 'a windowed' });
@@ -86,7 +78,7 @@ describe('Windower.update', () => {
     expect(windower.owns('a')).toBe(false);
   });
 
-  it('cuts the next windows, the open one included, with new limits; stored windows stay', async () => {
+  redisTest('cuts the next windows, the open one included, with new limits; stored windows stay', async () => {
     const windower = await start([stream('a', 4)]);
     await add('a', 6);
     await waitFor(async () => (await sizes('a')) === '4' && windower.stats().streams[0]?.open?.entries === 2, {
@@ -100,7 +92,7 @@ describe('Windower.update', () => {
     });
   });
 
-  it('takes new file targets for the next windows, and a live override still wins', async () => {
+  redisTest('takes new file targets for the next windows, and a live override still wins', async () => {
     const windower = await start([stream('a', 1), stream('b', 1)]);
     await writeTargetOverride(redis, keys, 'b', [{ provider: 'anthropic', model: 'claude-live' }], 'test');
     const compare = {
@@ -129,7 +121,7 @@ describe('Windower.update', () => {
     });
   });
 
-  it('restarts nothing for a new source alone, and refuses an invalid list whole', async () => {
+  redisTest('restarts nothing for a new source alone, and refuses an invalid list whole', async () => {
     const windower = await start([stream('a', 2)]);
     const moved = stream('a', 2, { source: { url: 'ws://127.0.0.1:2/a', subscribe: [], headers: {}, format: 'json' } });
     expect(await windower.update([moved])).toEqual({ added: [], removed: [], restarted: [] });
