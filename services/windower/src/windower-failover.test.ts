@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { compareEntryIds } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
-import { type KeyLayout, createKeyLayout } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Checkpoint, readCheckpoint } from './checkpoint.js';
 import { listWindows } from '@turbostream/queue';
+import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
+import { type RedisServer, waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
+import type { Redis } from 'ioredis';
+import { afterEach, describe, expect } from 'vitest';
+import { Checkpoint, readCheckpoint } from './checkpoint.js';
 import { Windower } from './windower.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -26,16 +26,10 @@ describe('Windower ownership', () => {
   let keys: KeyLayout;
   const cleanups: (() => Promise<void> | void)[] = [];
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
-  });
-  afterAll(async () => {
-    redis.disconnect();
-    await server.dispose();
-  });
-  beforeEach(() => {
-    keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest.beforeEach(({ server: fileServer, redis: client, namespace }) => {
+    server = fileServer;
+    redis = client;
+    keys = createKeyLayout(namespace);
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -81,11 +75,12 @@ describe('Windower ownership', () => {
     expect((await readCheckpoint(redis, keys, stream.id)).windows).toBe(windows.length);
   }
 
-  it('gives a stream one owner, and fails over when the owner dies without releasing it', async () => {
+  redisTest('gives a stream one owner, and fails over when the owner dies without releasing it', async () => {
     const a = await startWindower('a');
     await waitFor(() => a.windower.owns(stream.id), { description: 'a owns the stream' });
     const b = await startWindower('b');
     const ids = await addMessages(30, 'x');
+    // The point of the test: over five samples 40 ms apart, b (polling every 20 ms) never takes the stream from a.
     for (let sample = 0; sample < 5; sample += 1) {
       expect([a.windower.owns(stream.id), b.windower.owns(stream.id)]).toEqual([true, false]);
       await new Promise((resolve) => setTimeout(resolve, 40));
@@ -104,7 +99,7 @@ describe('Windower ownership', () => {
     expect(b.windower.stats().streams[0]?.windows).toBe(4);
   });
 
-  it('stops working a stream as soon as its lease is taken, and another owner continues', async () => {
+  redisTest('stops working a stream as soon as its lease is taken, and another owner continues', async () => {
     const a = await startWindower('a');
     await waitFor(() => a.windower.owns(stream.id), { description: 'a owns the stream' });
     const ids = await addMessages(12, 'x');
@@ -115,6 +110,7 @@ describe('Windower ownership', () => {
     await redis.set(keys.windowLease(stream.id), 'intruder', 'PX', 60_000);
     await waitFor(() => !a.windower.owns(stream.id), { description: 'a notices' });
     ids.push(...(await addMessages(12, 'y')));
+    // The point of the test: 200 ms of polls in which a, without the lease, windows none of the new entries.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await readCheckpoint(redis, keys, stream.id)).lastEntryId).toBe(ids[11]);
 
@@ -123,7 +119,7 @@ describe('Windower ownership', () => {
     expect(a.windower.owns(stream.id)).toBe(true);
   });
 
-  it('refuses to move the checkpoint for a windower that does not hold the lease', async () => {
+  redisTest('refuses to move the checkpoint for a windower that does not hold the lease', async () => {
     await redis.set(keys.windowLease(stream.id), 'b', 'PX', 60_000);
     const commit = { expected: undefined, lastEntryId: '5-0', windows: 1, entries: 1, trimBelow: '0-0', updatedAt: 1 };
     expect(await new Checkpoint({ redis, keys, streamId: stream.id, owner: 'a' }).commit(commit)).toEqual({
@@ -137,7 +133,7 @@ describe('Windower ownership', () => {
     expect(await readCheckpoint(redis, keys, stream.id)).toEqual({ lastEntryId: '5-0', windows: 1, entries: 1 });
   });
 
-  it('releases its leases on close, so another windower takes over at once', async () => {
+  redisTest('releases its leases on close, so another windower takes over at once', async () => {
     const a = await startWindower('a');
     await waitFor(() => a.windower.owns(stream.id), { description: 'a owns the stream' });
     await a.windower.close();
