@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { OpsEvent, StreamStatus } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
+import { listWindowJobs } from '@turbostream/queue';
 import {
   AnalyzerPresence,
   clearTargetOverride,
@@ -10,10 +10,10 @@ import {
   type KeyLayout,
   writeTargetOverride,
 } from '@turbostream/redis';
-import { RedisServer, waitFor } from '@turbostream/testkit';
+import { waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listWindowJobs } from '@turbostream/queue';
+import { afterAll, afterEach, describe, expect } from 'vitest';
 import { Windower } from './windower.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -30,26 +30,22 @@ function stream(targets: StreamConfig['targets']): StreamConfig {
 }
 
 describe('Windower targets', () => {
-  let server: RedisServer;
   let redis: Redis;
   let subscriber: Redis;
   let keys: KeyLayout;
   let events: OpsEvent[];
   const running: Array<{ close(): Promise<void> }> = [];
 
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    redis = server.client();
+  redisTest.beforeAll(({ server }) => {
     subscriber = server.client();
     subscriber.on('message', (_channel: string, message: string) => events.push(OpsEvent.parse(JSON.parse(message))));
   });
-  afterAll(async () => {
+  afterAll(() => {
     subscriber.disconnect();
-    redis.disconnect();
-    await server.dispose();
   });
-  beforeEach(async () => {
-    keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest.beforeEach(async ({ redis: client, namespace }) => {
+    redis = client;
+    keys = createKeyLayout(namespace);
     events = [];
     await subscriber.subscribe(keys.eventsChannel);
   });
@@ -72,7 +68,7 @@ describe('Windower targets', () => {
       );
   }
 
-  it('analyses windows with targets set while running from the next window on, with no restart', async () => {
+  redisTest('analyses windows with targets set while running from the next window on, with no restart', async () => {
     const windower = new Windower({
       redis,
       keys,
@@ -135,7 +131,7 @@ describe('Windower targets', () => {
     });
   });
 
-  it(
+  redisTest(
     'reports a target provider that no live analyzer serves, with the variable that would configure it, and its ' +
       'return',
     async () => {
