@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   Alert,
   alertId,
@@ -7,17 +6,18 @@ import {
   OpsEvent,
   type ProviderId,
   type WindowJob,
-  windowJobId,
   WindowJobResult,
+  windowJobId,
 } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { type AnalysisProvider, createHeuristicProvider, createOpenAIProvider } from '@turbostream/providers';
 import { ANALYSIS_JOB_OPTIONS, analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
-import { type FakeOpenAI, RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { type FakeOpenAI, type RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect } from 'vitest';
 import { Analyzer } from './analyzer.js';
 
 const BASE = 1_764_102_000_000;
@@ -51,18 +51,21 @@ function windowJob(provider: ProviderId, model: string, streamId = 'btc-trades')
 
 describe('Analyzer (real redis-server, real BullMQ)', () => {
   let server: RedisServer;
+  let namespace: string;
   let fake: FakeOpenAI;
   const cleanups: (() => Promise<unknown>)[] = [];
-  beforeAll(async () => {
-    server = await RedisServer.start();
+  redisTest.beforeAll(async ({ server: fileServer }) => {
+    server = fileServer;
     fake = await startFakeOpenAI({ apiKey: API_KEY });
+  });
+  redisTest.beforeEach(({ namespace: testNamespace }) => {
+    namespace = testNamespace;
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {});
   });
   afterAll(async () => {
     await fake.close();
-    await server.dispose();
   });
 
   function client(): Redis {
@@ -83,7 +86,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     providers: AnalysisProvider[],
     extra: { drainTimeoutMs?: number; instanceId?: string; keys?: KeyLayout } = {},
   ): Promise<Setup> {
-    const keys = extra.keys ?? createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+    const keys = extra.keys ?? createKeyLayout(namespace);
     const redis = client();
     const connection = client();
     const analyzer = new Analyzer({
@@ -132,7 +135,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     return entries.map(([, fields]) => OpsEvent.parse(JSON.parse(fieldsToObject(fields).event ?? 'null')));
   }
 
-  it('analyses a heuristic job and publishes the alert on the channel and in the log', async () => {
+  redisTest('analyses a heuristic job and publishes the alert on the channel and in the log', async () => {
     const { keys, redis, queue } = await setup([createHeuristicProvider()]);
     const subscriber = client();
     const received: string[] = [];
@@ -176,7 +179,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     });
   });
 
-  it(
+  redisTest(
     'looks for the jobs of a crashed analyzer four times per lock period, so they are taken over within about ' +
       '1.25 x the lock',
     async () => {
@@ -192,8 +195,8 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     },
   );
 
-  it('publishes an alert once when the same window is processed twice', async () => {
-    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
+  redisTest('publishes an alert once when the same window is processed twice', async () => {
+    const keys = createKeyLayout(namespace);
     const first = await setup([createHeuristicProvider()], { keys, instanceId: 'analyzer-a' });
     await setup([createHeuristicProvider()], { keys, instanceId: 'analyzer-b' });
     const data = windowJob('heuristic', 'robust-z');
@@ -214,7 +217,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(WindowJobResult.parse((await queue.getJob(jobId))?.returnvalue).published).toBe(0);
   });
 
-  it('fails invalid job data for good, with a dead letter and a window.failed event', async () => {
+  redisTest('fails invalid job data for good, with a dead letter and a window.failed event', async () => {
     const { keys, redis, queue } = await setup([createHeuristicProvider()]);
     const invalid = { ...windowJob('heuristic', 'robust-z'), v: 2 };
     await queue('heuristic').add('window', invalid, { jobId: 'invalid-1' });
@@ -243,7 +246,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(String(failed.details?.reason)).toMatch(/^invalid-job/);
   });
 
-  it('fails a job for good on a permanent provider error and says why, without the key', async () => {
+  redisTest('fails a job for good on a permanent provider error and says why, without the key', async () => {
     const { keys, redis, queue } = await setup([
       createOpenAIProvider({ apiKey: 'sk-wrong-key-0123456789abcdef', baseURL: fake.url }),
     ]);
@@ -264,7 +267,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(await alertLog(redis, keys)).toEqual([]);
   });
 
-  it(
+  redisTest(
     'hands a rate-limited job back to wait without using an attempt, and limits only that provider for the time ' +
       'asked',
     async () => {
@@ -295,7 +298,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     },
   );
 
-  it(
+  redisTest(
     'puts jobs back without calling a rate-limited provider while the wait lasts, even when the queue limit is ' +
       'lifted early',
     async () => {
@@ -332,44 +335,47 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     },
   );
 
-  it('lets one probe call a rate-limited provider once the wait ends; the other jobs wait for its answer', async () => {
-    const arrivals: number[] = [];
-    let limited = true;
-    fake.setHandler(() => {
-      arrivals.push(Date.now());
-      return limited
-        ? {
-            status: 429,
-            headers: { 'retry-after-ms': '300' },
-            error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
-          }
-        : { content: JSON.stringify({ alerts: [] }) };
-    });
-    const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
-    await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'probe-0' });
-    await waitFor(async () => arrivals.length === 1 && (await stateOf(queue('openai'), 'probe-0')) === 'waiting', {
-      description: 'the first 429',
-    });
-    const ids = Array.from({ length: 8 }, (_, index) => `probe-${index + 1}`);
-    for (const [index, jobId] of ids.entries()) {
-      const job = windowJob('openai', 'gpt-4.1-mini');
-      await queue('openai').add(
-        'window',
-        { ...job, window: { ...job.window, windowId: `${BASE}-${index + 1}` } },
-        { jobId },
-      );
-    }
-    await waitFor(() => arrivals.length >= 4, { description: 'three probes', timeoutMs: 10_000 });
-    const gaps = arrivals.slice(1).map((at, index) => at - (arrivals[index] ?? 0));
-    expect(Math.min(...gaps), `gaps, ms: ${gaps.join(', ')}`).toBeGreaterThanOrEqual(290);
-    limited = false;
-    await waitFor(async () => (await queue('openai').getJobCounts('completed')).completed === 9, {
-      description: 'every job analysed once the probe is answered',
-      timeoutMs: 10_000,
-    });
-  });
+  redisTest(
+    'lets one probe call a rate-limited provider once the wait ends; the other jobs wait for its answer',
+    async () => {
+      const arrivals: number[] = [];
+      let limited = true;
+      fake.setHandler(() => {
+        arrivals.push(Date.now());
+        return limited
+          ? {
+              status: 429,
+              headers: { 'retry-after-ms': '300' },
+              error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+            }
+          : { content: JSON.stringify({ alerts: [] }) };
+      });
+      const { queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+      await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'probe-0' });
+      await waitFor(async () => arrivals.length === 1 && (await stateOf(queue('openai'), 'probe-0')) === 'waiting', {
+        description: 'the first 429',
+      });
+      const ids = Array.from({ length: 8 }, (_, index) => `probe-${index + 1}`);
+      for (const [index, jobId] of ids.entries()) {
+        const job = windowJob('openai', 'gpt-4.1-mini');
+        await queue('openai').add(
+          'window',
+          { ...job, window: { ...job.window, windowId: `${BASE}-${index + 1}` } },
+          { jobId },
+        );
+      }
+      await waitFor(() => arrivals.length >= 4, { description: 'three probes', timeoutMs: 10_000 });
+      const gaps = arrivals.slice(1).map((at, index) => at - (arrivals[index] ?? 0));
+      expect(Math.min(...gaps), `gaps, ms: ${gaps.join(', ')}`).toBeGreaterThanOrEqual(290);
+      limited = false;
+      await waitFor(async () => (await queue('openai').getJobCounts('completed')).completed === 9, {
+        description: 'every job analysed once the probe is answered',
+        timeoutMs: 10_000,
+      });
+    },
+  );
 
-  it('runs a rate-limited job again after the wait, and retries transient errors until they pass', async () => {
+  redisTest('runs a rate-limited job again after the wait, and retries transient errors until they pass', async () => {
     let calls = 0;
     const answer = JSON.stringify({
       alerts: [{ severity: 'info', title: 'seen', summary: 's', evidence: [`${BASE}-0`, 'not-in-window'] }],
@@ -400,7 +406,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(alert?.usage.inputTokens).toBeGreaterThan(0);
   });
 
-  it('records a window as failed once transient errors use up its attempts', async () => {
+  redisTest('records a window as failed once transient errors use up its attempts', async () => {
     fake.setHandler(() => ({ status: 500, error: { message: 'The server had an error', type: 'server_error' } }));
     const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
     await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), {
@@ -418,7 +424,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     expect(String(failed[0]?.details?.reason)).toContain('HTTP 500');
   });
 
-  it('refuses a job whose provider does not match its queue', async () => {
+  redisTest('refuses a job whose provider does not match its queue', async () => {
     const { queue } = await setup([createHeuristicProvider()]);
     await queue('heuristic').add('window', windowJob('openai', 'gpt-4.1-mini'), { jobId: 'misrouted-1' });
     await waitFor(async () => (await stateOf(queue('heuristic'), 'misrouted-1')) === 'failed', {
@@ -429,16 +435,19 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     );
   });
 
-  it('keeps consuming after redis-server is killed and restarted', async () => {
+  redisTest('keeps consuming after redis-server is killed and restarted', async () => {
     const { queue } = await setup([createHeuristicProvider()]);
     await queue('heuristic').add('window', windowJob('heuristic', 'robust-z', 'before'), { jobId: 'before-restart' });
     await waitFor(async () => (await stateOf(queue('heuristic'), 'before-restart')) === 'completed', {
       description: 'job before restart',
     });
     await server.kill();
-    // Long enough for every connection to fail its reconnects and blocking reads.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await server.restart();
+    try {
+      // The outage itself, not a wait: long enough for every connection to fail its reconnects and blocking reads.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    } finally {
+      await server.restart(); // the file's server, for the tests after this one
+    }
     await queue('heuristic').add('window', windowJob('heuristic', 'robust-z', 'after'), { jobId: 'after-restart' });
     await waitFor(async () => (await stateOf(queue('heuristic'), 'after-restart')) === 'completed', {
       description: 'job after restart',
@@ -446,7 +455,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     });
   });
 
-  it('closes within its drain deadline and hands unfinished jobs back without using an attempt', async () => {
+  redisTest('closes within its drain deadline and hands unfinished jobs back without using an attempt', async () => {
     const started: string[] = [];
     const stuck: AnalysisProvider = {
       id: 'heuristic',

@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { defaultConfig, type ProviderSettings, serviceConfigs } from '@turbostream/config';
 import { Alert, fieldsToObject, PROVIDER_IDS, type ProviderId, type WindowJob } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout } from '@turbostream/redis';
-import { chatMessages, type FakeOpenAI, RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { chatMessages, type FakeOpenAI, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProviders, startAnalyzer } from './main.js';
 
@@ -28,15 +27,12 @@ function config(overrides: Partial<Record<ProviderId, Partial<ProviderSettings>>
 }
 
 describe('startAnalyzer', () => {
-  let server: RedisServer;
   let fake: FakeOpenAI;
   beforeAll(async () => {
-    server = await RedisServer.start();
     fake = await startFakeOpenAI({ apiKey: API_KEY });
   });
   afterAll(async () => {
     await fake.close();
-    await server.dispose();
   });
 
   it('builds every configured provider, and only those', () => {
@@ -47,60 +43,61 @@ describe('startAnalyzer', () => {
     expect([...both.keys()]).toEqual(['openai', 'heuristic']);
   });
 
-  it('serves the configured providers; an openai job is answered from its own prompt', async () => {
-    fake.setHandler((request) => {
-      const prompt = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
-      const firstId = /^(\d+-\d+) /m.exec(prompt)?.[1] ?? 'none';
-      return {
-        content: JSON.stringify({
-          alerts: [{ severity: 'info', title: 'first message', summary: 'seen', evidence: [firstId] }],
-        }),
-      };
-    });
-    const keys = createKeyLayout(`t${randomUUID().slice(0, 8)}`);
-    const [redis, queueConnection] = [server.client(), server.client()] as [Redis, Redis];
-    const openai = { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url };
-    const started = await startAnalyzer(
-      config({ openai }, { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: keys.namespace }),
-      createLogger({ level: 'silent' }),
-    );
-    const analyzer = started.service;
-    const queue = new Queue(analysisQueueName('openai'), { connection: queueConnection, prefix: keys.queuePrefix });
-    try {
-      expect(analyzer.providers).toEqual(['openai', 'heuristic']);
-      const job: WindowJob = {
-        v: 1,
-        target: { provider: 'openai', model: 'gpt-4.1-mini' },
-        instructions: 'Cite the first message.',
-        enqueuedAt: 1,
-        window: {
-          streamId: 'feed',
-          windowId: '1000-0',
-          firstEntryId: '1000-0',
-          lastEntryId: '1001-0',
-          closedBy: 'messages',
-          bytes: 4,
-          from: 1000,
-          to: 1001,
-          messages: [
-            { id: '1000-0', data: '{"a":1}', receivedAt: 1000 },
-            { id: '1001-0', data: '{"a":2}', receivedAt: 1001 },
-          ],
-          gaps: [],
-        },
-      };
-      await queue.add('window', job, { jobId: 'main-1' });
-      const entries = await waitFor(async () => {
-        const found = await redis.xrange(keys.alertLog, '-', '+');
-        return found.length > 0 ? found : undefined;
+  redisTest(
+    'serves the configured providers; an openai job is answered from its own prompt',
+    async ({ server, redis, namespace }) => {
+      fake.setHandler((request) => {
+        const prompt = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
+        const firstId = /^(\d+-\d+) /m.exec(prompt)?.[1] ?? 'none';
+        return {
+          content: JSON.stringify({
+            alerts: [{ severity: 'info', title: 'first message', summary: 'seen', evidence: [firstId] }],
+          }),
+        };
       });
-      const alert = Alert.parse(JSON.parse(fieldsToObject(entries[0]?.[1] ?? []).alert ?? 'null'));
-      expect(alert).toMatchObject({ provider: 'openai', model: 'gpt-4.1-mini', evidence: ['1000-0'] });
-    } finally {
-      await analyzer.close();
-      await started.disconnect();
-      await queue.close();
-      for (const client of [redis, queueConnection]) client.disconnect();
-    }
-  });
+      const keys = createKeyLayout(namespace);
+      const openai = { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url };
+      const started = await startAnalyzer(
+        config({ openai }, { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: keys.namespace }),
+        createLogger({ level: 'silent' }),
+      );
+      const analyzer = started.service;
+      const queue = new Queue(analysisQueueName('openai'), { connection: redis, prefix: keys.queuePrefix });
+      try {
+        expect(analyzer.providers).toEqual(['openai', 'heuristic']);
+        const job: WindowJob = {
+          v: 1,
+          target: { provider: 'openai', model: 'gpt-4.1-mini' },
+          instructions: 'Cite the first message.',
+          enqueuedAt: 1,
+          window: {
+            streamId: 'feed',
+            windowId: '1000-0',
+            firstEntryId: '1000-0',
+            lastEntryId: '1001-0',
+            closedBy: 'messages',
+            bytes: 4,
+            from: 1000,
+            to: 1001,
+            messages: [
+              { id: '1000-0', data: '{"a":1}', receivedAt: 1000 },
+              { id: '1001-0', data: '{"a":2}', receivedAt: 1001 },
+            ],
+            gaps: [],
+          },
+        };
+        await queue.add('window', job, { jobId: 'main-1' });
+        const entries = await waitFor(async () => {
+          const found = await redis.xrange(keys.alertLog, '-', '+');
+          return found.length > 0 ? found : undefined;
+        });
+        const alert = Alert.parse(JSON.parse(fieldsToObject(entries[0]?.[1] ?? []).alert ?? 'null'));
+        expect(alert).toMatchObject({ provider: 'openai', model: 'gpt-4.1-mini', evidence: ['1000-0'] });
+      } finally {
+        await analyzer.close();
+        await started.disconnect();
+        await queue.close();
+      }
+    },
+  );
 });
