@@ -11,11 +11,12 @@ import { join } from 'node:path';
 import { type AnalysisTarget, WindowJob, windowJobId } from '@turbostream/contracts';
 import { AnalysisProducer, listWindowJobs } from '@turbostream/queue';
 import { createKeyLayout, liveAnalyzers } from '@turbostream/redis';
-import { chatMessages, type FakeOpenAI, RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { chatMessages, type FakeOpenAI, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertCitingWindow } from './support/window-answers.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
+import { alertCitingWindow } from './support/window-answers.js';
 
 const NAMESPACE = 'ratelimit';
 const OPENAI_KEY = 'sk-ratelimit-openai-0123456789';
@@ -53,7 +54,6 @@ function windowJob(index: number): { jobId: string; data: WindowJob } {
 }
 
 describe('a rate-limited provider across analyzer processes', () => {
-  let server: RedisServer;
   let redis: Redis;
   let openai: FakeOpenAI;
   let producer: AnalysisProducer;
@@ -63,9 +63,8 @@ describe('a rate-limited provider across analyzer processes', () => {
   const hits: number[] = [];
   let limited = true;
 
-  beforeAll(async () => {
+  redisTest.beforeAll(async ({ server }) => {
     assertCliBuilt();
-    server = await RedisServer.start();
     redis = server.client();
     openai = await startFakeOpenAI({
       apiKey: OPENAI_KEY,
@@ -109,7 +108,6 @@ describe('a rate-limited provider across analyzer processes', () => {
     await producer?.close();
     redis?.disconnect();
     await openai?.close();
-    await server?.dispose();
   });
 
   it('sends at most one request per Retry-After to the limited provider, whatever the backlog, and loses no ' +
