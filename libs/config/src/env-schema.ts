@@ -1,4 +1,9 @@
-import { PROVIDER_VARIABLE_LIST, type ProviderVariable, type ProviderVariableOf } from '@turbostream/contracts';
+import {
+  type NumberFormat,
+  PROVIDER_VARIABLE_LIST,
+  type ProviderVariable,
+  type ProviderVariableOf,
+} from '@turbostream/contracts';
 import { z } from 'zod';
 
 /** Empty strings count as unset: `OPENAI_API_KEY=` in env.local means "no key". */
@@ -59,12 +64,30 @@ const booleanFlag = (fallback: boolean) =>
       .transform((text) => BOOLEAN_SPELLINGS[text]),
   );
 
-type ProviderValue<V> = V extends { format: { fallback: number } } ? number : string | undefined;
+type ProviderValue<V> = V extends { format: { fallback: number } }
+  ? number
+  : V extends { format: object }
+    ? number | undefined
+    : string | undefined;
 type ProviderShape = { [V in ProviderVariableOf as V['name']]: z.ZodType<ProviderValue<V>> };
+
+/** A number that may be unset (no value, not a default): a budget limit. */
+const optionalNumber = ({ what, min, max, integer }: NumberFormat) => {
+  const range = `expected ${what} from ${min} to ${max}`;
+  const number = z
+    .number({ error: `expected ${what}` })
+    .min(min, { error: range })
+    .max(max, { error: range });
+  return z.preprocess(
+    (value) => (value === '' || value === undefined ? undefined : Number(value)),
+    (integer ? number.int({ error: `expected ${what}` }) : number).optional(),
+  );
+};
 
 function providerVariableSchema({ format }: ProviderVariable): z.ZodType<string | number | undefined> {
   if (format === undefined) return optionalString;
-  return format === 'url' ? httpUrl : decimal(format.what, format.fallback, format);
+  if (format === 'url') return httpUrl;
+  return format.fallback === undefined ? optionalNumber(format) : decimal(format.what, format.fallback, format);
 }
 
 /** The variables of the provider registry (libs/contracts/src/provider-registry.ts). */

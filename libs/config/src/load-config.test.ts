@@ -152,6 +152,45 @@ describe('loadConfig', () => {
     expect(text).toContain('streams.yaml: streams[0].window.maxSecs: unknown field');
   });
 
+  it('reads a stream budget from streams.yaml and provider budgets from the environment', () => {
+    const cwd = workspace({
+      'streams.yaml': STREAMS.replace(
+        '    compare:',
+        '    budget: { usdPerDay: 2.5, tokensPerMinute: 40000 }\n    compare:',
+      ),
+    });
+    const result = loadConfig({
+      env: {
+        OPENAI_API_KEY: 'sk-x',
+        OPENAI_MODEL: 'gpt-test',
+        OPENAI_BUDGET_USD_PER_DAY: '10',
+        XAI_BUDGET_TOKENS_PER_MINUTE: '5000',
+      },
+      cwd,
+    });
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    expect(result.config.streams[0]?.budget).toEqual({ usdPerDay: 2.5, tokensPerMinute: 40_000 });
+    expect(result.config.providers.openai.budget).toEqual({ usdPerDay: 10 });
+    expect(result.config.providers.xai.budget).toEqual({ tokensPerMinute: 5_000 });
+    expect(result.config.providers.anthropic.budget).toEqual({});
+  });
+
+  it('names what is wrong with a budget, in streams.yaml and in a variable', () => {
+    const cwd = workspace({
+      'streams.yaml': STREAMS.replace(
+        '    compare:',
+        '    budget: { usdPerDay: -1, tokensPerMinute: 1.5, usd: 3 }\n    compare:',
+      ),
+    });
+    const result = loadConfig({ env: { OPENAI_API_KEY: 'sk-x', OPENAI_BUDGET_USD_PER_DAY: 'lots' }, cwd });
+    expect(result.ok).toBe(false);
+    const text = !result.ok && formatProblems(result.problems);
+    expect(text).toContain('streams.yaml: streams[0].budget.usdPerDay: expected a number of US dollars above 0');
+    expect(text).toContain('streams.yaml: streams[0].budget.tokensPerMinute: expected a whole number of tokens');
+    expect(text).toContain('streams.yaml: streams[0].budget.usd: unknown field');
+    expect(text).toContain('OPENAI_BUDGET_USD_PER_DAY: expected a number of US dollars');
+  });
+
   it('reports YAML syntax errors with a line and column', () => {
     const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: a\n    source: { url: "wss://x\n' });
     const result = loadConfig({ env: {}, cwd });

@@ -1,4 +1,5 @@
 import {
+  type BudgetLimit,
   PROVIDER_IDS,
   type ProviderId,
   type ProviderSetting,
@@ -29,16 +30,18 @@ function settingsOf(id: ProviderId, env: Env): ProviderSettings {
   const { variables, builtInModel } = providerRow(id);
   const read = (name: string): unknown => (env as Record<string, unknown>)[name];
   const values: Partial<Record<ProviderSetting, string>> = builtInModel === undefined ? {} : { model: builtInModel };
-  for (const { name, setting } of variables) {
+  const budget: { -readonly [L in BudgetLimit]?: number } = {};
+  for (const { name, setting, budget: limit } of variables) {
     const value = read(name);
     if (setting !== undefined && typeof value === 'string') values[setting] ??= value;
+    if (limit !== undefined && typeof value === 'number') budget[limit] = value;
   }
   const missing = variables
     .filter(
       ({ name, required, setting }) => required && (setting === undefined ? read(name) : values[setting]) === undefined,
     )
     .map(({ name }) => name);
-  return { id, configured: missing.length === 0, missing, ...values };
+  return { id, configured: missing.length === 0, missing, budget, ...values };
 }
 
 /** Reads every provider's settings from the validated environment. */

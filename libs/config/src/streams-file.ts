@@ -159,6 +159,7 @@ function resolveStream(stream: StreamInput, index: number, context: TargetContex
             window: stream.window,
             targets,
             instructions: stream.analysis.instructions,
+            ...(stream.budget ? { budget: stream.budget } : {}),
           },
         ]
       : [];

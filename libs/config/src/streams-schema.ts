@@ -1,4 +1,4 @@
-import { STREAM_ID_PATTERN } from '@turbostream/contracts';
+import { Budget, STREAM_ID_PATTERN } from '@turbostream/contracts';
 import { z } from 'zod';
 
 const wsUrl = z
@@ -63,6 +63,8 @@ export const StreamSchema = z.strictObject({
     })
     .prefault({}),
   compare: z.array(StreamTargetSchema, { error: 'expected a list of { provider, model }' }).default([]),
+  /** What the stream's windows may spend, over all its targets (compare targets included). */
+  budget: Budget.optional(),
 });
 export type StreamInput = z.infer<typeof StreamSchema>;
 

@@ -23,7 +23,7 @@ export type SourceConfig = StreamInput['source'];
 
 export type WindowLimits = StreamInput['window'];
 
-export interface StreamConfig extends Pick<StreamInput, 'id' | 'source' | 'window'> {
+export interface StreamConfig extends Pick<StreamInput, 'id' | 'source' | 'window' | 'budget'> {
   /** The stream's own target followed by its comparison targets; never empty. */
   targets: AnalysisTarget[];
   instructions: string;

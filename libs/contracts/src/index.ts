@@ -1,5 +1,6 @@
 export * from './alert.js';
 export * from './assert-never.js';
+export * from './budget.js';
 export * from './dead-letter.js';
 export * from './ids.js';
 export * from './ops-event.js';

@@ -9,6 +9,7 @@ export const OpsEventType = z.enum([
   'window.failed',
   'provider.unconfigured',
   'provider.available',
+  'budget.exhausted',
   'stream.targets-changed',
   'service.started',
   'service.stopped',

@@ -1,12 +1,16 @@
+import type { Budget, BudgetLimit } from './budget.js';
+
 /** The provider setting a variable fills (see {@link ProviderSettings}). */
 export type ProviderSetting = 'apiKey' | 'baseURL' | 'model' | 'apiVersion';
 
-/** A number variable: what it is (in messages), its value when unset, and its range. */
+/** A number variable: what it is (in messages), its value when unset (none: unset is no value), and its range. */
 export interface NumberFormat {
   readonly what: string;
-  readonly fallback: number;
+  readonly fallback?: number;
   readonly min: number;
   readonly max: number;
+  /** Whole numbers only. */
+  readonly integer?: boolean;
 }
 
 export interface ProviderVariable {
@@ -24,6 +28,8 @@ export interface ProviderVariable {
   readonly setting?: ProviderSetting;
   /** How the value is checked: any text (unset), an http(s) URL, or a number. */
   readonly format?: 'url' | NumberFormat;
+  /** The limit of the provider's budget it sets (see `Budget`). */
+  readonly budget?: BudgetLimit;
 }
 
 /** One row of the provider registry: everything about a provider except how it is built (libs/providers). */
@@ -34,6 +40,25 @@ export interface ProviderDescription {
   /** The model of a provider that has no model variable (the heuristic's method). */
   readonly builtInModel?: string;
 }
+
+/** The two budget variables every LLM provider has: `<PREFIX>_BUDGET_USD_PER_DAY`, `_TOKENS_PER_MINUTE`. */
+const budgets = <P extends string>(prefix: P) =>
+  [
+    {
+      name: `${prefix}_BUDGET_USD_PER_DAY`,
+      secret: false,
+      required: false,
+      budget: 'usdPerDay',
+      format: { what: 'a number of US dollars', min: 0.000001, max: 1_000_000 },
+    },
+    {
+      name: `${prefix}_BUDGET_TOKENS_PER_MINUTE`,
+      secret: false,
+      required: false,
+      budget: 'tokensPerMinute',
+      format: { what: 'a whole number of tokens', min: 1, max: 1_000_000_000, integer: true },
+    },
+  ] as const;
 
 const key = <N extends string>(name: N, required = true) =>
   ({ name, secret: true, required, setting: 'apiKey' }) as const;
@@ -54,16 +79,37 @@ export const PROVIDERS = {
       key('AZURE_OPENAI_API_KEY'),
       model('AZURE_OPENAI_DEPLOYMENT_NAME', true),
       { name: 'AZURE_OPENAI_API_VERSION', secret: false, required: false, setting: 'apiVersion' },
+      ...budgets('AZURE_OPENAI'),
     ],
   },
-  openai: { variables: [key('OPENAI_API_KEY'), model('OPENAI_MODEL'), baseURL('OPENAI_BASE_URL')] },
-  anthropic: { variables: [key('ANTHROPIC_API_KEY'), model('ANTHROPIC_MODEL'), baseURL('ANTHROPIC_BASE_URL')] },
-  gemini: {
-    variables: [key('GOOGLE_API_KEY'), key('GEMINI_API_KEY', false), model('GOOGLE_MODEL'), baseURL('GOOGLE_BASE_URL')],
+  openai: {
+    variables: [key('OPENAI_API_KEY'), model('OPENAI_MODEL'), baseURL('OPENAI_BASE_URL'), ...budgets('OPENAI')],
   },
-  mistral: { variables: [key('MISTRAL_API_KEY'), model('MISTRAL_MODEL'), baseURL('MISTRAL_BASE_URL')] },
-  xai: { variables: [key('XAI_API_KEY'), model('XAI_MODEL'), baseURL('XAI_BASE_URL')], aliases: ['grok'] },
-  ollama: { variables: [baseURL('OLLAMA_BASE_URL', true), model('OLLAMA_MODEL')] },
+  anthropic: {
+    variables: [
+      key('ANTHROPIC_API_KEY'),
+      model('ANTHROPIC_MODEL'),
+      baseURL('ANTHROPIC_BASE_URL'),
+      ...budgets('ANTHROPIC'),
+    ],
+  },
+  gemini: {
+    variables: [
+      key('GOOGLE_API_KEY'),
+      key('GEMINI_API_KEY', false),
+      model('GOOGLE_MODEL'),
+      baseURL('GOOGLE_BASE_URL'),
+      ...budgets('GOOGLE'),
+    ],
+  },
+  mistral: {
+    variables: [key('MISTRAL_API_KEY'), model('MISTRAL_MODEL'), baseURL('MISTRAL_BASE_URL'), ...budgets('MISTRAL')],
+  },
+  xai: {
+    variables: [key('XAI_API_KEY'), model('XAI_MODEL'), baseURL('XAI_BASE_URL'), ...budgets('XAI')],
+    aliases: ['grok'],
+  },
+  ollama: { variables: [baseURL('OLLAMA_BASE_URL', true), model('OLLAMA_MODEL'), ...budgets('OLLAMA')] },
   heuristic: {
     variables: [
       {
@@ -93,6 +139,8 @@ export type ProviderSettings = {
   readonly configured: boolean;
   /** Required variables that are not set (named in the "not configured" error). */
   readonly missing: readonly string[];
+  /** What the provider may spend, over every analyzer (its `_BUDGET_` variables); empty: no limit. */
+  readonly budget: Budget;
 } & { readonly [S in ProviderSetting]?: string };
 
 export type ProviderVariableOf = (typeof PROVIDERS)[Id]['variables'][number];

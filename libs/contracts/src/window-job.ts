@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Budget } from './budget.js';
 import { AnalysisTarget } from './target.js';
 
 export const WindowCloseReason = z.enum(['messages', 'bytes', 'time']);
@@ -42,6 +43,8 @@ export const WindowJob = z.object({
   target: AnalysisTarget,
   instructions: z.string(),
   window: Window,
+  /** The stream's budget when it has one (from the streams file when the window was cut). */
+  budget: Budget.optional(),
   /** Epoch ms at which the windower stored the job. */
   enqueuedAt: z.number().int().nonnegative(),
 });

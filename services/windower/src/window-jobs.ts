@@ -11,7 +11,14 @@ export function windowJobs(stream: StreamConfig, window: Window, enqueuedAt: num
   return stream.targets.map((target) => ({
     provider: target.provider,
     jobId: windowJobId(stream.id, window.windowId, target),
-    data: { v: 1, target, instructions: stream.instructions, window, enqueuedAt },
+    data: {
+      v: 1,
+      target,
+      instructions: stream.instructions,
+      window,
+      ...(stream.budget ? { budget: stream.budget } : {}),
+      enqueuedAt,
+    },
   }));
 }
 
