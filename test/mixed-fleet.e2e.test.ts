@@ -15,26 +15,24 @@ import {
   chatMessages,
   type FakeAnthropic,
   type FakeOpenAI,
-  RedisServer,
   startFakeAnthropic,
   startFakeOpenAI,
   waitFor,
 } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
-import { alertCitingWindow } from './support/window-answers.js';
 import { keysContaining } from './support/redis-scan.js';
 import { assertCliBuilt, dumpOutputsOnFailure, ServiceProcess } from './support/service-process.js';
+import { alertCitingWindow } from './support/window-answers.js';
 
 const NAMESPACE = 'fleet';
 const OPENAI_KEY = 'sk-fleet-openai-0123456789';
 const ANTHROPIC_KEY = 'sk-ant-fleet-0123456789';
 
 describe('mixed fleet across processes', () => {
-  let server: RedisServer;
-  let redis: Redis;
   let subscriber: Redis;
   let openai: FakeOpenAI;
   let anthropic: FakeAnthropic;
@@ -58,7 +56,7 @@ describe('mixed fleet across processes', () => {
   const load = async (streamIds: string[], rounds: number) => {
     for (let round = 0; round < rounds; round += 1) {
       for (const streamId of streamIds) await send(streamId, 5);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await new Promise((resolve) => setTimeout(resolve, 250)); // pacing the load, not a wait
     }
   };
 
@@ -77,10 +75,8 @@ describe('mixed fleet across processes', () => {
     }));
   };
 
-  beforeAll(async () => {
+  redisTest.beforeAll(async ({ server }) => {
     assertCliBuilt();
-    server = await RedisServer.start();
-    redis = server.client();
     subscriber = server.client();
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === `${NAMESPACE}:alerts`)
@@ -154,11 +150,9 @@ describe('mixed fleet across processes', () => {
     await Promise.all(processes.map((service) => service.stop()));
     await Promise.all(Object.values(queues).map((queue) => queue.close()));
     subscriber?.disconnect();
-    redis?.disconnect();
     await openai?.close();
     await anthropic?.close();
     await Promise.all(Object.values(sources).map((source) => source.close()));
-    await server?.dispose();
   });
 
   const dumpOnFailure = <T>(body: () => Promise<T>): Promise<T> => dumpOutputsOnFailure(processes, body);
@@ -200,34 +194,38 @@ describe('mixed fleet across processes', () => {
     });
   }, 60_000);
 
-  it('reports a stream whose provider no analyzer serves within 30 s, and never analyses it with another ' +
-    'provider', async () => {
-    await dumpOnFailure(async () => {
-      const event = await waitFor(
-        () => events.find((candidate) => candidate.type === 'provider.unconfigured' && candidate.streamId === 'gamma'),
-        { timeoutMs: 30_000, description: 'provider.unconfigured for gamma' },
-      );
-      expect(event.message).toContain('no live analyzer serves provider mistral');
-      expect(event.message).toContain('MISTRAL_API_KEY');
-      // The windower publishes the event first and writes the stream status on its next status write.
-      const status = await waitFor(
-        async () => {
-          const raw = await redis.get(`${NAMESPACE}:{${NAMESPACE}:gamma}:status`);
-          const parsed = raw ? StreamStatus.parse(JSON.parse(raw)) : undefined;
-          return parsed && parsed.unserved.length > 0 ? parsed : undefined;
-        },
-        { timeoutMs: 10_000, description: 'the gamma status naming the unserved provider' },
-      );
-      expect(status.unserved).toMatchObject([
-        { provider: 'mistral', model: 'mistral-gamma', variables: ['MISTRAL_API_KEY'] },
-      ]);
-      expect(await queues.mistral?.getWaitingCount()).toBeGreaterThan(0);
-      expect(alerts.some((alert) => alert.streamId === 'gamma')).toBe(false);
-      const listed = new ServiceProcess('streams', ['streams'], { cwd, env });
-      await listed.exited;
-      expect(listed.output).toContain('MISSING   no live analyzer serves mistral (model mistral-gamma)');
-    });
-  }, 60_000);
+  redisTest(
+    'reports a stream whose provider no analyzer serves within 30 s, and never analyses it with another provider',
+    async ({ redis }) => {
+      await dumpOnFailure(async () => {
+        const event = await waitFor(
+          () =>
+            events.find((candidate) => candidate.type === 'provider.unconfigured' && candidate.streamId === 'gamma'),
+          { timeoutMs: 30_000, description: 'provider.unconfigured for gamma' },
+        );
+        expect(event.message).toContain('no live analyzer serves provider mistral');
+        expect(event.message).toContain('MISTRAL_API_KEY');
+        // The windower publishes the event first and writes the stream status on its next status write.
+        const status = await waitFor(
+          async () => {
+            const raw = await redis.get(`${NAMESPACE}:{${NAMESPACE}:gamma}:status`);
+            const parsed = raw ? StreamStatus.parse(JSON.parse(raw)) : undefined;
+            return parsed && parsed.unserved.length > 0 ? parsed : undefined;
+          },
+          { timeoutMs: 10_000, description: 'the gamma status naming the unserved provider' },
+        );
+        expect(status.unserved).toMatchObject([
+          { provider: 'mistral', model: 'mistral-gamma', variables: ['MISTRAL_API_KEY'] },
+        ]);
+        expect(await queues.mistral?.getWaitingCount()).toBeGreaterThan(0);
+        expect(alerts.some((alert) => alert.streamId === 'gamma')).toBe(false);
+        const listed = new ServiceProcess('streams', ['streams'], { cwd, env });
+        await listed.exited;
+        expect(listed.output).toContain('MISSING   no live analyzer serves mistral (model mistral-gamma)');
+      });
+    },
+    60_000,
+  );
 
   // Whether the healthy provider stays as fast during the storm is a figure, not an assertion:
   // `npm run bench:isolation` prints its latency calm vs storm (BENCHMARKS.md).
@@ -297,7 +295,7 @@ describe('mixed fleet across processes', () => {
     });
   }, 60_000);
 
-  it('never lets an API key into logs, job data, alerts, events or any other Redis key', async () => {
+  redisTest('never lets an API key into logs, job data, alerts, events or any other Redis key', async ({ redis }) => {
     for (const key of [OPENAI_KEY, ANTHROPIC_KEY]) {
       for (const service of processes) expect(service.output.includes(key), `${service.name} output`).toBe(false);
       expect(await keysContaining(redis, key)).toEqual([]);
