@@ -25,10 +25,10 @@ import { defaultConfig, EnvSchema, loadConfig, parseStreams, readEnvFile, SECRET
 import { PROVIDER_IDS, type ProviderId } from '@turbostream/contracts';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
-import { RedisServer } from '@turbostream/testkit';
+import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { cliNodeFlags } from '../apps/cli/src/node-flags.js';
 import { K8sObject, kubectlAvailable, kustomize } from './support/kustomize.js';
@@ -468,31 +468,21 @@ describe('deploy/Dockerfile', () => {
 // ── the queue keys KEDA watches ──────────────────────────────────────────────
 
 describe('analysis queue keys', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-  });
-  afterAll(async () => {
-    await redis?.dispose();
-  });
-
-  it('a waiting job of every provider queue sits in the list `{<namespace>}:analysis-<provider>:wait`', async () => {
-    const keys = createKeyLayout(`t${Math.random().toString(36).slice(2, 10)}`);
-    const client = redis.client();
-    try {
+  redisTest(
+    'a waiting job of every provider queue sits in the list `{<namespace>}:analysis-<provider>:wait`',
+    async ({ redis, namespace }) => {
+      const keys = createKeyLayout(namespace);
       for (const provider of PROVIDER_IDS) {
-        const queue = new Queue(analysisQueueName(provider), { connection: client, ...queueOptions(keys) });
+        const queue = new Queue(analysisQueueName(provider), { connection: redis, ...queueOptions(keys) });
         await queue.add('window', { provider }, { jobId: `job-${provider}` });
         const key = waitListKey(keys, provider);
         expect(key).toBe(`{${keys.namespace}}:analysis-${provider}:wait`);
-        expect(await client.type(key)).toBe('list');
-        expect(await client.llen(key)).toBe(1);
+        expect(await redis.type(key)).toBe('list');
+        expect(await redis.llen(key)).toBe(1);
         await queue.close();
       }
-    } finally {
-      await client.quit();
-    }
-  });
+    },
+  );
 });
 
 // ── deploy/k8s ────────────────────────────────────────────────────────────────
