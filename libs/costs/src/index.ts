@@ -1,1 +1,4 @@
 export * from './cost.js';
+export * from './price-book.js';
+export * from './price-table.js';
+export * from './budget-ledger.js';

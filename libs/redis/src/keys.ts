@@ -42,6 +42,12 @@ export interface KeyLayout {
   providerAnalyzers(provider: string): string;
   /** Until when (epoch ms) a provider asked us to wait after a 429; expires by itself. */
   providerCooldown(provider: string): string;
+  /**
+   * A budget's ledger (a hash: spend per day and per minute, and when it ran out), for a scope such as
+   * `stream:<id>` or `provider:<id>`. Every ledger of a namespace shares one hash tag, so a reservation over a stream
+   * and a provider is one script on one cluster slot.
+   */
+  budget(scope: string): string;
   /** Hash of analyzer instance id → its latest heartbeat (AnalyzerInfo JSON). */
   readonly analyzers: string;
   /** Hash of stream id → targets set while running (StreamTargetOverride JSON). */
@@ -84,6 +90,7 @@ export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
     queuePrefix: `{${namespace}}`,
     providerAnalyzers: (provider) => `${namespace}:providers:${provider}:analyzers`,
     providerCooldown: (provider) => `${namespace}:providers:${provider}:cooldown`,
+    budget: (scope) => `${namespace}:{${namespace}:budget}:${scope}`,
     analyzers: `${namespace}:analyzers`,
     streamTargets: `${namespace}:streams:targets`,
     streamStatus: (streamId) => `${tag(streamId)}:status`,
