@@ -1,4 +1,3 @@
 export * from './cost.js';
 export * from './price-book.js';
 export * from './price-table.js';
-export * from './budget-ledger.js';
