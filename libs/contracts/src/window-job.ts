@@ -60,5 +60,10 @@ export const WindowJobResult = z.object({
   totalMs: z.number().nonnegative(),
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
+  /**
+   * What the call cost in US dollars (libs/costs), `null` when the model has no price. Results stored before it
+   * existed read as `null`.
+   */
+  costUsd: z.number().nonnegative().nullable().default(null),
 });
 export type WindowJobResult = z.infer<typeof WindowJobResult>;

@@ -163,7 +163,8 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
       provider: 'heuristic',
       model: 'robust-z',
       window: { messages: 41, from: new Date(BASE).toISOString(), to: new Date(BASE + 400).toISOString() },
-      usage: { inputTokens: 0, outputTokens: 0, costUsd: null },
+      // The heuristic calls no LLM: its price is 0, so its cost is 0, not unknown.
+      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
     });
     expect(alert?.timings.queuedMs).toBeGreaterThanOrEqual(0);
     await waitFor(() => received.length === 1, { description: 'alert on the channel' });
@@ -176,6 +177,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
       analyzer: 'analyzer-test-1',
       alertIds: [expectedId],
       published: 1,
+      costUsd: 0,
     });
   });
 
@@ -404,6 +406,10 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     const [alert] = await alertLog(redis, keys);
     expect(alert?.evidence).toEqual([`${BASE}-0`]);
     expect(alert?.usage.inputTokens).toBeGreaterThan(0);
+    // gpt-4.1-mini: $0.40 in, $1.60 out per million tokens (the fake reports no cached tokens).
+    const { inputTokens = 0, outputTokens = 0, costUsd } = alert?.usage ?? {};
+    expect(costUsd).toBeCloseTo((inputTokens * 0.4 + outputTokens * 1.6) / 1e6, 12);
+    expect(WindowJobResult.parse((await queue('openai').getJob('flaky-1'))?.returnvalue).costUsd).toBe(costUsd);
   });
 
   redisTest('records a window as failed once transient errors use up its attempts', async () => {

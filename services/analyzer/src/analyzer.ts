@@ -1,4 +1,5 @@
 import type { AnalyzerSettings, LlmSettings } from '@turbostream/config';
+import { PriceBook } from '@turbostream/costs';
 import type { ProviderId, WindowJobResult } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisProvider, ProviderError } from '@turbostream/providers';
@@ -21,6 +22,11 @@ export interface AnalyzerOptions {
   providers: ReadonlyMap<ProviderId, AnalysisProvider>;
   settings: AnalyzerSettings;
   llm: LlmSettings;
+  /**
+   * Prices each call (`costUsd` of alerts and job results); the caller may follow a price file with it.
+   * @defaultValue the built-in prices only
+   */
+  prices?: PriceBook;
   /** Worker name, shown as `job.processedBy`, and `analyzer` in job results. */
   instanceId: string;
   /** @defaultValue Date.now */
@@ -84,6 +90,7 @@ export class Analyzer {
       publisher: new AlertPublisher({ redis: options.redis, keys: options.keys }),
       providers: options.providers,
       llm: options.llm,
+      prices: options.prices ?? new PriceBook(),
       instanceId: options.instanceId,
       clock,
     });

@@ -69,6 +69,15 @@ describe('buildAlerts', () => {
     });
   });
 
+  it('puts the call cost on every alert of the window, null when the model has no price', () => {
+    const priced = buildAlerts(job, result, { enqueuedAt: 0, startedAt: 5, now: 10 }, 0.002_273);
+    expect(priced.map((alert) => alert.usage)).toEqual([
+      { inputTokens: 5120, outputTokens: 141, costUsd: 0.002_273 },
+      { inputTokens: 5120, outputTokens: 141, costUsd: 0.002_273 },
+    ]);
+    expect(buildAlerts(job, result, { enqueuedAt: 0, startedAt: 5, now: 10 }, null)[0]?.usage.costUsd).toBeNull();
+  });
+
   it('gives the same ids when the job is retried', () => {
     const first = buildAlerts(job, result, { enqueuedAt: 0, startedAt: 5, now: 10 });
     const retried = buildAlerts(job, result, { enqueuedAt: 0, startedAt: 500, now: 900 });

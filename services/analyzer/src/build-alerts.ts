@@ -19,8 +19,15 @@ export function keepWindowEvidence(evidence: readonly string[], windowIds: Reado
  * Turns a validated answer into published alerts (schema version 1). Ids are
  * deterministic from the window, the target and the alert's place in the
  * answer, so a retried job yields the same ids and publishes nothing twice.
+ * `usage` is the window's call (a repair's two calls added up): its tokens and `costUsd`, in US dollars or `null`
+ * when the model has no price, are the same on every alert of the window.
  */
-export function buildAlerts(job: WindowJob, result: AnalysisResult, timing: AlertTiming): Alert[] {
+export function buildAlerts(
+  job: WindowJob,
+  result: AnalysisResult,
+  timing: AlertTiming,
+  costUsd: number | null = null,
+): Alert[] {
   const { window, target } = job;
   const windowIds = new Set([...window.messages.map((message) => message.id), ...window.gaps.map((gap) => gap.id)]);
   const createdAt = new Date(timing.now).toISOString();
@@ -46,7 +53,7 @@ export function buildAlerts(job: WindowJob, result: AnalysisResult, timing: Aler
         ttftMs: Math.max(0, Math.round(result.timings.ttftMs)),
         totalMs: Math.max(0, Math.round(result.timings.totalMs)),
       },
-      usage: { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, costUsd: null },
+      usage: { inputTokens: result.usage.inputTokens, outputTokens: result.usage.outputTokens, costUsd },
       createdAt,
     }),
   );

@@ -1,5 +1,6 @@
 import { assertNever, deadLetter, type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
 import type { LlmSettings } from '@turbostream/config';
+import type { PriceBook } from '@turbostream/costs';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, ProviderError } from '@turbostream/providers';
 import { analysisQueueName } from '@turbostream/queue';
@@ -15,6 +16,8 @@ export interface WindowJobProcessorOptions {
   publisher: AlertPublisher;
   providers: ReadonlyMap<ProviderId, AnalysisProvider>;
   llm: LlmSettings;
+  /** Prices each call: `costUsd` of the alerts and the job result. */
+  prices: PriceBook;
   instanceId: string;
   clock: () => number;
 }
@@ -89,11 +92,13 @@ export class WindowJobProcessor {
       throw this.#decide(job, error, logger);
     }
 
-    const alerts = buildAlerts(data, result, {
-      enqueuedAt: job.timestamp,
-      startedAt: job.processedOn ?? options.clock(),
-      now: options.clock(),
-    });
+    const costUsd = options.prices.costOf(target.provider, target.model, result.usage);
+    const alerts = buildAlerts(
+      data,
+      result,
+      { enqueuedAt: job.timestamp, startedAt: job.processedOn ?? options.clock(), now: options.clock() },
+      costUsd,
+    );
     let published = 0;
     for (const alert of alerts) {
       if (await options.publisher.publish(alert)) published += 1;
@@ -106,6 +111,7 @@ export class WindowJobProcessor {
         totalMs: Math.round(result.timings.totalMs),
         inputTokens: result.usage.inputTokens,
         outputTokens: result.usage.outputTokens,
+        costUsd,
       },
       'window analysed',
     );
@@ -118,6 +124,7 @@ export class WindowJobProcessor {
       totalMs: Math.max(0, result.timings.totalMs),
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
+      costUsd,
     };
   }
 
