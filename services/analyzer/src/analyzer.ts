@@ -1,12 +1,13 @@
 import type { AnalyzerSettings, LlmSettings } from '@turbostream/config';
-import { PriceBook } from '@turbostream/costs';
-import type { ProviderId, WindowJobResult } from '@turbostream/contracts';
+import type { Budget, ProviderId, WindowJobResult } from '@turbostream/contracts';
+import { BudgetLedger, type BudgetPeriods, PriceBook } from '@turbostream/costs';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisProvider, ProviderError } from '@turbostream/providers';
 import { AnalysisConsumer } from '@turbostream/queue';
 import { AlertPublisher, AnalyzerPresence, EventPublisher, type KeyLayout, type RedisClient } from '@turbostream/redis';
 import type { Job } from 'bullmq';
 import { failureContext } from './failure-context.js';
+import { SpendGuard } from './spend-guard.js';
 import { WindowJobProcessor } from './window-job-processor.js';
 
 export interface AnalyzerOptions {
@@ -27,6 +28,13 @@ export interface AnalyzerOptions {
    * @defaultValue the built-in prices only
    */
   prices?: PriceBook;
+  /**
+   * Each provider's budget (`<PROVIDER>_BUDGET_*`), checked with the stream's before every call across all analyzers.
+   * @defaultValue none
+   */
+  budgets?: ReadonlyMap<ProviderId, Budget>;
+  /** The budgets' periods; tests shorten them. @defaultValue a UTC day and a minute */
+  budgetPeriods?: BudgetPeriods;
   /** Worker name, shown as `job.processedBy`, and `analyzer` in job results. */
   instanceId: string;
   /** @defaultValue Date.now */
@@ -83,6 +91,7 @@ export class Analyzer {
         service: 'analyzer',
         onError: (err) => this.#logger.error({ err }, 'cannot publish event'),
       });
+    const prices = options.prices ?? new PriceBook();
     this.#processor = new WindowJobProcessor({
       redis: options.redis,
       keys: options.keys,
@@ -90,7 +99,18 @@ export class Analyzer {
       publisher: new AlertPublisher({ redis: options.redis, keys: options.keys }),
       providers: options.providers,
       llm: options.llm,
-      prices: options.prices ?? new PriceBook(),
+      prices,
+      spend: new SpendGuard({
+        ledger: new BudgetLedger({
+          redis: options.redis,
+          keys: options.keys,
+          ...(options.budgetPeriods ? { periods: options.budgetPeriods } : {}),
+        }),
+        prices,
+        events: this.#events,
+        providerBudgets: options.budgets ?? new Map(),
+        maxTokens: options.llm.maxTokens,
+      }),
       instanceId: options.instanceId,
       clock,
     });

@@ -1,6 +1,6 @@
 import { assertNever, deadLetter, type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
 import type { LlmSettings } from '@turbostream/config';
-import type { PriceBook } from '@turbostream/costs';
+import type { PriceBook, Reservation } from '@turbostream/costs';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, ProviderError } from '@turbostream/providers';
 import { analysisQueueName } from '@turbostream/queue';
@@ -8,6 +8,7 @@ import { type AlertPublisher, type KeyLayout, type RedisClient, writeDeadLetters
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { buildAlerts } from './build-alerts.js';
 import { failureContext } from './failure-context.js';
+import type { SpendGuard } from './spend-guard.js';
 
 export interface WindowJobProcessorOptions {
   redis: RedisClient;
@@ -18,6 +19,8 @@ export interface WindowJobProcessorOptions {
   llm: LlmSettings;
   /** Prices each call: `costUsd` of the alerts and the job result. */
   prices: PriceBook;
+  /** The budgets: a call's estimate is reserved before it and its use settled after. */
+  spend: SpendGuard;
   instanceId: string;
   clock: () => number;
 }
@@ -71,6 +74,21 @@ export class WindowJobProcessor {
       throw new UnrecoverableError(`provider ${target.provider} is not served by analyzer ${options.instanceId}`);
 
     await admit();
+    const spend = await options.spend.reserve(data);
+    if (spend.kind === 'never') {
+      logger.warn({ reason: spend.message }, 'window can never fit its budget; failed for good');
+      throw new UnrecoverableError(`budget: ${spend.message}`);
+    }
+    if (spend.kind === 'wait') {
+      const { scope, limit, resetsAt } = spend.refusal;
+      logger.info(
+        { scope, limit, resetsAt: new Date(resetsAt).toISOString() },
+        'budget spent; the window waits for the next period',
+      );
+      // Spread the windows that wake together at the roll-over over a second; no attempt is used.
+      await job.moveToDelayed(resetsAt + Math.floor(Math.random() * 1_000), token);
+      throw new DelayedError();
+    }
     let result: AnalysisResult;
     try {
       result = await analyzeWithRepair(provider, {
@@ -83,6 +101,7 @@ export class WindowJobProcessor {
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
+      await this.#settleFailed(data, spend.reservation, error, logger);
       if (signal?.aborted) {
         // Cancelled by a shutdown: hand the job back without spending an attempt.
         logger.info({ reason: String(signal.reason) }, 'analysis cancelled; job handed back');
@@ -92,6 +111,11 @@ export class WindowJobProcessor {
       throw this.#decide(job, error, logger);
     }
 
+    await options.spend
+      .settle(data, spend.reservation, result.usage)
+      .catch((err: unknown) =>
+        logger.warn({ err }, 'cannot settle the budget reservation; the estimate stays counted'),
+      );
     const costUsd = options.prices.costOf(target.provider, target.model, result.usage);
     const alerts = buildAlerts(
       data,
@@ -126,6 +150,20 @@ export class WindowJobProcessor {
       outputTokens: result.usage.outputTokens,
       costUsd,
     };
+  }
+
+  /**
+   * Settles the budget of a call that failed: a 429 used nothing and gives the reservation back; a failure that says
+   * what it used settles that; otherwise the estimate stays counted (the provider may have billed it).
+   */
+  async #settleFailed(job: WindowJob, reservation: Reservation, error: unknown, logger: Logger): Promise<void> {
+    const { spend } = this.#options;
+    try {
+      if (ProviderError.isInstance(error) && error.kind === 'rate-limited') await spend.release(reservation);
+      else await spend.settle(job, reservation, ProviderError.isInstance(error) ? error.usage : undefined);
+    } catch (err) {
+      logger.warn({ err }, 'cannot settle the budget reservation; the estimate stays counted');
+    }
   }
 
   /** Decides, before BullMQ sees it, what a provider failure means for the job; returns the error to throw. */
