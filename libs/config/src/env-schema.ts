@@ -105,6 +105,7 @@ export const EnvSchema = z.object({
   ),
   TURBOSTREAM_INSTANCE_ID: optionalString,
   TURBOSTREAM_STREAMS_FILE: optionalString,
+  TURBOSTREAM_PRICES_FILE: optionalString,
   LOG_LEVEL: z.preprocess(
     (value) => (value === '' || value === undefined ? 'info' : String(value).toLowerCase()),
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {

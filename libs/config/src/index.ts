@@ -1,6 +1,7 @@
 export * from './describe-config.js';
 export * from './env-file.js';
 export * from './env-schema.js';
+export * from './file-watch.js';
 export * from './load-config.js';
 export * from './mask.js';
 export * from './problems.js';

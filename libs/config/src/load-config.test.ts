@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeConfig } from './describe-config.js';
-import { loadConfig } from './load-config.js';
+import { loadConfig, serviceConfigs } from './load-config.js';
 import { formatProblems } from './problems.js';
 
 function workspace(files: Record<string, string>): string {
@@ -232,6 +232,19 @@ describe('loadConfig', () => {
     const missing = loadConfig({ env: { TURBOSTREAM_STREAMS_FILE: 'nope.yaml' }, cwd });
     expect(!missing.ok && formatProblems(missing.problems)).toContain(
       'TURBOSTREAM_STREAMS_FILE: nope.yaml does not exist',
+    );
+  });
+
+  it('names the price file: prices.yaml by default, optional; one named by TURBOSTREAM_PRICES_FILE must exist', () => {
+    const cwd = workspace({ 'my-prices.yaml': 'prices: []\n' });
+    const byDefault = loadConfig({ env: {}, cwd });
+    expect(byDefault.ok && byDefault.config.pricesFile).toBe(join(cwd, 'prices.yaml'));
+    expect(byDefault.ok && serviceConfigs(byDefault.config).analyzer.pricesFile).toBe(join(cwd, 'prices.yaml'));
+    const named = loadConfig({ env: { TURBOSTREAM_PRICES_FILE: 'my-prices.yaml' }, cwd });
+    expect(named.ok && named.config.pricesFile).toBe(join(cwd, 'my-prices.yaml'));
+    const missing = loadConfig({ env: { TURBOSTREAM_PRICES_FILE: 'nope.yaml' }, cwd });
+    expect(!missing.ok && formatProblems(missing.problems)).toContain(
+      'environment: TURBOSTREAM_PRICES_FILE: nope.yaml does not exist',
     );
   });
 

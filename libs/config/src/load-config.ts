@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isAbsolute, relative, resolve } from 'node:path';
 import {
@@ -159,13 +160,14 @@ interface Validated {
   defaultProvider: ProviderId | undefined;
   streams: StreamsResult & { exists: boolean };
   streamsPath: string;
+  pricesPath: string;
 }
 
 /**
  * The effective configuration, built from the validated variables (each typed by {@link EnvSchema}) and the streams
  * file; {@link TurboConfig} is its type.
  */
-function buildConfig({ values, providers, defaultProvider, streams, streamsPath }: Validated) {
+function buildConfig({ values, providers, defaultProvider, streams, streamsPath, pricesPath }: Validated) {
   return {
     redis: redisSettings(values.REDIS_URL, values.REDIS_CLUSTER),
     /** `/healthz` and `/readyz` (port 0: none). */
@@ -178,6 +180,11 @@ function buildConfig({ values, providers, defaultProvider, streams, streamsPath 
     /** The streams file that was read, or `undefined` when there is none (the default path does not exist). */
     streamsFile: streams.exists ? streamsPath : undefined,
     streams: streams.streams,
+    /**
+     * The user's price file (absolute; `TURBOSTREAM_PRICES_FILE`, default `prices.yaml`): it need not exist (the
+     * built-in prices apply alone); the analyzer follows it while it runs. Its format is libs/costs'.
+     */
+    pricesFile: pricesPath,
     /** The provider of streams that name none (`DEFAULT_AI_PROVIDER`). */
     defaultProvider,
     providers,
@@ -222,12 +229,27 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
     defaultProvider.provider,
   );
 
+  const pricesPath = resolve(cwd, values.TURBOSTREAM_PRICES_FILE ?? 'prices.yaml');
+  // A price file named by the variable must be there (a missing default one is fine); its contents are checked by
+  // libs/costs, which config does not import.
+  const pricesProblems =
+    values.TURBOSTREAM_PRICES_FILE !== undefined && !existsSync(pricesPath)
+      ? [
+          {
+            source: sourceOf('TURBOSTREAM_PRICES_FILE'),
+            field: 'TURBOSTREAM_PRICES_FILE',
+            message: `${displayName(pricesPath, cwd)} does not exist`,
+          },
+        ]
+      : [];
+
   const problems = [
     ...file.problems,
     ...variableProblems,
     ...defaultProvider.problems,
     ...crossFieldProblems(values, invalid, sourceOf),
     ...streams.problems,
+    ...pricesProblems,
   ];
   const warnings = [
     ...(located ? variableNameWarnings(file.values, located.name, { inEnvFile: true }) : []),
@@ -236,7 +258,14 @@ export function loadConfig(options: LoadConfigOptions): ConfigResult {
   ];
   const envFileName = located?.name;
   if (problems.length > 0) return { ok: false, problems, warnings, envFileName };
-  const config = buildConfig({ values, providers, defaultProvider: defaultProvider.provider, streams, streamsPath });
+  const config = buildConfig({
+    values,
+    providers,
+    defaultProvider: defaultProvider.provider,
+    streams,
+    streamsPath,
+    pricesPath,
+  });
   return { ok: true, config, warnings, envFile: file.exists ? file.path : undefined, envFileName };
 }
 
@@ -279,6 +308,7 @@ export function serviceConfigs({ redis, namespace, instanceId, streams, ...confi
       llm: config.llm,
       heuristic: config.heuristic,
       analyzer: config.analyzer,
+      pricesFile: config.pricesFile,
       shutdownTimeoutMs: config.shutdownTimeoutMs,
     },
   };

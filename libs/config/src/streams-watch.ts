@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { type FSWatcher, readFileSync, watch } from 'node:fs';
-import { dirname, isAbsolute, relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { formatTarget, type ProviderId } from '@turbostream/contracts';
+import { FileWatch, type FileRead } from './file-watch.js';
 import { parseStreams } from './streams-file.js';
 import type { ConfigProblem, ProviderSettings, StreamConfig } from './types.js';
 
@@ -161,63 +160,32 @@ export interface StreamsWatchOptions {
   pollMs?: number;
 }
 
-/** What the file held when last looked at: its content's hash, or that it was missing. */
-type Seen = { hash: string } | { missing: true; error?: string };
-
-const MAX_SETTLE_READS = 10;
-
-function hashOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** Reads the file: its text, or that it is missing (with `error` when it exists but cannot be read). */
-function readText(path: string): { text: string } | { missing: true; error?: string } {
-  try {
-    return { text: readFileSync(path, 'utf8') };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { missing: true };
-    return { missing: true, error: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-function seenOf(read: ReturnType<typeof readText>): Seen {
-  return 'text' in read ? { hash: hashOf(read.text) } : read;
-}
-
-function sameSeen(left: Seen | undefined, right: Seen): boolean {
-  if (left === undefined) return false;
-  if ('hash' in left || 'hash' in right) return 'hash' in left && 'hash' in right && left.hash === right.hash;
-  return left.error === right.error;
-}
-
 /**
  * Watches the streams file while the services run. Each version that differs
  * in content from the last one looked at is validated with the loader used at
  * start ({@link parseStreams}) and handed to `onReload` as a whole: applied
  * when valid, rejected with every problem when not (so never half-applied).
- * The directory is watched (`fs.watch`, debounced), and the file read every
- * `pollMs` as well; only a change of content counts, so touching the file,
- * a swapped symlink with the same content or a burst of events reload nothing.
- * A file being written is read until two reads `debounceMs` apart agree.
+ * The file is followed by a {@link FileWatch}: the directory watched, the file
+ * read every `pollMs` as well, only a change of content counting.
  */
 export class StreamsFileWatch {
   readonly #options: StreamsWatchOptions;
   readonly #fileName: string;
+  readonly #watch: FileWatch;
   #running: readonly StreamConfig[];
-  #seen: Seen | undefined;
   #rejected = false;
-  #watcher: FSWatcher | undefined;
-  #poll: NodeJS.Timeout | undefined;
-  #debounce: NodeJS.Timeout | undefined;
-  #checking: Promise<void> | undefined;
-  #again = false;
-  #closed = false;
 
   constructor(options: StreamsWatchOptions) {
     this.#options = options;
     this.#fileName = options.fileName ?? streamsFileName(options.path, process.cwd());
     this.#running = options.running;
+    this.#watch = new FileWatch({
+      path: options.path,
+      onChange: (read, initial) => this.#changed(read, initial),
+      ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    });
   }
 
   /** The streams applied last. */
@@ -227,91 +195,26 @@ export class StreamsFileWatch {
 
   /** Starts watching, and looks at the file once at once (it may have changed since it was loaded). */
   start(): void {
-    if (this.#closed || this.#poll) return;
-    this.#watchDirectory();
-    this.#poll = setInterval(() => this.#schedule(0), this.#options.pollMs ?? 2_000);
-    this.#poll.unref();
-    this.#schedule(0);
+    this.#watch.start();
   }
 
   /** Stops watching; waits for a reload in progress. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    clearInterval(this.#poll);
-    clearTimeout(this.#debounce);
-    this.#watcher?.close();
-    await this.#checking;
+  close(): Promise<void> {
+    return this.#watch.close();
   }
 
   /** Looks at the file now (and again once a look in progress ends); resolves when done. */
-  async check(): Promise<void> {
-    if (this.#checking) {
-      this.#again = true;
-      return this.#checking;
-    }
-    this.#checking = this.#checkUntilQuiet().finally(() => {
-      this.#checking = undefined;
-    });
-    return this.#checking;
+  check(): Promise<void> {
+    return this.#watch.check();
   }
 
-  #watchDirectory(): void {
-    try {
-      this.#watcher = watch(dirname(this.#options.path), { persistent: false }, () =>
-        this.#schedule(this.#options.debounceMs ?? 200),
-      );
-      this.#watcher.on('error', (error) => {
-        this.#watcher?.close();
-        this.#watcher = undefined;
-        this.#options.onError?.(error);
-      });
-    } catch (error) {
-      this.#options.onError?.(error); // polling alone still sees every change
-    }
-  }
-
-  #schedule(delayMs: number): void {
-    if (this.#closed) return;
-    clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => {
-      this.check().catch((error: unknown) => this.#options.onError?.(error));
-    }, delayMs);
-  }
-
-  async #checkUntilQuiet(): Promise<void> {
-    do {
-      this.#again = false;
-      await this.#checkOnce();
-    } while (this.#again && !this.#closed);
-  }
-
-  async #checkOnce(): Promise<void> {
-    const first = readText(this.#options.path);
-    if (sameSeen(this.#seen, seenOf(first))) return;
-    const read = await this.#settled(first);
-    if (this.#closed) return;
-    const seen = seenOf(read);
-    if (sameSeen(this.#seen, seen)) return;
-    const initial = this.#seen === undefined;
-    this.#seen = seen;
+  async #changed(read: FileRead, initial: boolean): Promise<void> {
     // No file from the start (the demo of `up`): nothing to report until there is one.
     if ('missing' in read && initial && !read.error && this.#running.length === 0) return;
     await this.#report(read);
   }
 
-  /** Reads again until two reads `debounceMs` apart agree: a file being written is not taken half-written. */
-  async #settled(first: ReturnType<typeof readText>): Promise<ReturnType<typeof readText>> {
-    let previous = first;
-    for (let reads = 0; reads < MAX_SETTLE_READS && !this.#closed; reads += 1) {
-      await new Promise((resolve) => setTimeout(resolve, this.#options.debounceMs ?? 200));
-      const next = readText(this.#options.path);
-      if (sameSeen(seenOf(previous), seenOf(next))) return next;
-      previous = next;
-    }
-    return previous;
-  }
-
-  async #report(read: ReturnType<typeof readText>): Promise<void> {
+  async #report(read: FileRead): Promise<void> {
     if ('missing' in read) {
       const message = read.error
         ? `cannot be read (${read.error})`
