@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultConfig, type ProviderSettings, serviceConfigs } from '@turbostream/config';
 import { Alert, fieldsToObject, PROVIDER_IDS, type ProviderId, type WindowJob } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
@@ -97,6 +100,82 @@ describe('startAnalyzer', () => {
         await analyzer.close();
         await started.disconnect();
         await queue.close();
+      }
+    },
+  );
+
+  redisTest(
+    'prices each call by the price file, and by its new content once it changes, without a restart',
+    async ({ server, redis, namespace }) => {
+      fake.setHandler(() => ({
+        content: JSON.stringify({ alerts: [{ severity: 'info', title: 't', summary: 's', evidence: [] }] }),
+        usage: { promptTokens: 2_000, completionTokens: 100, cachedTokens: 1_000 },
+      }));
+      const dir = mkdtempSync(join(tmpdir(), 'turbostream-analyzer-prices-'));
+      const pricesFile = join(dir, 'prices.yaml');
+      const priceFile = (input: number) =>
+        'prices:\n' +
+        `  - { provider: openai, model: gpt-4.1-mini, inputPerMTok: ${input}, cachedInputPerMTok: 0.5, ` +
+        'outputPerMTok: 4 }\n';
+      writeFileSync(pricesFile, priceFile(1));
+      const keys = createKeyLayout(namespace);
+      const openai = { configured: true, missing: [], apiKey: API_KEY, baseURL: fake.url };
+      const started = await startAnalyzer(
+        config(
+          { openai },
+          { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: keys.namespace, TURBOSTREAM_PRICES_FILE: pricesFile },
+        ),
+        createLogger({ level: 'silent' }),
+      );
+      const queue = new Queue(analysisQueueName('openai'), { connection: redis, prefix: keys.queuePrefix });
+      const costOfWindow = async (windowId: string) => {
+        const job: WindowJob = {
+          v: 1,
+          target: { provider: 'openai', model: 'gpt-4.1-mini-2025-04-14' },
+          instructions: 'x',
+          enqueuedAt: 1,
+          window: {
+            streamId: 'feed',
+            windowId,
+            firstEntryId: windowId,
+            lastEntryId: windowId,
+            closedBy: 'messages',
+            bytes: 2,
+            from: 1000,
+            to: 1000,
+            messages: [{ id: windowId, data: '{}', receivedAt: 1000 }],
+            gaps: [],
+          },
+        };
+        await queue.add('window', job, { jobId: `price-${windowId}` });
+        const alert = await waitFor(async () => {
+          const entries = await redis.xrange(keys.alertLog, '-', '+');
+          const alerts = entries.map((entry) => Alert.parse(JSON.parse(fieldsToObject(entry[1]).alert ?? 'null')));
+          return alerts.find((item) => item.windowId === windowId);
+        });
+        return alert.usage.costUsd;
+      };
+      try {
+        // 1,000 uncached and 1,000 cached input tokens, 100 output tokens, at the file's prices.
+        expect(await costOfWindow('1000-0')).toBeCloseTo((1_000 * 1 + 1_000 * 0.5 + 100 * 4) / 1e6, 12);
+        writeFileSync(pricesFile, priceFile(3));
+        // The watch reads the file within about 2 s of the change; a window analysed after that pays the new price.
+        await waitFor(
+          async () => (await costOfWindow(`${Date.now()}-0`)) === (1_000 * 3 + 1_000 * 0.5 + 100 * 4) / 1e6,
+          {
+            description: 'the new price in force',
+            timeoutMs: 10_000,
+          },
+        );
+        // A file that does not validate keeps the prices in force.
+        writeFileSync(pricesFile, 'prices: [{ provider: openai }]\n');
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        expect(await costOfWindow('3000-0')).toBeCloseTo((1_000 * 3 + 1_000 * 0.5 + 100 * 4) / 1e6, 12);
+      } finally {
+        await started.service.close();
+        await started.disconnect();
+        await queue.close();
+        rmSync(dir, { recursive: true, force: true });
       }
     },
   );
