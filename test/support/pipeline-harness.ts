@@ -31,6 +31,12 @@ export interface PipelineOptions<Client extends Redis | Cluster> {
   subscribe: (streamId: string) => string;
   /** More environment for every service. */
   env?: Record<string, string>;
+  /** The streams' model. @defaultValue `gpt-e2e` (no price) */
+  model?: string;
+  /** Each stream's `budget:` in streams.yaml, as a YAML flow mapping (`{ usdPerDay: 1 }`). */
+  budget?: string;
+  /** The usage the fake model reports for every call. @defaultValue estimated from the request and the answer */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 type CompletedJob = { data: WindowJob; result: WindowJobResult; job: Awaited<ReturnType<Queue['getJobs']>>[number] };
@@ -44,6 +50,9 @@ export class PipelineHarness<Client extends Redis | Cluster> {
   delayMs = 300;
   /** Messages sent by `sendMessages` so far (to every stream). */
   sent = 0;
+  /** The services' working directory (streams.yaml) and environment, set once started. */
+  cwd = '';
+  env: Record<string, string> = {};
   readonly #options: PipelineOptions<Client>;
   #redis: Client | undefined;
   #subscriber: Client | undefined;
@@ -87,16 +96,24 @@ export class PipelineHarness<Client extends Redis | Cluster> {
       apiKey: OPENAI_KEY,
       handler: (request) => {
         const user = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
-        return { content: alertCitingWindow(user), firstTokenDelayMs: this.delayMs, chunkDelayMs: 5 };
+        const usage = this.#options.usage;
+        return {
+          content: alertCitingWindow(user),
+          firstTokenDelayMs: this.delayMs,
+          chunkDelayMs: 5,
+          ...(usage ? { usage } : {}),
+        };
       },
     });
     const cwd = mkdtempSync(join(tmpdir(), `turbostream-${namespace}-e2e-`));
+    this.cwd = cwd;
+    const { model = 'gpt-e2e', budget } = this.#options;
     const stream = (id: string) =>
       `  - id: ${id}\n    source: { url: ${source.url}, subscribe: ['${subscribe(id)}'] }\n    window: { ` +
-      `maxMessages: 20, maxSeconds: 1 }\n    analysis: { provider: openai, model: gpt-e2e, instructions: Flag ` +
-      `every window. }\n`;
+      `maxMessages: 20, maxSeconds: 1 }\n    analysis: { provider: openai, model: ${model}, instructions: Flag ` +
+      `every window. }\n${budget ? `    budget: ${budget}\n` : ''}`;
     writeFileSync(join(cwd, 'streams.yaml'), `streams:\n${streams.map(stream).join('')}`);
-    const env = {
+    this.env = {
       REDIS_URL: this.#options.redisUrl,
       TURBOSTREAM_NAMESPACE: namespace,
       TURBOSTREAM_ENV_FILE: '/dev/null',
@@ -110,6 +127,7 @@ export class PipelineHarness<Client extends Redis | Cluster> {
       LLM_TIMEOUT_MS: '20000',
       ...this.#options.env,
     };
+    const env = this.env;
     const spawnService = (name: string, command: string, instanceId: string) =>
       this.processes.push(
         new ServiceProcess(name, [command], { cwd, env: { ...env, TURBOSTREAM_INSTANCE_ID: instanceId } }),

@@ -84,6 +84,7 @@ export async function startAnalyzer(config: AnalyzerConfig, rootLogger: Logger):
     settings: config.analyzer,
     llm: config.llm,
     prices,
+    budgets: new Map(PROVIDER_IDS.map((id) => [id, config.providers[id].budget])),
     instanceId: config.instanceId,
     // On SIGTERM, jobs in flight get this long; what is still running is then handed back to the queue.
     drainTimeoutMs: config.shutdownTimeoutMs,

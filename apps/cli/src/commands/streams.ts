@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { resolveTarget as resolveConfigTarget, type StreamConfig, type TurboConfig } from '@turbostream/config';
-import { type AnalysisTarget, formatTarget, StreamStatus, redactUrl } from '@turbostream/contracts';
+import { type AnalysisTarget, type Budget, formatTarget, StreamStatus, redactUrl } from '@turbostream/contracts';
+import { BudgetLedger, type BudgetStatus } from '@turbostream/costs';
 import { AnalysisProducer, analysisQueueName } from '@turbostream/queue';
 import {
   clearTargetOverride,
@@ -58,6 +59,25 @@ async function connectToStreams(config: TurboConfig): Promise<{ keys: KeyLayout;
 
 const describe = (targets: readonly AnalysisTarget[]) => targets.map(formatTarget).join(', ');
 
+/** `$0.42 of $5 today, 1200 of 40000 tokens this minute` for the limits a budget has. */
+function describeBudget(budget: Budget, status: BudgetStatus): string {
+  const parts = [];
+  if (budget.usdPerDay !== undefined) parts.push(`$${status.usdToday.toFixed(4)} of $${budget.usdPerDay} today (UTC)`);
+  if (budget.tokensPerMinute !== undefined)
+    parts.push(`${status.tokensThisMinute} of ${budget.tokensPerMinute} tokens this minute`);
+  return parts.join(', ');
+}
+
+/** `  BUDGET    … spent: windows wait until …` lines for the limits that ran out. */
+function exhaustedLines(what: string, status: BudgetStatus): string {
+  return status.exhausted
+    .map(
+      ({ limit, resetsAt }) =>
+        `  BUDGET    ${what}: ${limit} spent; its windows wait until ${new Date(resetsAt).toISOString()}\n`,
+    )
+    .join('');
+}
+
 export async function setStreamTargets(options: {
   id: string;
   provider?: string;
@@ -112,6 +132,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
   const config = loadConfigOrExit();
   const { keys, redis } = await connectToStreams(config);
   const queues = new AnalysisProducer({ redis, keys });
+  const ledger = new BudgetLedger({ redis, keys });
   try {
     const overrides = await readTargetOverrides(redis, keys);
     const rows = [];
@@ -127,6 +148,10 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
           provider,
           analyzers: (await liveAnalyzers(redis, keys, provider, now)).length,
           jobs: await queues.counts(provider),
+          budget: {
+            limits: config.providers[provider].budget,
+            ...(await ledger.status(`provider:${provider}`, now)),
+          },
         });
       }
       rows.push({
@@ -136,6 +161,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
         overridden: override !== undefined,
         override,
         status: status?.success ? status.data : undefined,
+        budget: { limits: stream.budget ?? {}, ...(await ledger.status(`stream:${stream.id}`, now)) },
         providers,
       });
     }
@@ -167,12 +193,17 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       } else {
         process.stdout.write('  windower  (no status: no windower owns this stream right now)\n');
       }
-      for (const { provider, analyzers, jobs } of row.providers) {
+      const streamBudget = describeBudget(row.budget.limits, row.budget);
+      if (streamBudget) process.stdout.write(`  budget    ${streamBudget}\n`);
+      process.stdout.write(exhaustedLines(`stream ${row.id}`, row.budget));
+      for (const { provider, analyzers, jobs, budget } of row.providers) {
+        const spent = describeBudget(budget.limits, budget);
         process.stdout.write(
           `  ${provider.padEnd(12)} ${analyzers} live analyzer${analyzers === 1 ? '' : 's'}; jobs ` +
             `waiting ${jobs.waiting ?? 0}, active ${jobs.active ?? 0}, delayed ${jobs.delayed ?? 0}, ` +
-            `failed ${jobs.failed ?? 0}, completed ${jobs.completed ?? 0}\n`,
+            `failed ${jobs.failed ?? 0}, completed ${jobs.completed ?? 0}${spent ? `; budget ${spent}` : ''}\n`,
         );
+        process.stdout.write(exhaustedLines(`provider ${provider}`, budget));
       }
     }
   } finally {
