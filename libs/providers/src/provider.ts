@@ -31,12 +31,17 @@ export interface AnalysisTimings {
   totalMs: number;
 }
 
-/** Token usage in one shape for every provider. */
+/**
+ * Token usage in one shape for every provider (`TokenUsage` in `@turbostream/costs`, which prices it).
+ * `inputTokens` is every input token, cached or not.
+ */
 export interface AnalysisUsage {
   inputTokens: number;
   outputTokens: number;
-  /** Input tokens served from the provider's prompt cache, when it says so. */
+  /** The part of `inputTokens` served from the provider's prompt cache, when it says so. */
   cachedInputTokens?: number;
+  /** The part of `inputTokens` written to the prompt cache, when the provider bills it apart (Anthropic). */
+  cacheWriteInputTokens?: number;
 }
 
 /** A validated answer with what it cost to get it. */

@@ -2,7 +2,7 @@ import type { Window } from '@turbostream/contracts';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from './errors/provider-error.js';
 import { parseModelAnswer } from './parse-model-answer.js';
-import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from './provider.js';
+import type { AnalysisProvider, AnalysisRequest, AnalysisResult, AnalysisUsage } from './provider.js';
 import { analyzeWithRepair } from './repair.js';
 
 const window: Window = {
@@ -66,6 +66,35 @@ describe('analyzeWithRepair', () => {
     expect(provider.requests[1]?.repair).toEqual({
       previousOutput: 'Sure! Here are the alerts: none',
       problem: expect.stringContaining('not JSON'),
+    });
+  });
+
+  it('adds up both calls: input, output, cache reads and cache writes', async () => {
+    const usages: AnalysisUsage[] = [
+      { inputTokens: 1_000, outputTokens: 50, cachedInputTokens: 0, cacheWriteInputTokens: 800 },
+      { inputTokens: 1_100, outputTokens: 40, cachedInputTokens: 800, cacheWriteInputTokens: 0 },
+    ];
+    let calls = 0;
+    const provider: AnalysisProvider = {
+      id: 'anthropic',
+      async analyze(): Promise<AnalysisResult> {
+        const usage = usages[calls] ?? { inputTokens: 0, outputTokens: 0 };
+        calls += 1;
+        const text = calls === 1 ? 'not json' : '{"alerts":[]}';
+        return {
+          answer: parseModelAnswer('anthropic', text, '', usage),
+          timings: { ttftMs: 1, totalMs: 2 },
+          usage,
+          finishReason: 'stop',
+        };
+      },
+    };
+    const result = await analyzeWithRepair(provider, request);
+    expect(result.usage).toEqual({
+      inputTokens: 2_100,
+      outputTokens: 90,
+      cachedInputTokens: 800,
+      cacheWriteInputTokens: 800,
     });
   });
 

@@ -1,13 +1,16 @@
 import { ProviderError } from './errors/provider-error.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult, AnalysisUsage } from './provider.js';
 
+/** Both calls' usage added up: cache reads and cache writes too, so that both are priced. */
 function addUsage(second: AnalysisUsage, first: AnalysisUsage | undefined): AnalysisUsage {
   if (!first) return second;
   const cached = (second.cachedInputTokens ?? 0) + (first.cachedInputTokens ?? 0);
+  const written = (second.cacheWriteInputTokens ?? 0) + (first.cacheWriteInputTokens ?? 0);
   return {
     inputTokens: second.inputTokens + first.inputTokens,
     outputTokens: second.outputTokens + first.outputTokens,
     ...(cached > 0 ? { cachedInputTokens: cached } : {}),
+    ...(written > 0 ? { cacheWriteInputTokens: written } : {}),
   };
 }
 

@@ -80,6 +80,14 @@ export type FakeAnthropicHandler = (request: RecordedRequest) => FakeAnthropicRe
 export interface FakeAnthropicOptions {
   /** The only API key accepted (as `x-api-key` or `Authorization: Bearer`). @defaultValue any key */
   apiKey?: string;
+  /**
+   * Simulate the prompt cache: a request with `cache_control` breakpoints writes its prefix (tools, system, messages
+   * up to the last breakpoint, with the model and output format) on first sight (`cache_creation_input_tokens`) and
+   * reads it on every later request with the same prefix (`cache_read_input_tokens`); `input_tokens` is the rest.
+   * A reply that gives its own cache counts wins. Unlike the real API, any prefix length is cached.
+   * @defaultValue false: no cache use unless a reply says so
+   */
+  promptCache?: boolean;
   /** @defaultValue answers `{"alerts":[]}` */
   handler?: FakeAnthropicHandler;
 }
@@ -155,10 +163,60 @@ function validate(request: RecordedRequest, apiKey: string | undefined): Rejecti
   return undefined;
 }
 
-function usageOf(reply: FakeAnthropicContentReply, request: RecordedRequest) {
+/** The blocks of a request in the order the prompt cache keys on them: tools, system, then the messages' content. */
+function cacheOrder(body: unknown): unknown[] {
+  const tools = field(body, 'tools');
+  const system = field(body, 'system');
+  const messages = field(body, 'messages');
+  return [
+    ...(Array.isArray(tools) ? tools : []),
+    ...(Array.isArray(system) ? system : system === undefined ? [] : [{ type: 'text', text: system }]),
+    ...(Array.isArray(messages) ? messages : []).flatMap((message: unknown) => {
+      const role = field(message, 'role');
+      const content = field(message, 'content');
+      return Array.isArray(content)
+        ? content.map((block: unknown) => ({ role, block }))
+        : [{ role, block: { type: 'text', text: content } }];
+    }),
+  ];
+}
+
+function hasBreakpoint(item: unknown): boolean {
+  const control = field(item, 'cache_control') ?? field(field(item, 'block'), 'cache_control');
+  return control !== undefined && control !== null;
+}
+
+/** The cacheable prefix of a request (up to and including its last breakpoint), or undefined without breakpoints. */
+function cachedPrefix(body: unknown): string | undefined {
+  const blocks = cacheOrder(body);
+  const last = blocks.findLastIndex(hasBreakpoint);
+  if (last < 0) return undefined;
+  return JSON.stringify([field(body, 'model'), field(body, 'output_config'), ...blocks.slice(0, last + 1)]);
+}
+
+/** The simulated prompt cache: prefixes written so far. */
+type PromptCache = Set<string>;
+
+function usageOf(reply: FakeAnthropicContentReply, request: RecordedRequest, cache: PromptCache | undefined) {
+  const output_tokens = reply.usage?.outputTokens ?? estimateCompletionTokens(reply.content);
+  const prefix = cache ? cachedPrefix(request.body) : undefined;
+  const explicit =
+    reply.usage?.cacheCreationInputTokens !== undefined || reply.usage?.cacheReadInputTokens !== undefined;
+  if (cache && prefix !== undefined && !explicit) {
+    const whole = Math.ceil(JSON.stringify(cacheOrder(request.body)).length / 4);
+    const cached = Math.min(whole, Math.ceil(prefix.length / 4));
+    const hit = cache.has(prefix);
+    cache.add(prefix);
+    return {
+      input_tokens: reply.usage?.inputTokens ?? whole - cached,
+      output_tokens,
+      cache_creation_input_tokens: hit ? 0 : cached,
+      cache_read_input_tokens: hit ? cached : 0,
+    };
+  }
   return {
     input_tokens: reply.usage?.inputTokens ?? estimatePromptTokens(request.body, 'messages'),
-    output_tokens: reply.usage?.outputTokens ?? estimateCompletionTokens(reply.content),
+    output_tokens,
     cache_creation_input_tokens: reply.usage?.cacheCreationInputTokens ?? 0,
     cache_read_input_tokens: reply.usage?.cacheReadInputTokens ?? 0,
   };
@@ -169,6 +227,7 @@ async function sendMessage(
   reply: FakeAnthropicContentReply,
   request: RecordedRequest,
   response: ServerResponse,
+  cache: PromptCache | undefined,
 ): Promise<void> {
   if (!(await pause(reply.delayMs, response))) return;
   const toolChoice = field(request.body, 'tool_choice');
@@ -179,7 +238,7 @@ async function sendMessage(
       ? forcedTool
       : String(field(field(field(request.body, 'tools'), '0'), 'name') ?? 'tool');
   const id = `msg_fake${++sequence}`;
-  const usage = usageOf(reply, request);
+  const usage = usageOf(reply, request, cache);
   const stopReason = reply.stopReason ?? (asTool ? 'tool_use' : 'end_turn');
   const stopDetails = reply.stopDetails ? { type: 'refusal', ...reply.stopDetails } : null;
   const answerBlock = asTool
@@ -271,11 +330,13 @@ const DEFAULT_HANDLER: FakeAnthropicHandler = () => ({ content: DEFAULT_FAKE_CON
  * A loopback fake of the Anthropic Messages API: `POST /v1/messages` with
  * `x-api-key` or Bearer authentication and `anthropic-version`, the
  * documented SSE events (`message_start`, `content_block_*`, `ping`,
- * `message_delta`, `message_stop`, `error`), usage with cache fields, the
- * documented error bodies, and knobs for delays, dropped connections and
- * errors in the middle of a stream.
+ * `message_delta`, `message_stop`, `error`), usage with cache fields (and,
+ * with `promptCache`, a simulated prompt cache keyed on the request's
+ * `cache_control` prefix), the documented error bodies, and knobs for delays,
+ * dropped connections and errors in the middle of a stream.
  */
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
+  const cache: PromptCache | undefined = options.promptCache ? new Set() : undefined;
   const { origin, ...fake } = await startFakeHttpServer<RecordedRequest, FakeAnthropicHandler>({
     name: 'Anthropic',
     handler: options.handler ?? DEFAULT_HANDLER,
@@ -292,7 +353,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         sendError(response, reply.status, reply.error, reply.headers);
         return;
       }
-      await sendMessage(reply, request, response);
+      await sendMessage(reply, request, response, cache);
     },
     fail: (response, message) => sendError(response, 500, { type: 'api_error', message }),
   });

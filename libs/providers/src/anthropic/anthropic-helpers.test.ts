@@ -192,7 +192,7 @@ describe('collectMessageStream', () => {
         complete: true,
         responseId: 'msg_1',
       });
-      expect(collected.usage).toEqual({ inputTokens: 15, outputTokens: 7 });
+      expect(collected.usage).toEqual({ inputTokens: 15, outputTokens: 7, cacheWriteInputTokens: 5 });
     },
   );
 });

@@ -41,7 +41,12 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
     const result = await provider().analyze(request());
     expect(result.answer).toEqual({ alerts: [ALERT] });
     // Total input is input_tokens + cache writes + cache reads; output comes from message_delta (message_start says 1).
-    expect(result.usage).toEqual({ inputTokens: 1234, outputTokens: 56, cachedInputTokens: 1024 });
+    expect(result.usage).toEqual({
+      inputTokens: 1234,
+      outputTokens: 56,
+      cachedInputTokens: 1024,
+      cacheWriteInputTokens: 0,
+    });
     expect(result.finishReason).toBe('stop');
     expect(result.timings.ttftMs).toBeGreaterThanOrEqual(100);
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(result.timings.ttftMs);
@@ -64,7 +69,14 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
       model: 'claude-sonnet-5-5',
       stream: true,
       max_tokens: 800,
-      system: buildSystemPrompt('Alert on price moves over 1%.'),
+      // One text block with the prompt cache breakpoint: the fixed part of the request is cached across windows.
+      system: [
+        {
+          type: 'text',
+          text: buildSystemPrompt('Alert on price moves over 1%.'),
+          cache_control: { type: 'ephemeral' },
+        },
+      ],
       output_config: { format: { type: 'json_schema', schema: MODEL_ANSWER_JSON_SCHEMA } },
       messages: [{ role: 'user', content: expect.stringContaining(`${BASE + 100}-0 {"p":"64210.0"}`) }],
     });
@@ -96,7 +108,12 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
     }));
     const result = await toolProvider().analyze(request());
     expect(result.answer).toEqual({ alerts: [ALERT] });
-    expect(result.usage).toEqual({ inputTokens: 1000, outputTokens: 40, cachedInputTokens: 0 });
+    expect(result.usage).toEqual({
+      inputTokens: 1000,
+      outputTokens: 40,
+      cachedInputTokens: 0,
+      cacheWriteInputTokens: 900,
+    });
     expect(result.finishReason).toBe('stop');
     expect(result.raw).toMatchObject({ stopReason: 'tool_use', structuredOutput: 'tool' });
     const sent = fake.requests[0];

@@ -24,18 +24,30 @@ export interface AnthropicRequestInput {
 }
 
 /**
+ * The prompt cache breakpoint: the API caches the request up to and including the block that carries it (tools, then
+ * system, then messages), 5 minutes by default, refreshed on every hit; cache writes are billed at 1.25 × input and
+ * cache reads at a tenth of it.
+ */
+export const ANTHROPIC_CACHE_CONTROL = { type: 'ephemeral' } as const;
+
+/**
  * The streamed Messages API request for one prompt. There is no
  * `temperature`: API version 2026-10-21, which this SDK sends, rejects
  * `temperature`, `top_p` and `top_k` with a 400.
+ *
+ * The system prompt is one text block with a cache breakpoint: the fixed part of the request (the answer tool or
+ * schema, then the system text and the stream's instructions) is the same for every window of a stream, so windows
+ * after the first read it from Anthropic's prompt cache. A prefix shorter than the model's minimum cacheable length
+ * (1,024 tokens or more, by model) is simply not cached: usage then shows no cache reads or writes.
  */
 export function buildAnthropicRequest(input: AnthropicRequestInput): MessageCreateParamsStreaming {
   const base = {
     model: input.model,
     max_tokens: input.maxTokens,
-    system: input.prompt.system,
+    system: [{ type: 'text', text: input.prompt.system, cache_control: ANTHROPIC_CACHE_CONTROL }],
     messages: promptMessages(input.prompt),
     stream: true,
-  } as const;
+  } satisfies MessageCreateParamsStreaming;
   switch (input.structuredOutput) {
     case 'json-schema':
       return { ...base, output_config: { format: { type: 'json_schema', schema: MODEL_ANSWER_JSON_SCHEMA } } };

@@ -27,13 +27,18 @@ interface RawUsage {
   cache_read_input_tokens?: number | null;
 }
 
-/** Total input is `input_tokens` plus cache writes plus cache reads; cache reads are the cached part. */
+/**
+ * Total input is `input_tokens` (the uncached part) plus cache writes plus cache reads; cache reads are the cached
+ * part, cache writes (billed at their own price) the written part.
+ */
 function toUsage(usage: RawUsage): AnalysisUsage {
   const read = usage.cache_read_input_tokens;
+  const written = usage.cache_creation_input_tokens;
   return {
-    inputTokens: (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (read ?? 0),
+    inputTokens: (usage.input_tokens ?? 0) + (written ?? 0) + (read ?? 0),
     outputTokens: usage.output_tokens ?? 0,
     ...(typeof read === 'number' ? { cachedInputTokens: read } : {}),
+    ...(typeof written === 'number' ? { cacheWriteInputTokens: written } : {}),
   };
 }
 

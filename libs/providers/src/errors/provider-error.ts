@@ -1,4 +1,5 @@
 import { assertNever, type ProviderId } from '@turbostream/contracts';
+import type { AnalysisUsage } from '../provider.js';
 import { redactSecrets } from './redact.js';
 
 /**
@@ -23,7 +24,7 @@ export interface ProviderErrorOptions {
   /** For `invalid-output`: what the model wrote, kept for one repair attempt (never logged). */
   output?: string;
   /** For `invalid-output`: the tokens the failed call used, so a repair can account for them. */
-  usage?: { inputTokens: number; outputTokens: number; cachedInputTokens?: number };
+  usage?: AnalysisUsage;
 }
 
 /**
