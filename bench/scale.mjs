@@ -56,7 +56,7 @@ function startAnalyzer(namespace, index) {
     REDIS_URL: redisServer.url,
     TURBOSTREAM_NAMESPACE: namespace,
     TURBOSTREAM_INSTANCE_ID: `analyzer-${index}`,
-    TURBOSTREAM_ENV_FILE: '/nonexistent/env.local',
+    TURBOSTREAM_ENV_FILE: '/dev/null',
     OPENAI_API_KEY: API_KEY,
     OPENAI_BASE_URL: llm.url,
     ANALYZER_CONCURRENCY: String(concurrency),

@@ -35,6 +35,7 @@ describe('BudgetLedger', () => {
       expect((await ledger.reserve(scopes, { usd: 0.01, tokens: 1 })).kind).toBe('exhausted');
       const status = await ledger.status('stream:a', Date.now());
       expect(status.usdToday).toBeCloseTo(0.9, 9);
+      expect(status).toMatchObject({ callsToday: 3, callsWhenExhausted: 3 });
       expect(status.exhausted).toEqual([{ limit: 'usdPerDay', resetsAt: nextMidnight }]);
     },
   );

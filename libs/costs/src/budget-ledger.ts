@@ -4,7 +4,8 @@ import type { KeyLayout, RedisClient } from '@turbostream/redis';
 // One hash per budget scope (`stream:<id>`, `provider:<id>`), all of a namespace on one cluster slot:
 //   usd:<day>  nano-dollars spent or reserved in UTC day <day> (days since the epoch)
 //   tok:<min>  tokens spent or reserved in minute <min> (minutes since the epoch)
-//   x:usd:<day>, x:tok:<min>  set when that period's budget ran out: no reservation until the period ends
+//   x:usd:<day>, x:tok:<min>  when (Redis ms) that period's budget ran out: no reservation until the period ends
+//   calls:<day>  reservations made in UTC day <day>; x:calls:<day>  how many there were when a budget last ran out
 // Fields of earlier periods are removed as reservations go by. Times are the Redis server's, so every analyzer
 // agrees on the period whatever its own clock says.
 
@@ -43,7 +44,7 @@ for i, key in ipairs(KEYS) do
       if redis.call('HEXISTS', key, 'x:' .. period[1]) == 1 then return { i, name, period[3], 0 } end
       local spent = tonumber(redis.call('HGET', key, period[1]) or '0')
       if spent + period[2] > limit then
-        redis.call('HSET', key, 'x:' .. period[1], now)
+        redis.call('HSET', key, 'x:' .. period[1], now, 'x:calls:' .. day, redis.call('HGET', key, 'calls:' .. day) or 0)
         redis.call('PEXPIRE', key, 2 * dayMs)
         return { i, name, period[3], 1 }
       end
@@ -53,11 +54,12 @@ end
 for i, key in ipairs(KEYS) do
   for _, field in ipairs(redis.call('HKEYS', key)) do
     local n = tonumber(string.match(field, ':(%d+)$'))
-    local current = string.find(field, 'usd:', 1, true) and day or minute
+    local current = string.find(field, 'tok:', 1, true) and minute or day
     if n ~= nil and n < current then redis.call('HDEL', key, field) end
   end
   if tonumber(ARGV[3 + 2 * i]) >= 0 then redis.call('HINCRBY', key, periods.usdPerDay[1], usd) end
   if tonumber(ARGV[4 + 2 * i]) >= 0 then redis.call('HINCRBY', key, periods.tokensPerMinute[1], tok) end
+  redis.call('HINCRBY', key, 'calls:' .. day, 1)
   redis.call('PEXPIRE', key, 2 * dayMs)
 end
 return { 0, day, minute }`;
@@ -194,6 +196,8 @@ export class BudgetLedger {
     const minute = Math.floor(now / minuteMs);
     const fields = await this.#redis.hgetall(this.#keys.budget(scope));
     return {
+      callsToday: Number(fields[`calls:${day}`] ?? 0),
+      callsWhenExhausted: fields[`x:calls:${day}`] === undefined ? undefined : Number(fields[`x:calls:${day}`]),
       usdToday: Number(fields[`usd:${day}`] ?? 0) / NANO,
       tokensThisMinute: Number(fields[`tok:${minute}`] ?? 0),
       exhausted: [
@@ -207,6 +211,10 @@ export class BudgetLedger {
 }
 
 export interface BudgetStatus {
+  /** Calls reserved today (UTC). */
+  callsToday: number;
+  /** Calls reserved today when a budget of the scope last ran out: never more after it, until it resets. */
+  callsWhenExhausted: number | undefined;
   usdToday: number;
   tokensThisMinute: number;
   /** The limits that ran out in the current period, and when each resets. */
