@@ -111,7 +111,52 @@ describe('turbostream command', () => {
       );
       expect(result.stdout).toContain('heuristic     configured');
       expect(result.stdout).toContain('live analyzers serving it: 0');
+      // The default model's price, or the warning that its alerts will carry no cost.
+      expect(result.stdout).toContain('gpt-x: no price: costUsd will be null; add it to prices.yaml');
+      expect(result.stdout).toMatch(/price of mad: \$0 in, \$0 cached, \$0 out per million tokens \(built in/);
+      expect(result.stdout).not.toContain('claude-x: no price');
       expect(result.output).not.toContain(SECRET);
+    });
+
+    it('shows the price of each configured provider’s default model from the built-in table and prices.yaml', () => {
+      const cwd = workspace({
+        'env.local':
+          'OPENAI_MODEL=gpt-4.1-mini-2025-04-14\nAZURE_OPENAI_ENDPOINT=https://example.openai.azure.com\n' +
+          'AZURE_OPENAI_API_KEY=azure-key-0123456789\nAZURE_OPENAI_DEPLOYMENT_NAME=prod-mini\n',
+        'prices.yaml':
+          'prices:\n  - { provider: azure-openai, model: prod-mini, inputPerMTok: 0.44, cachedInputPerMTok: 0.11, ' +
+          'outputPerMTok: 1.76, source: our Azure contract, asOf: 2026-11-30 }\n',
+      });
+      const table = turbostream(['providers'], cwd, { REDIS_URL: server.url });
+      expect(table.code).toBe(0);
+      expect(table.stdout).toContain(
+        'price of gpt-4.1-mini-2025-04-14: $0.4 in, $0.1 cached, $1.6 out per million tokens ' +
+          '(https://developers.openai.com/api/docs/pricing, 2026-11-30)',
+      );
+      expect(table.stdout).toContain(
+        'price of prod-mini: $0.44 in, $0.11 cached, $1.76 out per million tokens (our Azure contract, 2026-11-30)',
+      );
+      const json = turbostream(['providers', '--json'], cwd, { REDIS_URL: server.url });
+      const rows = JSON.parse(json.stdout) as { id: string; price?: unknown; priceWarning?: string }[];
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      expect(byId.get('azure-openai')?.price).toMatchObject({ inputPerMTok: 0.44, source: 'our Azure contract' });
+      expect(byId.get('openai')?.price).toMatchObject({
+        inputPerMTok: 0.4,
+        cachedInputPerMTok: 0.1,
+        outputPerMTok: 1.6,
+      });
+      expect(byId.get('anthropic')).not.toHaveProperty('price');
+
+      writeFileSync(join(cwd, 'prices.yaml'), 'prices: [{ provider: azure-openai, model: prod-mini }]\n');
+      const bad = turbostream(['providers', '--json'], cwd, { REDIS_URL: server.url });
+      expect(bad.stderr).toContain('warning: price file not used (built-in prices shown): prices.yaml: prices[0]');
+      const azure = (JSON.parse(bad.stdout) as { id: string; price?: unknown; priceWarning?: string }[]).find(
+        (row) => row.id === 'azure-openai',
+      );
+      expect(azure).toMatchObject({
+        price: null,
+        priceWarning: 'no price: costUsd will be null; add it to prices.yaml',
+      });
     });
 
     it('--check makes one tiny real call to each configured provider and prints its timings', async () => {
@@ -128,6 +173,7 @@ describe('turbostream command', () => {
         const code = await check.exited;
         const result = { code, stdout: check.output };
         expect(result.stdout).toMatch(/check OK with gpt-check: time to first token \d+ ms, total \d+ ms/);
+        expect(result.stdout).toContain('gpt-check: no price: costUsd will be null; add it to prices.yaml');
         expect(result.stdout).toMatch(/heuristic[\s\S]*check OK with mad/);
         expect(fake.requests).toHaveLength(1);
         expect(result.code).toBe(0);

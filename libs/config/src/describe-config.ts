@@ -12,6 +12,7 @@ export function describeConfig(config: TurboConfig): string {
   );
   lines.push(`namespace    ${config.namespace}`);
   lines.push(`streams file ${config.streamsFile ?? '(none: turbostream up runs the built-in demo)'}`);
+  lines.push(`prices file  ${config.pricesFile} (optional: read by the analyzer over the built-in prices)`);
   lines.push(`default provider ${config.defaultProvider ?? '(none)'}`);
   lines.push('');
   lines.push('providers');

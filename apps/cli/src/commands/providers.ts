@@ -1,4 +1,5 @@
-import { maskSecret, PROVIDER_VARIABLES, type TurboConfig } from '@turbostream/config';
+import { formatProblem, maskSecret, PROVIDER_VARIABLES, streamsFileName, type TurboConfig } from '@turbostream/config';
+import { loadPriceFile, type ModelPrice, PriceBook } from '@turbostream/costs';
 import { modelVariable, PROVIDER_IDS, type ProviderId, type Window, redactUrl } from '@turbostream/contracts';
 import { escapeForTerminal } from '@turbostream/logging';
 import { createProvider, ProviderError } from '@turbostream/providers';
@@ -32,10 +33,28 @@ interface CheckResult {
   totalMs?: number;
   inputTokens?: number;
   outputTokens?: number;
+  /** What the check call cost, `null` when its model has no price. */
+  costUsd?: number | null;
   error?: string;
 }
 
-async function check(config: TurboConfig, id: ProviderId): Promise<CheckResult> {
+/** Dollars as prices are written: enough digits to show $0.075, none wasted on $15. */
+function dollars(value: number): string {
+  return `$${Number(value.toFixed(4))}`;
+}
+
+/** A price on one line: `$0.40 in, $0.10 cached, $1.60 out per million tokens (source, 2026-11-30)`. */
+export function describePrice(price: ModelPrice): string {
+  const parts = [
+    `${dollars(price.inputPerMTok)} in`,
+    `${dollars(price.cachedInputPerMTok)} cached`,
+    ...(price.cacheWritePerMTok !== undefined ? [`${dollars(price.cacheWritePerMTok)} cache write`] : []),
+    `${dollars(price.outputPerMTok)} out`,
+  ];
+  return `${parts.join(', ')} per million tokens (${price.source}, ${price.asOf})`;
+}
+
+async function check(config: TurboConfig, id: ProviderId, prices: PriceBook): Promise<CheckResult> {
   const settings = config.providers[id];
   if (!settings.model)
     return { ok: false, error: `no model to call: set ${modelVariable(id) ?? 'its model variable'}` };
@@ -56,6 +75,7 @@ async function check(config: TurboConfig, id: ProviderId): Promise<CheckResult> 
       totalMs: result.timings.totalMs,
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
+      costUsd: prices.costOf(id, settings.model, result.usage),
     };
   } catch (error) {
     const kind = ProviderError.isInstance(error)
@@ -84,9 +104,18 @@ export async function providers({ checkCalls, json }: { checkCalls: boolean; jso
   } catch {
     live = `Redis at ${redactRedisUrl(target.redis.url)} does not answer`;
   }
+  // The prices the analyzer would use: the built-in table with the price file over it.
+  const prices = new PriceBook();
+  const pricesFile = streamsFileName(config.pricesFile, process.cwd());
+  const { problems } = loadPriceFile(prices, config.pricesFile, pricesFile);
+  for (const problem of problems)
+    process.stderr.write(`warning: price file not used (built-in prices shown): ${formatProblem(problem)}\n`);
+  const noPrice = `no price: costUsd will be null; add it to ${pricesFile}`;
   const rows = [];
   for (const id of PROVIDER_IDS) {
     const settings = config.providers[id];
+    // The default model's price, for a configured provider that has one: what its alerts' costUsd will use.
+    const price = settings.configured && settings.model ? (prices.priceOf(id, settings.model) ?? null) : undefined;
     rows.push({
       id,
       configured: settings.configured,
@@ -96,7 +125,9 @@ export async function providers({ checkCalls, json }: { checkCalls: boolean; jso
       model: settings.model,
       baseURL: settings.baseURL === undefined ? undefined : redactUrl(settings.baseURL),
       liveAnalyzers: typeof live === 'string' ? undefined : live.get(id),
-      check: checkCalls && settings.configured ? await check(config, id) : undefined,
+      price,
+      ...(price === null ? { priceWarning: noPrice } : {}),
+      check: checkCalls && settings.configured ? await check(config, id, prices) : undefined,
     });
   }
   if (json) {
@@ -112,12 +143,17 @@ export async function providers({ checkCalls, json }: { checkCalls: boolean; jso
       process.stdout.write(`${row.id.padEnd(13)} ${state}${details.length ? `; ${details.join(', ')}` : ''}\n`);
       if (row.liveAnalyzers !== undefined)
         process.stdout.write(`${''.padEnd(13)} live analyzers serving it: ${row.liveAnalyzers}\n`);
+      if (row.price !== undefined)
+        process.stdout.write(
+          `${''.padEnd(13)} ${row.price ? `price of ${row.model}: ${describePrice(row.price)}` : `${row.model}: ${noPrice}`}\n`,
+        );
       if (row.check) {
         process.stdout.write(
           row.check.ok
             ? `${''.padEnd(13)} check OK with ${row.check.model}: time to first ` +
                 `token ${Math.round(row.check.ttftMs ?? 0)} ms, total ${Math.round(row.check.totalMs ?? 0)} ms, ` +
-                `tokens ${row.check.inputTokens} in / ${row.check.outputTokens} out\n`
+                `tokens ${row.check.inputTokens} in / ${row.check.outputTokens} out` +
+                `${typeof row.check.costUsd === 'number' ? `, cost $${row.check.costUsd.toPrecision(3)}` : ''}\n`
             : `${''.padEnd(13)} check FAILED${row.check.model ? ` with ${row.check.model}` : ''}: ${row.check.error}\n`,
         );
       }
