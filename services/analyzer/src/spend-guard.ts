@@ -8,13 +8,13 @@ import {
 import {
   type BudgetLedger,
   costUsd,
-  estimateInputTokens,
   type PriceBook,
   type Refusal,
   type Reservation,
   type ScopedBudget,
   type TokenUsage,
 } from '@turbostream/costs';
+import { estimateInputTokens } from '@turbostream/costs/estimate-tokens';
 import { buildPrompt } from '@turbostream/providers';
 import type { EventPublisher } from '@turbostream/redis';
 

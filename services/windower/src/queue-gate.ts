@@ -1,6 +1,7 @@
 import type { ProviderId } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import type { AnalysisProducer } from '@turbostream/queue';
+import type { BudgetWatch, SpentBudget } from './budget-watch.js';
 import type { SealedWindow } from './window-cutter.js';
 
 export interface QueueGateOptions {
@@ -10,17 +11,20 @@ export interface QueueGateOptions {
   /** A provider's backlog at which no more windows are cut for it. */
   maxQueued: number;
   logger: Logger;
+  /** Spent budgets (of the stream, or of a target's provider) close the gate too. */
+  budgets?: { watch: BudgetWatch; scopes: () => readonly string[] };
 }
 
 /**
  * Backpressure for one stream: lets windows through while every target
- * provider's queue holds fewer than `maxQueued` untaken jobs. While it is
- * closed the Redis stream is the buffer. Logs once when it closes and once
- * when it opens again.
+ * provider's queue holds fewer than `maxQueued` untaken jobs and no budget of
+ * the stream or of a target's provider is spent. While it is closed the Redis
+ * stream is the buffer. Logs once when it closes and once when it opens again.
  */
 export class QueueGate {
   #options: QueueGateOptions;
   #closed = false;
+  #spent: SpentBudget | undefined;
 
   constructor(options: QueueGateOptions) {
     this.#options = options;
@@ -31,13 +35,14 @@ export class QueueGate {
     this.#options = { ...this.#options, perWindow };
   }
 
-  /** True while windowing is paused by a full queue. */
+  /** True while windowing is paused by a full queue or a spent budget. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closed || this.#spent !== undefined;
   }
 
-  /** Checks the backlogs; true when some target's queue is full. */
+  /** Checks the budgets and the backlogs; true when a budget is spent or some target's queue is full. */
   async isFull(): Promise<boolean> {
+    if (await this.#budgetSpent()) return true;
     for (const provider of this.#options.perWindow.keys()) {
       if ((await this.#options.queues.backlog(provider)) >= this.#options.maxQueued) {
         this.#close(provider);
@@ -55,6 +60,11 @@ export class QueueGate {
    * messages make no jobs and always go.
    */
   async admit(sealed: readonly SealedWindow[]): Promise<number> {
+    if (sealed.some(({ window }) => window.messages.length > 0) && (await this.#budgetSpent())) {
+      // Windows without messages make no jobs: those before the first with messages still go.
+      const first = sealed.findIndex(({ window }) => window.messages.length > 0);
+      return first;
+    }
     const room = new Map<ProviderId, number>();
     for (const provider of this.#options.perWindow.keys()) {
       room.set(provider, this.#options.maxQueued - (await this.#options.queues.backlog(provider)));
@@ -72,6 +82,21 @@ export class QueueGate {
       count += 1;
     }
     return count;
+  }
+
+  /** True while a budget of the stream or of a target's provider is spent; logs when that starts and ends. */
+  async #budgetSpent(): Promise<boolean> {
+    const { budgets, logger } = this.#options;
+    if (!budgets) return false;
+    const spent = await budgets.watch.spent(budgets.scopes());
+    if (spent && !this.#spent)
+      logger.info(
+        { scope: spent.scope, limit: spent.limit, resetsAt: new Date(spent.resetsAt).toISOString() },
+        'budget spent: windowing paused until it rolls over (the stream buffers meanwhile)',
+      );
+    if (!spent && this.#spent) logger.info({ scope: this.#spent.scope }, 'budget rolled over: windowing resumed');
+    this.#spent = spent;
+    return spent !== undefined;
   }
 
   #close(provider: ProviderId): void {

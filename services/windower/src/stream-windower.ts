@@ -10,6 +10,7 @@ import { type StreamChunk, readStreamChunk } from './stream-chunk.js';
 import { parseStreamEntry } from './stream-entry.js';
 import { StreamOwnership } from './stream-ownership.js';
 import { type OpenWindow, type SealedWindow, cutWindows } from './window-cutter.js';
+import type { BudgetWatch } from './budget-watch.js';
 import { QueueGate } from './queue-gate.js';
 import { describeTargets, sameTargets, StreamTargetSource } from './target-source.js';
 import { jobsPerWindow, windowJobs } from './window-jobs.js';
@@ -28,6 +29,8 @@ export interface StreamWindowerOptions {
   chunkSize: number;
   /** How long `close()` waits for the pass in progress. */
   closeTimeoutMs: number;
+  /** Spent budgets, shared by the windower's streams. */
+  budgets?: BudgetWatch;
 }
 
 /** What one windower instance knows about one stream. */
@@ -46,6 +49,12 @@ export interface StreamWindowerStats {
   /** True while a target's queue is full and no windows are cut. */
   backpressured: boolean;
   open: { firstEntryId: string; entries: number } | undefined;
+}
+
+/** The budgets that hold a stream's windows back: its own (when it has one) and its target providers'. */
+function budgetScopes(stream: StreamConfig): string[] {
+  const providers = [...new Set(stream.targets.map((target) => target.provider))].filter((id) => id !== 'heuristic');
+  return [...(stream.budget ? [`stream:${stream.id}`] : []), ...providers.map((id) => `provider:${id}`)];
 }
 
 /** The window to go on with after the entries read so far. */
@@ -135,6 +144,7 @@ export class StreamWindower {
       perWindow: jobsPerWindow(stream),
       maxQueued: settings.maxQueued,
       logger: this.#logger,
+      ...(options.budgets ? { budgets: { watch: options.budgets, scopes: () => budgetScopes(this.#stream) } } : {}),
     });
   }
 

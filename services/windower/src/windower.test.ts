@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { defaultConfig, type StreamConfig, serviceConfigs, type WindowerSettings } from '@turbostream/config';
 import { compareEntryIds, DeadLetter, fieldsToObject, type Window, windowJobId } from '@turbostream/contracts';
+import { BudgetLedger } from '@turbostream/costs';
 import { createLogger } from '@turbostream/logging';
 import { analysisQueueName, listWindowJobs, listWindows, queueOptions } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
@@ -276,6 +277,44 @@ describe('Windower', () => {
       await queue.close();
     }
   });
+
+  redisTest(
+    'cuts no windows while the stream budget or a target provider budget is spent, and resumes when it rolls over',
+    async () => {
+      const stream: StreamConfig = {
+        ...streamConfig({ maxMessages: 1, maxBytes: 10_000, maxSeconds: 3_600 }),
+        targets: [{ provider: 'ollama', model: 'llama3:8b' }],
+        budget: { usdPerDay: 1 },
+      };
+      const ledger = new BudgetLedger({ redis, keys });
+      // Spend the budget as the analyzers would: the second reservation does not fit and marks it spent for today.
+      const spend = async (scope: string) => {
+        const scopes = [{ scope, budget: { usdPerDay: 1 } }];
+        await ledger.reserve(scopes, { usd: 0.6, tokens: 0 });
+        expect((await ledger.reserve(scopes, { usd: 0.6, tokens: 0 })).kind).toBe('exhausted');
+      };
+      const queue = new Queue(analysisQueueName('ollama'), { connection: redis, ...queueOptions(keys) });
+      try {
+        for (const scope of [`stream:${stream.id}`, 'provider:ollama']) {
+          await spend(scope);
+          const ids = await addMessages(stream.id, ['{"a":1}', '{"a":2}', '{"a":3}']);
+          const windower = await startWindower({ streams: [stream] });
+          await waitFor(() => windower.stats().streams[0]?.backpressured, { description: `${scope} spent` });
+          // The point of the test: 200 ms of polls (pollMs 20) cut nothing while the budget is spent.
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          expect(await queue.getWaitingCount()).toBe(0);
+          // The day rolls over (as far as the ledger knows): windowing resumes within the watch's second.
+          await redis.del(keys.budget(scope));
+          await waitFor(async () => (await queue.getWaitingCount()) === 3, { description: 'the three windows' });
+          expect((await readCheckpoint(redis, keys, stream.id)).lastEntryId).toBe(ids[2]);
+          await running.pop()?.close();
+          await queue.obliterate({ force: true });
+        }
+      } finally {
+        await queue.close();
+      }
+    },
+  );
 
   redisTest(
     'startWindower windows the configured streams on a connection of its own, which it closes',

@@ -1,7 +1,9 @@
 import { type StreamConfig, sameValue, type WindowerSettings } from '@turbostream/config';
+import { BudgetLedger } from '@turbostream/costs';
 import type { Logger } from '@turbostream/logging';
 import { AnalysisProducer } from '@turbostream/queue';
 import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
+import { BudgetWatch } from './budget-watch.js';
 import { ProviderWatch } from './provider-watch.js';
 import { StreamWindower, type StreamWindowerStats } from './stream-windower.js';
 
@@ -84,6 +86,7 @@ export class Windower {
   readonly #logger: Logger;
   readonly #clock: () => number;
   readonly #queues: AnalysisProducer;
+  readonly #budgets: BudgetWatch;
   /** The streams windowed here; changed in place by `update()`, as the provider watch reads the same list. */
   readonly #streams: StreamWindower[] = [];
   /** Each stream's configuration as given (its file targets, not those set while running), by id. */
@@ -107,6 +110,7 @@ export class Windower {
       clock,
       ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}),
     });
+    this.#budgets = new BudgetWatch({ ledger: new BudgetLedger({ redis: options.redis, keys: options.keys }), clock });
     for (const stream of options.streams) this.#add(stream);
     this.#watch = new ProviderWatch({
       redis: options.redis,
@@ -202,6 +206,7 @@ export class Windower {
       clock: this.#clock,
       chunkSize: options.chunkSize ?? 1_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
+      budgets: this.#budgets,
     });
     this.#streams.push(windower);
     this.#configs.set(stream.id, stream);

@@ -181,7 +181,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       if (row.status) {
         process.stdout.write(
           `  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}` +
-            `${row.status.backpressured ? ', paused by backpressure' : ''}, as of ${row.status.updatedAt}\n`,
+            `${row.status.backpressured ? ', paused (a full queue, or a spent budget: see BUDGET)' : ''}, as of ${row.status.updatedAt}\n`,
         );
         for (const unserved of row.status.unserved) {
           process.stdout.write(
