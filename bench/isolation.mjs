@@ -49,10 +49,12 @@ async function source() {
 
 const percentile = (list, p) =>
   [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor((p / 100) * list.length))];
+/** One alert about the window (its id from the prompt's header), citing its first row by the ref the prompt shows. */
 const answer = (prompt) => {
   const id = [...new Set(prompt.match(/\b\d{13}-\d+\b/g) ?? [])].sort()[0];
+  const ref = /<stream_data>\n#,[^\n]*\n(\d+),/.exec(prompt)?.[1];
   return JSON.stringify({
-    alerts: id ? [{ severity: 'info', title: `window ${id}`, summary: 'seen', evidence: [id] }] : [],
+    alerts: id && ref ? [{ severity: 'info', title: `window ${id}`, summary: 'seen', evidence: [ref] }] : [],
   });
 };
 

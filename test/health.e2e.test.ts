@@ -157,7 +157,7 @@ describe('health endpoints and graceful shutdown (processes)', () => {
         }
         return {
           content: JSON.stringify({
-            alerts: [{ severity: 'info', title: 'seen', summary: 'seen by the fake model', evidence: [`${BASE}-0`] }],
+            alerts: [{ severity: 'info', title: 'seen', summary: 'seen by the fake model', evidence: ['1'] }],
           }),
           firstTokenDelayMs,
         };

@@ -23,7 +23,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
 import { assertCliBuilt, CLI, cliNodeFlags } from './support/service-process.js';
-import { windowOf } from './support/window-answers.js';
+import { firstRef, windowOf } from './support/window-answers.js';
 
 /** Clear screen, cursor home, bell, window title, C1 CSI, DEL, right-to-left override, line separator. */
 const HOSTILE = '\u001b[2J\u001b[H\u0007\u001b]0;pwned\u0007\u009b31m\u007f\u202e\u2028';
@@ -246,7 +246,7 @@ describe('control characters from feeds and models, on a terminal', () => {
                       severity: 'critical',
                       title: `model says ${HOSTILE}`,
                       summary: `because ${HOSTILE}\nfake line`,
-                      evidence: [windowId],
+                      evidence: [firstRef(prompt) ?? ''],
                     },
                   ]
                 : [],

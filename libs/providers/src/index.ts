@@ -14,6 +14,7 @@ export * from './ollama/ollama-provider.js';
 export * from './openai/openai-provider.js';
 export * from './parse-model-answer.js';
 export * from './prompt/build-prompt.js';
+export * from './prompt/entry-refs.js';
 export * from './prompt/render-window.js';
 export * from './prompt/system-prompt.js';
 export * from './provider.js';

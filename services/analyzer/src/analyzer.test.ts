@@ -379,8 +379,9 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
 
   redisTest('runs a rate-limited job again after the wait, and retries transient errors until they pass', async () => {
     let calls = 0;
+    // Evidence cites the prompt's refs: row 1 is the window's first message; 99 was never shown.
     const answer = JSON.stringify({
-      alerts: [{ severity: 'info', title: 'seen', summary: 's', evidence: [`${BASE}-0`, 'not-in-window'] }],
+      alerts: [{ severity: 'info', title: 'seen', summary: 's', evidence: ['1', '99', `${BASE}-0`] }],
     });
     fake.setHandler(() => {
       calls += 1;

@@ -51,10 +51,11 @@ describe('startAnalyzer', () => {
     async ({ server, redis, namespace }) => {
       fake.setHandler((request) => {
         const prompt = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
-        const firstId = /^(\d+-\d+) /m.exec(prompt)?.[1] ?? 'none';
+        // The ref of the first row under the first header inside the fence.
+        const firstRef = /^<stream_data>\n#,.*\n(\d+),/m.exec(prompt)?.[1] ?? 'none';
         return {
           content: JSON.stringify({
-            alerts: [{ severity: 'info', title: 'first message', summary: 'seen', evidence: [firstId] }],
+            alerts: [{ severity: 'info', title: 'first message', summary: 'seen', evidence: [firstRef] }],
           }),
         };
       });

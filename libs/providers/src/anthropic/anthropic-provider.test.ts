@@ -5,11 +5,11 @@ import { buildSystemPrompt } from '../prompt/system-prompt.js';
 import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
-import { analysisRequest, ALERT, BASE, failure } from '../testing/provider-fixtures.js';
+import { analysisRequest, ALERT, MODEL_ALERT, failure } from '../testing/provider-fixtures.js';
 
 const API_KEY = 'sk-ant-api03-test0123456789abcdefghijklmnop';
 
-const ANSWER = JSON.stringify({ alerts: [ALERT] });
+const ANSWER = JSON.stringify({ alerts: [MODEL_ALERT] });
 
 function request(overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
   return analysisRequest('claude-sonnet-5-5', overrides);
@@ -78,7 +78,7 @@ describe('anthropic provider (official SDK against a loopback fake)', () => {
         },
       ],
       output_config: { format: { type: 'json_schema', schema: MODEL_ANSWER_JSON_SCHEMA } },
-      messages: [{ role: 'user', content: expect.stringContaining(`${BASE + 100}-0 {"p":"64210.0"}`) }],
+      messages: [{ role: 'user', content: expect.stringContaining('\n2,100,"64210.0"\n') }],
     });
     // 2026-10-21 rejects sampling parameters, so the temperature is not sent.
     expect(sent?.body).not.toHaveProperty('temperature');

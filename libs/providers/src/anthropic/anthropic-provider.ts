@@ -98,6 +98,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Anal
         {
           provider,
           output: structuredOutput === 'tool' ? (collected.toolInput ?? collected.text) : collected.text,
+          refs: prompt.refs,
           mapFinishReason: mapAnthropicStopReason,
           fail: () => refusalError(provider, collected.stopReason, collected.refusal),
           raw: {

@@ -6,12 +6,12 @@ import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { azureOpenAIBaseURL } from './azure-openai-base-url.js';
 import { AZURE_OPENAI_DEFAULT_API_VERSION, createAzureOpenAIProvider } from './azure-openai-provider.js';
-import { analysisRequest, ALERT, failure } from '../testing/provider-fixtures.js';
+import { analysisRequest, ALERT, MODEL_ALERT, failure } from '../testing/provider-fixtures.js';
 
 const API_KEY = '0123456789abcdef0123456789abcdef';
 const DEPLOYMENT = 'turbostream-gpt4o';
 
-const VALID = JSON.stringify({ alerts: [ALERT] });
+const VALID = JSON.stringify({ alerts: [MODEL_ALERT] });
 
 function request(overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
   return analysisRequest(DEPLOYMENT, overrides);

@@ -108,12 +108,18 @@ describe('finishResult', () => {
     ttftMs: 3,
     usage: { inputTokens: 10, outputTokens: 2 },
   });
+  const refs = new Map([
+    ['1', '1764102000000-0'],
+    ['2', '1764102000100-0'],
+    ['3', '1764102000100-1'],
+  ]);
   const mapFinishReason = (reason: string) =>
     reason === 'done' ? ('stop' as const) : reason === 'cut' ? ('length' as const) : ('other' as const);
 
   it('validates the answer and takes the timings', () => {
     const result = finishResult(live(), collected('done'), {
       provider: 'openai',
+      refs,
       output: answer,
       mapFinishReason,
       raw: { id: 'r1' },
@@ -128,11 +134,37 @@ describe('finishResult', () => {
     expect(result.timings.totalMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('turns the refs the answer cites into entry ids, each once, and drops refs the prompt did not show', () => {
+    const alert = (evidence: string[]) => ({ severity: 'warning', title: 't', summary: 's', evidence });
+    const output = JSON.stringify({
+      alerts: [alert(['3', '1', 'L2', '3', '4', '1764102000000-0', ' 2', '#2', '2']), alert([])],
+    });
+    const result = finishResult(live(), collected('done'), {
+      provider: 'openai',
+      refs,
+      output,
+      mapFinishReason,
+      raw: {},
+    });
+    expect(result.answer).toEqual({
+      alerts: [alert(['1764102000100-1', '1764102000000-0', '1764102000100-0']), alert([])],
+    });
+    // A prompt that showed nothing (every entry left out) leaves no evidence.
+    const none = finishResult(live(), collected('done'), {
+      provider: 'openai',
+      refs: new Map(),
+      output,
+      mapFinishReason,
+      raw: {},
+    });
+    expect(none.answer.alerts[0]?.evidence).toEqual([]);
+  });
+
   it('uses the total time as time to first token when no token came', () => {
     const result = finishResult(
       live(),
       { ...collected('done'), ttftMs: undefined },
-      { provider: 'openai', output: answer, mapFinishReason, raw: {} },
+      { provider: 'openai', refs, output: answer, mapFinishReason, raw: {} },
     );
     expect(result.timings.ttftMs).toBe(result.timings.totalMs);
   });
@@ -144,6 +176,7 @@ describe('finishResult', () => {
     expect(() =>
       finishResult(call, collected(undefined), {
         provider: 'openai',
+        refs,
         output: '',
         mapFinishReason,
         failFirst: () => callFailure(context(), 'blocked'),
@@ -156,6 +189,7 @@ describe('finishResult', () => {
     const incomplete = () =>
       finishResult(live(), collected(undefined), {
         provider: 'anthropic',
+        refs,
         output: '{"al',
         mapFinishReason,
         fail: () => callFailure(context(), 'late', 'permanent'),
@@ -170,6 +204,7 @@ describe('finishResult', () => {
     const blocked = () =>
       finishResult(live(), collected(undefined), {
         provider: 'gemini',
+        refs,
         output: '',
         mapFinishReason,
         failFirst: () => callFailure(context({ provider: 'gemini' }), 'blocked', 'permanent'),
@@ -182,6 +217,7 @@ describe('finishResult', () => {
     const failed = () =>
       finishResult(live(), collected('done'), {
         provider: 'mistral',
+        refs,
         output: answer,
         mapFinishReason,
         fail: (reason) => (reason === 'stop' ? callFailure(context(), 'refused', 'invalid-output') : undefined),
@@ -189,7 +225,13 @@ describe('finishResult', () => {
       });
     expect(failed).toThrow(expect.objectContaining({ kind: 'invalid-output', message: 'refused' }));
     const cut = () =>
-      finishResult(live(), collected('cut'), { provider: 'openai', output: '{"alerts":[', mapFinishReason, raw: {} });
+      finishResult(live(), collected('cut'), {
+        provider: 'openai',
+        refs,
+        output: '{"alerts":[',
+        mapFinishReason,
+        raw: {},
+      });
     expect(cut).toThrow(
       expect.objectContaining({
         kind: 'invalid-output',
@@ -200,6 +242,7 @@ describe('finishResult', () => {
     const own = () =>
       finishResult(live(), collected('odd'), {
         provider: 'gemini',
+        refs,
         output: 'no',
         mapFinishReason,
         problem: (_reason, raw) => `stopped with ${raw}`,

@@ -2,6 +2,7 @@ import type { ProviderId } from '@turbostream/contracts';
 import { ProviderError } from '../errors/provider-error.js';
 import type { FinishReason } from '../finish-reason.js';
 import { parseModelAnswer } from '../parse-model-answer.js';
+import { answerWithEntryIds, type EntryRefs } from '../prompt/entry-refs.js';
 import type { AnalysisResult } from '../provider.js';
 import type { DeadlineCall } from './call-deadline.js';
 import type { CollectedStream } from './collected-stream.js';
@@ -11,6 +12,8 @@ export interface FinishOptions {
   provider: ProviderId;
   /** What the model wrote as its answer. */
   output: string;
+  /** The refs the prompt showed (`Prompt.refs`): the answer's evidence cites them and leaves as entry ids. */
+  refs: EntryRefs;
   mapFinishReason: (reason: string) => FinishReason;
   /**
    * Why an answer that stopped this way may be unusable, added to an
@@ -37,7 +40,9 @@ export function finishProblem(finishReason: FinishReason): string {
  * Turns a collected stream into an {@link AnalysisResult}, inside
  * {@link withDeadline}: a stream the SDK ended because the call was aborted,
  * or one that ended without a finish reason, is a failure, never an empty
- * answer; otherwise the answer is validated and the timings taken.
+ * answer; otherwise the answer is validated, its evidence turned from the
+ * refs the prompt showed into entry ids (refs it did not show are dropped),
+ * and the timings taken. Every provider that sends the prompt ends here.
  */
 export function finishResult(call: DeadlineCall, collected: CollectedStream, options: FinishOptions): AnalysisResult {
   const { provider, output } = options;
@@ -64,7 +69,7 @@ export function finishResult(call: DeadlineCall, collected: CollectedStream, opt
   );
   const totalMs = performance.now() - call.startedAt;
   return {
-    answer,
+    answer: answerWithEntryIds(answer, options.refs),
     timings: { ttftMs: collected.ttftMs ?? totalMs, totalMs },
     usage: collected.usage,
     finishReason,

@@ -26,10 +26,14 @@ export interface GeminiCallOptions {
  * The `generateContentStream` parameters for one analysis: system
  * instruction, user/model turns, JSON output constrained by the answer schema,
  * token limit, temperature, and the SDK switches that must stay off
- * (automatic continuation re-sends a dropped stream: retrying is the queue's job).
+ * (automatic continuation re-sends a dropped stream: retrying is the queue's job). `prompt` is the request's (built
+ * when not given; the provider passes its own to read the answer's refs).
  */
-export function buildGeminiRequest(request: AnalysisRequest, call: GeminiCallOptions): GenerateContentParameters {
-  const prompt = buildPrompt(request.instructions, request.window, request.repair);
+export function buildGeminiRequest(
+  request: AnalysisRequest,
+  call: GeminiCallOptions,
+  prompt: Prompt = buildPrompt(request.instructions, request.window, request.repair),
+): GenerateContentParameters {
   return {
     model: request.model,
     contents: geminiContents(prompt),

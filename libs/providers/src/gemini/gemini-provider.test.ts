@@ -5,13 +5,13 @@ import { buildSystemPrompt } from '../prompt/system-prompt.js';
 import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createGeminiProvider } from './gemini-provider.js';
-import { analysisRequest, ALERT, BASE, failure } from '../testing/provider-fixtures.js';
+import { analysisRequest, ALERT, MODEL_ALERT, failure } from '../testing/provider-fixtures.js';
 
 const API_KEY = 'AIzaSyTest-0123456789abcdefghijklmnopqr';
 const MODEL = 'gemini-2.5-flash';
 const STREAM_PATH = `/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`;
 
-const VALID = JSON.stringify({ alerts: [ALERT] });
+const VALID = JSON.stringify({ alerts: [MODEL_ALERT] });
 const RETRY_INFO = (delay: string) => ({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay });
 
 function request(overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
@@ -62,7 +62,7 @@ describe('gemini provider (official @google/genai SDK against a loopback fake)',
     expect(sent?.headers.authorization).toBeUndefined();
     expect(sent?.headers['x-server-timeout']).toBe('5');
     expect(sent?.body).toEqual({
-      contents: [{ role: 'user', parts: [{ text: expect.stringContaining(`${BASE + 100}-0 {"p":"64210.0"}`) }] }],
+      contents: [{ role: 'user', parts: [{ text: expect.stringContaining('\n2,100,"64210.0"\n') }] }],
       systemInstruction: { parts: [{ text: buildSystemPrompt('Alert on price moves over 1%.') }] },
       generationConfig: {
         responseMimeType: 'application/json',
@@ -213,7 +213,7 @@ describe('gemini provider (official @google/genai SDK against a loopback fake)',
       expect(fake.requests).toHaveLength(2);
       const [user, model, correction] = sentContents(1);
       expect(user?.role).toBe('user');
-      expect(user?.text).toContain(`${BASE + 100}-0 {"p":"64210.0"}`);
+      expect(user?.text).toContain('\n2,100,"64210.0"\n');
       expect(model).toEqual({ role: 'model', text: 'Sure! Here are the alerts: {"alerts": [' });
       expect(correction?.role).toBe('user');
       expect(correction?.text).toContain('not JSON');

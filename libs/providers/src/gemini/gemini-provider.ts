@@ -5,6 +5,7 @@ import { withDeadline } from '../call/call-deadline.js';
 import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { requireApiKey } from '../errors/require-api-key.js';
+import { buildPrompt } from '../prompt/build-prompt.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
 import { buildGeminiRequest } from './build-gemini-request.js';
 import { type CollectedGemini, collectGeminiStream } from './collect-gemini-stream.js';
@@ -77,15 +78,18 @@ export function createGeminiProvider(options: GeminiProviderOptions): AnalysisPr
     const exchange: GeminiExchange = {};
     const mapError = (error: unknown, context: CallContext) => mapGeminiError(error, { ...context, exchange });
     return withDeadline({ provider, request, secrets: [apiKey], mapError }, async (call) => {
-      const params = buildGeminiRequest(request, {
-        abortSignal: call.signal,
-        fetch: recordingFetch(baseFetch, exchange),
-      });
+      const prompt = buildPrompt(request.instructions, request.window, request.repair);
+      const params = buildGeminiRequest(
+        request,
+        { abortSignal: call.signal, fetch: recordingFetch(baseFetch, exchange) },
+        prompt,
+      );
       const stream = await client.models.generateContentStream(params);
       const collected = await collectGeminiStream(stream, call.startedAt);
       return finishResult(call, collected, {
         provider,
         output: collected.text,
+        refs: prompt.refs,
         mapFinishReason: mapGeminiFinishReason,
         problem: (finishReason, reason) =>
           finishReason === 'length'

@@ -4,11 +4,11 @@ import { chatMessages, type FakeMistral, mistralErrorBody, startFakeMistral } fr
 import type { AnalysisRequest } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createMistralProvider } from './mistral-provider.js';
-import { analysisRequest, ALERT, BASE, failure } from '../testing/provider-fixtures.js';
+import { analysisRequest, ALERT, MODEL_ALERT, failure } from '../testing/provider-fixtures.js';
 
 const API_KEY = 'mistral-test-0123456789abcdefghijklmn';
 
-const VALID = JSON.stringify({ alerts: [ALERT] });
+const VALID = JSON.stringify({ alerts: [MODEL_ALERT] });
 
 function request(overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
   return analysisRequest('mistral-small-latest', overrides);
@@ -60,7 +60,7 @@ describe('mistral provider (official SDK against a loopback fake)', () => {
       temperature: 0.2,
       messages: [{ role: 'system' }, { role: 'user' }],
     });
-    expect(JSON.stringify(sent?.body)).toContain(`${BASE + 100}-0 {\\"p\\":\\"64210.0\\"}`);
+    expect(JSON.stringify(sent?.body)).toContain(`\\n2,100,\\"64210.0\\"\\n`);
   });
 
   it('leaves cached tokens out when Mistral reports none, and accepts a base URL ending in /v1', async () => {

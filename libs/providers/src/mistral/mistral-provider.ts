@@ -4,6 +4,7 @@ import { withDeadline } from '../call/call-deadline.js';
 import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { requireApiKey } from '../errors/require-api-key.js';
+import { buildPrompt } from '../prompt/build-prompt.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
 import { buildMistralRequest } from './build-mistral-request.js';
 import { collectMistralStream } from './collect-mistral-stream.js';
@@ -73,7 +74,8 @@ export function createMistralProvider(options: MistralProviderOptions): Analysis
     // Loaded before the call's clock starts, so that it counts in no time to first token.
     const client = await loadClient();
     return withDeadline({ provider, request, secrets: [apiKey], mapError: mapMistralError }, async (call) => {
-      const stream = await client.chat.stream(buildMistralRequest(request), {
+      const prompt = buildPrompt(request.instructions, request.window, request.repair);
+      const stream = await client.chat.stream(buildMistralRequest(request, prompt), {
         signal: call.signal,
         timeoutMs: request.timeoutMs,
         retries: { strategy: 'none' },
@@ -82,6 +84,7 @@ export function createMistralProvider(options: MistralProviderOptions): Analysis
       return finishResult(call, collected, {
         provider,
         output: collected.content,
+        refs: prompt.refs,
         mapFinishReason: mapMistralFinishReason,
         problem: (finishReason, reason) => (finishReason === 'length' ? `cut off: finish_reason ${reason}` : ''),
         fail: (finishReason) =>

@@ -1,6 +1,6 @@
 import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import { buildPrompt, promptMessages } from '../prompt/build-prompt.js';
+import { buildPrompt, type Prompt, promptMessages } from '../prompt/build-prompt.js';
 import type { AnalysisRequest } from '../provider.js';
 
 /**
@@ -13,12 +13,15 @@ export type MaxTokensParameter = 'max_completion_tokens' | 'max_tokens';
 /** The name of the structured-output schema sent with every request. */
 export const RESPONSE_SCHEMA_NAME = 'turbostream_alerts';
 
-/** The streamed Chat Completions request for one window: strict JSON-schema output, usage in the stream. */
+/**
+ * The streamed Chat Completions request for one window: strict JSON-schema output, usage in the stream. `prompt` is the
+ * request's (built when not given; the provider passes its own to read the answer's refs).
+ */
 export function buildChatRequest(
   request: AnalysisRequest,
   maxTokensParameter: MaxTokensParameter = 'max_completion_tokens',
+  prompt: Prompt = buildPrompt(request.instructions, request.window, request.repair),
 ): ChatCompletionCreateParamsStreaming {
-  const prompt = buildPrompt(request.instructions, request.window, request.repair);
   return {
     model: request.model,
     messages: [{ role: 'system', content: prompt.system }, ...promptMessages(prompt)],

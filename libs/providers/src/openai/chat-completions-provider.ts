@@ -6,6 +6,7 @@ import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { mapOpenAIFinishReason } from '../finish-reason.js';
 import { excerpt } from '../parse-model-answer.js';
+import { buildPrompt } from '../prompt/build-prompt.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
 import { buildChatRequest, type MaxTokensParameter } from './build-chat-request.js';
 import { type CollectedChat, collectChatStream } from './collect-chat-stream.js';
@@ -53,7 +54,8 @@ export function createChatCompletionsProvider(options: ChatCompletionsProviderOp
     const mapError = (error: unknown, context: CallContext) =>
       mapOpenAIError(error, { ...context, ...(options.errorBody ? { errorBody: options.errorBody } : {}) });
     return withDeadline({ provider, request, secrets, mapError }, async (call) => {
-      const body = buildChatRequest(request, options.maxTokensParameter);
+      const prompt = buildPrompt(request.instructions, request.window, request.repair);
+      const body = buildChatRequest(request, options.maxTokensParameter, prompt);
       const stream = await client.chat.completions.create(body, {
         signal: call.signal,
         timeout: request.timeoutMs,
@@ -67,6 +69,7 @@ export function createChatCompletionsProvider(options: ChatCompletionsProviderOp
       return finishResult(call, collected, {
         provider,
         output: collected.content,
+        refs: prompt.refs,
         mapFinishReason: mapOpenAIFinishReason,
         fail: () => refusalError(provider, collected),
         raw: {

@@ -11,12 +11,12 @@ import { createOllamaProvider } from '../ollama/ollama-provider.js';
 import type { AnalysisProvider, AnalysisRequest, AnalysisUsage } from '../provider.js';
 import { analyzeWithRepair } from '../repair.js';
 import { createXAIProvider } from '../xai/xai-provider.js';
-import { ALERT, failure, window } from '../testing/provider-fixtures.js';
+import { ALERT, MODEL_ALERT, failure, window } from '../testing/provider-fixtures.js';
 
 // xAI and Ollama speak the same protocol (OpenAI Chat Completions) through the
 // same SDK and shared implementation: one suite, run for each.
 
-const VALID = JSON.stringify({ alerts: [ALERT] });
+const VALID = JSON.stringify({ alerts: [MODEL_ALERT] });
 
 function sent(fake: FakeOpenAI, index: number): RecordedRequest {
   const request = fake.requests[index];

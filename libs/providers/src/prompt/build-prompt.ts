@@ -1,5 +1,6 @@
 import type { Window } from '@turbostream/contracts';
 import type { RepairRequest } from '../provider.js';
+import type { EntryRefs } from './entry-refs.js';
 import { DEFAULT_PROMPT_LIMITS, type PromptLimits, renderWindow } from './render-window.js';
 import { buildSystemPrompt } from './system-prompt.js';
 
@@ -11,6 +12,11 @@ export interface Prompt {
   system: string;
   /** The window: its header and its entries, fenced as data. */
   user: string;
+  /**
+   * The entry id behind every ref `user` shows: the model cites refs as evidence, and `finishResult` turns them back
+   * into entry ids.
+   */
+  refs: EntryRefs;
   /** For a repair attempt: the model's invalid answer, then what was wrong with it. */
   repair?: { assistant: string; user: string };
 }
@@ -26,8 +32,8 @@ const MAX_REPAIR_ECHO = 16_000;
 /**
  * Builds the prompt for one window: the instructions in the system prompt
  * ({@link buildSystemPrompt}), the window's data fenced in the user message
- * ({@link renderWindow}, within `limits`). Pure and deterministic: the same
- * window gives the same prompt.
+ * ({@link renderWindow}, within `limits`), and the refs it shows. Pure and
+ * deterministic: the same window gives the same prompt.
  */
 export function buildPrompt(
   instructions: string,
@@ -36,11 +42,12 @@ export function buildPrompt(
   limits: PromptLimits = DEFAULT_PROMPT_LIMITS,
 ): Prompt {
   const system = buildSystemPrompt(instructions);
-  const user = renderWindow(window, limits);
-  if (!repair) return { system, user };
+  const { text: user, refs } = renderWindow(window, limits);
+  if (!repair) return { system, user, refs };
   return {
     system,
     user,
+    refs,
     repair: {
       assistant: repair.previousOutput.slice(0, MAX_REPAIR_ECHO) || '(empty answer)',
       user:

@@ -178,6 +178,21 @@ export function renderData(data: string, maxBytes: number): RenderedData {
 }
 
 /**
+ * A text as one JSON string, every character {@link renderData} escapes
+ * escaped, never cut: a table cell that cannot stand bare.
+ */
+export function quoteText(text: string): string {
+  return renderString(text, Number.POSITIVE_INFINITY).text;
+}
+
+/**
+ * Whether a text can stand as it is, unquoted: nothing in it needs an escape, and it holds no `"`, `\` or `<`.
+ */
+export function isPlainText(text: string): boolean {
+  return isPlain(text, 'quoted');
+}
+
+/**
  * Our own text (ids, gap reasons) on one line: the characters {@link renderData}
  * escapes, and only those, written as `\uXXXX`.
  */

@@ -7,7 +7,10 @@ import {
   type WindowGap,
   type WindowMessage,
 } from '@turbostream/contracts';
+import type { EntryRefs } from './entry-refs.js';
+import { messageFields } from './message-fields.js';
 import { escapeText, renderData, utf8Length } from './render-data.js';
+import { cellOf, type TableEntry, tablesOf } from './window-tables.js';
 
 /** The line before a window's entries. Data cannot write it: {@link renderData} escapes its `<`. */
 export const DATA_FENCE_OPEN = '<stream_data>';
@@ -23,9 +26,9 @@ export interface PromptLimits {
    */
   maxMessageBytes: number;
   /**
-   * Most UTF-8 bytes of a window's entry lines (newlines included); the
-   * entries after the last that fits are left out, with a line after the
-   * fence saying how many.
+   * Most UTF-8 bytes of the lines inside the fence (headers and rows,
+   * newlines included); the entries after the last that fits are left out,
+   * with a line after the fence saying how many.
    */
   maxWindowBytes: number;
 }
@@ -66,33 +69,66 @@ function entriesOf(window: Window): Entry[] {
     .map(({ entry }) => entry);
 }
 
-/** `<id> <data>` with a `[truncated N bytes]` marker when the message was cut, or `<id> [gap: …]`. */
-function entryLine(entry: Entry, limits: PromptLimits): string {
-  const id = escapeText(entry.id);
+/** The cell of the `data` table: the message as one JSON value (and its truncation marker), or the gap marker. */
+function dataCell(entry: Entry, limits: PromptLimits): string {
   if (entry.kind === 'gap')
-    return (
-      `${id} [gap: ${escapeText(entry.gap.reason)}, source down for ${entry.gap.downMs} ms; messages may be ` +
-      `missing]`
-    );
+    return `[gap: ${escapeText(entry.gap.reason)}, source down for ${entry.gap.downMs} ms; messages may be missing]`;
   const data = renderData(entry.message.data, limits.maxMessageBytes);
-  return data.truncatedBytes > 0 ? `${id} ${data.text} [truncated ${data.truncatedBytes} bytes]` : `${id} ${data.text}`;
+  return data.truncatedBytes > 0 ? `${data.text} [truncated ${data.truncatedBytes} bytes]` : data.text;
+}
+
+/** The leaves of a message that may be a row, each with its cell; undefined when its row would pass the message cap. */
+function rowFields(data: string, maxMessageBytes: number): TableEntry['fields'] {
+  // A UTF-16 unit is at least one UTF-8 byte: a longer message cannot fit.
+  if (data.length > maxMessageBytes) return undefined;
+  const fields = messageFields(data);
+  if (!fields) return undefined;
+  const cells = fields.values.map(cellOf);
+  const bytes = cells.reduce((sum, cell) => sum + utf8Length(cell) + 1, 0);
+  return bytes > maxMessageBytes ? undefined : { ...fields, cells };
+}
+
+/** An entry as the tables need it: its ref (its place in the window), its time, its fields and its data cell. */
+function tableEntry(entry: Entry, position: number, from: number, limits: PromptLimits): TableEntry {
+  const at = ENTRY_ID_PATTERN.test(entry.id) ? String(entryIdTime(entry.id) - from) : '';
+  let data: string | undefined;
+  const fields = entry.kind === 'message' ? rowFields(entry.message.data, limits.maxMessageBytes) : undefined;
+  return {
+    position,
+    at,
+    ...(fields ? { fields } : {}),
+    data: () => {
+      data ??= dataCell(entry, limits);
+      return data;
+    },
+  };
+}
+
+function linesBytes(lines: readonly string[]): number {
+  return lines.reduce((sum, line) => sum + utf8Length(line) + 1, 0);
 }
 
 /**
- * The lines of the entries that fit in `maxWindowBytes`, from the first on; none are rendered after the first that does
- * not fit.
+ * How many entries are shown, from the first: all of them when their tables
+ * fit in `maxWindowBytes`, else the most that do (found by halving; adding an
+ * entry almost always makes the tables longer).
  */
-function fittingLines(entries: readonly Entry[], limits: PromptLimits): string[] {
-  const lines: string[] = [];
-  let bytes = 0;
-  for (const entry of entries) {
-    const line = entryLine(entry, limits);
-    const size = utf8Length(line) + 1;
-    if (bytes + size > limits.maxWindowBytes) break;
-    lines.push(line);
-    bytes += size;
+function shownCount(
+  entries: readonly TableEntry[],
+  from: number,
+  maxBytes: number,
+): { count: number; lines: string[] } {
+  const all = tablesOf(entries, from);
+  if (linesBytes(all) <= maxBytes) return { count: entries.length, lines: all };
+  let fits = { count: 0, lines: [] as string[] };
+  let over = entries.length;
+  while (over - fits.count > 1) {
+    const count = Math.floor((fits.count + over) / 2);
+    const lines = tablesOf(entries.slice(0, count), from);
+    if (linesBytes(lines) <= maxBytes) fits = { count, lines };
+    else over = count;
   }
-  return lines;
+  return fits;
 }
 
 /** When an entry was stored, from its id; undefined for an id that is not a stream entry id (never expected). */
@@ -118,28 +154,38 @@ function leftOutLine(window: Window, leftOut: readonly Entry[]): string {
   );
 }
 
+/** A window as the model sees it, and the entry id behind every ref it was shown. */
+export interface RenderedWindow {
+  text: string;
+  refs: EntryRefs;
+}
+
 /**
- * Renders a window compactly and deterministically: a header with the stream,
- * the time range and counts, then the entries in stream order between the
- * lines {@link DATA_FENCE_OPEN} and {@link DATA_FENCE_CLOSE}, one a line:
- * `<id> <data>` for a message (see {@link renderData}; cut messages end in
- * `[truncated N bytes]`) and `<id> [gap: …]` where data may be missing. When
- * the entries do not all fit in `limits.maxWindowBytes`, the first ones that
- * do are shown and a line after the fence says how many were left out.
+ * Renders a window compactly and deterministically: a header with the
+ * stream, the time range and counts, then the entries between the lines
+ * {@link DATA_FENCE_OPEN} and {@link DATA_FENCE_CLOSE} as tables (see
+ * {@link tablesOf}): a header line naming the columns, then one row per
+ * entry starting with its ref (`1`, `2`, … in stream order) and its time
+ * (ms after the window's start). When the entries do not all fit in
+ * `limits.maxWindowBytes`, the first ones that do are shown and a line after
+ * the fence says how many were left out. `refs` maps the ref of every entry
+ * shown, and only those, back to its entry id.
  */
-export function renderWindow(window: Window, limits: PromptLimits = DEFAULT_PROMPT_LIMITS): string {
+export function renderWindow(window: Window, limits: PromptLimits = DEFAULT_PROMPT_LIMITS): RenderedWindow {
   const from = new Date(window.from).toISOString();
   const to = new Date(window.to).toISOString();
   const gapNote = window.gaps.length > 0 ? `, ${window.gaps.length} gap(s) where messages may be missing` : '';
   const entries = entriesOf(window);
-  const shown = fittingLines(entries, limits);
+  const tableEntries = entries.map((entry, index) => tableEntry(entry, index + 1, window.from, limits));
+  const shown = shownCount(tableEntries, window.from, limits.maxWindowBytes);
   const lines = [
     `Stream: ${escapeText(window.streamId)}`,
     `Window: ${escapeText(window.windowId)}, ${window.messages.length} messages from ${from} to ${to}${gapNote}`,
     DATA_FENCE_OPEN,
-    ...shown,
+    ...shown.lines,
     DATA_FENCE_CLOSE,
   ];
-  if (shown.length < entries.length) lines.push(leftOutLine(window, entries.slice(shown.length)));
-  return lines.join('\n');
+  if (shown.count < entries.length) lines.push(leftOutLine(window, entries.slice(shown.count)));
+  const refs = new Map(entries.slice(0, shown.count).map((entry, index) => [String(index + 1), entry.id]));
+  return { text: lines.join('\n'), refs };
 }

@@ -23,13 +23,16 @@ export const window: Window = {
   gaps: [],
 };
 
-/** The alert the fakes answer with. */
-export const ALERT = {
+/** The alert the fakes answer with: its evidence cites the second trade by the ref the prompt shows for it. */
+export const MODEL_ALERT = {
   severity: 'warning',
   title: 'BTC jumped 4.9%',
   summary: 'From 61200 to 64210.',
-  evidence: [`${BASE + 100}-0`],
+  evidence: ['2'],
 };
+
+/** {@link MODEL_ALERT} as the provider returns it: the ref turned back into the trade's entry id. */
+export const ALERT = { ...MODEL_ALERT, evidence: [`${BASE + 100}-0`] };
 
 /** A request for {@link window} with `model`. */
 export function analysisRequest(model: string, overrides: Partial<AnalysisRequest> = {}): AnalysisRequest {
