@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig, EnvSchema, loadConfig, parseStreams, readEnvFile, SECRET_VARIABLES } from '@turbostream/config';
 import { PROVIDER_IDS, type ProviderId } from '@turbostream/contracts';
+import { readPriceFile } from '@turbostream/costs';
 import { analysisQueueName, queueOptions } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
 import { redisTest } from '@turbostream/testkit/redis-test';
@@ -242,10 +243,17 @@ describe('docker-compose.yml', () => {
     const dir = mkdtempSync(join(tmpdir(), 'turbostream-compose-'));
     try {
       copyFileSync(join(REPO_ROOT, 'deploy/demo/streams.yaml'), join(dir, 'streams.yaml'));
+      copyFileSync(join(REPO_ROOT, 'deploy/demo/prices.yaml'), join(dir, 'prices.yaml'));
+      expect(readPriceFile(join(dir, 'prices.yaml'), 'prices.yaml')).toMatchObject({ exists: true, problems: [] });
       const envLocal = readEnvFile(join(REPO_ROOT, 'env.local.example'), 'env.local').values;
       for (const name of [...PIPELINE, 'alerts']) {
         // Compose puts env_file first and `environment:` over it; the container sees no env.local file.
-        const env = { ...envLocal, ...service(name).environment, TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml') };
+        const env = {
+          ...envLocal,
+          ...service(name).environment,
+          TURBOSTREAM_STREAMS_FILE: join(dir, 'streams.yaml'),
+          TURBOSTREAM_PRICES_FILE: join(dir, 'prices.yaml'),
+        };
         const result = loadConfig({ env, cwd: dir, envFile: false });
         expect(result.ok ? [] : result.problems, name).toEqual([]);
         if (!result.ok) continue;
@@ -645,10 +653,13 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
         ]);
         const volume = pod.volumes.find((candidate) => candidate.configMap?.name === streams.metadata.name);
         const mount = container?.volumeMounts.find((candidate) => candidate.name === volume?.name);
+        // streams.yaml where TURBOSTREAM_STREAMS_FILE points; prices.yaml in the working directory (/config).
         expect(
-          Object.keys(streams.data).map((file) => `${mount?.mountPath}/${file}`),
+          Object.keys(streams.data)
+            .map((file) => `${mount?.mountPath}/${file}`)
+            .sort(),
           name,
-        ).toEqual([settings().data.TURBOSTREAM_STREAMS_FILE]);
+        ).toEqual(['/config/prices.yaml', settings().data.TURBOSTREAM_STREAMS_FILE].sort());
       }
       // Every key is a variable TurboStream reads; secrets are in the Secrets only, each in its own.
       const known = Object.keys(EnvSchema.shape);
@@ -670,6 +681,8 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
     try {
       const streams = render().one('ConfigMap', ConfigMap, 'turbostream-streams');
       writeFileSync(join(dir, 'streams.yaml'), streams.data['streams.yaml'] ?? '');
+      writeFileSync(join(dir, 'prices.yaml'), streams.data['prices.yaml'] ?? '');
+      expect(readPriceFile(join(dir, 'prices.yaml'), 'prices.yaml')).toMatchObject({ exists: true, problems: [] });
       const env = {
         ...settings().data,
         ...render().one('Secret', Secret, 'turbostream-redis').stringData,

@@ -194,7 +194,8 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
     projectDir = join(stateDir, 'project');
     mkdirSync(join(projectDir, 'deploy', 'demo'), { recursive: true });
     copyFileSync(join(REPO_ROOT, 'env.local.example'), join(projectDir, 'env.local'));
-    copyFileSync(join(REPO_ROOT, 'deploy/demo/streams.yaml'), join(projectDir, 'deploy/demo/streams.yaml'));
+    for (const file of ['streams.yaml', 'prices.yaml'])
+      copyFileSync(join(REPO_ROOT, 'deploy/demo', file), join(projectDir, 'deploy/demo', file));
   });
   beforeEach((context) => {
     if (failed) context.skip('an earlier stage failed: the stages build on each other');
