@@ -126,4 +126,19 @@ describe('turbostream config check', () => {
       expect(unknown.stderr).toContain('Usage: turbostream config check');
     },
   );
+
+  it('checks the price file too, naming the file, the row and the field', () => {
+    const cwd = workspace({
+      'prices.yaml': 'prices:\n  - { provider: openai, model: gpt-x, inputPerMTok: cheap, outputPerMTok: 1 }\n',
+    });
+    const result = turbostream(['config', 'check'], cwd);
+    expect(result.code, result.output).toBe(1);
+    expect(result.stderr).toContain('The configuration has 1 problem:');
+    expect(result.stderr).toMatch(/prices\.yaml: prices\[0\]\.inputPerMTok: expected/);
+    writeFileSync(
+      join(cwd, 'prices.yaml'),
+      'prices:\n  - { provider: openai, model: gpt-x, inputPerMTok: 1, outputPerMTok: 2 }\n',
+    );
+    expect(turbostream(['config', 'check'], cwd)).toMatchObject({ code: 0 });
+  });
 });

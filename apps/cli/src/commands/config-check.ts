@@ -1,4 +1,5 @@
-import { describeConfig, formatProblems, loadConfig } from '@turbostream/config';
+import { describeConfig, formatProblems, loadConfig, streamsFileName } from '@turbostream/config';
+import { readPriceFile } from '@turbostream/costs';
 import { CONFIG_HELP } from '../help.js';
 import { UsageError } from '../runtime/load.js';
 
@@ -30,7 +31,12 @@ function plural(count: number, noun: string): string {
 export function configCheck(positionals: readonly string[] = ['check']): number {
   const usageProblem = configUsageProblem(positionals);
   if (usageProblem !== undefined) throw new UsageError(`${usageProblem}\n\n${CONFIG_HELP}`);
-  const result = loadConfig({ env: process.env, cwd: process.cwd() });
+  const loaded = loadConfig({ env: process.env, cwd: process.cwd() });
+  // The price file is the analyzer's (libs/costs), checked here too so that one command finds every problem.
+  const prices = loaded.ok
+    ? readPriceFile(loaded.config.pricesFile, streamsFileName(loaded.config.pricesFile, process.cwd())).problems
+    : [];
+  const result = loaded.ok && prices.length > 0 ? { ...loaded, ok: false as const, problems: prices } : loaded;
   const warnings = result.warnings.length > 0 ? `\nwarnings\n${formatProblems(result.warnings)}\n` : '';
   if (!result.ok) {
     process.stderr.write(
