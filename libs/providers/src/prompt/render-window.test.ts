@@ -154,6 +154,9 @@ describe('renderWindow: one table per shape of message', () => {
         [4, '[1,2]'],
         [5, '{}'],
         [6, 'plain text'],
+        // A table of these would read as the JSON table (`#,+ms,data`).
+        [7, '{"data":"x"}'],
+        [8, '{"data":"y"}'],
       ),
     );
     expect(fenced(renderWindow(window).text)).toEqual([
@@ -166,6 +169,8 @@ describe('renderWindow: one table per shape of message', () => {
       '5,4,[1,2]',
       '6,5,{}',
       '7,6,"plain text"',
+      '8,7,{"data":"x"}',
+      '9,8,{"data":"y"}',
     ]);
   });
 

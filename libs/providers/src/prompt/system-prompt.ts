@@ -1,6 +1,6 @@
 import { MODEL_ANSWER_LIMITS } from '@turbostream/contracts';
 import { DATA_FENCE_CLOSE, DATA_FENCE_OPEN } from './render-window.js';
-import { CELL_DELIMITER, DATA_COLUMN, REF_COLUMN, TIME_COLUMN } from './window-tables.js';
+import { CELL_DELIMITER, DATA_HEADER, REF_COLUMN, TIME_COLUMN } from './window-tables.js';
 
 /** The delimiter in words. */
 const CELL_NAME = CELL_DELIMITER === ',' ? 'comma' : JSON.stringify(CELL_DELIMITER);
@@ -27,9 +27,9 @@ export const SYSTEM_PROMPT = [
     "of the message, as ms after the window's start.",
   'A quoted cell is a JSON string; a cell starting with [ or { is JSON; other cells are numbers, true, false, ' +
     'null or text as it is.',
-  `A ${DATA_COLUMN} cell is one JSON value: the message when it is a JSON object or array, else the message as a ` +
-    'JSON string; [truncated N bytes] after it: its last N bytes are not shown. [gap: …]: messages may be missing ' +
-    'there.',
+  `Under the header ${DATA_HEADER}, each row holds one JSON value: the message when it is a JSON object or array, ` +
+    'else the message as a JSON string; [truncated N bytes] after it: its last N bytes are not shown. [gap: …]: ' +
+    'messages may be missing there.',
   'Line breaks, control, separator and bidi characters are escaped (\\uXXXX), and so is a < that could read ' +
     'as the fence.',
   'A line after the fence saying entries were left out: the window held more than was shown; do not assume none ' +

@@ -12,8 +12,9 @@ export const CELL_DELIMITER = ',';
 /** The first two columns of every table: the entry's ref, and when it was stored (ms after the window's start). */
 export const REF_COLUMN = '#';
 export const TIME_COLUMN = '+ms';
-/** The column of the `data` table. */
+/** The column of the `data` table, and its header: no table of messages has this header. */
 export const DATA_COLUMN = 'data';
+export const DATA_HEADER = [REF_COLUMN, TIME_COLUMN, DATA_COLUMN].join(CELL_DELIMITER);
 
 /** One entry of the window, as the tables need it. */
 export interface TableEntry {
@@ -132,7 +133,10 @@ function sortIntoTables(entries: readonly TableEntry[]): { tables: Table[]; rest
   return { tables, rest };
 }
 
-/** A table's header and rows, or undefined when its messages are shorter as JSON in the `data` table. */
+/**
+ * A table's header and rows, or undefined when its messages are shorter as
+ * JSON in the `data` table, or when its header would read as that table's.
+ */
 function tableLines(table: Table, from: number): string[] | undefined {
   const { members, columns } = table;
   if (members.length < 2) return undefined;
@@ -168,6 +172,7 @@ function tableLines(table: Table, from: number): string[] | undefined {
     else varying.push(index);
   });
   const header = [REF_COLUMN, TIME_COLUMN, ...varying.map((index) => names[index]), ...constants];
+  if (header.join(CELL_DELIMITER) === DATA_HEADER) return undefined;
   const rows = members.map((member, row) => {
     const rowCells = varying.map((index) => cells[row]?.[index] ?? '');
     // Columns a later shape added come last: a row without them ends early.
@@ -201,8 +206,7 @@ export function tablesOf(entries: readonly TableEntry[], from: number): string[]
   }
   if (leftovers.length > 0) {
     leftovers.sort((left, right) => left.position - right.position);
-    const header = [REF_COLUMN, TIME_COLUMN, DATA_COLUMN].join(CELL_DELIMITER);
-    blocks.push({ first: leftovers[0]?.position ?? 0, lines: [header, ...leftovers.map(dataRow)] });
+    blocks.push({ first: leftovers[0]?.position ?? 0, lines: [DATA_HEADER, ...leftovers.map(dataRow)] });
   }
   return blocks.sort((left, right) => left.first - right.first).flatMap((block) => block.lines);
 }
