@@ -18,7 +18,7 @@ export const ModelAlert = z.object({
   evidence: z
     .array(z.string())
     .max(limits.evidenceIds)
-    .describe(`Ids of the messages that show it; at most ${limits.evidenceIds}.`),
+    .describe(`The # (ref) of the rows that show it, as strings; at most ${limits.evidenceIds}.`),
 });
 export type ModelAlert = z.infer<typeof ModelAlert>;
 
