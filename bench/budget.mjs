@@ -4,7 +4,6 @@
 // model's price), the overshoot, and the calls the fake received after the budget ran out.
 // Run with `npm run bench:budget` (builds first), or after a build:
 //   node bench/budget.mjs [--replicas 4] [--concurrency 16] [--windows 1500] [--budget 0.25] [--seed 7]
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { MODEL_ANSWER_JSON_SCHEMA } from '@turbostream/contracts';
@@ -14,8 +13,8 @@ import { createKeyLayout } from '@turbostream/redis';
 import { chatMessages, RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
-import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 import { backlogJobs } from './scale-backlog.mjs';
+import { seededRandom, startAnalyzerProcess } from './support.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -37,18 +36,8 @@ const STREAM = 'spend';
 const price = new PriceBook().priceOf(TARGET.provider, TARGET.model);
 if (!price) throw new Error(`no built-in price for ${TARGET.model}`);
 
-/** Mulberry32: the same seed gives the same latencies and usages. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const next = random(Number(values.seed));
+/** The same seed gives the same latencies and usages. */
+const next = seededRandom(Number(values.seed));
 
 /** What the fake received: when, and what the call cost by its own usage. */
 const calls = [];
@@ -79,8 +68,6 @@ const llm = await startFakeOpenAI({
 
 function startAnalyzer(namespace, index) {
   const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
     REDIS_URL: redisServer.url,
     TURBOSTREAM_NAMESPACE: namespace,
     TURBOSTREAM_INSTANCE_ID: `analyzer-${index}`,
@@ -92,22 +79,7 @@ function startAnalyzer(namespace, index) {
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
   };
-  const child = spawn(process.execPath, [...cliNodeFlags(), CLI_MAIN, 'analyzer'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let errors = '';
-  child.stderr.on('data', (chunk) => {
-    errors = (errors + chunk).slice(-4_000);
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { stop, errors: () => errors };
+  return startAnalyzerProcess(env);
 }
 
 const namespace = 'budgetbench';

@@ -2,16 +2,15 @@
 // a backlog of windows against a fake LLM with a fixed latency, next to the ideal replicas × concurrency ÷ latency
 // measured in the same run. Run with `npm run bench:scale` (builds first), or after a build:
 //   node bench/scale.mjs --latency 1000 --concurrency 8 [--windows W] [--replicas 1,2,4] [--messages 20]
-import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout } from '@turbostream/redis';
 import { RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { Queue } from 'bullmq';
-import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 import { backlogJobs } from './scale-backlog.mjs';
 import { ownCpuSeconds, processCpuSeconds, redisCpuSeconds } from './scale-cpu.mjs';
+import { startAnalyzerProcess } from './support.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +25,6 @@ const latencyMs = Number(values.latency);
 const concurrency = Number(values.concurrency);
 const messagesPerWindow = Number(values.messages);
 const replicaCounts = values.replicas.split(',').map(Number);
-const cli = CLI_MAIN;
 const API_KEY = 'sk-bench-scale-0123456789';
 const TARGET = { provider: 'openai', model: 'gpt-bench' };
 
@@ -51,8 +49,6 @@ async function timedRequest() {
 
 function startAnalyzer(namespace, index) {
   const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
     REDIS_URL: redisServer.url,
     TURBOSTREAM_NAMESPACE: namespace,
     TURBOSTREAM_INSTANCE_ID: `analyzer-${index}`,
@@ -64,22 +60,7 @@ function startAnalyzer(namespace, index) {
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
   };
-  const child = spawn(process.execPath, [...cliNodeFlags(), cli, 'analyzer'], {
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let errors = '';
-  child.stderr.on('data', (chunk) => {
-    errors = (errors + chunk).slice(-4_000);
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return { child, stop, errors: () => errors };
+  return startAnalyzerProcess(env);
 }
 
 async function round(replicas) {

@@ -8,6 +8,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildPrompt, buildSystemPrompt } from '@turbostream/providers';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { seededRandom } from './support.mjs';
 import { LINE_FORMAT_SYSTEM_PROMPT, renderLineFormat } from './tokens-line-format.mjs';
 
 const { values } = parseArgs({
@@ -24,20 +25,8 @@ const windowsPerCase = Number(values.windows);
 const START = Date.UTC(2025, 10, 30, 12, 0, 0);
 const INSTRUCTIONS = 'Alert on anything unusual.';
 
-/** mulberry32, as the demo feed uses. */
-function random(state) {
-  let s = state >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function generator(seedValue) {
-  const next = random(seedValue);
+  const next = seededRandom(seedValue);
   const gaussian = () => Math.sqrt(-2 * Math.log(Math.max(next(), 1e-12))) * Math.cos(2 * Math.PI * next());
   const pick = (list) => list[Math.floor(next() * list.length)];
   const hex = (length) => Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join('');

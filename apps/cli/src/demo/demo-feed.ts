@@ -1,4 +1,4 @@
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface DemoFeedOptions {
   /** Port to listen on; 0 picks a free one. @defaultValue 0 */
@@ -15,8 +15,8 @@ export interface DemoFeedOptions {
   seed?: number;
 }
 
-/** A small deterministic pseudo-random generator (mulberry32). */
-function random(seed: number): () => number {
+/** A small deterministic pseudo-random generator (mulberry32; the benchmarks use it too). */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -55,7 +55,7 @@ export class DemoFeed {
       seed: 42,
       ...options,
     };
-    this.#next = random(this.#options.seed);
+    this.#next = seededRandom(this.#options.seed);
   }
 
   /** Starts listening; resolves with the feed's URL. */
