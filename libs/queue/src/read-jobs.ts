@@ -1,4 +1,11 @@
-import { PROVIDER_IDS, type ProviderId, type Window, WindowJob, compareEntryIds } from '@turbostream/contracts';
+import {
+  compareEntryIds,
+  PROVIDER_IDS,
+  type ProviderId,
+  type Window,
+  WindowJob,
+  WindowJobResult,
+} from '@turbostream/contracts';
 import type { KeyLayout, RedisClient } from '@turbostream/redis';
 import { type JobType, Queue } from 'bullmq';
 import { analysisQueueName, queueOptions } from './analysis-queue.js';
@@ -20,6 +27,10 @@ export interface StoredWindowJob {
   /** Attempts used up so far (rate limits use none). */
   attemptsMade: number;
   job: WindowJob;
+  /** What a completed job returned (undefined for any other state, or a result that does not parse). */
+  result: WindowJobResult | undefined;
+  /** Why a failed job failed. */
+  failedReason: string | undefined;
 }
 
 /**
@@ -49,8 +60,16 @@ export async function listWindowJobs(options: {
           const parsed = WindowJob.safeParse(job.data);
           if (!parsed.success)
             throw new Error(`job ${job.id} in ${queue.name} is not a WindowJob: ${parsed.error.message}`);
-          if (parsed.data.window.streamId === options.streamId)
-            found.push({ jobId: job.id ?? '', state, attemptsMade: job.attemptsMade, job: parsed.data });
+          if (parsed.data.window.streamId !== options.streamId) continue;
+          const result = state === 'completed' ? WindowJobResult.safeParse(job.returnvalue) : undefined;
+          found.push({
+            jobId: job.id ?? '',
+            state,
+            attemptsMade: job.attemptsMade,
+            job: parsed.data,
+            result: result?.success ? result.data : undefined,
+            failedReason: state === 'failed' ? job.failedReason : undefined,
+          });
         }
       }
     } finally {
