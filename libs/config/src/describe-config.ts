@@ -1,4 +1,4 @@
-import { PROVIDER_IDS, redactUrl } from '@turbostream/contracts';
+import { PROVIDER_IDS, redactUrl, sampleOf } from '@turbostream/contracts';
 import { maskSecret } from './mask.js';
 import type { TurboConfig } from './load-config.js';
 
@@ -42,7 +42,11 @@ export function describeConfig(config: TurboConfig): string {
     );
     for (const [index, target] of stream.targets.entries()) {
       const configured = config.providers[target.provider].configured ? '' : '  [provider not configured here]';
-      lines.push(`    ${index === 0 ? 'target ' : 'compare'}  ${target.provider} / ${target.model}${configured}`);
+      const sample = index === 0 ? 1 : sampleOf(stream.samples, target);
+      const share = sample < 1 ? `  (sample ${sample}: about ${Math.round(sample * 1000) / 10} % of the windows)` : '';
+      lines.push(
+        `    ${index === 0 ? 'target ' : 'compare'}  ${target.provider} / ${target.model}${share}${configured}`,
+      );
     }
   }
   lines.push('');

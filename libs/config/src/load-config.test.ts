@@ -191,6 +191,50 @@ describe('loadConfig', () => {
     expect(text).toContain('OPENAI_BUDGET_USD_PER_DAY: expected a number of US dollars');
   });
 
+  it('reads the share of windows a comparison target analyses (sample, default 1), never for the stream target', () => {
+    const cwd = workspace({
+      'streams.yaml': STREAMS.replace(
+        '      - { provider: heuristic }',
+        '      - { provider: heuristic }\n      - { provider: openai, model: gpt-small, sample: 0.1 }',
+      ),
+    });
+    const result = loadConfig({ env: { OPENAI_API_KEY: 'sk-x', OPENAI_MODEL: 'gpt-test' }, cwd });
+    if (!result.ok) throw new Error(formatProblems(result.problems));
+    const [stream] = result.config.streams;
+    // the targets stay plain { provider, model }: job and alert ids are made of them
+    expect(stream?.targets).toEqual([
+      { provider: 'openai', model: 'gpt-test' },
+      { provider: 'heuristic', model: 'mad' },
+      { provider: 'openai', model: 'gpt-small' },
+    ]);
+    expect(stream?.samples).toEqual({ 'openai/gpt-small': 0.1 });
+    expect(describeConfig(result.config)).toContain(
+      'compare  openai / gpt-small  (sample 0.1: about 10 % of the windows)',
+    );
+    const plain = loadConfig({
+      env: { OPENAI_API_KEY: 'sk-x', OPENAI_MODEL: 'gpt-test' },
+      cwd: workspace({ 'streams.yaml': STREAMS }),
+    });
+    expect(plain.ok && 'samples' in (plain.config.streams[0] ?? {})).toBe(false);
+  });
+
+  it('takes a sample above 0 and at most 1, in compare only', () => {
+    const cwd = workspace({
+      'streams.yaml': STREAMS.replace(
+        '      - { provider: heuristic }',
+        '      - { provider: heuristic, sample: 0 }\n      - { provider: openai, model: b, sample: 1.5 }\n' +
+          "      - { provider: openai, model: c, sample: 'half' }",
+      ).replace('      provider: openai\n', '      provider: openai\n      sample: 0.5\n'),
+    });
+    const result = loadConfig({ env: { OPENAI_API_KEY: 'sk-x', OPENAI_MODEL: 'gpt-test' }, cwd });
+    expect(!result.ok && formatProblems(result.problems).split('\n')).toEqual([
+      '  streams.yaml: streams[0].analysis.sample: unknown field (check the spelling)',
+      '  streams.yaml: streams[0].compare[0].sample: expected a share of windows above 0 and at most 1 (got 0)',
+      '  streams.yaml: streams[0].compare[1].sample: expected a share of windows above 0 and at most 1 (got 1.5)',
+      '  streams.yaml: streams[0].compare[2].sample: expected a share of windows above 0 and at most 1 (got "half")',
+    ]);
+  });
+
   it('reports YAML syntax errors with a line and column', () => {
     const cwd = workspace({ 'streams.yaml': 'streams:\n  - id: a\n    source: { url: "wss://x\n' });
     const result = loadConfig({ env: {}, cwd });

@@ -3,6 +3,7 @@ import {
   formatTarget,
   modelVariable,
   normalizeProviderId,
+  partialSamples,
   providerChoices,
   PROVIDER_IDS,
   type AnalysisTarget,
@@ -129,15 +130,17 @@ function resolveStream(stream: StreamInput, index: number, context: TargetContex
   const problems: ConfigProblem[] = [];
   const warnings: ConfigProblem[] = [];
   const targets: AnalysisTarget[] = [];
+  const sampled: [AnalysisTarget, number][] = [];
   const wanted = [
-    { input: stream.analysis, where: `${at}.analysis`, useDefault: true },
+    { input: stream.analysis, where: `${at}.analysis`, useDefault: true, sample: 1 },
     ...stream.compare.map((input, compareIndex) => ({
       input,
       where: `${at}.compare[${compareIndex}]`,
       useDefault: false,
+      sample: input.sample,
     })),
   ];
-  for (const { input, where, useDefault } of wanted) {
+  for (const { input, where, useDefault, sample } of wanted) {
     const { target, problem, warning } = streamTarget(input, where, useDefault, context);
     if (problem) problems.push(problem);
     if (warning) warnings.push(warning);
@@ -148,8 +151,12 @@ function resolveStream(stream: StreamInput, index: number, context: TargetContex
         field: where,
         message: `${formatTarget(target)} is already a target of this stream`,
       });
-    } else targets.push(target);
+    } else {
+      targets.push(target);
+      sampled.push([target, sample]);
+    }
   }
+  const samples = partialSamples(sampled);
   const streams =
     targets.length > 0
       ? [
@@ -158,6 +165,7 @@ function resolveStream(stream: StreamInput, index: number, context: TargetContex
             source: stream.source,
             window: stream.window,
             targets,
+            ...(samples ? { samples } : {}),
             instructions: stream.analysis.instructions,
             ...(stream.budget ? { budget: stream.budget } : {}),
           },

@@ -1,4 +1,4 @@
-import { Budget, STREAM_ID_PATTERN } from '@turbostream/contracts';
+import { Budget, SampleRate, STREAM_ID_PATTERN } from '@turbostream/contracts';
 import { z } from 'zod';
 
 const wsUrl = z
@@ -26,6 +26,14 @@ const providerName = z.string({ error: 'expected a provider id' }).min(1);
 export const StreamTargetSchema = z.strictObject({
   provider: providerName,
   model: z.string({ error: 'expected a model name' }).min(1).optional(),
+});
+
+/**
+ * A comparison target: a target with the share of windows it analyses (`sample`, 1: every window), so comparing need
+ * not double the bill. Which windows is decided from the window id and the target (contracts' `sampledIn`).
+ */
+export const CompareTargetSchema = StreamTargetSchema.extend({
+  sample: SampleRate.default(1),
 });
 
 export const StreamSchema = z.strictObject({
@@ -62,7 +70,7 @@ export const StreamSchema = z.strictObject({
         .default('Alert on anything unusual: outliers, sudden changes, errors.'),
     })
     .prefault({}),
-  compare: z.array(StreamTargetSchema, { error: 'expected a list of { provider, model }' }).default([]),
+  compare: z.array(CompareTargetSchema, { error: 'expected a list of { provider, model, sample }' }).default([]),
   /** What the stream's windows may spend, over all its targets (compare targets included). */
   budget: Budget.optional(),
 });

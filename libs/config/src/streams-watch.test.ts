@@ -102,6 +102,19 @@ describe('diffStreams', () => {
     expect(describeDiff(diff).map((line) => line.message)).toEqual([
       'targets of a changed: heuristic/mad → heuristic/mad, openai/gpt-x',
     ]);
+    const compared = (samples?: Record<string, number>) =>
+      stream('a', {
+        targets: [
+          { provider: 'heuristic', model: 'mad' },
+          { provider: 'openai', model: 'gpt-x' },
+        ],
+        ...(samples ? { samples } : {}),
+      });
+    const sampled = diffStreams([compared()], [compared({ 'openai/gpt-x': 0.1 })]);
+    expect(sampled.changed.map((change) => change.fields)).toEqual([['targets']]);
+    expect(describeDiff(sampled).map((line) => line.message)).toEqual([
+      'targets of a changed: heuristic/mad, openai/gpt-x → heuristic/mad, openai/gpt-x@0.1',
+    ]);
   });
 
   it('keeps only the fields a service applies, with every stream added or removed', () => {

@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
-import { formatTarget, type ProviderId } from '@turbostream/contracts';
+import { formatTargets, type ProviderId } from '@turbostream/contracts';
 import { FileWatch, type FileRead } from './file-watch.js';
 import { parseStreams } from './streams-file.js';
 import type { ConfigProblem, ProviderSettings, StreamConfig } from './types.js';
@@ -57,6 +57,11 @@ export function sameValue(left: unknown, right: unknown): boolean {
   return canonicalJson(left) === canonicalJson(right);
 }
 
+/** What a field of a stream holds: a target's sample is part of `targets`. */
+function fieldValue(stream: StreamConfig, field: StreamField): unknown {
+  return field === 'targets' ? { targets: stream.targets, samples: stream.samples } : stream[field];
+}
+
 /** Which streams were added, removed or changed (and in which fields) from `before` to `after`. */
 export function diffStreams(before: readonly StreamConfig[], after: readonly StreamConfig[]): StreamsDiff {
   const old = new Map(before.map((stream) => [stream.id, stream]));
@@ -65,7 +70,7 @@ export function diffStreams(before: readonly StreamConfig[], after: readonly Str
   for (const stream of after) {
     const previous = old.get(stream.id);
     if (!previous) continue;
-    const fields = FIELDS.filter((field) => !sameValue(previous[field], stream[field]));
+    const fields = FIELDS.filter((field) => !sameValue(fieldValue(previous, field), fieldValue(stream, field)));
     if (fields.length > 0) changed.push({ id: stream.id, fields, before: previous, after: stream });
   }
   return {
@@ -90,7 +95,7 @@ export function diffOfFields(diff: StreamsDiff, fields: readonly StreamField[]):
 }
 
 function describeTargets(stream: StreamConfig): string {
-  return stream.targets.map(formatTarget).join(', ');
+  return formatTargets(stream.targets, stream.samples);
 }
 
 /** The keys of two records whose values differ. */

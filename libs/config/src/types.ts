@@ -1,4 +1,4 @@
-import type { AnalysisTarget } from '@turbostream/contracts';
+import type { AnalysisTarget, TargetSamples } from '@turbostream/contracts';
 import type { SettingsOf } from './env-schema.js';
 import type { StreamInput } from './streams-schema.js';
 
@@ -26,6 +26,11 @@ export type WindowLimits = StreamInput['window'];
 export interface StreamConfig extends Pick<StreamInput, 'id' | 'source' | 'window' | 'budget'> {
   /** The stream's own target followed by its comparison targets; never empty. */
   targets: AnalysisTarget[];
+  /**
+   * The comparison targets that analyse only a share of the windows (`compare[].sample` below 1), by `provider/model`;
+   * absent when every target analyses every window. Never in a job's target.
+   */
+  samples?: TargetSamples;
   instructions: string;
 }
 

@@ -7,6 +7,7 @@ export * from './ops-event.js';
 export * from './provider-registry.js';
 export * from './redact-secrets.js';
 export * from './redact-url.js';
+export * from './sampling.js';
 export * from './stream-control.js';
 export * from './stream-entry.js';
 export * from './target.js';
