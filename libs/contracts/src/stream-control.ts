@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TargetSamples } from './sampling.js';
 import { AnalysisTarget, ProviderId } from './target.js';
 
 /**
@@ -9,6 +10,8 @@ export const StreamTargetOverride = z.object({
   v: z.literal(1),
   /** The stream's target first, then its comparison targets. */
   targets: z.array(AnalysisTarget).min(1),
+  /** The comparison targets that analyse only a share of the windows (`provider/model@0.1`); absent: every window. */
+  samples: TargetSamples.optional(),
   setAt: z.string(),
   /** Who set it (host and user), for `turbostream streams`. */
   setBy: z.string(),

@@ -1,4 +1,4 @@
-import { type AnalysisTarget, StreamTargetOverride } from '@turbostream/contracts';
+import { type AnalysisTarget, StreamTargetOverride, type TargetSamples } from '@turbostream/contracts';
 import type { RedisClient } from './connection.js';
 import type { KeyLayout } from './keys.js';
 
@@ -46,17 +46,19 @@ export async function readTargetOverrides(
   return result;
 }
 
-/** Sets a stream's targets from the next window on. */
+/** Sets a stream's targets (and the samples of its comparison targets, if any) from the next window on. */
 export async function writeTargetOverride(
   redis: RedisClient,
   keys: KeyLayout,
   streamId: string,
   targets: AnalysisTarget[],
   setBy: string,
+  samples?: TargetSamples,
 ): Promise<StreamTargetOverride> {
   const override: StreamTargetOverride = StreamTargetOverride.parse({
     v: 1,
     targets,
+    ...(samples ? { samples } : {}),
     setAt: new Date().toISOString(),
     setBy,
   });

@@ -403,20 +403,22 @@ export class StreamWindower {
 
   /** Takes up targets set while running; windows sealed from now on are analysed by them. */
   async #refreshTargets(): Promise<void> {
-    const { targets, overridden } = await this.#targetSource.current();
+    const { targets, samples, overridden } = await this.#targetSource.current();
     this.#overridden = overridden;
-    if (sameTargets(targets, this.#stream.targets)) return;
-    const before = describeTargets(this.#stream.targets);
-    this.#stream = { ...this.#stream, targets };
+    if (sameTargets(targets, this.#stream.targets, samples, this.#stream.samples)) return;
+    const before = describeTargets(this.#stream.targets, this.#stream.samples);
+    const { samples: _before, ...rest } = this.#stream;
+    this.#stream = { ...rest, targets, ...(samples ? { samples } : {}) };
     this.#gate.setPerWindow(jobsPerWindow(this.#stream));
     const message =
-      `stream ${this.#stream.id}: windows from now on are analysed by ${describeTargets(targets)} ` + `(was ${before})`;
-    this.#logger.info({ targets, overridden }, 'analysis targets changed');
+      `stream ${this.#stream.id}: windows from now on are analysed by ${describeTargets(targets, samples)} ` +
+      `(was ${before})`;
+    this.#logger.info({ targets, samples, overridden }, 'analysis targets changed');
     await this.#options.events?.publish({
       type: 'stream.targets-changed',
       streamId: this.#stream.id,
       message,
-      details: { targets, overridden },
+      details: { targets, ...(samples ? { samples } : {}), overridden },
     });
   }
 

@@ -1,9 +1,11 @@
 import type { StreamConfig } from '@turbostream/config';
-import { type AnalysisTarget, formatTarget } from '@turbostream/contracts';
+import { type AnalysisTarget, formatTargets, type TargetSamples } from '@turbostream/contracts';
 import { type KeyLayout, readTargetOverride, type RedisClient } from '@turbostream/redis';
 
 export interface CurrentTargets {
   targets: AnalysisTarget[];
+  /** The comparison targets' samples below 1, if any. */
+  samples: TargetSamples | undefined;
   /** True when set while running (`turbostream streams set`). */
   overridden: boolean;
 }
@@ -38,21 +40,27 @@ export class StreamTargetSource {
     if (this.#cached && now - this.#cached.at < this.#options.cacheMs) return this.#cached.value;
     const override = await readTargetOverride(this.#options.redis, this.#options.keys, this.#options.stream.id);
     const value = override
-      ? { targets: override.targets, overridden: true }
-      : { targets: this.#options.stream.targets, overridden: false };
+      ? { targets: override.targets, samples: override.samples, overridden: true }
+      : { targets: this.#options.stream.targets, samples: this.#options.stream.samples, overridden: false };
     this.#cached = { at: now, value };
     return value;
   }
 }
 
-/** True when two target lists name the same providers and models in the same order. */
-export function sameTargets(left: readonly AnalysisTarget[], right: readonly AnalysisTarget[]): boolean {
+/** True when two target lists name the same providers and models in the same order, with the same samples. */
+export function sameTargets(
+  left: readonly AnalysisTarget[],
+  right: readonly AnalysisTarget[],
+  leftSamples?: TargetSamples,
+  rightSamples?: TargetSamples,
+): boolean {
   return (
     left.length === right.length &&
-    left.every((target, index) => target.provider === right[index]?.provider && target.model === right[index]?.model)
+    left.every((target, index) => target.provider === right[index]?.provider && target.model === right[index]?.model) &&
+    formatTargets(left, leftSamples) === formatTargets(right, rightSamples)
   );
 }
 
-export function describeTargets(targets: readonly AnalysisTarget[]): string {
-  return targets.map(formatTarget).join(', ');
+export function describeTargets(targets: readonly AnalysisTarget[], samples?: TargetSamples): string {
+  return formatTargets(targets, samples);
 }
