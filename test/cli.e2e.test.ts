@@ -230,6 +230,53 @@ describe('turbostream command', () => {
       expect(reset.stdout).toContain("stream s1: back to the streams file's targets: heuristic/mad, openai/gpt-a");
       expect(turbostream(['streams'], cwd, env).stdout).toContain('(from the streams file)');
     });
+
+    it('sets comparison targets that sample (P/M@share), keeps their samples, and refuses a share out of range', () => {
+      const cwd = workspace({
+        'streams.yaml':
+          'streams:\n  - id: s2\n    source: { url: "wss://example.com/feed" }\n' +
+          '    analysis: { provider: heuristic }\n    compare: [{ provider: openai, model: gpt-a, sample: 0.2 }]\n',
+      });
+      const env = { REDIS_URL: server.url, TURBOSTREAM_NAMESPACE: 'clisamples' };
+      expect(turbostream(['streams'], cwd, env).stdout).toContain('targets   heuristic/mad, openai/gpt-a@0.2');
+      const kept = turbostream(['streams', 'set', 's2', '--provider', 'openai', '--model', 'gpt-b'], cwd, env);
+      expect(kept.stdout).toContain('analysed by openai/gpt-b, openai/gpt-a@0.2 (was heuristic/mad, openai/gpt-a@0.2)');
+      const set = turbostream(
+        [
+          'streams',
+          'set',
+          's2',
+          '--provider',
+          'heuristic',
+          '--compare',
+          'openai/gpt-c@0.05',
+          '--compare',
+          'openai/v@1',
+        ],
+        cwd,
+        env,
+      );
+      expect(set.code, set.output).toBe(0);
+      expect(set.stdout).toContain('analysed by heuristic/mad, openai/gpt-c@0.05, openai/v (was openai/gpt-b');
+      const listed = turbostream(['streams', '--json'], cwd, env);
+      expect(JSON.parse(listed.stdout)[0]).toMatchObject({ samples: { 'openai/gpt-c': 0.05 } });
+      const bad = turbostream(
+        ['streams', 'set', 's2', '--provider', 'heuristic', '--compare', 'openai/x@1.5'],
+        cwd,
+        env,
+      );
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain(
+        '--compare openai/x@1.5: expected a share of windows above 0 and at most 1 (got "1.5")',
+      );
+      // a model name may hold an @ that is not a share
+      const named = turbostream(
+        ['streams', 'set', 's2', '--provider', 'heuristic', '--compare', 'openai/m@20240620'],
+        cwd,
+        env,
+      );
+      expect(named.stdout).toContain('analysed by heuristic/mad, openai/m@20240620 (was');
+    });
   });
 
   describe('up', () => {

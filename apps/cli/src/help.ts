@@ -146,7 +146,7 @@ export const STREAMS_HELP =
 
 Usage:
   turbostream streams [--json]
-  turbostream streams set <id> --provider P [--model M] [--compare P/M ...] [--no-compare]
+  turbostream streams set <id> --provider P [--model M] [--compare P/M[@SHARE] ...] [--no-compare]
   turbostream streams set <id> --reset
 
 set:
@@ -154,6 +154,8 @@ set:
                    ${providerChoices()}
   --model M        its model (default: <PROVIDER>_MODEL from this machine's env.local)
   --compare P/M    a comparison target, analysed side by side (repeat for more); default: keep the current ones
+                   (with their samples). P/M@0.1 analyses about a tenth of the windows (the same ones on every
+                   windower); without @ it analyses every window. The stream's own target analyses every window.
   --no-compare     drop the comparison targets
   --reset          go back to the targets in the streams file
 No restart is needed: windowers take the change up within a second.`;

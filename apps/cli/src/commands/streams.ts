@@ -1,6 +1,16 @@
 import { hostname, userInfo } from 'node:os';
 import { resolveTarget as resolveConfigTarget, type StreamConfig, type TurboConfig } from '@turbostream/config';
-import { type AnalysisTarget, type Budget, formatTarget, StreamStatus, redactUrl } from '@turbostream/contracts';
+import {
+  type AnalysisTarget,
+  type Budget,
+  formatTargets,
+  partialSamples,
+  redactUrl,
+  SampleRate,
+  StreamStatus,
+  sampleOf,
+  type TargetSamples,
+} from '@turbostream/contracts';
 import { BudgetLedger, type BudgetStatus } from '@turbostream/costs';
 import { AnalysisProducer, analysisQueueName } from '@turbostream/queue';
 import {
@@ -17,11 +27,26 @@ import { loadConfigOrExit, UsageError } from '../runtime/load.js';
 import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
 
-function parseTarget(text: string, config: TurboConfig, what: string): AnalysisTarget {
-  const slash = text.indexOf('/');
-  const providerText = slash === -1 ? text : text.slice(0, slash);
-  const model = slash === -1 ? undefined : text.slice(slash + 1);
-  return resolveTarget(providerText, model, config, what);
+/** `@0.1` at the end of a comparison target: the share of windows it analyses (a model name may hold other `@`). */
+const SAMPLE_SUFFIX = /@((?:0|1)?\.\d+|[01](?:\.\d+)?)$/;
+
+/** `provider`, `provider/model` or `provider/model@0.1` (the share of windows it analyses; default every window). */
+export function parseTarget(
+  text: string,
+  config: TurboConfig,
+  what: string,
+): { target: AnalysisTarget; sample: number } {
+  const suffix = SAMPLE_SUFFIX.exec(text);
+  const bare = suffix ? text.slice(0, suffix.index) : text;
+  const slash = bare.indexOf('/');
+  const providerText = slash === -1 ? bare : bare.slice(0, slash);
+  const model = slash === -1 ? undefined : bare.slice(slash + 1);
+  const target = resolveTarget(providerText, model, config, what);
+  if (!suffix) return { target, sample: 1 };
+  const sample = SampleRate.safeParse(Number(suffix[1]));
+  if (!sample.success)
+    throw new UsageError(`${what} ${text}: ${sample.error.issues[0]?.message} (got ${JSON.stringify(suffix[1])})`);
+  return { target, sample: sample.data };
 }
 
 function resolveTarget(
@@ -57,7 +82,7 @@ async function connectToStreams(config: TurboConfig): Promise<{ keys: KeyLayout;
   };
 }
 
-const describe = (targets: readonly AnalysisTarget[]) => targets.map(formatTarget).join(', ');
+const describe = (targets: readonly AnalysisTarget[], samples?: TargetSamples) => formatTargets(targets, samples);
 
 /** `$0.42 of $5 today, 1200 of 40000 tokens this minute` for the limits a budget has. */
 function describeBudget(budget: Budget, status: BudgetStatus): string {
@@ -94,26 +119,29 @@ export async function setStreamTargets(options: {
       const had = await clearTargetOverride(redis, keys, stream.id);
       process.stdout.write(
         `stream ${stream.id}: ${had ? 'back to' : 'already on'} the streams file's ` +
-          `targets: ${describe(stream.targets)}\n`,
+          `targets: ${describe(stream.targets, stream.samples)}\n`,
       );
       return;
     }
     if (!options.provider)
       throw new UsageError('streams set needs --provider P (or --reset)\nRun `turbostream streams --help`.');
     const main = resolveTarget(options.provider, options.model, config, '--provider');
-    const current = (await readTargetOverrides(redis, keys)).get(stream.id)?.targets ?? stream.targets;
+    const override = (await readTargetOverrides(redis, keys)).get(stream.id);
+    const current = override?.targets ?? stream.targets;
+    const currentSamples = override ? override.samples : stream.samples;
+    // Comparison targets kept from before keep their samples; those given here analyse every window unless `@share`.
     const compare = options.noCompare
       ? []
       : options.compare.length > 0
         ? options.compare.map((text) => parseTarget(text, config, '--compare'))
-        : current.slice(1);
-    const targets = [
-      main,
-      ...compare.filter((target) => target.provider !== main.provider || target.model !== main.model),
-    ];
-    await writeTargetOverride(redis, keys, stream.id, targets, `${userInfo().username}@${hostname()}`);
+        : current.slice(1).map((target) => ({ target, sample: sampleOf(currentSamples, target) }));
+    const kept = compare.filter(({ target }) => target.provider !== main.provider || target.model !== main.model);
+    const targets = [main, ...kept.map(({ target }) => target)];
+    const samples = partialSamples(kept.map(({ target, sample }) => [target, sample]));
+    await writeTargetOverride(redis, keys, stream.id, targets, `${userInfo().username}@${hostname()}`, samples);
     process.stdout.write(
-      `stream ${stream.id}: from the next window on, analysed by ${describe(targets)} (was ${describe(current)})\n`,
+      `stream ${stream.id}: from the next window on, analysed by ${describe(targets, samples)} ` +
+        `(was ${describe(current, currentSamples)})\n`,
     );
     for (const target of targets) {
       if ((await liveAnalyzers(redis, keys, target.provider, Date.now())).length === 0) {
@@ -139,6 +167,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
     for (const stream of config.streams) {
       const override = overrides.get(stream.id);
       const targets = override?.targets ?? stream.targets;
+      const samples = override ? override.samples : stream.samples;
       const statusJson = await redis.get(keys.streamStatus(stream.id));
       const status = statusJson ? StreamStatus.safeParse(JSON.parse(statusJson)) : undefined;
       const now = Date.now();
@@ -158,6 +187,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
         id: stream.id,
         url: redactUrl(stream.source.url),
         targets,
+        ...(samples ? { samples } : {}),
         overridden: override !== undefined,
         override,
         status: status?.success ? status.data : undefined,
@@ -173,11 +203,12 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       process.stdout.write('no streams configured (no streams file): `turbostream up` runs the demo\n');
     for (const row of rows) {
       process.stdout.write(`${row.id}  ${row.url}\n`);
-      const fileTargets = () => config.streams.find((stream) => stream.id === row.id)?.targets ?? [];
+      const file = config.streams.find((stream) => stream.id === row.id);
       const origin = row.override
-        ? `  (set while running by ${row.override.setBy} at ${row.override.setAt}; file: ${describe(fileTargets())})`
+        ? `  (set while running by ${row.override.setBy} at ${row.override.setAt}; file: ` +
+          `${describe(file?.targets ?? [], file?.samples)})`
         : '  (from the streams file)';
-      process.stdout.write(`  targets   ${describe(row.targets)}${origin}\n`);
+      process.stdout.write(`  targets   ${describe(row.targets, row.samples)}${origin}\n`);
       if (row.status) {
         process.stdout.write(
           `  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}` +
