@@ -1,4 +1,5 @@
 export * from './alert.js';
+export * from './analysis-record.js';
 export * from './assert-never.js';
 export * from './budget.js';
 export * from './dead-letter.js';

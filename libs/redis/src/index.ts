@@ -1,4 +1,5 @@
 export * from './alert-publisher.js';
+export * from './analysis-log.js';
 export * from './cluster-nodes.js';
 export * from './connection.js';
 export * from './dead-letters.js';

@@ -22,6 +22,8 @@ export interface KeyLayout {
   readonly eventLog: string;
   /** Frames kept aside with their reason. */
   readonly deadLetters: string;
+  /** Capped stream of analysis outcomes (AnalysisRecord JSON), which `turbostream report` reads. */
+  readonly analyses: string;
   /** The source's Redis stream of messages. */
   messages(streamId: string): string;
   /** Counters of one source (received, stored, dead letters, reconnects). */
@@ -82,6 +84,7 @@ export function createKeyLayout(namespace = 'turbostream'): KeyLayout {
     eventsChannel: `${namespace}:events`,
     eventLog: `${namespace}:events:log`,
     deadLetters: `${namespace}:deadletter`,
+    analyses: `${namespace}:analyses`,
     messages: (streamId) => `${tag(streamId)}:messages`,
     stats: (streamId) => `${tag(streamId)}:stats`,
     appendBatches: (streamId) => `${tag(streamId)}:appends`,

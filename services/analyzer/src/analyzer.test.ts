@@ -1,5 +1,6 @@
 import {
   Alert,
+  type AnalysisRecord,
   alertId,
   DeadLetter,
   fieldsToObject,
@@ -12,7 +13,7 @@ import {
 import { createLogger } from '@turbostream/logging';
 import { type AnalysisProvider, createHeuristicProvider, createOpenAIProvider } from '@turbostream/providers';
 import { ANALYSIS_JOB_OPTIONS, analysisQueueName } from '@turbostream/queue';
-import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
+import { createKeyLayout, type KeyLayout, readAnalysisLog } from '@turbostream/redis';
 import { type FakeOpenAI, type RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { redisTest } from '@turbostream/testkit/redis-test';
 import { Queue } from 'bullmq';
@@ -130,6 +131,12 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     return entries.map(([, fields]) => Alert.parse(JSON.parse(fieldsToObject(fields).alert ?? 'null')));
   }
 
+  async function records(redis: Redis, keys: KeyLayout): Promise<AnalysisRecord[]> {
+    const read = await readAnalysisLog(redis, keys, { from: 0 });
+    expect(read.unreadable).toBe(0);
+    return read.analyses.map(({ record }) => record);
+  }
+
   async function events(redis: Redis, keys: KeyLayout): Promise<OpsEvent[]> {
     const entries = await redis.xrange(keys.eventLog, '-', '+');
     return entries.map(([, fields]) => OpsEvent.parse(JSON.parse(fieldsToObject(fields).event ?? 'null')));
@@ -179,6 +186,38 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
       published: 1,
       costUsd: 0,
     });
+    // One compact record of the outcome for `turbostream report`: no window, no alert text.
+    expect(await records(redis, keys)).toEqual([
+      {
+        v: 1,
+        outcome: 'completed',
+        jobId,
+        streamId: 'btc-trades',
+        windowId: `${BASE}-0`,
+        provider: 'heuristic',
+        model: 'robust-z',
+        messages: 41,
+        analyzer: 'analyzer-test-1',
+        ttftMs: expect.any(Number),
+        totalMs: expect.any(Number),
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        alerts: [{ severity: 'critical', evidence: [`${BASE + 230}-0`] }],
+      },
+    ]);
+  });
+
+  redisTest('completes its jobs when the outcome cannot be recorded (best effort)', async () => {
+    const { keys, redis, queue } = await setup([createHeuristicProvider()]);
+    await redis.set(keys.analyses, 'not a stream'); // every XADD to it fails (WRONGTYPE)
+    const data = windowJob('heuristic', 'robust-z');
+    const jobId = windowJobId(data.window.streamId, data.window.windowId, data.target);
+    await queue('heuristic').add('window', data, { jobId });
+    await waitFor(async () => (await stateOf(queue('heuristic'), jobId)) === 'completed', {
+      description: 'job completed',
+    });
+    expect(await alertLog(redis, keys)).toHaveLength(1);
   });
 
   redisTest(
@@ -217,6 +256,12 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
       alertId('btc-trades', `${BASE}-0`, data.target, 0),
     ]);
     expect(WindowJobResult.parse((await queue.getJob(jobId))?.returnvalue).published).toBe(0);
+    // Each run is recorded; the job id, the same for both runs of the job, lets the report count the window once.
+    expect((await records(first.redis, keys)).map((record) => [record.outcome, record.jobId])).toEqual([
+      ['completed', jobId],
+      ['completed', jobId],
+      ['completed', `${jobId}.copy`],
+    ]);
   });
 
   redisTest('fails invalid job data for good, with a dead letter and a window.failed event', async () => {
@@ -411,6 +456,19 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     const { inputTokens = 0, outputTokens = 0, costUsd } = alert?.usage ?? {};
     expect(costUsd).toBeCloseTo((inputTokens * 0.4 + outputTokens * 1.6) / 1e6, 12);
     expect(WindowJobResult.parse((await queue('openai').getJob('flaky-1'))?.returnvalue).costUsd).toBe(costUsd);
+    // The 429 is recorded (each one is); the 503 that was retried is not an outcome; the completion is.
+    expect(await records(redis, keys)).toMatchObject([
+      { outcome: 'rate-limited', jobId: 'flaky-1', provider: 'openai', model: 'gpt-4.1-mini', retryAfterMs: 200 },
+      {
+        outcome: 'completed',
+        jobId: 'flaky-1',
+        messages: 41,
+        inputTokens,
+        outputTokens,
+        costUsd,
+        alerts: [{ severity: 'info', evidence: [`${BASE}-0`] }],
+      },
+    ]);
   });
 
   redisTest('records a window as failed once transient errors use up its attempts', async () => {
@@ -429,6 +487,15 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     );
     expect(failed).toHaveLength(1);
     expect(String(failed[0]?.details?.reason)).toContain('HTTP 500');
+    // Recorded once, as failed for good: the first attempt's failure was retried, not an outcome.
+    const outcomes = await waitFor(
+      async () => ((await records(redis, keys)).length > 0 ? records(redis, keys) : undefined),
+      { description: 'the failure recorded' },
+    );
+    expect(outcomes).toMatchObject([
+      { outcome: 'failed', jobId: 'down-1', streamId: 'btc-trades', provider: 'openai', messages: 41 },
+    ]);
+    expect(outcomes[0]?.outcome === 'failed' && outcomes[0].reason).toContain('HTTP 500');
   });
 
   redisTest('refuses a job whose provider does not match its queue', async () => {

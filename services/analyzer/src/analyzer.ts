@@ -4,9 +4,16 @@ import { BudgetLedger, type BudgetPeriods, PriceBook } from '@turbostream/costs'
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisProvider, ProviderError } from '@turbostream/providers';
 import { AnalysisConsumer } from '@turbostream/queue';
-import { AlertPublisher, AnalyzerPresence, EventPublisher, type KeyLayout, type RedisClient } from '@turbostream/redis';
+import {
+  AlertPublisher,
+  AnalysisLog,
+  AnalyzerPresence,
+  EventPublisher,
+  type KeyLayout,
+  type RedisClient,
+} from '@turbostream/redis';
 import type { Job } from 'bullmq';
-import { failureContext } from './failure-context.js';
+import { failureContext, messagesOf } from './failure-context.js';
 import { SpendGuard } from './spend-guard.js';
 import { WindowJobProcessor } from './window-job-processor.js';
 
@@ -73,6 +80,7 @@ export class Analyzer {
   readonly #logger: Logger;
   readonly #events: EventPublisher;
   readonly #processor: WindowJobProcessor;
+  readonly #analyses: AnalysisLog;
   readonly #consumer: AnalysisConsumer<WindowJobResult>;
   readonly #pending = new Set<Promise<void>>();
   #started = false;
@@ -92,11 +100,17 @@ export class Analyzer {
         onError: (err) => this.#logger.error({ err }, 'cannot publish event'),
       });
     const prices = options.prices ?? new PriceBook();
+    this.#analyses = new AnalysisLog({
+      redis: options.redis,
+      keys: options.keys,
+      onError: (err) => this.#logger.warn({ err }, 'cannot record an analysis outcome; turbostream report misses it'),
+    });
     this.#processor = new WindowJobProcessor({
       redis: options.redis,
       keys: options.keys,
       logger: options.logger,
       publisher: new AlertPublisher({ redis: options.redis, keys: options.keys }),
+      analyses: this.#analyses,
       providers: options.providers,
       llm: options.llm,
       prices,
@@ -206,6 +220,20 @@ export class Analyzer {
         { jobId: job.id, ...context, provider: context.provider ?? provider, attemptsMade: job.attemptsMade, reason },
         'window analysis failed',
       );
+      const { streamId, windowId, model } = context;
+      if (job.id && streamId && windowId && model)
+        await this.#analyses.append({
+          v: 1,
+          jobId: job.id,
+          streamId,
+          windowId,
+          provider: context.provider ?? provider,
+          model,
+          messages: messagesOf(job.data),
+          analyzer: this.#options.instanceId,
+          outcome: 'failed',
+          reason: reason.slice(0, 500),
+        });
       await this.#events.publish({
         type: 'window.failed',
         ...(context.streamId ? { streamId: context.streamId } : {}),

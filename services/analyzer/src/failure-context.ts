@@ -26,3 +26,9 @@ export function failureContext(data: unknown): FailureContext {
     model: text(member(target, 'model')),
   };
 }
+
+/** How many messages the window of a job holds, tolerating data that is not a valid WindowJob (0 then). */
+export function messagesOf(data: unknown): number {
+  const messages = member(member(data, 'window'), 'messages');
+  return Array.isArray(messages) ? messages.length : 0;
+}

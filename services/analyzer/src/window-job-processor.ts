@@ -1,10 +1,23 @@
-import { assertNever, deadLetter, type ProviderId, WindowJob, type WindowJobResult } from '@turbostream/contracts';
+import {
+  assertNever,
+  deadLetter,
+  type ProviderId,
+  WindowJob,
+  type WindowJobResult,
+  windowJobId,
+} from '@turbostream/contracts';
 import type { LlmSettings } from '@turbostream/config';
 import type { PriceBook, Reservation } from '@turbostream/costs';
 import type { Logger } from '@turbostream/logging';
 import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, ProviderError } from '@turbostream/providers';
 import { analysisQueueName } from '@turbostream/queue';
-import { type AlertPublisher, type KeyLayout, type RedisClient, writeDeadLetters } from '@turbostream/redis';
+import {
+  type AlertPublisher,
+  type AnalysisLog,
+  type KeyLayout,
+  type RedisClient,
+  writeDeadLetters,
+} from '@turbostream/redis';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { buildAlerts } from './build-alerts.js';
 import { failureContext } from './failure-context.js';
@@ -15,6 +28,8 @@ export interface WindowJobProcessorOptions {
   keys: KeyLayout;
   logger: Logger;
   publisher: AlertPublisher;
+  /** Where each outcome is recorded for `turbostream report` (best effort: it never fails a job). */
+  analyses: AnalysisLog;
   providers: ReadonlyMap<ProviderId, AnalysisProvider>;
   llm: LlmSettings;
   /** Prices each call: `costUsd` of the alerts and the job result. */
@@ -102,6 +117,12 @@ export class WindowJobProcessor {
       });
     } catch (error) {
       await this.#settleFailed(data, spend.reservation, error, logger);
+      if (ProviderError.isInstance(error) && error.kind === 'rate-limited')
+        await options.analyses.append({
+          ...this.#recordOf(job, data),
+          outcome: 'rate-limited',
+          retryAfterMs: error.retryAfterMs ?? null,
+        });
       if (signal?.aborted) {
         // Cancelled by a shutdown: hand the job back without spending an attempt.
         logger.info({ reason: String(signal.reason) }, 'analysis cancelled; job handed back');
@@ -127,6 +148,16 @@ export class WindowJobProcessor {
     for (const alert of alerts) {
       if (await options.publisher.publish(alert)) published += 1;
     }
+    await options.analyses.append({
+      ...this.#recordOf(job, data),
+      outcome: 'completed',
+      ttftMs: Math.max(0, result.timings.ttftMs),
+      totalMs: Math.max(0, result.timings.totalMs),
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd,
+      alerts: alerts.map(({ severity, evidence }) => ({ severity, evidence })),
+    });
     logger.info(
       {
         alerts: alerts.length,
@@ -149,6 +180,20 @@ export class WindowJobProcessor {
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
       costUsd,
+    };
+  }
+
+  /** What every analysis record of this job names. */
+  #recordOf(job: Job<unknown, WindowJobResult>, data: WindowJob) {
+    return {
+      v: 1 as const,
+      jobId: job.id ?? windowJobId(data.window.streamId, data.window.windowId, data.target),
+      streamId: data.window.streamId,
+      windowId: data.window.windowId,
+      provider: data.target.provider,
+      model: data.target.model,
+      messages: data.window.messages.length,
+      analyzer: this.#options.instanceId,
     };
   }
 
