@@ -1,0 +1,2 @@
+export * from './built-in/index.js';
+export * from './corpus.js';
