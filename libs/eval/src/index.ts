@@ -1,2 +1,5 @@
 export * from './built-in/index.js';
+export * from './compare.js';
 export * from './corpus.js';
+export * from './format-score.js';
+export * from './score.js';
