@@ -3,3 +3,5 @@ export * from './compare.js';
 export * from './corpus.js';
 export * from './format-score.js';
 export * from './score.js';
+export * from './corpus-file.js';
+export * from './problems.js';
