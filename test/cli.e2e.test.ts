@@ -42,6 +42,7 @@ describe('turbostream command', () => {
       ['alerts', '--help'],
       ['demo-feed', '--help'],
       ['config', '--help'],
+      ['report', '--help'],
     ]) {
       const result = turbostream(args, cwd);
       expect(result.code, args.join(' ')).toBe(0);

@@ -5,6 +5,7 @@ import {
   DEMO_FEED_HELP,
   MAIN_HELP,
   PROVIDERS_HELP,
+  REPORT_HELP,
   SERVICE_HELP,
   STACK_HELP,
   STREAMS_HELP,
@@ -161,6 +162,27 @@ export async function run(argv: string[]): Promise<number> {
         noCompare: flag(values, 'no-compare'),
         reset: flag(values, 'reset'),
       });
+      return 0;
+    }
+    case 'report': {
+      const { values, positionals } = parse(command, rest, {
+        stream: { type: 'string' },
+        since: { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      if (help(values, REPORT_HELP)) return 0;
+      if (positionals.length > 0)
+        throw new UsageError(`unexpected ${JSON.stringify(positionals[0])}\nRun \`turbostream report --help\`.`);
+      const { parseSince } = await import('./report/format-report.js');
+      const since = text(values, 'since') ?? '1h';
+      const sinceMs = parseSince(since);
+      if (sinceMs === undefined)
+        throw new UsageError(
+          `--since expects a duration like 30m, 1h or 2d (at most 30d), got ${JSON.stringify(since)}`,
+        );
+      const stream = text(values, 'stream');
+      const { report } = await import('./commands/report.js');
+      await report({ ...(stream === undefined ? {} : { stream }), since, sinceMs, json: flag(values, 'json') });
       return 0;
     }
     case 'providers': {

@@ -19,6 +19,7 @@ Commands:
   alerts         follow published alerts
   streams        list streams with targets and status; \`streams set\` switches a stream's model live
   providers      list providers (configured or not); --check calls each configured one
+  report         scoreboard per stream and model: windows, alerts, latency, tokens, cost, failures, agreement
   demo-feed      serve a local market-like feed with injected anomalies
   config check   validate env.local and streams.yaml; print the effective configuration
 
@@ -75,6 +76,29 @@ Options:
   --json    machine-readable output
 
 Providers: ${providerChoices()}.`;
+
+export const REPORT_HELP = `turbostream report — a scoreboard of the analyses of a recent period, per stream and model
+
+Usage: turbostream report [--stream ID] [--since 1h] [--json]
+
+For each stream and target (provider/model): windows analysed, windows with an
+alert and alerts by severity, p50/p95 time to first token and total time (ms),
+tokens in and out, dollars per 1,000 messages, windows failed for good and 429s.
+For a stream with comparison targets, how each pair agrees on the windows both
+analysed (a sampled target only analyses its sample): both alerted, only one,
+neither, and the overlap of the entries their alerts cite (mean Jaccard over
+the windows both alerted on).
+
+Reads the analyzers' record of each outcome (<namespace>:analyses, capped at
+about 100,000 records: the report says when the period starts before it).
+Uses the Redis and namespace of \`turbostream up\` in this directory, else
+REDIS_URL, as \`streams\` does.
+
+Options:
+  --stream ID   only this stream
+  --since D     the period: a duration such as 30m, 1h, 2d (default 1h, at most 30d)
+  --json        machine-readable output
+  -h, --help`;
 
 const LIFECYCLE_HELP = `HEALTH_PORT (and HEALTH_HOST) serve GET /healthz and /readyz. On SIGTERM or Ctrl-C
 it stops taking work (readiness turns 503), finishes work in flight within
