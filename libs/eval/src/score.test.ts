@@ -107,7 +107,12 @@ describe('scoreAlerts', () => {
       alert('w1', 'critical', ['f-2', 'f-2', 'f-3', 'f-5', 'nope']),
       alert('w2', 'warning', ['x-1']),
     ]);
-    expect(score.alerts[0]).toMatchObject({ verdict: 'match', incidents: ['A', 'B'], unknownEvidence: ['nope'] });
+    expect(score.alerts[0]).toMatchObject({
+      verdict: 'match',
+      incidents: ['A', 'B'],
+      evidence: ['f-2', 'f-3', 'f-5', 'nope'],
+      unknownEvidence: ['nope'],
+    });
     expect(score.alerts[1]).toMatchObject({
       verdict: 'false-alarm',
       reason: 'no-incident-cited',

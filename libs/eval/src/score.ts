@@ -50,6 +50,8 @@ export type FalseAlarmReason = 'no-evidence' | 'no-incident-cited';
 
 export interface AlertScore extends AlertRef {
   feed: string;
+  /** Its evidence, each id once. */
+  evidence: string[];
   /** The incidents its evidence cites; empty for a false alarm. */
   incidents: string[];
   verdict: 'match' | 'false-alarm';
@@ -178,6 +180,7 @@ export function scoreAlerts(
     const scored: AlertScore = {
       feed: alert.feed,
       ...ref,
+      evidence,
       incidents: [...cited].map((incident) => incident.incidentId),
       verdict: cited.size > 0 ? 'match' : 'false-alarm',
       unknownEvidence: evidence.filter((id) => !known.has(id)),
