@@ -11,7 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Alert, WindowJob, WindowJobResult } from '@turbostream/contracts';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
-import { chatMessages, type FakeOpenAI, startFakeOpenAI, waitFor } from '@turbostream/testkit';
+import {
+  chatMessages,
+  type FakeOpenAI,
+  type FakeOpenAIReply,
+  type RecordedRequest,
+  startFakeOpenAI,
+  waitFor,
+} from '@turbostream/testkit';
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { FakeSource } from './fake-source.js';
@@ -37,6 +44,13 @@ export interface PipelineOptions<Client extends Redis | Cluster> {
   budget?: string;
   /** The usage the fake model reports for every call. @defaultValue estimated from the request and the answer */
   usage?: { promptTokens: number; completionTokens: number };
+  /** Each stream's `compare:` in streams.yaml, as a YAML flow sequence (`[{ provider: openai, model: m }]`). */
+  compare?: string;
+  /**
+   * What the fake model answers to a prompt, by model; `undefined` falls back to the default answer.
+   * @defaultValue one alert citing the window's first entry
+   */
+  answer?: (prompt: string, model: string, request: RecordedRequest) => FakeOpenAIReply | undefined;
 }
 
 type CompletedJob = { data: WindowJob; result: WindowJobResult; job: Awaited<ReturnType<Queue['getJobs']>>[number] };
@@ -96,6 +110,9 @@ export class PipelineHarness<Client extends Redis | Cluster> {
       apiKey: OPENAI_KEY,
       handler: (request) => {
         const user = chatMessages(request).find((message) => message.role === 'user')?.content ?? '';
+        const model = (request.body as { model?: unknown } | undefined)?.model;
+        const answer = this.#options.answer?.(user, typeof model === 'string' ? model : '', request);
+        if (answer) return answer;
         const usage = this.#options.usage;
         return {
           content: alertCitingWindow(user),
@@ -107,11 +124,11 @@ export class PipelineHarness<Client extends Redis | Cluster> {
     });
     const cwd = mkdtempSync(join(tmpdir(), `turbostream-${namespace}-e2e-`));
     this.cwd = cwd;
-    const { model = 'gpt-e2e', budget } = this.#options;
+    const { model = 'gpt-e2e', budget, compare } = this.#options;
     const stream = (id: string) =>
       `  - id: ${id}\n    source: { url: ${source.url}, subscribe: ['${subscribe(id)}'] }\n    window: { ` +
       `maxMessages: 20, maxSeconds: 1 }\n    analysis: { provider: openai, model: ${model}, instructions: Flag ` +
-      `every window. }\n${budget ? `    budget: ${budget}\n` : ''}`;
+      `every window. }\n${budget ? `    budget: ${budget}\n` : ''}${compare ? `    compare: ${compare}\n` : ''}`;
     writeFileSync(join(cwd, 'streams.yaml'), `streams:\n${streams.map(stream).join('')}`);
     this.env = {
       REDIS_URL: this.#options.redisUrl,
