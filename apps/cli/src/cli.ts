@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_CORPUS_SEED } from '@turbostream/eval';
 import {
   ALERTS_HELP,
   CONFIG_HELP,
   DEMO_FEED_HELP,
+  EVAL_HELP,
   MAIN_HELP,
   PROVIDERS_HELP,
   REPORT_HELP,
@@ -163,6 +165,28 @@ export async function run(argv: string[]): Promise<number> {
         reset: flag(values, 'reset'),
       });
       return 0;
+    }
+    case 'eval': {
+      const { values, positionals } = parse(command, rest, {
+        target: { type: 'string', multiple: true },
+        corpus: { type: 'string', multiple: true },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      if (help(values, EVAL_HELP)) return 0;
+      if (positionals.length > 0)
+        throw new UsageError(`unexpected ${JSON.stringify(positionals[0])}\nRun \`turbostream eval --help\`.`);
+      const strings = (name: string) => {
+        const value = values[name];
+        return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+      };
+      const { evaluate } = await import('./commands/eval.js');
+      return evaluate({
+        targets: strings('target'),
+        corpora: strings('corpus'),
+        seed: integer(text(values, 'seed'), '--seed', DEFAULT_CORPUS_SEED),
+        json: flag(values, 'json'),
+      });
     }
     case 'report': {
       const { values, positionals } = parse(command, rest, {

@@ -4,6 +4,7 @@
  * the provider lists come from the registry in @turbostream/contracts.
  */
 import { providerChoices } from '@turbostream/contracts';
+import { BUILT_IN_CORPORA, DEFAULT_CORPUS_SEED } from '@turbostream/eval';
 import type { ServiceName } from './runtime/pipeline.js';
 
 export const MAIN_HELP = `turbostream — watch live WebSocket feeds with the LLM of your choice
@@ -20,6 +21,7 @@ Commands:
   streams        list streams with targets and status; \`streams set\` switches a stream's model live
   providers      list providers (configured or not); --check calls each configured one
   report         scoreboard per stream and model: windows, alerts, latency, tokens, cost, failures, agreement
+  eval           score models on a labelled corpus: recall, precision, F1, severity, latency, tokens, dollars
   demo-feed      serve a local market-like feed with injected anomalies
   config check   validate env.local and streams.yaml; print the effective configuration
 
@@ -76,6 +78,26 @@ Options:
   --json    machine-readable output
 
 Providers: ${providerChoices()}.`;
+
+export const EVAL_HELP = `turbostream eval — how well models alert: replay a labelled corpus through the real path
+
+Usage: turbostream eval --target P/M [--target P/M …] [--corpus NAME|FILE …] [--seed N] [--json]
+
+Options:
+  --target P/M     a provider and model to score (a provider alone: its <PROVIDER>_MODEL); repeat to compare
+  --corpus NAME    a built-in feed (${BUILT_IN_CORPORA.join(', ')}; default: all), or the path of a labelled
+                   JSON lines file of your own (docs/eval.md); repeat for several
+  --seed N         the built-in corpus's seed (default ${DEFAULT_CORPUS_SEED}: the same messages on every run)
+  --json           machine-readable output
+
+The corpus goes through the windower, the prompt and the provider exactly as a live
+stream does, on a namespace of its own (on REDIS_URL when set, else a throwaway
+redis-server), removed afterwards. Real providers are called: it costs what the calls cost
+(about 80k input tokens per target for the built-in corpus). Per target it prints incidents
+found (recall), alerts that match an incident (precision), F1, severity accuracy, time to
+first token and total time (p50/p95), tokens, dollars and failures; with several targets,
+a side-by-side table and which incidents each found.
+  -h, --help`;
 
 export const REPORT_HELP = `turbostream report — a scoreboard of the analyses of a recent period, per stream and model
 

@@ -85,7 +85,8 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(rank, sorted.length) - 1] as number;
 }
 
-function percentiles(values: readonly number[]): Percentiles | null {
+/** The p50 and p95 (nearest rank) of `values`; null for none. */
+export function percentiles(values: readonly number[]): Percentiles | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((left, right) => left - right);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
