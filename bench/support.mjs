@@ -1,5 +1,6 @@
 // What the benchmarks share: an analyzer as a separate process of the built CLI, and a seeded random generator.
 import { spawn } from 'node:child_process';
+import { seededRandom as evalRandom } from '@turbostream/eval';
 import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 
 /**
@@ -25,5 +26,5 @@ export function startAnalyzerProcess(env) {
   return { child, stop, errors: () => errors };
 }
 
-/** mulberry32, the demo feed's: the same seed gives the same numbers in [0, 1). */
-export { seededRandom } from '../apps/cli/dist/demo/demo-feed.js';
+/** mulberry32 (the eval corpus's and the demo feed's): the same seed gives the same numbers in [0, 1). */
+export const seededRandom = (seed) => evalRandom(seed).next;

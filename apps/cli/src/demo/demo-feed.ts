@@ -1,3 +1,4 @@
+import { seededRandom } from '@turbostream/eval';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 export interface DemoFeedOptions {
@@ -13,18 +14,6 @@ export interface DemoFeedOptions {
   firstAnomalyAfterSeconds?: number;
   /** Seeded randomness, so runs can be repeated. @defaultValue 42 */
   seed?: number;
-}
-
-/** A small deterministic pseudo-random generator (mulberry32; the benchmarks use it too). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ANOMALIES = ['price-spike', 'volume-spike', 'error', 'price-drop'] as const;
@@ -55,7 +44,8 @@ export class DemoFeed {
       seed: 42,
       ...options,
     };
-    this.#next = seededRandom(this.#options.seed);
+    // mulberry32, as the eval corpus generates its feeds.
+    this.#next = seededRandom(this.#options.seed).next;
   }
 
   /** Starts listening; resolves with the feed's URL. */
