@@ -1,0 +1,3 @@
+export * from './metric-table.js';
+export * from './parse-text.js';
+export * from './turbo-metrics.js';
