@@ -68,6 +68,11 @@ export function describeConfig(config: TurboConfig): string {
       : 'off (HEALTH_PORT not set)';
   lines.push(`health       ${health}; shutdown deadline ${config.shutdownTimeoutMs} ms`);
   lines.push(
+    `dashboard    http://${config.dashboard.host.includes(':') ? `[${config.dashboard.host}]` : config.dashboard.host}:` +
+      `${config.dashboard.port} (turbostream dashboard); token ` +
+      `${config.dashboard.token === undefined ? '(not set: loopback only)' : maskSecret(config.dashboard.token)}`,
+  );
+  lines.push(
     `analyzer     concurrency ${config.analyzer.concurrency}, lock ${config.analyzer.lockMs} ms, ` +
       `attempts ${config.analyzer.attempts}`,
   );

@@ -95,6 +95,9 @@ const providerShape = Object.fromEntries(
   PROVIDER_VARIABLE_LIST.map((variable) => [variable.name, providerVariableSchema(variable)]),
 ) as ProviderShape;
 
+/** The shortest `DASHBOARD_TOKEN` accepted: a guessable token would be no lock. */
+export const DASHBOARD_TOKEN_MIN_LENGTH = 16;
+
 /** Every environment variable TurboStream reads (documented field by field in env.local.example). */
 export const EnvSchema = z.object({
   REDIS_URL: redisUrl,
@@ -142,6 +145,24 @@ export const EnvSchema = z.object({
   HEALTH_PORT: integer('a TCP port (0: no health endpoints)', 0, { min: 0, max: 65_535 }),
   HEALTH_HOST: z.preprocess((value) => (value === '' || value === undefined ? '127.0.0.1' : value), z.string().min(1)),
   SHUTDOWN_TIMEOUT_MS: integer('a time in milliseconds', 30_000, { min: 100 }),
+
+  DASHBOARD_HOST: z.preprocess(
+    (value) => (value === '' || value === undefined ? '127.0.0.1' : value),
+    z.string().trim().min(1),
+  ),
+  DASHBOARD_PORT: integer('a TCP port (0: any free one)', 7700, { min: 0, max: 65_535 }),
+  DASHBOARD_TOKEN: z.preprocess(
+    (value) => (value === '' ? undefined : value),
+    z
+      .string()
+      .min(DASHBOARD_TOKEN_MIN_LENGTH, {
+        error: `expected a token of at least ${DASHBOARD_TOKEN_MIN_LENGTH} characters (for instance \`openssl rand -hex 24\`)`,
+      })
+      .refine((value) => /^[\x21-\x7e]+$/.test(value), {
+        error: 'expected printable ASCII characters without spaces (it travels in a cookie and a header)',
+      })
+      .optional(),
+  ),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -152,6 +173,8 @@ export type Env = z.infer<typeof EnvSchema>;
 export const SETTINGS = {
   log: { level: 'LOG_LEVEL', format: 'LOG_FORMAT' },
   health: { port: 'HEALTH_PORT', host: 'HEALTH_HOST' },
+  /** `turbostream dashboard`: where it listens, and the token it asks for (required off loopback). */
+  dashboard: { host: 'DASHBOARD_HOST', port: 'DASHBOARD_PORT', token: 'DASHBOARD_TOKEN' },
   llm: { maxTokens: 'LLM_MAX_TOKENS', temperature: 'LLM_TEMPERATURE', timeoutMs: 'LLM_TIMEOUT_MS' },
   heuristic: { threshold: 'HEURISTIC_THRESHOLD' },
   ingest: {
@@ -187,7 +210,15 @@ export function settingsOf<G extends keyof Groups>(values: Env, group: G): Setti
   ) as SettingsOf<G>;
 }
 
-/** Variables whose values are secrets: masked in every output (the registry's secret flags). */
+/**
+ * The provider keys: masked in every output (the registry's secret flags), and what a deployment keeps in its secrets.
+ * `DASHBOARD_TOKEN` is masked too (see {@link isSecretVariable}) but belongs to whoever runs the dashboard.
+ */
 export const SECRET_VARIABLES: ReadonlySet<string> = new Set(
   PROVIDER_VARIABLE_LIST.filter((variable) => variable.secret).map((variable) => variable.name),
 );
+
+/** True for a variable whose value is never echoed: a provider key or the dashboard's token. */
+export function isSecretVariable(name: string): boolean {
+  return SECRET_VARIABLES.has(name) || name === 'DASHBOARD_TOKEN';
+}

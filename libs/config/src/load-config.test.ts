@@ -292,6 +292,31 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the dashboard settings: 127.0.0.1:7700 without a token by default; a short token is refused unechoed', () => {
+    const byDefault = loadConfig({ env: {}, cwd: workspace({}) });
+    expect(byDefault.ok && byDefault.config.dashboard).toEqual({ host: '127.0.0.1', port: 7700, token: undefined });
+    expect(byDefault.ok && describeConfig(byDefault.config)).toContain(
+      'dashboard    http://127.0.0.1:7700 (turbostream dashboard); token (not set: loopback only)',
+    );
+    const token = 'dashboard-token-0123456789-wxyz';
+    const set = loadConfig({
+      env: { DASHBOARD_HOST: '0.0.0.0', DASHBOARD_PORT: '8080', DASHBOARD_TOKEN: token },
+      cwd: workspace({}),
+    });
+    expect(set.ok && set.config.dashboard).toEqual({ host: '0.0.0.0', port: 8080, token });
+    const text = set.ok ? describeConfig(set.config) : '';
+    expect(text).toContain('dashboard    http://0.0.0.0:8080 (turbostream dashboard); token ****wxyz');
+    expect(text).not.toContain(token);
+    const short = loadConfig({
+      env: { DASHBOARD_TOKEN: 'hunter2-secret', DASHBOARD_PORT: '70000' },
+      cwd: workspace({}),
+    });
+    const problems = short.ok ? '' : formatProblems(short.problems);
+    expect(problems).toContain('DASHBOARD_TOKEN: expected a token of at least 16 characters');
+    expect(problems).toContain('DASHBOARD_PORT: expected a TCP port (0: any free one) of at most 65535');
+    expect(problems).not.toContain('hunter2');
+  });
+
   it('describes the effective configuration with secrets masked', () => {
     const cwd = workspace({ 'streams.yaml': STREAMS });
     const result = loadConfig({

@@ -9,7 +9,7 @@ import {
   providerChoices,
 } from '@turbostream/contracts';
 import { type EnvFile, type EnvFileOrigin, readEnvFile } from './env-file.js';
-import { type Env, EnvSchema, SECRET_VARIABLES, settingsOf } from './env-schema.js';
+import { type Env, EnvSchema, isSecretVariable, settingsOf } from './env-schema.js';
 import { variableNameWarnings } from './lookalike-variables.js';
 import { ConfigError, issuesToProblems } from './problems.js';
 import { resolveProviders } from './provider-settings.js';
@@ -90,12 +90,7 @@ function validateVariables(merged: Record<string, string>, sourceOf: SourceOf): 
   const parsed = EnvSchema.safeParse(merged, { reportInput: true });
   if (parsed.success) return { values: parsed.data, problems: [], invalid: new Set() };
   const invalid = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')));
-  const problems = issuesToProblems(
-    parsed.error.issues,
-    sourceOf,
-    (name) => SECRET_VARIABLES.has(name),
-    (name) => merged[name],
-  );
+  const problems = issuesToProblems(parsed.error.issues, sourceOf, isSecretVariable, (name) => merged[name]);
   const withDefaults = EnvSchema.safeParse(
     Object.fromEntries(Object.entries(merged).filter(([name]) => !invalid.has(name))),
   );
@@ -172,6 +167,8 @@ function buildConfig({ values, providers, defaultProvider, streams, streamsPath,
     redis: redisSettings(values.REDIS_URL, values.REDIS_CLUSTER),
     /** `/healthz` and `/readyz` (port 0: none). */
     health: settingsOf(values, 'health'),
+    /** `turbostream dashboard`'s address and token (`DASHBOARD_TOKEN`: required off loopback, a secret). */
+    dashboard: settingsOf(values, 'dashboard'),
     /** On SIGTERM, how long in-flight work may take before it is handed back. */
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     namespace: values.TURBOSTREAM_NAMESPACE,

@@ -29,6 +29,7 @@ describe('look-alike variable names', () => {
         'HEURISTIC_',
         'LOG_',
         'SHUTDOWN_',
+        'DASHBOARD_',
       ].sort(),
     );
   });
