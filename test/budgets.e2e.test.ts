@@ -89,9 +89,14 @@ describe('budgets across processes', () => {
       expect(listed.stdout).toContain(
         `  BUDGET    stream spendy: usdPerDay spent; its windows wait until ${nextMidnight}`,
       );
-      expect(listed.stdout).toMatch(
-        new RegExp(`openai +\\d live analyzers?; jobs waiting 0, active 0, delayed ${settled.delayed}`),
+      // The windower may cut one more window while it learns that the budget is spent (it reads the mark at most
+      // once a second): the delayed count can have grown since.
+      const delayed = Number(
+        /openai +\d live analyzers?; jobs waiting \d+, active \d+, delayed (\d+), failed 0, completed 1/.exec(
+          listed.stdout,
+        )?.[1],
       );
+      expect(delayed).toBeGreaterThanOrEqual(settled.delayed);
     });
   });
 });
