@@ -13,6 +13,7 @@ export * from './mistral/mistral-provider.js';
 export * from './ollama/ollama-provider.js';
 export * from './openai/openai-provider.js';
 export * from './parse-model-answer.js';
+export * from './prompt/ask-prompt.js';
 export * from './prompt/build-prompt.js';
 export * from './prompt/entry-refs.js';
 export * from './prompt/render-window.js';

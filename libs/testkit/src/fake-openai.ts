@@ -64,6 +64,11 @@ export interface FakeContentReply {
   firstTokenDelayMs?: number;
   /** Streams only: wait this long between content deltas. */
   chunkDelayMs?: number;
+  /**
+   * Streams only: awaited before content delta number `index` (from 0) is sent, so that a test can hold the stream
+   * there (and see what the client did with the deltas before it).
+   */
+  beforeChunk?: (index: number) => Promise<void> | void;
   /** Streams only: drop the connection after this many content deltas, without `finish_reason` or `[DONE]`. */
   disconnectAfterChunks?: number;
   /**
@@ -319,6 +324,7 @@ async function sendCompletion(
   const pacing = {
     stopAfter: earliestStop(reply.disconnectAfterChunks, reply.streamError?.afterChunks),
     delayMs: reply.chunkDelayMs,
+    before: reply.beforeChunk,
   };
   const sendPiece = (piece: string) =>
     send([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null, ...filters() }]);

@@ -58,18 +58,26 @@ export class FakeSseStream {
   }
 
   /**
-   * Sends each piece with `send`, waiting `delayMs` between them, and stops
-   * before piece number `stopAfter` (when given). False when the client went
-   * away during a wait.
+   * Sends each piece with `send`, waiting `delayMs` between them and for
+   * `before(index)` before each, and stops before piece number `stopAfter`
+   * (when given). False when the client went away during a wait.
    */
   async pieces<Piece>(
     pieces: readonly Piece[],
-    options: { stopAfter?: number | undefined; delayMs?: number | undefined },
+    options: {
+      stopAfter?: number | undefined;
+      delayMs?: number | undefined;
+      before?: ((index: number) => Promise<void> | void) | undefined;
+    },
     send: (piece: Piece) => void,
   ): Promise<boolean> {
     for (const [index, piece] of pieces.entries()) {
       if (options.stopAfter !== undefined && index >= options.stopAfter) break;
       if (index > 0 && !(await this.pause(options.delayMs))) return false;
+      if (options.before) {
+        await options.before(index);
+        if (this.response.destroyed || this.response.writableEnded) return false;
+      }
       send(piece);
     }
     return true;

@@ -1,18 +1,20 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ProviderId } from '@turbostream/contracts';
+import { askCall } from '../call/ask-call.js';
 import { withDeadline } from '../call/call-deadline.js';
 import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { requireApiKey } from '../errors/require-api-key.js';
 import { excerpt } from '../parse-model-answer.js';
 import { buildPrompt } from '../prompt/build-prompt.js';
-import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
+import { buildAskPrompt } from '../prompt/ask-prompt.js';
+import type { AnalysisProvider, AnalysisRequest, AnalysisResult, AskChunk, AskRequest } from '../provider.js';
 import {
   ANTHROPIC_ANSWER_TOOL,
   type AnthropicStructuredOutput,
   buildAnthropicRequest,
 } from './build-anthropic-request.js';
-import { type CollectedMessage, collectMessageStream } from './collect-message-stream.js';
+import { type CollectedMessage, collectMessageStream, messageStreamReader } from './collect-message-stream.js';
 import { mapAnthropicError } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 
@@ -90,27 +92,46 @@ export function createAnthropicProvider(options: AnthropicProviderOptions): Anal
         },
       );
       const collected = await collectMessageStream(stream, call.startedAt, ANTHROPIC_ANSWER_TOOL);
-      // Only `message_stop` proves the answer whole.
-      const finishReason = collected.complete ? collected.stopReason : undefined;
-      return finishResult(
-        call,
-        { ...collected, finishReason },
-        {
-          provider,
-          output: structuredOutput === 'tool' ? (collected.toolInput ?? collected.text) : collected.text,
-          refs: prompt.refs,
-          mapFinishReason: mapAnthropicStopReason,
-          fail: () => refusalError(provider, collected.stopReason, collected.refusal),
-          raw: {
-            responseId: collected.responseId,
-            responseModel: collected.responseModel,
-            stopReason: collected.stopReason,
-            structuredOutput,
-          },
+      return finishResult(call, collected, {
+        provider,
+        output: structuredOutput === 'tool' ? (collected.toolInput ?? collected.text) : collected.text,
+        refs: prompt.refs,
+        mapFinishReason: mapAnthropicStopReason,
+        fail: () => refusalError(provider, collected.stopReason, collected.refusal),
+        raw: {
+          responseId: collected.responseId,
+          responseModel: collected.responseModel,
+          stopReason: collected.stopReason,
+          structuredOutput,
         },
-      );
+      });
     });
   }
 
-  return { id: provider, analyze };
+  function ask(request: AskRequest): AsyncIterable<AskChunk> {
+    return askCall({
+      provider,
+      request,
+      secrets: [apiKey],
+      mapError: mapAnthropicError,
+      open: (call) =>
+        client.messages.create(
+          buildAnthropicRequest({
+            model: request.model,
+            maxTokens: request.maxTokens,
+            prompt: buildAskPrompt(request.question, request.window, request.limits),
+            structuredOutput: 'none',
+          }),
+          { signal: call.signal, timeout: request.timeoutMs, maxRetries: options.maxRetries ?? 0 },
+        ),
+      reader: (startedAt) => messageStreamReader(startedAt, ANTHROPIC_ANSWER_TOOL),
+      end: (collected) => ({
+        mapFinishReason: mapAnthropicStopReason,
+        fail: () => refusalError(provider, collected.stopReason, collected.refusal),
+      }),
+      received: (collected) => collected.text,
+    });
+  }
+
+  return { id: provider, analyze, ask };
 }

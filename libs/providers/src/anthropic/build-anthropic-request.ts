@@ -20,7 +20,8 @@ export interface AnthropicRequestInput {
   model: string;
   maxTokens: number;
   prompt: Prompt;
-  structuredOutput: AnthropicStructuredOutput;
+  /** How the answer's shape is enforced; none for a free-text answer (a question's). */
+  structuredOutput: AnthropicStructuredOutput | 'none';
 }
 
 /**
@@ -49,6 +50,8 @@ export function buildAnthropicRequest(input: AnthropicRequestInput): MessageCrea
     stream: true,
   } satisfies MessageCreateParamsStreaming;
   switch (input.structuredOutput) {
+    case 'none':
+      return base;
     case 'json-schema':
       return { ...base, output_config: { format: { type: 'json_schema', schema: MODEL_ANSWER_JSON_SCHEMA } } };
     case 'tool':

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { callFailure, mapTransportError, mapUnexpectedError } from '../errors/map-transport-error.js';
 import { requireApiKey } from '../errors/require-api-key.js';
 import type { CallContext } from './call-context.js';
-import { type DeadlineCall, withDeadline } from './call-deadline.js';
+import { type DeadlineCall, streamWithDeadline, withDeadline } from './call-deadline.js';
 import { emptyCollectedStream } from './collected-stream.js';
 import { finishProblem, finishResult } from './finish-result.js';
 
@@ -96,6 +96,69 @@ describe('withDeadline', () => {
       kind: 'transient',
       message: 'openai stream failed: TypeError: bad [redacted] (reset)',
     });
+  });
+});
+
+describe('streamWithDeadline', () => {
+  const options = (timeoutMs: number, signal?: AbortSignal) => ({
+    provider: 'anthropic' as const,
+    request: { timeoutMs, ...(signal ? { signal } : {}) },
+    secrets: [SECRET],
+    mapError,
+  });
+
+  it('yields what the call yields, as it yields it', async () => {
+    const seen: number[] = [];
+    for await (const item of streamWithDeadline(options(1000), async function* () {
+      yield 1;
+      yield 2;
+    }))
+      seen.push(item);
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('maps a failure after some items, and a deadline that passes between items', async () => {
+    const seen: number[] = [];
+    const failing = streamWithDeadline(options(1000), async function* () {
+      yield 1;
+      throw new Error(`dropped ${SECRET}`);
+    });
+    await expect(
+      (async () => {
+        for await (const item of failing) seen.push(item);
+      })(),
+    ).rejects.toMatchObject({ kind: 'transient', message: 'anthropic stream failed: Error: dropped [redacted]' });
+    expect(seen).toEqual([1]);
+    const slow = streamWithDeadline(options(30), async function* (call) {
+      yield 1;
+      await never(call.signal);
+    });
+    await expect(
+      (async () => {
+        for await (const _item of slow);
+      })(),
+    ).rejects.toMatchObject({ message: 'anthropic did not finish within 30 ms (timeout)' });
+  });
+
+  it("aborts the call when the reader stops early, and lets go of the caller's signal", async () => {
+    const caller = new AbortController();
+    let signal: AbortSignal | undefined;
+    for await (const _item of streamWithDeadline(options(10_000, caller.signal), async function* (call) {
+      signal = call.signal;
+      yield 1;
+      yield 2;
+    }))
+      break;
+    expect(signal?.aborted).toBe(true);
+    const kept = new AbortController();
+    let other: AbortSignal | undefined;
+    for await (const _item of streamWithDeadline(options(10_000, kept.signal), async function* (call) {
+      other = call.signal;
+      yield 1;
+    }));
+    expect(other?.aborted).toBe(false);
+    kept.abort();
+    expect(other?.aborted).toBe(false);
   });
 });
 

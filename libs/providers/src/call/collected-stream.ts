@@ -20,3 +20,24 @@ export function emptyCollectedStream(): CollectedStream {
     responseId: undefined,
   };
 }
+
+/**
+ * Reads one provider's stream an event at a time, for an analysis (which
+ * needs the whole answer) and a question (whose answer is passed on as it
+ * comes) alike.
+ */
+export interface StreamReader<Event, Collected extends CollectedStream> {
+  /** Takes one event in; returns the answer text it adds ('' for none: a role, reasoning, usage…). */
+  read(event: Event): string;
+  /** What the events read so far add up to. */
+  result(): Collected;
+}
+
+/** Reads a stream to its end with `reader`. */
+export async function collectStream<Event, Collected extends CollectedStream>(
+  stream: AsyncIterable<Event>,
+  reader: StreamReader<Event, Collected>,
+): Promise<Collected> {
+  for await (const event of stream) reader.read(event);
+  return reader.result();
+}

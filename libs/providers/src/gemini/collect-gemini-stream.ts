@@ -1,5 +1,10 @@
 import type { GenerateContentResponse, GenerateContentResponseUsageMetadata } from '@google/genai';
-import { type CollectedStream, emptyCollectedStream } from '../call/collected-stream.js';
+import {
+  type CollectedStream,
+  collectStream,
+  emptyCollectedStream,
+  type StreamReader,
+} from '../call/collected-stream.js';
 import type { AnalysisUsage } from '../provider.js';
 
 /** What a `streamGenerateContent` stream added up to. */
@@ -31,14 +36,14 @@ export function mapGeminiUsage(usage: GenerateContentResponseUsageMetadata): Ana
 }
 
 /**
- * Reads a Gemini stream to its end, accumulating candidate 0. Each chunk's
- * `usageMetadata` is a running total, so the last one wins.
+ * Reads a Gemini stream an event at a time, accumulating candidate 0 (its
+ * non-thought text is each chunk's answer text). Each chunk's `usageMetadata`
+ * is a running total, so the last one wins.
  */
-export async function collectGeminiStream(
-  stream: AsyncIterable<GenerateContentResponse>,
+export function geminiStreamReader(
   startedAt: number,
   now: () => number = () => performance.now(),
-): Promise<CollectedGemini> {
+): StreamReader<GenerateContentResponse, CollectedGemini> {
   const collected: CollectedGemini = {
     ...emptyCollectedStream(),
     text: '',
@@ -46,22 +51,34 @@ export async function collectGeminiStream(
     blockReasonMessage: undefined,
     modelVersion: undefined,
   };
-  for await (const chunk of stream) {
-    collected.modelVersion ??= chunk.modelVersion;
-    collected.responseId ??= chunk.responseId;
-    if (chunk.promptFeedback?.blockReason) {
-      collected.blockReason = chunk.promptFeedback.blockReason;
-      collected.blockReasonMessage = chunk.promptFeedback.blockReasonMessage;
-    }
-    const candidate = chunk.candidates?.find((entry) => (entry.index ?? 0) === 0);
-    const text = (candidate?.content?.parts ?? [])
-      .filter((part) => part.thought !== true)
-      .map((part) => part.text ?? '')
-      .join('');
-    if (text && collected.ttftMs === undefined) collected.ttftMs = now() - startedAt;
-    collected.text += text;
-    if (candidate?.finishReason) collected.finishReason = candidate.finishReason;
-    if (chunk.usageMetadata) collected.usage = mapGeminiUsage(chunk.usageMetadata);
-  }
-  return collected;
+  return {
+    read(chunk) {
+      collected.modelVersion ??= chunk.modelVersion;
+      collected.responseId ??= chunk.responseId;
+      if (chunk.promptFeedback?.blockReason) {
+        collected.blockReason = chunk.promptFeedback.blockReason;
+        collected.blockReasonMessage = chunk.promptFeedback.blockReasonMessage;
+      }
+      const candidate = chunk.candidates?.find((entry) => (entry.index ?? 0) === 0);
+      const text = (candidate?.content?.parts ?? [])
+        .filter((part) => part.thought !== true)
+        .map((part) => part.text ?? '')
+        .join('');
+      if (text && collected.ttftMs === undefined) collected.ttftMs = now() - startedAt;
+      collected.text += text;
+      if (candidate?.finishReason) collected.finishReason = candidate.finishReason;
+      if (chunk.usageMetadata) collected.usage = mapGeminiUsage(chunk.usageMetadata);
+      return text;
+    },
+    result: () => collected,
+  };
+}
+
+/** Reads a Gemini stream to its end ({@link geminiStreamReader}). */
+export function collectGeminiStream(
+  stream: AsyncIterable<GenerateContentResponse>,
+  startedAt: number,
+  now: () => number = () => performance.now(),
+): Promise<CollectedGemini> {
+  return collectStream(stream, geminiStreamReader(startedAt, now));
 }

@@ -1,14 +1,15 @@
 import { GoogleGenAI } from '@google/genai';
 import type { ProviderId } from '@turbostream/contracts';
 import type { CallContext } from '../call/call-context.js';
+import { askCall } from '../call/ask-call.js';
 import { withDeadline } from '../call/call-deadline.js';
 import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { requireApiKey } from '../errors/require-api-key.js';
 import { buildPrompt } from '../prompt/build-prompt.js';
-import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
-import { buildGeminiRequest } from './build-gemini-request.js';
-import { type CollectedGemini, collectGeminiStream } from './collect-gemini-stream.js';
+import type { AnalysisProvider, AnalysisRequest, AnalysisResult, AskChunk, AskRequest } from '../provider.js';
+import { buildGeminiAskRequest, buildGeminiRequest } from './build-gemini-request.js';
+import { type CollectedGemini, collectGeminiStream, geminiStreamReader } from './collect-gemini-stream.js';
 import { type GeminiExchange, mapGeminiError } from './map-gemini-error.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 
@@ -74,16 +75,20 @@ export function createGeminiProvider(options: GeminiProviderOptions): AnalysisPr
     httpOptions: { baseUrl: options.baseURL ?? GEMINI_DEFAULT_BASE_URL },
   });
 
-  async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
+  /** One call's error mapping, with the `fetch` that records the response it reads statuses and headers from. */
+  function exchangeOfCall() {
     const exchange: GeminiExchange = {};
-    const mapError = (error: unknown, context: CallContext) => mapGeminiError(error, { ...context, exchange });
+    return {
+      mapError: (error: unknown, context: CallContext) => mapGeminiError(error, { ...context, exchange }),
+      fetch: recordingFetch(baseFetch, exchange),
+    };
+  }
+
+  async function analyze(request: AnalysisRequest): Promise<AnalysisResult> {
+    const { mapError, fetch } = exchangeOfCall();
     return withDeadline({ provider, request, secrets: [apiKey], mapError }, async (call) => {
       const prompt = buildPrompt(request.instructions, request.window, request.repair);
-      const params = buildGeminiRequest(
-        request,
-        { abortSignal: call.signal, fetch: recordingFetch(baseFetch, exchange) },
-        prompt,
-      );
+      const params = buildGeminiRequest(request, { abortSignal: call.signal, fetch }, prompt);
       const stream = await client.models.generateContentStream(params);
       const collected = await collectGeminiStream(stream, call.startedAt);
       return finishResult(call, collected, {
@@ -107,5 +112,23 @@ export function createGeminiProvider(options: GeminiProviderOptions): AnalysisPr
     });
   }
 
-  return { id: provider, analyze };
+  function ask(request: AskRequest): AsyncIterable<AskChunk> {
+    const { mapError, fetch } = exchangeOfCall();
+    return askCall({
+      provider,
+      request,
+      secrets: [apiKey],
+      mapError,
+      open: (call) =>
+        client.models.generateContentStream(buildGeminiAskRequest(request, { abortSignal: call.signal, fetch })),
+      reader: (startedAt) => geminiStreamReader(startedAt),
+      end: (collected) => ({
+        mapFinishReason: mapGeminiFinishReason,
+        failFirst: () => blockedPromptError(collected),
+      }),
+      received: (collected) => collected.text,
+    });
+  }
+
+  return { id: provider, analyze, ask };
 }

@@ -1,6 +1,11 @@
 import type { CompletionEvent, DeltaMessage, UsageInfo } from '@mistralai/mistralai/models/components';
 import { z } from 'zod';
-import { type CollectedStream, emptyCollectedStream } from '../call/collected-stream.js';
+import {
+  type CollectedStream,
+  collectStream,
+  emptyCollectedStream,
+  type StreamReader,
+} from '../call/collected-stream.js';
 import type { AnalysisUsage } from '../provider.js';
 
 /** What a streamed Mistral chat completion added up to. */
@@ -40,23 +45,38 @@ export function mapMistralUsage(usage: UsageInfo): AnalysisUsage {
   };
 }
 
-/** Reads a Mistral chat stream to its end, accumulating choice 0 and the usage that comes with the last chunk. */
-export async function collectMistralStream(
+/**
+ * Reads a Mistral chat stream an event at a time, accumulating choice 0 (its
+ * text, reasoning left out, is each event's answer text) and the usage that
+ * comes with the last chunk.
+ */
+export function mistralStreamReader(
+  startedAt: number,
+  now: () => number = () => performance.now(),
+): StreamReader<CompletionEvent, CollectedMistralChat> {
+  const collected: CollectedMistralChat = { ...emptyCollectedStream(), content: '', responseModel: undefined };
+  return {
+    read(event) {
+      const chunk = event.data;
+      collected.responseId ??= chunk.id;
+      collected.responseModel ??= chunk.model;
+      const choice = chunk.choices.find((candidate) => candidate.index === 0);
+      const text = choice ? deltaText(choice.delta) : '';
+      if (text && collected.ttftMs === undefined) collected.ttftMs = now() - startedAt;
+      collected.content += text;
+      if (choice?.finishReason) collected.finishReason = choice.finishReason;
+      if (chunk.usage) collected.usage = mapMistralUsage(chunk.usage);
+      return text;
+    },
+    result: () => collected,
+  };
+}
+
+/** Reads a Mistral chat stream to its end ({@link mistralStreamReader}). */
+export function collectMistralStream(
   stream: AsyncIterable<CompletionEvent>,
   startedAt: number,
   now: () => number = () => performance.now(),
 ): Promise<CollectedMistralChat> {
-  const collected: CollectedMistralChat = { ...emptyCollectedStream(), content: '', responseModel: undefined };
-  for await (const event of stream) {
-    const chunk = event.data;
-    collected.responseId ??= chunk.id;
-    collected.responseModel ??= chunk.model;
-    const choice = chunk.choices.find((candidate) => candidate.index === 0);
-    const text = choice ? deltaText(choice.delta) : '';
-    if (text && collected.ttftMs === undefined) collected.ttftMs = now() - startedAt;
-    collected.content += text;
-    if (choice?.finishReason) collected.finishReason = choice.finishReason;
-    if (chunk.usage) collected.usage = mapMistralUsage(chunk.usage);
-  }
-  return collected;
+  return collectStream(stream, mistralStreamReader(startedAt, now));
 }

@@ -1,13 +1,14 @@
 import type { Mistral } from '@mistralai/mistralai';
 import type { ProviderId } from '@turbostream/contracts';
+import { askCall } from '../call/ask-call.js';
 import { withDeadline } from '../call/call-deadline.js';
 import { finishResult } from '../call/finish-result.js';
 import { ProviderError } from '../errors/provider-error.js';
 import { requireApiKey } from '../errors/require-api-key.js';
 import { buildPrompt } from '../prompt/build-prompt.js';
-import type { AnalysisProvider, AnalysisRequest, AnalysisResult } from '../provider.js';
-import { buildMistralRequest } from './build-mistral-request.js';
-import { collectMistralStream } from './collect-mistral-stream.js';
+import type { AnalysisProvider, AnalysisRequest, AnalysisResult, AskChunk, AskRequest } from '../provider.js';
+import { buildMistralAskRequest, buildMistralRequest } from './build-mistral-request.js';
+import { collectMistralStream, mistralStreamReader } from './collect-mistral-stream.js';
 import { mapMistralError } from './map-mistral-error.js';
 import { mapMistralFinishReason } from './map-mistral-finish-reason.js';
 
@@ -98,5 +99,29 @@ export function createMistralProvider(options: MistralProviderOptions): Analysis
     });
   }
 
-  return { id: provider, analyze };
+  async function* ask(request: AskRequest): AsyncGenerator<AskChunk, void, undefined> {
+    // Loaded before the call's clock starts, as for an analysis.
+    const client = await loadClient();
+    yield* askCall({
+      provider,
+      request,
+      secrets: [apiKey],
+      mapError: mapMistralError,
+      open: (call) =>
+        client.chat.stream(buildMistralAskRequest(request), {
+          signal: call.signal,
+          timeoutMs: request.timeoutMs,
+          retries: { strategy: 'none' },
+        }),
+      reader: (startedAt) => mistralStreamReader(startedAt),
+      end: (collected) => ({
+        mapFinishReason: mapMistralFinishReason,
+        fail: (finishReason) =>
+          finishReason === 'error' ? midStreamError(provider, collected.content.length) : undefined,
+      }),
+      received: (collected) => collected.content,
+    });
+  }
+
+  return { id: provider, analyze, ask };
 }
