@@ -1,7 +1,7 @@
 import { createKeyLayout } from '@turbostream/redis';
 import { redisTest } from '@turbostream/testkit/redis-test';
 import { describe, expect } from 'vitest';
-import { BudgetLedger, type Refusal, type Reservation } from './budget-ledger.js';
+import { BudgetLedger, budgetRemaining, type Refusal, type Reservation } from './budget-ledger.js';
 
 const DAY_MS = 86_400_000;
 
@@ -131,5 +131,24 @@ describe('BudgetLedger', () => {
       scopes: [],
     });
     expect(await redis.exists(keys.budget('stream:a'))).toBe(0);
+  });
+
+  redisTest('says what is left of each limit, 0 once it ran out', async ({ redis, namespace }) => {
+    const ledger = new BudgetLedger({ redis, keys: createKeyLayout(namespace) });
+    const budget = { usdPerDay: 1, tokensPerMinute: 1_000 };
+    const scopes = [{ scope: 'stream:a', budget }];
+    expect(budgetRemaining(budget, await ledger.status('stream:a', Date.now()))).toEqual({
+      usdPerDay: 1,
+      tokensPerMinute: 1_000,
+    });
+    await ledger.reserve(scopes, { usd: 0.25, tokens: 300 });
+    const left = budgetRemaining(budget, await ledger.status('stream:a', Date.now()));
+    expect(left.usdPerDay).toBeCloseTo(0.75, 9);
+    expect(left.tokensPerMinute).toBe(700);
+    expect((await ledger.reserve(scopes, { usd: 0.9, tokens: 1 })).kind).toBe('exhausted');
+    expect(budgetRemaining(budget, await ledger.status('stream:a', Date.now())).usdPerDay).toBe(0);
+    expect(budgetRemaining({ tokensPerMinute: 5 }, await ledger.status('stream:a', Date.now()))).toEqual({
+      tokensPerMinute: 0,
+    });
   });
 });

@@ -220,3 +220,24 @@ export interface BudgetStatus {
   /** The limits that ran out in the current period, and when each resets. */
   exhausted: { limit: BudgetLimit; resetsAt: number }[];
 }
+
+/**
+ * What is left of a budget in its current periods, by its status: dollars today (when it has `usdPerDay`) and tokens
+ * this minute (when it has `tokensPerMinute`); 0 once the period's budget ran out, never below 0.
+ */
+export function budgetRemaining(
+  budget: Budget,
+  status: BudgetStatus,
+): { usdPerDay?: number; tokensPerMinute?: number } {
+  const spent = (limit: BudgetLimit) => status.exhausted.some((exhausted) => exhausted.limit === limit);
+  return {
+    ...(budget.usdPerDay === undefined
+      ? {}
+      : { usdPerDay: spent('usdPerDay') ? 0 : Math.max(0, budget.usdPerDay - status.usdToday) }),
+    ...(budget.tokensPerMinute === undefined
+      ? {}
+      : {
+          tokensPerMinute: spent('tokensPerMinute') ? 0 : Math.max(0, budget.tokensPerMinute - status.tokensThisMinute),
+        }),
+  };
+}

@@ -110,6 +110,33 @@ describe('HealthServer', () => {
     expect((await get(`${base}/healthz?verbose=1`)).status).toBe(200);
   });
 
+  it('serves /metrics when given a metrics source, in every state, as the source says', async () => {
+    let scrapes = 0;
+    const metrics = {
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      text: async () => `turbostream_scrapes ${++scrapes}\n`,
+    };
+    const { health, base } = await startServer({ metrics });
+    const first = await fetch(`${base}/metrics`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('content-type')).toBe(metrics.contentType);
+    expect(await first.text()).toBe('turbostream_scrapes 1\n');
+    health.setDraining();
+    expect(await (await fetch(`${base}/metrics`)).text()).toBe('turbostream_scrapes 2\n');
+    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
+    expect(await get(`${base}/nope`)).toEqual({
+      status: 404,
+      body: { status: 'not found', endpoints: ['/healthz', '/readyz', '/metrics'] },
+    });
+  });
+
+  it('answers 500 when the metrics cannot be read', async () => {
+    const { base } = await startServer({
+      metrics: { contentType: 'text/plain', text: () => Promise.reject(new Error('broken')) },
+    });
+    expect(await get(`${base}/metrics`)).toEqual({ status: 500, body: { status: 'error' } });
+  });
+
   it('refuses built-in check names', async () => {
     const health = new HealthServer({ port: 0, logger });
     expect(() => health.addCheck('draining', () => undefined)).toThrow(/built in/);

@@ -2,6 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '@turbostream/logging';
 import { evaluateReadiness, type ReadinessCheck, type ReadinessReport } from './readiness.js';
 
+/** What `GET /metrics` serves (a `TurboMetrics` of `@turbostream/metrics`; the health server depends on no metrics library). */
+export interface MetricsSource {
+  readonly contentType: string;
+  text(): Promise<string>;
+}
+
 export interface HealthServerOptions {
   /** TCP port to listen on; 0 lets the system pick one (read it from `port` after `start()`). */
   port: number;
@@ -19,6 +25,8 @@ export interface HealthServerOptions {
    * @defaultValue 1000
    */
   checkTimeoutMs?: number;
+  /** Served on `GET /metrics` (Prometheus text format). @defaultValue none: /metrics is 404 */
+  metrics?: MetricsSource;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -27,7 +35,9 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache
  * Serves `GET /healthz` (liveness: the process and its event loop answer,
  * always 200 while it runs, draining included) and `GET /readyz` (readiness:
  * 200 once `setStarted()` was called, every check passes and `setDraining()`
- * was not; otherwise 503 with a body naming the failing checks).
+ * was not; otherwise 503 with a body naming the failing checks), and
+ * `GET /metrics` when given a metrics source (200 in every state: a draining
+ * process is worth watching too).
  */
 export class HealthServer {
   readonly #options: HealthServerOptions;
@@ -94,7 +104,8 @@ export class HealthServer {
       this.#server.listen(this.#options.port, host, () => {
         this.#server.off('error', onError);
         this.#server.on('error', (err) => this.#logger.error({ err }, 'health server error'));
-        this.#logger.info({ host, port: this.port }, 'health endpoints /healthz and /readyz listening');
+        const endpoints = `/healthz, /readyz${this.#options.metrics ? ' and /metrics' : ''}`;
+        this.#logger.info({ host, port: this.port }, `health endpoints ${endpoints} listening`);
         resolve();
       });
     });
@@ -116,8 +127,10 @@ export class HealthServer {
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? '/', 'http://health.local').pathname;
-    if (path !== '/healthz' && path !== '/readyz') {
-      this.#send(response, 404, { status: 'not found', endpoints: ['/healthz', '/readyz'] });
+    const metrics = this.#options.metrics;
+    if (path !== '/healthz' && path !== '/readyz' && (path !== '/metrics' || !metrics)) {
+      const endpoints = ['/healthz', '/readyz', ...(metrics ? ['/metrics'] : [])];
+      this.#send(response, 404, { status: 'not found', endpoints });
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -127,6 +140,16 @@ export class HealthServer {
     }
     if (path === '/healthz') {
       this.#send(response, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/metrics' && metrics) {
+      const text = await metrics.text();
+      response.writeHead(200, {
+        'content-type': metrics.contentType,
+        'cache-control': 'no-store',
+        'content-length': Buffer.byteLength(text),
+      });
+      response.end(request.method === 'HEAD' ? undefined : text);
       return;
     }
     const report = await evaluateReadiness(this.#checks, this.#options.checkTimeoutMs ?? 1_000);

@@ -51,6 +51,7 @@ export class AnalysisProducer {
   readonly #countTtlMs: number;
   readonly #queues = new Map<ProviderId, Queue<WindowJob>>();
   readonly #counts = new Map<ProviderId, CachedCount>();
+  readonly #stateCounts = new Map<ProviderId, { at: number; counts: Promise<JobCounts> }>();
 
   constructor(options: AnalysisProducerOptions) {
     this.#options = options;
@@ -90,6 +91,20 @@ export class AnalysisProducer {
   async counts(provider: ProviderId): Promise<JobCounts> {
     const counts = await this.#queue(provider).getJobCounts(...COUNTED_STATES);
     return Object.fromEntries(COUNTED_STATES.map((state) => [state, counts[state] ?? 0])) as JobCounts;
+  }
+
+  /**
+   * {@link counts}, reused for `maxAgeMs` (the metrics' scrape-time read: one read however many scrapers ask). A failed
+   * read is not kept.
+   */
+  cachedCounts(provider: ProviderId, maxAgeMs = 1_000): Promise<JobCounts> {
+    const now = this.#clock();
+    const cached = this.#stateCounts.get(provider);
+    if (cached && now - cached.at < maxAgeMs) return cached.counts;
+    const counts = this.counts(provider);
+    this.#stateCounts.set(provider, { at: now, counts });
+    counts.catch(() => this.#stateCounts.delete(provider));
+    return counts;
   }
 
   /** The stored job with this id, when there is one holding a valid {@link WindowJob}. */

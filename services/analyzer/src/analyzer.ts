@@ -1,7 +1,8 @@
 import type { AnalyzerSettings, LlmSettings } from '@turbostream/config';
 import type { Budget, ProviderId, WindowJobResult } from '@turbostream/contracts';
-import { BudgetLedger, type BudgetPeriods, PriceBook } from '@turbostream/costs';
+import { BudgetLedger, type BudgetPeriods, budgetRemaining, PriceBook } from '@turbostream/costs';
 import type { Logger } from '@turbostream/logging';
+import { TurboMetrics } from '@turbostream/metrics';
 import { type AnalysisProvider, ProviderError } from '@turbostream/providers';
 import { AnalysisConsumer } from '@turbostream/queue';
 import {
@@ -15,7 +16,8 @@ import {
 import type { Job } from 'bullmq';
 import { failureContext, messagesOf } from './failure-context.js';
 import { SpendGuard } from './spend-guard.js';
-import { WindowJobProcessor } from './window-job-processor.js';
+import { measuredProvider } from './provider-metrics.js';
+import { streamLabel, WindowJobProcessor } from './window-job-processor.js';
 
 export interface AnalyzerOptions {
   /** Publishes alerts, events and dead letters. */
@@ -42,6 +44,8 @@ export interface AnalyzerOptions {
   budgets?: ReadonlyMap<ProviderId, Budget>;
   /** The budgets' periods; tests shorten them. @defaultValue a UTC day and a minute */
   budgetPeriods?: BudgetPeriods;
+  /** Where its metrics go (the process's registry). @defaultValue a registry of its own */
+  metrics?: TurboMetrics;
   /** Worker name, shown as `job.processedBy`, and `analyzer` in job results. */
   instanceId: string;
   /** @defaultValue Date.now */
@@ -83,6 +87,9 @@ export class Analyzer {
   readonly #analyses: AnalysisLog;
   readonly #consumer: AnalysisConsumer<WindowJobResult>;
   readonly #pending = new Set<Promise<void>>();
+  readonly #metrics: TurboMetrics;
+  readonly #ledger: BudgetLedger;
+  readonly #stopCollecting: Array<() => void> = [];
   #started = false;
   #closing: Promise<void> | undefined;
   #presence: AnalyzerPresence | undefined;
@@ -100,6 +107,16 @@ export class Analyzer {
         onError: (err) => this.#logger.error({ err }, 'cannot publish event'),
       });
     const prices = options.prices ?? new PriceBook();
+    const metrics = options.metrics ?? new TurboMetrics();
+    this.#metrics = metrics;
+    this.#ledger = new BudgetLedger({
+      redis: options.redis,
+      keys: options.keys,
+      ...(options.budgetPeriods ? { periods: options.budgetPeriods } : {}),
+    });
+    const providers = new Map(
+      [...options.providers].map(([id, provider]) => [id, measuredProvider(provider, { metrics, prices })]),
+    );
     this.#analyses = new AnalysisLog({
       redis: options.redis,
       keys: options.keys,
@@ -111,15 +128,11 @@ export class Analyzer {
       logger: options.logger,
       publisher: new AlertPublisher({ redis: options.redis, keys: options.keys }),
       analyses: this.#analyses,
-      providers: options.providers,
+      providers,
       llm: options.llm,
       prices,
       spend: new SpendGuard({
-        ledger: new BudgetLedger({
-          redis: options.redis,
-          keys: options.keys,
-          ...(options.budgetPeriods ? { periods: options.budgetPeriods } : {}),
-        }),
+        ledger: this.#ledger,
         prices,
         events: this.#events,
         providerBudgets: options.budgets ?? new Map(),
@@ -127,6 +140,7 @@ export class Analyzer {
       }),
       instanceId: options.instanceId,
       clock,
+      metrics,
     });
     const { settings } = options;
     this.#consumer = new AnalysisConsumer({
@@ -171,6 +185,7 @@ export class Analyzer {
       onError: (err) => this.#logger.warn({ err }, 'analyzer heartbeat failed'),
     });
     await this.#presence.start();
+    this.#collectBudgets();
     this.#logger.info({ providers: this.providers, instanceId, concurrency: settings.concurrency }, 'analyzer started');
   }
 
@@ -184,6 +199,7 @@ export class Analyzer {
   }
 
   async #close(): Promise<void> {
+    for (const stop of this.#stopCollecting.splice(0)) stop();
     await this.#presence?.close();
     await this.#consumer.close();
     await Promise.race([
@@ -191,6 +207,35 @@ export class Analyzer {
       new Promise((resolve) => setTimeout(resolve, 2_000).unref()),
     ]);
     this.#logger.info({ instanceId: this.#options.instanceId }, 'analyzer stopped');
+  }
+
+  /** What is left of the budgets of the providers it serves (those with a limit), read at scrape time. */
+  #collectBudgets(): void {
+    const limited = this.providers.flatMap((provider) => {
+      const budget = this.#options.budgets?.get(provider);
+      return budget && (budget.usdPerDay !== undefined || budget.tokensPerMinute !== undefined)
+        ? [{ scope: `provider:${provider}`, budget }]
+        : [];
+    });
+    if (limited.length === 0) return;
+    const clock = this.#options.clock ?? Date.now;
+    const read = () =>
+      Promise.all(
+        limited.map(async ({ scope, budget }) => ({
+          scope,
+          left: budgetRemaining(budget, await this.#ledger.status(scope, clock())),
+        })),
+      );
+    this.#stopCollecting.push(
+      this.#metrics.onCollect('budgetDollarsLeft', async (gauge) => {
+        for (const { scope, left } of await read())
+          if (left.usdPerDay !== undefined) gauge.set({ scope }, left.usdPerDay);
+      }),
+      this.#metrics.onCollect('budgetTokensLeft', async (gauge) => {
+        for (const { scope, left } of await read())
+          if (left.tokensPerMinute !== undefined) gauge.set({ scope }, left.tokensPerMinute);
+      }),
+    );
   }
 
   #track(work: Promise<void>): void {
@@ -207,6 +252,13 @@ export class Analyzer {
       }
       const attempts = job.opts.attempts ?? 1;
       const final = err.name === 'UnrecoverableError' || job.attemptsMade >= attempts;
+      const context = failureContext(job.data);
+      this.#metrics.metric('analyses').inc({
+        stream: streamLabel(context.streamId),
+        provider,
+        model: context.model !== undefined && context.model.length <= 128 ? context.model : 'unknown',
+        outcome: final ? 'failed' : 'retried',
+      });
       if (!final) {
         this.#logger.warn(
           { err, provider, jobId: job.id, attemptsMade: job.attemptsMade, attempts },
@@ -214,7 +266,6 @@ export class Analyzer {
         );
         return;
       }
-      const context = failureContext(job.data);
       const reason = err.message;
       this.#logger.error(
         { jobId: job.id, ...context, provider: context.provider ?? provider, attemptsMade: job.attemptsMade, reason },

@@ -2,6 +2,7 @@ import { formatProblem, type ServiceConfigs, streamsFileName } from '@turbostrea
 import { loadPriceFile, PriceBook, PriceFileWatch, type PriceReload } from '@turbostream/costs';
 import { PROVIDER_IDS, type ProviderId } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
+import type { TurboMetrics } from '@turbostream/metrics';
 import { type AnalysisProvider, createProvider } from '@turbostream/providers';
 import { closeRedis, connectRedis, connectService, type RunningService } from '@turbostream/redis';
 import { Analyzer } from './analyzer.js';
@@ -62,7 +63,11 @@ export function followPrices(pricesFile: string, logger: Logger): { prices: Pric
  * Starts the analyzer: builds the configured providers, opens its connections (one for BullMQ), follows the price
  * file and starts the workers.
  */
-export async function startAnalyzer(config: AnalyzerConfig, rootLogger: Logger): Promise<RunningService<Analyzer>> {
+export async function startAnalyzer(
+  config: AnalyzerConfig,
+  rootLogger: Logger,
+  metrics?: TurboMetrics,
+): Promise<RunningService<Analyzer>> {
   const logger = rootLogger.child({ service: 'analyzer' });
   const providers = buildProviders(config);
   if (providers.size === 0)
@@ -88,6 +93,7 @@ export async function startAnalyzer(config: AnalyzerConfig, rootLogger: Logger):
     instanceId: config.instanceId,
     // On SIGTERM, jobs in flight get this long; what is still running is then handed back to the queue.
     drainTimeoutMs: config.shutdownTimeoutMs,
+    ...(metrics ? { metrics } : {}),
   });
   await analyzer.start().catch(async (error: unknown) => {
     await disconnect();

@@ -2,6 +2,7 @@ import {
   assertNever,
   deadLetter,
   type ProviderId,
+  STREAM_ID_PATTERN,
   WindowJob,
   type WindowJobResult,
   windowJobId,
@@ -9,6 +10,7 @@ import {
 import type { LlmSettings } from '@turbostream/config';
 import type { PriceBook, Reservation } from '@turbostream/costs';
 import type { Logger } from '@turbostream/logging';
+import type { TurboMetrics } from '@turbostream/metrics';
 import { type AnalysisResult, type AnalysisProvider, analyzeWithRepair, ProviderError } from '@turbostream/providers';
 import { analysisQueueName } from '@turbostream/queue';
 import {
@@ -38,6 +40,16 @@ export interface WindowJobProcessorOptions {
   spend: SpendGuard;
   instanceId: string;
   clock: () => number;
+  /** Where outcomes, alerts and invalid jobs are counted. */
+  metrics: TurboMetrics;
+}
+
+/** How an analysis attempt ended, as `turbostream_analyses_total` counts it (`retried` and `failed`: the analyzer's). */
+export type AnalysisOutcome = 'completed' | 'retried' | 'failed' | 'rate-limited' | 'budget-wait' | 'cancelled';
+
+/** A stream id as a metric label: an invalid job's may be anything, and labels stay bounded. */
+export function streamLabel(streamId: string | undefined): string {
+  return streamId !== undefined && STREAM_ID_PATTERN.test(streamId) ? streamId : 'unknown';
 }
 
 /** Processes one analysis job: validate, analyse with the named provider only, publish alerts once. */
@@ -70,6 +82,7 @@ export class WindowJobProcessor {
         receivedAt: options.clock(),
       });
       await writeDeadLetters(options.redis, options.keys, [letter]);
+      options.metrics.metric('deadLetters').inc({ stream: streamLabel(letter.streamId), reason: 'invalid-job' });
       throw new UnrecoverableError(`invalid-job: ${detail}`);
     }
     const data = parsed.data;
@@ -100,6 +113,7 @@ export class WindowJobProcessor {
         { scope, limit, resetsAt: new Date(resetsAt).toISOString() },
         'budget spent; the window waits for the next period',
       );
+      this.#count(data, 'budget-wait');
       // Spread the windows that wake together at the roll-over over a second; no attempt is used.
       await job.moveToDelayed(resetsAt + Math.floor(Math.random() * 1_000), token);
       throw new DelayedError();
@@ -117,13 +131,16 @@ export class WindowJobProcessor {
       });
     } catch (error) {
       await this.#settleFailed(data, spend.reservation, error, logger);
-      if (ProviderError.isInstance(error) && error.kind === 'rate-limited')
+      if (ProviderError.isInstance(error) && error.kind === 'rate-limited') {
+        this.#count(data, 'rate-limited');
         await options.analyses.append({
           ...this.#recordOf(job, data),
           outcome: 'rate-limited',
           retryAfterMs: error.retryAfterMs ?? null,
         });
+      }
       if (signal?.aborted) {
+        this.#count(data, 'cancelled');
         // Cancelled by a shutdown: hand the job back without spending an attempt.
         logger.info({ reason: String(signal.reason) }, 'analysis cancelled; job handed back');
         await job.moveToDelayed(options.clock(), token);
@@ -145,9 +162,18 @@ export class WindowJobProcessor {
       costUsd,
     );
     let published = 0;
+    const alertsCounter = options.metrics.metric('alerts');
     for (const alert of alerts) {
-      if (await options.publisher.publish(alert)) published += 1;
+      if (!(await options.publisher.publish(alert))) continue;
+      published += 1;
+      alertsCounter.inc({
+        stream: window.streamId,
+        provider: target.provider,
+        model: target.model,
+        severity: alert.severity,
+      });
     }
+    this.#count(data, 'completed');
     await options.analyses.append({
       ...this.#recordOf(job, data),
       outcome: 'completed',
@@ -181,6 +207,13 @@ export class WindowJobProcessor {
       outputTokens: result.usage.outputTokens,
       costUsd,
     };
+  }
+
+  #count(data: WindowJob, outcome: AnalysisOutcome): void {
+    const { window, target } = data;
+    this.#options.metrics
+      .metric('analyses')
+      .inc({ stream: window.streamId, provider: target.provider, model: target.model, outcome });
   }
 
   /** What every analysis record of this job names. */

@@ -1,6 +1,7 @@
 import { type IngestSettings, type SourceConfig, sameValue } from '@turbostream/config';
 import { STREAM_ID_PATTERN } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
+import { TurboMetrics } from '@turbostream/metrics';
 import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { SourceIngest, type SourceIngestStats } from './source-ingest.js';
 
@@ -19,6 +20,8 @@ export interface IngestOptions {
   /** One WebSocket connection each. */
   sources: IngestSource[];
   settings: IngestSettings;
+  /** Where the per-stream metrics go (the process's registry). @defaultValue a registry of its own */
+  metrics?: TurboMetrics;
   /** How long `close()` waits for buffered messages to reach Redis. @defaultValue 5000 */
   closeTimeoutMs?: number;
   /** @defaultValue Date.now */
@@ -54,6 +57,8 @@ function checkSources(sources: readonly IngestSource[]): void {
 export class Ingest {
   readonly #options: IngestOptions;
   readonly #logger: Logger;
+  readonly #metrics: TurboMetrics;
+  #stopCollecting: (() => void) | undefined;
   /** The running sources and the configuration each was opened with, by stream id. */
   readonly #sources = new Map<string, { ingest: SourceIngest; config: IngestSource }>();
   #started = false;
@@ -64,6 +69,7 @@ export class Ingest {
   constructor(options: IngestOptions) {
     this.#options = options;
     this.#logger = options.logger;
+    this.#metrics = options.metrics ?? new TurboMetrics();
     checkSources(options.sources);
     for (const source of options.sources) this.#add(source);
   }
@@ -72,6 +78,9 @@ export class Ingest {
   async start(): Promise<void> {
     if (this.#started || this.#closing) return;
     this.#started = true;
+    this.#stopCollecting = this.#metrics.onCollect('sourceUp', (gauge) => {
+      for (const { ingest } of this.#sources.values()) gauge.set({ stream: ingest.streamId }, ingest.connected ? 1 : 0);
+    });
     for (const { ingest } of this.#sources.values()) ingest.start();
     this.#logger.info({ streams: [...this.#sources.keys()] }, 'ingest started');
   }
@@ -140,6 +149,7 @@ export class Ingest {
       keys,
       logger,
       events,
+      metrics: this.#metrics,
       ...(clock ? { clock } : {}),
     });
     const entry = { ingest, config };
@@ -158,6 +168,7 @@ export class Ingest {
   async #close(): Promise<void> {
     await this.#updating; // a source being removed is written out there; one being added is then in the list
     await this.#stop([...this.#sources.values()].map(({ ingest }) => ingest));
+    this.#stopCollecting?.();
     this.#logger.info('ingest closed');
   }
 

@@ -1,5 +1,6 @@
 import type { ServiceConfigs, StreamConfig } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
+import type { TurboMetrics } from '@turbostream/metrics';
 import { closeRedis, connectService, type RunningService } from '@turbostream/redis';
 import { Ingest, type IngestSource } from './ingest.js';
 
@@ -8,10 +9,11 @@ export function ingestSources(streams: readonly StreamConfig[]): IngestSource[] 
   return streams.map((stream) => ({ streamId: stream.id, ...stream.source }));
 }
 
-/** Starts ingest on its own Redis connection: one source per configured stream. */
+/** Starts ingest on its own Redis connection: one source per configured stream, counting into `metrics`. */
 export async function startIngest(
   config: ServiceConfigs['ingest'],
   rootLogger: Logger,
+  metrics?: TurboMetrics,
 ): Promise<RunningService<Ingest>> {
   const logger = rootLogger.child({ service: 'ingest' });
   const { redis, keys, events } = connectService('ingest', config, (fields, message) => logger.warn(fields, message));
@@ -23,6 +25,7 @@ export async function startIngest(
     events,
     sources: ingestSources(config.streams),
     settings: config.ingest,
+    ...(metrics ? { metrics } : {}),
   });
   await ingest.start().catch(async (error: unknown) => {
     await disconnect();

@@ -1,6 +1,7 @@
 import type { IngestSettings, SourceConfig } from '@turbostream/config';
 import { type DeadLetterReason, deadLetter } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
+import type { TurboMetrics } from '@turbostream/metrics';
 import type { EventInput, EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { RESTART_GAP_REASON, type RestartGap } from './append-batch.js';
 import { classifyFrame } from './frame-classifier.js';
@@ -34,6 +35,8 @@ export interface SourceIngestOptions {
   keys: KeyLayout;
   logger: Logger;
   events?: EventPublisher | undefined;
+  /** Where its counters go (messages, bytes, dead letters, reconnects, gaps). */
+  metrics: TurboMetrics;
   /** @defaultValue Date.now */
   clock?: () => number;
 }
@@ -49,8 +52,9 @@ export class SourceIngest {
   #rejected = 0;
 
   constructor(options: SourceIngestOptions) {
-    const { streamId, settings, logger } = options;
+    const { streamId, settings, logger, metrics } = options;
     this.#options = options;
+    const stream = { stream: streamId };
     this.#logger = logger.child({ streamId });
     this.#clock = options.clock ?? Date.now;
     this.#writer = new StreamWriter({
@@ -72,6 +76,10 @@ export class SourceIngest {
         this.#connection.resume();
       },
       onRestartGap: (gap) => this.#onRestartGap(gap),
+      onStored: (messages, bytes) => {
+        metrics.metric('messagesIn').inc(stream, messages);
+        metrics.metric('bytesIn').inc(stream, bytes);
+      },
     });
     this.#connection = new SourceConnection({
       source: options.source,
@@ -94,6 +102,11 @@ export class SourceIngest {
 
   get streamId(): string {
     return this.#options.streamId;
+  }
+
+  /** True while the source's WebSocket is open. */
+  get connected(): boolean {
+    return this.#connection.connected;
   }
 
   start(): void {
@@ -140,6 +153,7 @@ export class SourceIngest {
   #deadLetter(reason: DeadLetterReason, detail: string, payload: Buffer, bytes?: number): void {
     const receivedAt = this.#clock();
     this.#rejected += 1;
+    this.#options.metrics.metric('deadLetters').inc({ stream: this.#options.streamId, reason });
     if (this.#rejected <= 10 || this.#rejected % 1000 === 0) {
       this.#logger.warn({ reason, detail, rejected: this.#rejected }, 'frame kept aside as a dead letter');
     }
@@ -164,11 +178,15 @@ export class SourceIngest {
       this.#writer.appendRestartCheck(this.#clock());
       return;
     }
+    const stream = { stream: this.#options.streamId };
+    this.#options.metrics.metric('reconnects').inc(stream);
+    this.#options.metrics.metric('gaps').inc({ ...stream, cause: 'reconnect' });
     this.#writer.append({ kind: 'gap', reason, receivedAt: this.#clock(), downMs });
     this.#publishGap({ downMs, reason });
   }
 
   #onRestartGap({ lastEntryId, downMs }: RestartGap): void {
+    this.#options.metrics.metric('gaps').inc({ stream: this.#options.streamId, cause: 'restart' });
     this.#logger.warn(
       { lastEntryId, downMs },
       'ingest restarted: gap entry written after the last entry of the previous run',

@@ -52,6 +52,8 @@ export interface StreamWriterOptions {
   onLowWater: () => void;
   /** A restart check (see {@link StreamWriter.appendRestartCheck}) found earlier entries and wrote a gap entry. */
   onRestartGap?: (gap: RestartGap) => void;
+  /** Redis confirmed a batch: its messages, and their bytes (UTF-8). */
+  onStored?: (messages: number, bytes: number) => void;
 }
 
 /**
@@ -257,6 +259,11 @@ export class StreamWriter {
       this.#options.recordTtlMs === undefined ? {} : { recordTtlMs: this.#options.recordTtlMs },
     );
     this.#stored += result.messages;
+    if (this.#options.onStored) {
+      let bytes = 0;
+      for (const entry of entries) if (entry.kind === 'message') bytes += Buffer.byteLength(entry.data);
+      this.#options.onStored(result.messages, bytes);
+    }
     if (!result.applied) {
       this.#options.logger.info(
         { batch: seq, entries: entries.length },

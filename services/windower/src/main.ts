@@ -1,5 +1,6 @@
 import type { ServiceConfigs } from '@turbostream/config';
 import type { Logger } from '@turbostream/logging';
+import type { TurboMetrics } from '@turbostream/metrics';
 import { closeRedis, connectService, type RunningService } from '@turbostream/redis';
 import { Windower } from './windower.js';
 
@@ -7,6 +8,7 @@ import { Windower } from './windower.js';
 export async function startWindower(
   config: ServiceConfigs['windower'],
   rootLogger: Logger,
+  metrics?: TurboMetrics,
 ): Promise<RunningService<Windower>> {
   const logger = rootLogger.child({ service: 'windower' });
   const { redis, keys, events } = connectService('windower', config, (fields, message) => logger.warn(fields, message));
@@ -20,6 +22,7 @@ export async function startWindower(
     settings: config.windower,
     owner: config.instanceId,
     jobAttempts: config.jobAttempts,
+    ...(metrics ? { metrics } : {}),
   });
   await windower.start().catch(async (error: unknown) => {
     await disconnect();

@@ -1,9 +1,10 @@
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { compareEntryIds, deadLetter } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
+import type { TurboMetrics } from '@turbostream/metrics';
 import { type EventPublisher, type KeyLayout, Lease, type RedisClient, writeDeadLetters } from '@turbostream/redis';
 import type { AnalysisProducer } from '@turbostream/queue';
-import { Checkpoint } from './checkpoint.js';
+import { Checkpoint, readCheckpoint } from './checkpoint.js';
 import { trimThreshold } from './entry-ids.js';
 import { type DivergedWindow, findDivergedWindow } from './stored-windows.js';
 import { type StreamChunk, readStreamChunk } from './stream-chunk.js';
@@ -31,7 +32,23 @@ export interface StreamWindowerOptions {
   closeTimeoutMs: number;
   /** Spent budgets, shared by the windower's streams. */
   budgets?: BudgetWatch;
+  /** Where windows sealed and invalid entries are counted. */
+  metrics: TurboMetrics;
 }
+
+/** How far windowing is behind the end of a stream (the open window included). */
+export interface StreamLag {
+  /**
+   * Entries after the last sealed window: entries the stream ever had (Redis 7's `entries-added`) less those windowed;
+   * `undefined` on Redis 6.2 once a window was sealed (it does not say).
+   */
+  entries: number | undefined;
+  /** Milliseconds from the last sealed window's last entry (else the stream's first) to the stream's last entry. */
+  ms: number;
+}
+
+/** The time part of an entry id. */
+const entryMs = (id: string) => Number(id.slice(0, id.indexOf('-')));
 
 /** What one windower instance knows about one stream. */
 export interface StreamWindowerStats {
@@ -162,6 +179,35 @@ export class StreamWindower {
       backpressured: this.#gate.closed,
       open: this.#open && { firstEntryId: this.#open.firstEntryId, entries: this.#open.entries },
     };
+  }
+
+  /** The stream's lag as Redis holds it now, when this instance owns the stream (else `undefined`). */
+  async lag(): Promise<StreamLag | undefined> {
+    if (!this.#ownership.holds(this.#ownership.epoch)) return undefined;
+    const { redis, keys } = this.#options;
+    const streamId = this.#stream.id;
+    const [info, checkpoint] = await Promise.all([
+      redis.xinfo('STREAM', keys.messages(streamId)).catch((error: unknown) => {
+        if (error instanceof Error && /no such key/i.test(error.message)) return undefined;
+        throw error;
+      }),
+      readCheckpoint(redis, keys, streamId),
+    ]);
+    if (!Array.isArray(info)) return { entries: 0, ms: 0 };
+    const fields = new Map<string, unknown>();
+    for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1]);
+    const last = String(fields.get('last-generated-id') ?? '0-0');
+    const first = fields.get('first-entry');
+    const firstId = Array.isArray(first) ? String(first[0]) : undefined;
+    const from = checkpoint.lastEntryId ?? firstId;
+    const added = fields.get('entries-added');
+    const entries =
+      added !== undefined
+        ? Math.max(0, Number(added) - checkpoint.entries)
+        : checkpoint.lastEntryId === undefined
+          ? Number(fields.get('length') ?? 0)
+          : undefined;
+    return { entries, ms: from === undefined ? 0 : Math.max(0, entryMs(last) - entryMs(from)) };
   }
 
   start(): void {
@@ -364,6 +410,7 @@ export class StreamWindower {
         });
       }
       this.#counts.deadLetters += invalid.length;
+      this.#options.metrics.metric('deadLetters').inc({ stream: streamId, reason: 'invalid-entry' }, invalid.length);
     }
     if (!this.#ownership.holds(epoch)) return 0;
     if (jobs.length > 0) {
@@ -391,6 +438,7 @@ export class StreamWindower {
     this.#committed = lastEntryId;
     this.#counts.windows += windows.length;
     this.#counts.jobs += jobs.length;
+    this.#options.metrics.metric('windowsSealed').inc({ stream: this.#stream.id }, windows.length);
     for (const { window } of windows) {
       this.#logger.debug(
         { windowId: window.windowId, messages: window.messages.length, bytes: window.bytes, closedBy: window.closedBy },

@@ -1,11 +1,16 @@
 import { type StreamConfig, sameValue, type WindowerSettings } from '@turbostream/config';
-import { BudgetLedger } from '@turbostream/costs';
+import { BudgetLedger, budgetRemaining } from '@turbostream/costs';
+import type { ProviderId } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
+import { TurboMetrics } from '@turbostream/metrics';
 import { AnalysisProducer } from '@turbostream/queue';
 import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { BudgetWatch } from './budget-watch.js';
 import { ProviderWatch } from './provider-watch.js';
-import { StreamWindower, type StreamWindowerStats } from './stream-windower.js';
+import { type StreamLag, StreamWindower, type StreamWindowerStats } from './stream-windower.js';
+
+/** The queue states exported as `turbostream_queue_jobs`. */
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 export interface WindowerOptions {
   /**
@@ -39,6 +44,8 @@ export interface WindowerOptions {
    * @defaultValue 5
    */
   jobAttempts?: number;
+  /** Where its metrics go (the process's registry). @defaultValue a registry of its own */
+  metrics?: TurboMetrics;
   /** Timing of the check that every target's provider has a live analyzer (tests shorten it). */
   providerWatch?: { intervalMs?: number; graceMs?: number; repeatMs?: number };
 }
@@ -87,6 +94,10 @@ export class Windower {
   readonly #clock: () => number;
   readonly #queues: AnalysisProducer;
   readonly #budgets: BudgetWatch;
+  readonly #ledger: BudgetLedger;
+  readonly #metrics: TurboMetrics;
+  readonly #stopCollecting: Array<() => void> = [];
+  #lags: { at: number; lags: Promise<Map<string, StreamLag>> } | undefined;
   /** The streams windowed here; changed in place by `update()`, as the provider watch reads the same list. */
   readonly #streams: StreamWindower[] = [];
   /** Each stream's configuration as given (its file targets, not those set while running), by id. */
@@ -110,7 +121,9 @@ export class Windower {
       clock,
       ...(options.jobAttempts ? { attempts: options.jobAttempts } : {}),
     });
-    this.#budgets = new BudgetWatch({ ledger: new BudgetLedger({ redis: options.redis, keys: options.keys }), clock });
+    this.#metrics = options.metrics ?? new TurboMetrics();
+    this.#ledger = new BudgetLedger({ redis: options.redis, keys: options.keys });
+    this.#budgets = new BudgetWatch({ ledger: this.#ledger, clock });
     for (const stream of options.streams) this.#add(stream);
     this.#watch = new ProviderWatch({
       redis: options.redis,
@@ -131,6 +144,7 @@ export class Windower {
     this.#started = true;
     for (const stream of this.#streams) stream.start();
     this.#watch.start();
+    this.#collectMetrics();
     this.#logger.info({ owner: this.#options.owner, streams: this.#streams.length }, 'windower started');
   }
 
@@ -165,6 +179,67 @@ export class Windower {
   close(): Promise<void> {
     this.#closed ??= this.#close();
     return this.#closed;
+  }
+
+  /**
+   * The scrape-time gauges: the lag of each stream this instance owns, the depth of the queue of every provider its
+   * streams target, and what is left of its owned streams' budgets.
+   */
+  #collectMetrics(): void {
+    const metrics = this.#metrics;
+    this.#stopCollecting.push(
+      metrics.onCollect('lagEntries', async (gauge) => {
+        for (const [stream, lag] of await this.#streamLags())
+          if (lag.entries !== undefined) gauge.set({ stream }, lag.entries);
+      }),
+      metrics.onCollect('lagSeconds', async (gauge) => {
+        for (const [stream, lag] of await this.#streamLags()) gauge.set({ stream }, lag.ms / 1000);
+      }),
+      metrics.onCollect('queueJobs', async (gauge) => {
+        const providers = new Set<ProviderId>(
+          this.#streams.flatMap((stream) => stream.targets.targets.map((target) => target.provider)),
+        );
+        await Promise.all(
+          [...providers].map(async (provider) => {
+            const counts = await this.#queues.cachedCounts(provider);
+            for (const state of QUEUE_STATES) gauge.set({ provider, state }, counts[state]);
+          }),
+        );
+      }),
+    );
+    const budgets = async () => {
+      const owned = [...this.#configs.values()].filter((stream) => stream.budget && this.owns(stream.id));
+      return Promise.all(
+        owned.map(async (stream) => {
+          const scope = `stream:${stream.id}`;
+          return { scope, left: budgetRemaining(stream.budget ?? {}, await this.#ledger.status(scope, this.#clock())) };
+        }),
+      );
+    };
+    this.#stopCollecting.push(
+      metrics.onCollect('budgetDollarsLeft', async (gauge) => {
+        for (const { scope, left } of await budgets())
+          if (left.usdPerDay !== undefined) gauge.set({ scope }, left.usdPerDay);
+      }),
+      metrics.onCollect('budgetTokensLeft', async (gauge) => {
+        for (const { scope, left } of await budgets())
+          if (left.tokensPerMinute !== undefined) gauge.set({ scope }, left.tokensPerMinute);
+      }),
+    );
+  }
+
+  /** The lag of every stream this instance owns, read at most once a second (two gauges ask for it per scrape). */
+  #streamLags(): Promise<Map<string, StreamLag>> {
+    const now = Date.now();
+    if (this.#lags && now - this.#lags.at < 1_000) return this.#lags.lags;
+    const lags = Promise.all(
+      this.#streams.map(async (stream) => [stream.stats.streamId, await stream.lag()] as const),
+    ).then((all) => new Map(all.filter((entry): entry is [string, StreamLag] => entry[1] !== undefined)));
+    this.#lags = { at: now, lags };
+    lags.catch(() => {
+      if (this.#lags?.lags === lags) this.#lags = undefined;
+    });
+    return lags;
   }
 
   async #update(streams: readonly StreamConfig[]): Promise<WindowerUpdate> {
@@ -207,6 +282,7 @@ export class Windower {
       chunkSize: options.chunkSize ?? 1_000,
       closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
       budgets: this.#budgets,
+      metrics: this.#metrics,
     });
     this.#streams.push(windower);
     this.#configs.set(stream.id, stream);
@@ -223,6 +299,7 @@ export class Windower {
   }
 
   async #close(): Promise<void> {
+    for (const stop of this.#stopCollecting.splice(0)) stop();
     await this.#watch.close();
     await this.#updating; // a stream being removed releases its lease there; one being added is then in the list
     await Promise.all(this.#streams.map((stream) => stream.close()));

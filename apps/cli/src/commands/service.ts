@@ -20,7 +20,7 @@ export async function runService(name: ServiceName): Promise<void> {
   }
   const lifecycle = new ProcessLifecycle({ config, logger: logger.child({ service: name }) });
   await lifecycle.start();
-  const pipeline = await startPipeline(config, [name], logger).catch(async (error: unknown) => {
+  const pipeline = await startPipeline(config, [name], logger, lifecycle.metrics).catch(async (error: unknown) => {
     await lifecycle.stop(async () => {});
     throw error;
   });

@@ -89,7 +89,7 @@ export async function up(options: UpOptions): Promise<void> {
     subscriber.on('error', (err) => logger.warn({ err }, 'redis connection error'));
     subscriber.on('message', (_channel: string, message: string) => printAlert(message));
     await subscriber.subscribe(keys.alertsChannel);
-    pipeline = await startPipeline(config, ['ingest', 'windower', 'analyzer'], logger);
+    pipeline = await startPipeline(config, ['ingest', 'windower', 'analyzer'], logger, lifecycle.metrics);
   } catch (error) {
     await lifecycle.stop(closeTheRest);
     throw error;

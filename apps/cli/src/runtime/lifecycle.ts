@@ -1,6 +1,7 @@
 import type { TurboConfig } from '@turbostream/config';
 import { HealthServer } from '@turbostream/health';
 import type { Logger } from '@turbostream/logging';
+import { TurboMetrics } from '@turbostream/metrics';
 import { UsageError } from './load.js';
 import { type PingableRedis, redisReadiness } from './redis-readiness.js';
 import { untilSignal } from './shutdown.js';
@@ -17,7 +18,8 @@ export interface ProcessLifecycleOptions {
 
 /**
  * The life of one `turbostream` process around its services: the health
- * endpoints (when `config.health.port` > 0), the first SIGINT/SIGTERM
+ * endpoints and `/metrics` (when `config.health.port` > 0; one registry,
+ * `metrics`, for every service of the process), the first SIGINT/SIGTERM
  * (readiness fails at once; a watchdog exits the process should closing
  * outlast `shutdownTimeoutMs` + {@link FORCE_EXIT_GRACE_MS}), and the stop.
  * A second signal exits at once (see `untilSignal`).
@@ -26,6 +28,8 @@ export class ProcessLifecycle {
   readonly #options: ProcessLifecycleOptions;
   readonly #logger: Logger;
   readonly #health: HealthServer | undefined;
+  /** The process's metrics: its services count into them, `/metrics` serves them. */
+  readonly metrics = new TurboMetrics({ processMetrics: true });
   #stopRequested: Promise<NodeJS.Signals> | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #stopping: Promise<void> | undefined;
@@ -34,7 +38,8 @@ export class ProcessLifecycle {
     this.#options = options;
     this.#logger = options.logger;
     const { port, host } = options.config.health;
-    this.#health = port > 0 ? new HealthServer({ port, host, logger: options.logger }) : undefined;
+    this.#health =
+      port > 0 ? new HealthServer({ port, host, logger: options.logger, metrics: this.metrics }) : undefined;
   }
 
   /** Catches SIGINT/SIGTERM from now on, and serves the health endpoints (not ready yet). */

@@ -2,6 +2,7 @@ import { startAnalyzer } from '@turbostream/analyzer';
 import { serviceConfigs, type TurboConfig } from '@turbostream/config';
 import { type Ingest, startIngest } from '@turbostream/ingest';
 import type { Logger } from '@turbostream/logging';
+import type { TurboMetrics } from '@turbostream/metrics';
 import type { KeyLayout, RedisClient, RunningService } from '@turbostream/redis';
 import { startWindower, type Windower } from '@turbostream/windower';
 
@@ -9,12 +10,21 @@ interface Closable {
   close(): Promise<void>;
 }
 
-/** The one table of services: each name's start function, handed that service's part of the configuration. */
+/**
+ * The one table of services: each name's start function, handed that service's part of the configuration and the
+ * process's metrics.
+ */
 const START = {
-  ingest: (config: TurboConfig, logger: Logger) => startIngest(serviceConfigs(config).ingest, logger),
-  windower: (config: TurboConfig, logger: Logger) => startWindower(serviceConfigs(config).windower, logger),
-  analyzer: (config: TurboConfig, logger: Logger) => startAnalyzer(serviceConfigs(config).analyzer, logger),
-} satisfies Record<string, (config: TurboConfig, logger: Logger) => Promise<RunningService<Closable>>>;
+  ingest: (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
+    startIngest(serviceConfigs(config).ingest, logger, metrics),
+  windower: (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
+    startWindower(serviceConfigs(config).windower, logger, metrics),
+  analyzer: (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
+    startAnalyzer(serviceConfigs(config).analyzer, logger, metrics),
+} satisfies Record<
+  string,
+  (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) => Promise<RunningService<Closable>>
+>;
 
 export type ServiceName = keyof typeof START;
 export const SERVICE_NAMES = Object.keys(START) as readonly ServiceName[];
@@ -78,12 +88,14 @@ async function closeUnlessRedisIsGone(
  * Starts the named services in this process on one configuration, each on its
  * own connections. On close they all stop taking work at once: ingest closes
  * its sockets and writes its buffer, the windower releases its leases, the
- * analyzers finish their jobs within `config.shutdownTimeoutMs` and hand back the rest.
+ * analyzers finish their jobs within `config.shutdownTimeoutMs` and hand back the rest. They count into `metrics`
+ * (the process's, which `/metrics` serves), or each into a registry of its own.
  */
 export async function startPipeline(
   config: TurboConfig,
   services: readonly ServiceName[],
   logger: Logger,
+  metrics?: TurboMetrics,
 ): Promise<Pipeline> {
   const started: Array<[ServiceName, RunningService<Closable>]> = [];
   const closeAll = async () => {
@@ -101,7 +113,7 @@ export async function startPipeline(
   };
   try {
     for (const name of SERVICE_NAMES.filter((candidate) => services.includes(candidate)).toReversed())
-      started.push([name, await START[name](config, logger)]);
+      started.push([name, await START[name](config, logger, metrics)]);
   } catch (error) {
     await closeAll();
     throw error;
