@@ -31,7 +31,9 @@ import { Queue } from 'bullmq';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { METRIC_NAMES } from '@turbostream/metrics';
 import { cliNodeFlags } from '../apps/cli/src/node-flags.js';
+import { dashboardQueries, metricNamesOf } from './support/promql.js';
 import { K8sObject, kubectlAvailable, kustomize } from './support/kustomize.js';
 import { REPO_ROOT } from './support/service-process.js';
 
@@ -292,10 +294,15 @@ describe('docker-compose.yml', () => {
           'alerts',
           'analyzer',
           'demo-feed',
+          'grafana',
           'ingest',
+          'prometheus',
           'redis',
           'windower',
         ]);
+        const observability = run(['--profile', 'observability', 'config', '-q']);
+        expect(observability.stderr).toBe('');
+        expect(observability.status).toBe(0);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -761,6 +768,140 @@ describe.skipIf(!kubectl)(`deploy/k8s rendered by kustomize${skipReason}`, () =>
     for (const deploymentObject of demo.all('Deployment', Deployment)) {
       for (const container of deploymentObject.spec.template.spec.containers)
         expect(container.image).not.toBe('turbostream');
+    }
+  });
+});
+
+// ── observability: Prometheus, Grafana, the pods' annotations ───────────────────
+
+const OBSERVABILITY = ['prometheus', 'grafana'];
+const composeText = read('docker-compose.yml');
+/** The health port Compose gives every TurboStream service (`x-turbostream-service`). */
+const composeHealthPort = () => Number(service('ingest').environment?.HEALTH_PORT);
+const PrometheusConfig = z.object({
+  scrape_configs: z.array(
+    z.object({
+      job_name: z.string(),
+      metrics_path: z.string().optional(),
+      dns_sd_configs: z.array(z.object({ names: z.array(z.string()), type: z.string(), port: z.number() })).optional(),
+    }),
+  ),
+});
+const dashboard = () => JSON.parse(read('deploy/observability/grafana/dashboards/turbostream.json')) as unknown;
+const bindMount = (name: string, target: string) =>
+  service(name).volumes?.find(
+    (volume): volume is z.infer<typeof BindMount> => typeof volume !== 'string' && volume.target === target,
+  );
+
+describe('observability (docker compose --profile observability)', () => {
+  it('keeps Prometheus and Grafana in the opt-in profile: plain `up` runs what it ran before', () => {
+    for (const name of OBSERVABILITY) expect(service(name).profiles, name).toEqual(['observability']);
+    for (const [name, entry] of Object.entries(compose.services))
+      if (!OBSERVABILITY.includes(name)) expect(entry.profiles, name).toBeUndefined();
+    expect(service('prometheus').image).toBe('prom/prometheus');
+    expect(service('grafana').image).toBe('grafana/grafana');
+    expect(composeText).toContain('docker compose --profile observability up');
+  });
+
+  it('scrapes /metrics on the health port of ingest, windower and every analyzer replica (DNS, type A)', () => {
+    const mount = bindMount('prometheus', '/etc/prometheus/prometheus.yml');
+    expect(mount).toMatchObject({ source: './deploy/observability/prometheus.yml', read_only: true });
+    const config = PrometheusConfig.parse(parse(read('deploy/observability/prometheus.yml')));
+    const targets = config.scrape_configs.flatMap((job) =>
+      (job.dns_sd_configs ?? []).flatMap((sd) => sd.names.map((name) => ({ name, sd, job }))),
+    );
+    expect(targets.map(({ name }) => name).sort()).toEqual([...PIPELINE].sort());
+    for (const { name, sd, job } of targets) {
+      expect(sd.type, name).toBe('A');
+      expect(sd.port, name).toBe(composeHealthPort());
+      expect(job.metrics_path ?? '/metrics', name).toBe('/metrics');
+      // Each is a TurboStream service of the compose file serving its health port there.
+      expect(service(name).environment?.HEALTH_PORT, name).toBe(String(sd.port));
+      expect(service(name).profiles, name).toBeUndefined();
+    }
+    expect(composeHealthPort()).toBe(8080);
+  });
+
+  it('provisions Grafana read-only: the Prometheus datasource and the dashboard, anonymous viewers on 127.0.0.1:3000', () => {
+    const grafana = service('grafana');
+    expect(grafana.ports).toEqual(['127.0.0.1:3000:3000']);
+    expect(grafana.environment).toMatchObject({
+      GF_AUTH_ANONYMOUS_ENABLED: 'true',
+      GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+    });
+    for (const volume of [...(grafana.volumes ?? []), ...(service('prometheus').volumes ?? [])])
+      expect(typeof volume !== 'string' && volume.read_only, JSON.stringify(volume)).toBe(true);
+    const provisioning = bindMount('grafana', '/etc/grafana/provisioning');
+    expect(provisioning?.source).toBe('./deploy/observability/grafana/provisioning');
+    const dashboards = bindMount('grafana', '/var/lib/grafana/dashboards');
+    expect(dashboards?.source).toBe('./deploy/observability/grafana/dashboards');
+    const provider = z
+      .object({ providers: z.array(z.object({ options: z.object({ path: z.string() }) })) })
+      .parse(parse(read('deploy/observability/grafana/provisioning/dashboards/turbostream.yml')));
+    expect(provider.providers.map((entry) => entry.options.path)).toEqual([dashboards?.target]);
+    const datasources = z
+      .object({ datasources: z.array(z.object({ uid: z.string(), type: z.string(), url: z.string() })) })
+      .parse(parse(read('deploy/observability/grafana/provisioning/datasources/prometheus.yml')));
+    expect(datasources.datasources).toEqual([
+      expect.objectContaining({ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090' }),
+    ]);
+    // Every panel and query uses that datasource.
+    const uids = new Set(JSON.stringify(dashboard()).match(/"uid":\s*"[^"]*"/g));
+    expect(uids).toEqual(new Set(['"uid":"turbostream"', '"uid":"prometheus"']));
+  });
+
+  it('queries only metrics of the metric table in the dashboard, and shows what the issue asks', () => {
+    const queries = dashboardQueries(dashboard());
+    const names = new Set(queries.flatMap(metricNamesOf));
+    const base = (name: string) => name.replace(/_(bucket|sum|count)$/, '');
+    for (const name of names) expect(METRIC_NAMES.includes(name) || METRIC_NAMES.includes(base(name)), name).toBe(true);
+    for (const wanted of [
+      'turbostream_ingest_messages_total',
+      'turbostream_windower_lag_seconds',
+      'turbostream_queue_jobs',
+      'gen_ai_client_operation_duration_seconds_bucket',
+      'turbostream_llm_time_to_first_token_seconds_bucket',
+      'turbostream_llm_tokens_total',
+      'turbostream_llm_cost_dollars_total',
+      'turbostream_alerts_total',
+      'turbostream_budget_remaining_dollars',
+    ])
+      expect(names.has(wanted), wanted).toBe(true);
+    expect(queries.filter((query) => query.startsWith('histogram_quantile(0.95')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reads metric names out of PromQL', () => {
+    expect(
+      metricNamesOf(
+        'histogram_quantile(0.95, sum by (le, gen_ai_request_model) (rate(a_bucket{error_type="",x=~"b|c"}[$__rate_interval]))) * 3600',
+      ),
+    ).toEqual(['a_bucket']);
+    expect(metricNamesOf('max by (stream) (x) / on(stream) group_left y offset 5m or vector(0)')).toEqual(['x', 'y']);
+  });
+
+  it('has the pods say where their metrics are (prometheus.io annotations on the health port)', () => {
+    for (const name of PIPELINE) {
+      const deployment: unknown = parse(read(`deploy/k8s/${name}.yaml`));
+      const template = z
+        .object({
+          spec: z.object({
+            template: z.object({
+              metadata: z.object({ annotations: z.record(z.string(), z.string()) }),
+              spec: z.object({
+                containers: z.array(
+                  z.object({ ports: z.array(z.object({ name: z.string(), containerPort: z.number() })) }),
+                ),
+              }),
+            }),
+          }),
+        })
+        .parse(deployment).spec.template;
+      const health = template.spec.containers[0]?.ports.find((port) => port.name === 'health');
+      expect(template.metadata.annotations, name).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(health?.containerPort),
+        'prometheus.io/path': '/metrics',
+      });
     }
   });
 });

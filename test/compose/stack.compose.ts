@@ -41,6 +41,7 @@ const ComposeFile = z.object({
     z.string(),
     z.object({
       image: z.string().optional(),
+      profiles: z.array(z.string()).optional(),
       healthcheck: z.object({ disable: z.boolean().optional(), test: z.array(z.string()).optional() }).optional(),
       stop_grace_period: z.string().optional(),
     }),
@@ -56,8 +57,12 @@ const TURBOSTREAM_IMAGE = service('analyzer').image ?? '';
 const REDIS_IMAGE = service('redis').image ?? '';
 const NODE_IMAGE =
   /^ARG NODE_IMAGE=(\S+)$/m.exec(readFileSync(join(REPO_ROOT, 'deploy/Dockerfile'), 'utf8'))?.[1] ?? '';
+/** What plain `up` starts: every service outside a profile (the opt-in `observability` profile is not run here). */
+const DEFAULT_SERVICES = Object.entries(compose.services)
+  .filter(([, definition]) => (definition.profiles ?? []).length === 0)
+  .map(([name]) => name);
 const CHECKED_SERVICES = Object.entries(compose.services)
-  .filter(([, definition]) => definition.healthcheck?.disable !== true)
+  .filter(([name, definition]) => DEFAULT_SERVICES.includes(name) && definition.healthcheck?.disable !== true)
   .map(([name]) => name)
   .sort();
 const graceSeconds = (name: string) => {
@@ -251,7 +256,10 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
     // `up` waits for Redis to be healthy before it starts the services that depend on it.
     await timed('compose up', () => runCompose(['up', '--detach', '--no-build']));
     progress(`running: ${(await containers()).map(shortName).join(', ')}`);
-    for (const name of Object.keys(compose.services)) expect((await containers(name)).length, name).toBe(1);
+    for (const name of DEFAULT_SERVICES) expect((await containers(name)).length, name).toBe(1);
+    // The opt-in profile's services are not started by a plain `up`.
+    for (const name of Object.keys(compose.services).filter((candidate) => !DEFAULT_SERVICES.includes(candidate)))
+      expect(await containers(name), name).toEqual([]);
     const alert = await timed(`first alert on ${keys.alertsChannel}`, () => firstAlert(120_000));
     progress(`alert: ${JSON.stringify(alert).slice(0, 200)}`);
     expect(alert).toMatchObject({ streamId: 'demo-market', provider: 'heuristic' });
@@ -281,7 +289,7 @@ describe(`docker-compose.yml on a container engine (project ${PROJECT})`, () => 
     for (const name of CHECKED_SERVICES)
       for (const container of await containers(name)) expect(health(container), shortName(container)).toBe('healthy');
     // The one service without a check says so in the compose file.
-    for (const name of Object.keys(compose.services).filter((candidate) => !CHECKED_SERVICES.includes(candidate)))
+    for (const name of DEFAULT_SERVICES.filter((candidate) => !CHECKED_SERVICES.includes(candidate)))
       expect(service(name).healthcheck?.disable, name).toBe(true);
   });
 
