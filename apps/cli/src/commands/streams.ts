@@ -2,12 +2,9 @@ import { hostname, userInfo } from 'node:os';
 import { resolveTarget as resolveConfigTarget, type StreamConfig, type TurboConfig } from '@turbostream/config';
 import {
   type AnalysisTarget,
-  type Budget,
   formatTargets,
   partialSamples,
-  redactUrl,
   SampleRate,
-  StreamStatus,
   sampleOf,
   type TargetSamples,
 } from '@turbostream/contracts';
@@ -26,6 +23,7 @@ import {
 import { loadConfigOrExit, UsageError } from '../runtime/load.js';
 import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
+import { describeBudget, exhaustedText, missingText, readStreamOverview } from '../streams/stream-overview.js';
 
 /** `@0.1` at the end of a comparison target: the share of windows it analyses (a model name may hold other `@`). */
 const SAMPLE_SUFFIX = /@((?:0|1)?\.\d+|[01](?:\.\d+)?)$/;
@@ -83,25 +81,6 @@ async function connectToStreams(config: TurboConfig): Promise<{ keys: KeyLayout;
 }
 
 const describe = (targets: readonly AnalysisTarget[], samples?: TargetSamples) => formatTargets(targets, samples);
-
-/** `$0.42 of $5 today, 1200 of 40000 tokens this minute` for the limits a budget has. */
-function describeBudget(budget: Budget, status: BudgetStatus): string {
-  const parts = [];
-  if (budget.usdPerDay !== undefined) parts.push(`$${status.usdToday.toFixed(4)} of $${budget.usdPerDay} today (UTC)`);
-  if (budget.tokensPerMinute !== undefined)
-    parts.push(`${status.tokensThisMinute} of ${budget.tokensPerMinute} tokens this minute`);
-  return parts.join(', ');
-}
-
-/** `  BUDGET    … spent: windows wait until …` lines for the limits that ran out. */
-function exhaustedLines(what: string, status: BudgetStatus): string {
-  return status.exhausted
-    .map(
-      ({ limit, resetsAt }) =>
-        `  BUDGET    ${what}: ${limit} spent; its windows wait until ${new Date(resetsAt).toISOString()}\n`,
-    )
-    .join('');
-}
 
 export async function setStreamTargets(options: {
   id: string;
@@ -162,45 +141,22 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
   const queues = new AnalysisProducer({ redis, keys });
   const ledger = new BudgetLedger({ redis, keys });
   try {
-    const overrides = await readTargetOverrides(redis, keys);
-    const rows = [];
-    for (const stream of config.streams) {
-      const override = overrides.get(stream.id);
-      const targets = override?.targets ?? stream.targets;
-      const samples = override ? override.samples : stream.samples;
-      const statusJson = await redis.get(keys.streamStatus(stream.id));
-      const status = statusJson ? StreamStatus.safeParse(JSON.parse(statusJson)) : undefined;
-      const now = Date.now();
-      const providers = [];
-      for (const provider of new Set(targets.map((target) => target.provider))) {
-        providers.push({
-          provider,
-          analyzers: (await liveAnalyzers(redis, keys, provider, now)).length,
-          jobs: await queues.counts(provider),
-          budget: {
-            limits: config.providers[provider].budget,
-            ...(await ledger.status(`provider:${provider}`, now)),
-          },
-        });
-      }
-      rows.push({
-        id: stream.id,
-        url: redactUrl(stream.source.url),
-        targets,
-        ...(samples ? { samples } : {}),
-        overridden: override !== undefined,
-        override,
-        status: status?.success ? status.data : undefined,
-        budget: { limits: stream.budget ?? {}, ...(await ledger.status(`stream:${stream.id}`, now)) },
-        providers,
-      });
-    }
+    const rows = await readStreamOverview({
+      redis,
+      keys,
+      streams: config.streams,
+      providers: config.providers,
+      queues,
+      ledger,
+    });
     if (json) {
       process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
     if (rows.length === 0)
       process.stdout.write('no streams configured (no streams file): `turbostream up` runs the demo\n');
+    const exhaustedLines = (what: string, status: BudgetStatus) =>
+      status.exhausted.map((spent) => `  BUDGET    ${exhaustedText(what, spent)}\n`).join('');
     for (const row of rows) {
       process.stdout.write(`${row.id}  ${row.url}\n`);
       const file = config.streams.find((stream) => stream.id === row.id);
@@ -214,13 +170,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
           `  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}` +
             `${row.status.backpressured ? ', paused (a full queue, or a spent budget: see BUDGET)' : ''}, as of ${row.status.updatedAt}\n`,
         );
-        for (const unserved of row.status.unserved) {
-          process.stdout.write(
-            `  MISSING   no live analyzer serves ${unserved.provider} (model ${unserved.model}) ` +
-              `since ${unserved.since}: ${unserved.waiting} jobs wait; set ${unserved.variables.join(', ')} on ` +
-              `an analyzer\n`,
-          );
-        }
+        for (const unserved of row.status.unserved) process.stdout.write(`  MISSING   ${missingText(unserved)}\n`);
       } else {
         process.stdout.write('  windower  (no status: no windower owns this stream right now)\n');
       }

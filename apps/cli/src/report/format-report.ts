@@ -1,6 +1,9 @@
 /** `turbostream report`'s period (`--since`) and its text output: a table per stream, then how its targets agree. */
 import { escapeForTerminal } from '@turbostream/logging';
-import type { Agreement, Percentiles, StreamScore, TargetScore } from './scoreboard.js';
+import { compactCount, dollars, pair, percent } from './figures.js';
+import type { Agreement, StreamScore, TargetScore } from './scoreboard.js';
+
+export { compactCount, dollars };
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -41,23 +44,6 @@ export interface Report {
 }
 
 const shown = escapeForTerminal;
-
-/** 950, 12.4k, 1.24M */
-export function compactCount(value: number): string {
-  if (value < 10_000) return String(value);
-  if (value < 1_000_000) return `${Number((value / 1_000).toPrecision(3))}k`;
-  return `${Number((value / 1_000_000).toPrecision(3))}M`;
-}
-
-/** $0.0123, $1.25, $123: three significant digits, never in exponent form. */
-export function dollars(value: number): string {
-  if (value === 0) return '$0';
-  if (value >= 100) return `$${Math.round(value)}`;
-  return `$${Number(value.toPrecision(3)).toString()}`;
-}
-
-const pair = (value: Percentiles | null) => (value ? `${Math.round(value.p50)}/${Math.round(value.p95)}` : '-');
-const percent = (value: number) => `${Math.round(value * 100)} %`;
 
 const COLUMNS = [
   'target',
