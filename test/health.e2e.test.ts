@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WindowJob, WindowJobResult } from '@turbostream/contracts';
 import { analysisJobOptions, analysisQueueName, queueOptions } from '@turbostream/queue';
+import { parseMetricsText } from '@turbostream/metrics';
 import { createKeyLayout } from '@turbostream/redis';
 import {
   chatMessages,
@@ -355,6 +356,31 @@ describe('health endpoints and graceful shutdown (processes)', () => {
       });
       processes.push(up);
       expect((await ready(port, up)).body).toMatchObject({ status: 'ready', checks: { redis: 'ok' } });
+      // One registry for the three services of the process, on the same port: the demo's messages, windows, analyses.
+      const metrics = await waitFor(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+          const { samples } = parseMetricsText(await response.text());
+          const value = (name: string, labels: Record<string, string>) =>
+            samples.find(
+              (sample) => sample.name === name && Object.entries(labels).every(([k, v]) => sample.labels[k] === v),
+            )?.value ?? 0;
+          const stream = { stream: 'demo-market' };
+          const seen = {
+            messages: value('turbostream_ingest_messages_total', stream),
+            up: value('turbostream_source_up', stream),
+            windows: value('turbostream_windower_windows_sealed_total', stream),
+            completed: value('turbostream_analyses_total', { ...stream, provider: 'heuristic', outcome: 'completed' }),
+            queued: samples.some((sample) => sample.name === 'turbostream_queue_jobs'),
+            process: samples.some((sample) => sample.name === 'process_cpu_seconds_total'),
+          };
+          return seen.completed > 0 ? seen : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500, description: 'up to analyse a demo window, as /metrics says' },
+      );
+      expect(metrics).toMatchObject({ up: 1, queued: true, process: true });
+      expect(metrics.messages).toBeGreaterThan(0);
+      expect(metrics.windows).toBeGreaterThanOrEqual(metrics.completed);
       const { code, tookMs } = await terminate(up);
       expect(code).toBe(0);
       expect(tookMs).toBeLessThan(3_000 + 10_000);

@@ -15,6 +15,7 @@ import {
   chatMessages,
   type FakeOpenAI,
   type FakeOpenAIReply,
+  freePort,
   type RecordedRequest,
   startFakeOpenAI,
   waitFor,
@@ -51,6 +52,8 @@ export interface PipelineOptions<Client extends Redis | Cluster> {
    * @defaultValue one alert citing the window's first entry
    */
   answer?: (prompt: string, model: string, request: RecordedRequest) => FakeOpenAIReply | undefined;
+  /** Give every service a HEALTH_PORT of its own (on 127.0.0.1), for {@link PipelineHarness.scrape}. */
+  healthPorts?: boolean;
 }
 
 type CompletedJob = { data: WindowJob; result: WindowJobResult; job: Awaited<ReturnType<Queue['getJobs']>>[number] };
@@ -67,6 +70,8 @@ export class PipelineHarness<Client extends Redis | Cluster> {
   /** The services' working directory (streams.yaml) and environment, set once started. */
   cwd = '';
   env: Record<string, string> = {};
+  /** Each service's HEALTH_PORT, by name, when started with `healthPorts`. */
+  readonly healthPorts = new Map<string, number>();
   readonly #options: PipelineOptions<Client>;
   #redis: Client | undefined;
   #subscriber: Client | undefined;
@@ -145,14 +150,21 @@ export class PipelineHarness<Client extends Redis | Cluster> {
       ...this.#options.env,
     };
     const env = this.env;
-    const spawnService = (name: string, command: string, instanceId: string) =>
+    const spawnService = async (name: string, command: string, instanceId: string) => {
+      const health: Record<string, string> = {};
+      if (this.#options.healthPorts) {
+        const port = await freePort();
+        this.healthPorts.set(name, port);
+        Object.assign(health, { HEALTH_PORT: String(port), HEALTH_HOST: '127.0.0.1' });
+      }
       this.processes.push(
-        new ServiceProcess(name, [command], { cwd, env: { ...env, TURBOSTREAM_INSTANCE_ID: instanceId } }),
+        new ServiceProcess(name, [command], { cwd, env: { ...env, ...health, TURBOSTREAM_INSTANCE_ID: instanceId } }),
       );
-    spawnService('analyzer-1', 'analyzer', 'analyzer-1');
-    spawnService('analyzer-2', 'analyzer', 'analyzer-2');
-    spawnService('windower', 'windower', 'windower-1');
-    spawnService('ingest', 'ingest', 'ingest-1');
+    };
+    await spawnService('analyzer-1', 'analyzer', 'analyzer-1');
+    await spawnService('analyzer-2', 'analyzer', 'analyzer-2');
+    await spawnService('windower', 'windower', 'windower-1');
+    await spawnService('ingest', 'ingest', 'ingest-1');
     this.#queueConnection = this.#options.client();
     this.#queue = new Queue('analysis-openai', { connection: this.#queueConnection, prefix: this.keys.queuePrefix });
     await waitFor(() => streams.every((id) => source.received.includes(subscribe(id))), {
@@ -249,6 +261,15 @@ export class PipelineHarness<Client extends Redis | Cluster> {
       },
       { timeoutMs: 30_000, intervalMs: 50, description: `${analyzer} to hold a job` },
     );
+  }
+
+  /** The text `GET /metrics` of a service answers (started with `healthPorts`). */
+  async scrape(name: string): Promise<string> {
+    const port = this.healthPorts.get(name);
+    if (port === undefined) throw new Error(`${name} has no health port: start the harness with healthPorts`);
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    if (!response.ok) throw new Error(`${name} /metrics answered ${response.status}`);
+    return response.text();
   }
 
   /** Runs `body`; when it fails, prints the tail of each process's output before rethrowing. */
