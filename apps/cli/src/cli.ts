@@ -3,6 +3,7 @@ import { DEFAULT_CORPUS_SEED } from '@turbostream/eval';
 import {
   ALERTS_HELP,
   CONFIG_HELP,
+  DASHBOARD_HELP,
   DEMO_FEED_HELP,
   EVAL_HELP,
   MAIN_HELP,
@@ -207,6 +208,22 @@ export async function run(argv: string[]): Promise<number> {
       const stream = text(values, 'stream');
       const { report } = await import('./commands/report.js');
       await report({ ...(stream === undefined ? {} : { stream }), since, sinceMs, json: flag(values, 'json') });
+      return 0;
+    }
+    case 'dashboard': {
+      const { values, positionals } = parse(command, rest, { host: { type: 'string' }, port: { type: 'string' } });
+      if (help(values, DASHBOARD_HELP)) return 0;
+      if (positionals.length > 0)
+        throw new UsageError(`unexpected ${JSON.stringify(positionals[0])}\nRun \`turbostream dashboard --help\`.`);
+      const port = text(values, 'port');
+      if (port !== undefined && !(/^\d+$/.test(port) && Number(port) <= 65_535))
+        throw new UsageError(`--port expects a port number from 0 to 65535, got ${JSON.stringify(port)}`);
+      const host = text(values, 'host');
+      const { dashboard } = await import('./commands/dashboard.js');
+      await dashboard({
+        ...(host === undefined ? {} : { host }),
+        ...(port === undefined ? {} : { port: Number(port) }),
+      });
       return 0;
     }
     case 'providers': {

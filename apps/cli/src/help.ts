@@ -22,6 +22,7 @@ Commands:
   providers      list providers (configured or not); --check calls each configured one
   report         scoreboard per stream and model: windows, alerts, latency, tokens, cost, failures, agreement
   eval           score models on a labelled corpus: recall, precision, F1, severity, latency, tokens, dollars
+  dashboard      a live web dashboard of streams, alerts and providers on http://127.0.0.1:7700
   demo-feed      serve a local market-like feed with injected anomalies
   config check   validate env.local and streams.yaml; print the effective configuration
 
@@ -52,6 +53,32 @@ Usage: turbostream config check
 Prints the effective configuration with secrets masked, or every problem found,
 each naming the file or variable, the field and what is expected. Exits 1 on problems.
 Variables that look like TurboStream's but are not (OPENAI_APIKEY) are warnings.`;
+
+export const DASHBOARD_HELP = `turbostream dashboard — a live web dashboard: streams, alerts, providers
+
+Usage: turbostream dashboard [--host 127.0.0.1] [--port 7700]
+
+Serves a page (no CDN: it works offline) that follows the alerts and operational
+events as they are published (server-sent events fed by the Redis channels), with:
+  Streams    each stream's source (masked), targets, windower, MISSING and BUDGET
+             states, as \`turbostream streams\` shows them, and the latest events
+  Alerts     the live list, filtered by stream and severity; click one for its
+             summary and the messages it cites, read back from the stream
+  Providers  per stream and model over the last hour, as \`turbostream report\`:
+             time to first token and total time p50/p95, tokens, dollars, 429s;
+             and the analyzers with their heartbeats
+Uses the Redis and namespace of \`turbostream up\` in this directory, else REDIS_URL,
+as \`streams\` does.
+
+Security: it listens on 127.0.0.1 unless told otherwise. On any other address it
+refuses to start without DASHBOARD_TOKEN (at least 16 characters); with a token,
+every request needs it: open the dashboard once as http://HOST:PORT/?token=<it>
+(an HttpOnly cookie keeps it), or send \`Authorization: Bearer <it>\`.
+
+Options:
+  --host H   address to listen on (default DASHBOARD_HOST, else 127.0.0.1)
+  --port N   port (default DASHBOARD_PORT, else 7700; 0: any free port, printed)
+  -h, --help`;
 
 export const DEMO_FEED_HELP =
   `turbostream demo-feed — serve market-like JSON trades with injected anomalies ` +

@@ -1,0 +1,188 @@
+/**
+ * What the dashboard's server sends its page: the JSON of its server-sent events and of `/api/evidence`. Types only,
+ * compiled into both the server (which checks what it sends against them) and the page (web/, which reads them), so
+ * that neither can drift from the other. Every field is display data: no configuration, no secret.
+ */
+
+export type DashboardSeverity = 'info' | 'warning' | 'critical';
+
+/** An alert as published (contracts' `Alert`, schema version 1). */
+export interface DashboardAlert {
+  v: 1;
+  id: string;
+  streamId: string;
+  windowId: string;
+  severity: DashboardSeverity;
+  title: string;
+  summary: string;
+  /** The Redis stream entry ids the alert cites. */
+  evidence: string[];
+  provider: string;
+  model: string;
+  window: { messages: number; from: string; to: string };
+  timings: { queuedMs: number; ttftMs: number; totalMs: number };
+  usage: { inputTokens: number; outputTokens: number; costUsd: number | null };
+  createdAt: string;
+}
+
+/** An operational event of `<namespace>:events`, its message's URL credentials masked and its details left out. */
+export interface DashboardEvent {
+  type: string;
+  service: string;
+  streamId?: string;
+  message: string;
+  at: string;
+}
+
+export interface DashboardTarget {
+  provider: string;
+  model: string;
+  /** The share of windows it analyses (1: every window). */
+  sample: number;
+}
+
+/** A MISSING or BUDGET state, worded as `turbostream streams` words it. */
+export interface DashboardAlarm {
+  kind: 'MISSING' | 'BUDGET';
+  text: string;
+}
+
+/** One stream, as `turbostream streams` shows it. */
+export interface DashboardStream {
+  id: string;
+  /** The source URL with its password and query masked. */
+  url: string;
+  /** `provider/model, provider/model@0.1` */
+  targetsText: string;
+  /** The stream's own target first, then its comparison targets (for switching and comparing models). */
+  targets: DashboardTarget[];
+  /** `from the streams file`, or who set the targets while running, and when. */
+  origin: string;
+  windower: { owner: string; checkpoint: string | null; backpressured: boolean; updatedAt: string } | null;
+  alarms: DashboardAlarm[];
+  /** What the stream's budget has spent (`$0.0123 of $5 today (UTC)`); '' without a budget. */
+  budget: string;
+  providers: {
+    provider: string;
+    analyzers: number;
+    jobs: { waiting: number; active: number; delayed: number; failed: number; completed: number };
+    budget: string;
+  }[];
+}
+
+export interface DashboardStreams {
+  /** When the server read them (ISO). */
+  at: string;
+  /** True when there is no streams file (`turbostream up` then watches its built-in demo feed). */
+  noStreamsFile: boolean;
+  streams: DashboardStream[];
+}
+
+export interface DashboardPercentiles {
+  p50: number;
+  p95: number;
+}
+
+/** A target's figures over the period, as `turbostream report` computes them. */
+export interface DashboardTargetScore {
+  target: string;
+  provider: string;
+  model: string;
+  windows: number;
+  messages: number;
+  alerts: { info: number; warning: number; critical: number; total: number };
+  windowsWithAlerts: number;
+  ttftMs: DashboardPercentiles | null;
+  totalMs: DashboardPercentiles | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  usdPer1kMessages: number | null;
+  unpricedWindows: number;
+  failed: number;
+  rateLimited: number;
+}
+
+/** How two targets of a stream agree on the windows both analysed (for the compare view). */
+export interface DashboardAgreement {
+  a: string;
+  b: string;
+  windows: number;
+  bothAlerted: number;
+  onlyA: number;
+  onlyB: number;
+  neither: number;
+  agreementRate: number | null;
+  evidenceOverlap: number | null;
+  overlapWindows: number;
+}
+
+export interface DashboardAnalyzer {
+  instanceId: string;
+  providers: string[];
+  concurrency: number;
+  startedAt: string;
+  /** Milliseconds since its last heartbeat, and whether that is within the liveness TTL. */
+  lastSeenMsAgo: number;
+  live: boolean;
+}
+
+export interface DashboardProviders {
+  /** The period (`1h`) and its bounds, by Redis's clock. */
+  since: string;
+  from: string;
+  to: string;
+  /** Records read; true when the capped log no longer holds the period's start. */
+  records: number;
+  trimmed: boolean;
+  streams: { streamId: string; targets: DashboardTargetScore[]; agreement: DashboardAgreement[] }[];
+  analyzers: DashboardAnalyzer[];
+}
+
+/** Sent first on every connection. */
+export interface DashboardHello {
+  namespace: string;
+  /** Alerts of the durable log, oldest first (the page merges them with live ones by id). */
+  alerts: DashboardAlert[];
+  /** The latest operational events, oldest first. */
+  events: DashboardEvent[];
+}
+
+/** The server-sent events of `/api/events`, by event name. */
+export interface DashboardServerEvents {
+  hello: DashboardHello;
+  alert: DashboardAlert;
+  event: DashboardEvent;
+  streams: DashboardStreams;
+  providers: DashboardProviders;
+}
+
+/** One entry an alert cites, read back from its stream's Redis stream. */
+export interface DashboardEvidenceEntry {
+  id: string;
+  /** False when the stream no longer holds it (trimmed after the retention time, or never there). */
+  found: boolean;
+  kind?: 'message' | 'gap';
+  /** When ingest received it (epoch ms). */
+  receivedAt?: number;
+  /** The message as the source sent it (text), for `kind: 'message'`. */
+  data?: string;
+  /** Why data may be missing around it, for `kind: 'gap'`. */
+  reason?: string;
+}
+
+/** `/api/evidence?stream=ID&ids=A,B`. */
+export interface DashboardEvidence {
+  streamId: string;
+  entries: DashboardEvidenceEntry[];
+}
+
+/** The dashboard's limits, shared by the server (which enforces them) and the page. */
+export const DASHBOARD_LIMITS = {
+  /** Alerts of the log sent on connection, and kept by the page. */
+  recentAlerts: 500,
+  /** Operational events sent on connection. */
+  recentEvents: 50,
+  /** Entry ids one evidence request may name (an alert cites at most 50). */
+  evidenceIds: 50,
+} as const;

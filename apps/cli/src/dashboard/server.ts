@@ -1,0 +1,181 @@
+/**
+ * The dashboard's HTTP server (node:http, no framework: a handful of routes). Every response carries a
+ * Content-Security-Policy that allows this origin's own scripts, styles and connections only (no inline script, no
+ * other site), and is refused to frames; every request passes the access rules of auth.ts first.
+ *
+ *   GET /                 the page          GET /app.css, /app/<module>.js   its style and scripts
+ *   GET /api/events       server-sent events: hello, alert, event, streams, providers (api.ts)
+ *   GET /api/evidence?stream=ID&ids=A,B   the messages an alert cites, read back from the stream by entry id
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@turbostream/logging';
+import { DASHBOARD_LIMITS } from './api.js';
+import { APP_CSS, INDEX_HTML, loadScripts } from './assets.js';
+import { checkAccess } from './auth.js';
+import { type DashboardSource, ENTRY_ID, STREAM_ID, type SecretScrubber } from './data.js';
+import type { DashboardHub } from './hub.js';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+} as const;
+
+export interface DashboardServerOptions {
+  host: string;
+  port: number;
+  /** DASHBOARD_TOKEN: when set, every request needs it. */
+  token: string | undefined;
+  source: DashboardSource;
+  hub: DashboardHub;
+  scrubber: SecretScrubber;
+  logger: Logger;
+  /** Where the page's compiled scripts are. @defaultValue assets.ts' SCRIPTS_DIR */
+  scriptsDir?: string;
+}
+
+export interface RunningDashboard {
+  /** `http://127.0.0.1:7700/` (the port it got when asked for 0). */
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Length': String(Buffer.byteLength(body)),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Starts the server; resolves once it listens (rejects when it cannot: the port taken, the address unknown). */
+export async function startDashboardServer(options: DashboardServerOptions): Promise<RunningDashboard> {
+  const { token, source, hub, scrubber, logger } = options;
+  const scripts = loadScripts(options.scriptsDir);
+
+  async function route(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const method = request.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') {
+      // No change can be made from the dashboard yet (model switching and ask come later, behind the token).
+      send(response, 405, 'method not allowed\n', TEXT, { Allow: 'GET, HEAD' });
+      return;
+    }
+    const path = url.pathname;
+    if (path === '/' || path === '/index.html') return send(response, 200, INDEX_HTML, 'text/html; charset=utf-8');
+    if (path === '/app.css') return send(response, 200, APP_CSS, 'text/css; charset=utf-8');
+    if (path.startsWith('/app/')) {
+      const script = scripts.get(path.slice('/app/'.length));
+      if (script) return send(response, 200, script, 'text/javascript; charset=utf-8');
+    }
+    if (path === '/favicon.ico') return send(response, 204, '', TEXT);
+    if (path === '/api/events') {
+      response.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no',
+      });
+      response.write('retry: 1000\n\n');
+      request.socket.setNoDelay(true);
+      await hub.add(response);
+      return;
+    }
+    if (path === '/api/evidence') {
+      const stream = url.searchParams.get('stream') ?? '';
+      const ids = (url.searchParams.get('ids') ?? '').split(',').filter((id) => id !== '');
+      if (!STREAM_ID.test(stream)) return send(response, 400, 'expected ?stream=<a stream id>&ids=<entry ids>\n', TEXT);
+      if (ids.length > DASHBOARD_LIMITS.evidenceIds || !ids.every((id) => ENTRY_ID.test(id)))
+        return send(
+          response,
+          400,
+          `expected at most ${DASHBOARD_LIMITS.evidenceIds} entry ids (1700000000000-0), comma-separated\n`,
+          TEXT,
+        );
+      const evidence = await source.evidence(stream, ids);
+      return send(response, 200, scrubber.scrub(JSON.stringify(evidence)), JSON_TYPE);
+    }
+    send(response, 404, 'not found\n', TEXT);
+  }
+
+  const server = createServer((request, response) => {
+    const access = checkAccess(
+      {
+        method: request.method ?? 'GET',
+        url: request.url ?? '/',
+        headers: {
+          host: request.headers.host,
+          cookie: request.headers.cookie,
+          authorization: request.headers.authorization,
+        },
+      },
+      token,
+    );
+    if (access.kind === 'deny') {
+      send(response, access.status, `${access.status}: ${access.message}\n`, TEXT, {
+        ...(access.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="turbostream dashboard"' } : {}),
+      });
+      return;
+    }
+    if (access.kind === 'login') {
+      send(response, 303, '', TEXT, { Location: access.location, 'Set-Cookie': access.cookie });
+      return;
+    }
+    const url = new URL(request.url ?? '/', 'http://dashboard.invalid');
+    route(request, response, url).catch((error: unknown) => {
+      logger.warn({ err: error, path: url.pathname }, 'dashboard: request failed');
+      if (!response.headersSent) send(response, 500, 'the dashboard could not read Redis; see its log\n', TEXT);
+      else response.end();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

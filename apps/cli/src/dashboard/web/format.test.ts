@@ -1,0 +1,33 @@
+import { sampleAlert } from '@turbostream/testkit';
+import { describe, expect, it } from 'vitest';
+import { duration, filterFromHash, hashOfFilter, insertionIndex, matches, prettyMessage } from './format.js';
+
+describe("the dashboard page's helpers", () => {
+  it('filters alerts by stream and severity, from and to the address', () => {
+    const alert = sampleAlert({ streamId: 'btc', severity: 'critical' });
+    expect(matches(alert, { stream: '', severity: '' })).toBe(true);
+    expect(matches(alert, { stream: 'btc', severity: 'critical' })).toBe(true);
+    expect(matches(alert, { stream: 'eth', severity: '' })).toBe(false);
+    expect(matches(alert, { stream: '', severity: 'info' })).toBe(false);
+    expect(filterFromHash('#alerts?stream=btc&severity=warning')).toEqual({ stream: 'btc', severity: 'warning' });
+    expect(filterFromHash('#alerts?severity=bogus')).toEqual({ stream: '', severity: '' });
+    expect(hashOfFilter({ stream: 'btc', severity: 'critical' })).toBe('#alerts?stream=btc&severity=critical');
+    expect(hashOfFilter({ stream: '', severity: '' })).toBe('#alerts');
+  });
+
+  it('keeps alerts newest first: a live one goes first, a late one where it belongs', () => {
+    const at = (second: number, id = `a${second}`) =>
+      sampleAlert({ id, createdAt: `2026-01-01T00:00:${String(second).padStart(2, '0')}.000Z` });
+    const sorted = [at(30), at(20), at(10)];
+    expect(insertionIndex(sorted, at(40))).toBe(0);
+    expect(insertionIndex(sorted, at(15))).toBe(2);
+    expect(insertionIndex(sorted, at(5))).toBe(3);
+    expect(insertionIndex([], at(5))).toBe(0);
+  });
+
+  it('writes durations and messages for people', () => {
+    expect([412, 1_240, 90_000, 7_200_000].map(duration)).toEqual(['412 ms', '1.2 s', '2 min', '2 h']);
+    expect(prettyMessage('{"p":1}')).toBe('{\n  "p": 1\n}');
+    expect(prettyMessage('<script>x</script>')).toBe('<script>x</script>');
+  });
+});
