@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CORPUS_SEED } from '@turbostream/eval';
 import {
   ALERTS_HELP,
+  ASK_HELP,
   CONFIG_HELP,
   DASHBOARD_HELP,
   DEMO_FEED_HELP,
@@ -225,6 +226,32 @@ export async function run(argv: string[]): Promise<number> {
         ...(port === undefined ? {} : { port: Number(port) }),
       });
       return 0;
+    }
+    case 'ask': {
+      const { values, positionals } = parse(command, rest, {
+        provider: { type: 'string' },
+        model: { type: 'string' },
+        'max-tokens-in': { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      if (help(values, ASK_HELP)) return 0;
+      const [stream, ...words] = positionals;
+      if (!stream || words.length === 0)
+        throw new UsageError(`expected \`turbostream ask <stream> "question"\`\n\n${ASK_HELP}`);
+      const maxTokensText = text(values, 'max-tokens-in');
+      const maxTokensIn = maxTokensText === undefined ? undefined : integer(maxTokensText, '--max-tokens-in', 0);
+      if (maxTokensIn === 0) throw new UsageError('--max-tokens-in expects a number of tokens above 0');
+      const provider = text(values, 'provider');
+      const model = text(values, 'model');
+      const { ask } = await import('./commands/ask.js');
+      return ask({
+        stream,
+        question: words.join(' '),
+        ...(provider === undefined ? {} : { provider }),
+        ...(model === undefined ? {} : { model }),
+        ...(maxTokensIn === undefined ? {} : { maxTokensIn }),
+        json: flag(values, 'json'),
+      });
     }
     case 'providers': {
       const { values } = parse(command, rest, { check: { type: 'boolean' }, json: { type: 'boolean' } });

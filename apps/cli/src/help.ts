@@ -22,6 +22,7 @@ Commands:
   providers      list providers (configured or not); --check calls each configured one
   report         scoreboard per stream and model: windows, alerts, latency, tokens, cost, failures, agreement
   eval           score models on a labelled corpus: recall, precision, F1, severity, latency, tokens, dollars
+  ask            ask a model a question about a stream's latest messages; the answer streams back
   dashboard      a live web dashboard of streams, alerts and providers on http://127.0.0.1:7700
   demo-feed      serve a local market-like feed with injected anomalies
   config check   validate env.local and streams.yaml; print the effective configuration
@@ -44,6 +45,34 @@ Options:
   --stream ID   only this stream's alerts
   --replay N    first print the last N alerts from the durable log
   --json        JSON lines, on a terminal too
+  -h, --help`;
+
+export const ASK_HELP = `turbostream ask — ask a model a question about a stream's latest messages
+
+Usage: turbostream ask <stream> "question" [--provider P [--model M]] [--max-tokens-in N] [--json]
+
+Sends the stream's newest messages (read from its Redis stream: as many of the
+latest as fit in --max-tokens-in input tokens with the question, counted with the
+model family's tokenizer) and the question to the model; the answer streams to
+standard output as it is written, escaped for the terminal. Standard error says
+what was asked (messages, time range, tokens) and ends with a line: time to first
+token, total time, tokens in/out and what the call cost (or that the model has
+no price). The messages are rendered as the analyzer renders a window: fenced
+and escaped, data for the model, never instructions; the question is yours.
+
+The provider is the stream's own target (as \`streams set\` left it, else the
+streams file) unless --provider names one; it must be configured here (the error
+names the variable to set). The heuristic provider cannot answer questions.
+A stream not in the streams file (the demo's, demo-market) needs --provider.
+Uses the Redis and namespace of \`turbostream up\` in this directory, else
+REDIS_URL, as \`streams\` does. LLM_MAX_TOKENS caps the answer, LLM_TIMEOUT_MS the call.
+
+Options:
+  --provider P       the provider to ask: one of ${providerChoices()}
+  --model M          its model (default: the stream's, or <PROVIDER>_MODEL with --provider)
+  --max-tokens-in N  the most input tokens to send, question and messages together (default 4000)
+  --json             one JSON object a line on standard output: {"type":"context",…}, then
+                     {"type":"token","text":…} as the answer streams, then {"type":"done",…}
   -h, --help`;
 
 export const CONFIG_HELP = `turbostream config check — validate env.local and the streams file
