@@ -178,9 +178,9 @@ Options:
   --json        machine-readable output
   -h, --help`;
 
-const LIFECYCLE_HELP = `HEALTH_PORT (and HEALTH_HOST) serve GET /healthz and /readyz. On SIGTERM or Ctrl-C
-it stops taking work (readiness turns 503), finishes work in flight within
-SHUTDOWN_TIMEOUT_MS and exits 0; a second signal stops at once.`;
+const LIFECYCLE_HELP = `HEALTH_PORT (and HEALTH_HOST) serve GET /healthz, /readyz and /metrics (Prometheus).
+On SIGTERM or Ctrl-C it stops taking work (readiness turns 503), finishes work in
+flight within SHUTDOWN_TIMEOUT_MS and exits 0; a second signal stops at once.`;
 
 export const SERVICE_HELP: Record<ServiceName, string> = {
   ingest: `turbostream ingest — hold one WebSocket per configured source and append every message to its Redis stream
@@ -290,5 +290,6 @@ Options:
   --redis-port N    the private redis-server's port (default: the first free one from 6380 to 6389)
   -h, --help
 
-HEALTH_PORT serves /healthz and /readyz. Ctrl-C or SIGTERM stops taking work
-and lets work in flight finish within SHUTDOWN_TIMEOUT_MS; a second one stops at once.`;
+HEALTH_PORT serves /healthz, /readyz and /metrics (one registry for the three
+services). Ctrl-C or SIGTERM stops taking work and lets work in flight finish
+within SHUTDOWN_TIMEOUT_MS; a second one stops at once.`;
