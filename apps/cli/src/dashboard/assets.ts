@@ -94,6 +94,7 @@ export const APP_CSS = `:root { color-scheme: light dark; --fg: #1d2330; --muted
 @media (prefers-color-scheme: dark) { :root { --fg: #e6e8eb; --muted: #98a2b3; --bg: #12151b; --card: #1b1f27;
   --line: #2c323d; --accent: #7aa7ff; --critical: #ff6b6b; --warning: #ffb74d; --info: #64b5f6; --ok: #81c784; } }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
 header { display: flex; align-items: center; gap: 24px; padding: 10px 20px; background: var(--card); border-bottom: 1px solid var(--line); position: sticky; top: 0; z-index: 1; }
 h1 { font-size: 18px; margin: 0; }
