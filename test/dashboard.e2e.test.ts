@@ -471,6 +471,35 @@ describe('turbostream dashboard', () => {
     for (const [name, secret] of Object.entries(SECRETS)) expect(secretOccurrences(everything, secret), name).toBe(0);
   });
 
+  redisTest(
+    'is served by turbostream up too: the banner gives its address, which shows the demo stream and its alerts',
+    async () => {
+      const up = new ServiceProcess('up', ['up'], {
+        cwd: mkdtempSync(join(tmpdir(), 'turbostream-dashboard-up-e2e-')),
+        env: { ...env, DASHBOARD_PORT: '0', LOG_LEVEL: 'warn' },
+      });
+      try {
+        const url = await waitFor(() => /turbostream: dashboard: (http:\/\/\S+)/.exec(up.output)?.[1], {
+          timeoutMs: 30_000,
+          description: "up's banner to give the dashboard's address",
+        });
+        const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+        const page = await context.newPage();
+        await page.goto(`${url}#streams`);
+        const demo = page.locator('article[data-stream-id="demo-market"]');
+        await demo.waitFor({ timeout: 10_000 });
+        expect(await demo.locator('dd.targets').textContent()).toContain('heuristic/mad');
+        await page.click('nav a[data-view="alerts"]');
+        await page.locator('#alerts-body tr[data-stream="demo-market"]').first().waitFor({ timeout: 60_000 });
+        await context.close();
+      } finally {
+        expect(await up.stop()).toBe(0);
+      }
+      expect(up.output).toContain('turbostream: stopped');
+    },
+    120_000,
+  );
+
   redisTest('refuses to listen off loopback without DASHBOARD_TOKEN, and says how to set one', async () => {
     const refused = new ServiceProcess('dashboard-open', ['dashboard', '--host', '0.0.0.0', '--port', '0'], {
       cwd,

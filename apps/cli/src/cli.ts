@@ -84,10 +84,15 @@ export async function run(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         'private-redis': { type: 'boolean' },
         'redis-port': { type: 'string' },
+        'no-dashboard': { type: 'boolean' },
       });
       if (help(values, UP_HELP)) return 0;
       const { up } = await import('./commands/up.js');
-      await up({ json: flag(values, 'json'), ...privateRedisOptions(values) });
+      await up({
+        json: flag(values, 'json'),
+        dashboard: !flag(values, 'no-dashboard'),
+        ...privateRedisOptions(values),
+      });
       return 0;
     }
     case 'ingest':

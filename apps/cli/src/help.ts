@@ -264,7 +264,7 @@ No restart is needed: windowers take the change up within a second.`;
 
 export const UP_HELP = `turbostream up — run ingest, windower and analyzer together in this process
 
-Usage: turbostream up [--json] [--private-redis] [--redis-port N]
+Usage: turbostream up [--json] [--private-redis] [--redis-port N] [--no-dashboard]
 
 Uses REDIS_URL (default redis://127.0.0.1:6379). When REDIS_URL is unset and
 nothing answers there, starts a private redis-server from PATH on 127.0.0.1,
@@ -288,8 +288,13 @@ Options:
   --json            print alerts as JSON lines, on a terminal too
   --private-redis   use a private redis-server even when a Redis answers at the default address
   --redis-port N    the private redis-server's port (default: the first free one from 6380 to 6389)
+  --no-dashboard    do not serve the dashboard
   -h, --help
 
+It also serves the web dashboard of what it runs (\`turbostream dashboard\`) on
+DASHBOARD_HOST:DASHBOARD_PORT (default http://127.0.0.1:7700; the banner prints it);
+when that port is taken, or the address needs a DASHBOARD_TOKEN that is not set,
+it says so and runs without it.
 HEALTH_PORT serves /healthz, /readyz and /metrics (one registry for the three
 services). Ctrl-C or SIGTERM stops taking work and lets work in flight finish
 within SHUTDOWN_TIMEOUT_MS; a second one stops at once.`;

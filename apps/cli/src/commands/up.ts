@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { formatTarget } from '@turbostream/contracts';
 import { closeRedis, connectRedis, createKeyLayout, type RedisClient } from '@turbostream/redis';
+import { type Dashboard, startDashboard } from '../dashboard/start.js';
 import { DemoFeed } from '../demo/demo-feed.js';
 import { demoStream } from '../demo/demo-stream.js';
 import { type DemoGuard, guardDemo, runNamespace } from '../demo/demo-guard.js';
 import { alertPrinter, alertsAsJson } from '../runtime/alert-output.js';
 import { ProcessLifecycle } from '../runtime/lifecycle.js';
-import { loadConfigOrExit, rootLogger } from '../runtime/load.js';
+import { loadConfigOrExit, rootLogger, UsageError } from '../runtime/load.js';
 import { recordLocalInstance, removeLocalInstance } from '../runtime/local-instance.js';
 import { type Pipeline, startPipeline } from '../runtime/pipeline.js';
 import { findOrStartRedis, type PrivateRedisOptions } from '../runtime/redis-bootstrap.js';
@@ -16,6 +17,8 @@ import { followStreamsFile } from '../runtime/streams-reload.js';
 /** The options of `turbostream up`. */
 export interface UpOptions extends PrivateRedisOptions {
   json: boolean;
+  /** Serve the dashboard too (DASHBOARD_HOST:DASHBOARD_PORT, as `turbostream dashboard`). @defaultValue true */
+  dashboard?: boolean;
 }
 
 /** `turbostream up`: every service in this process, on the Redis it finds or starts. */
@@ -95,6 +98,25 @@ export async function up(options: UpOptions): Promise<void> {
     throw error;
   }
   lifecycle.started(pipeline.redis);
+  // The dashboard of what this up runs (its streams, the demo's included); without it everything runs all the same.
+  let dashboard: Dashboard | undefined;
+  if (options.dashboard !== false) {
+    const streams = config.streams;
+    try {
+      dashboard = await startDashboard({
+        config,
+        redis: config.redis,
+        namespace,
+        host: config.dashboard.host,
+        port: config.dashboard.port,
+        logger: logger.child({ service: 'dashboard' }),
+        streams: () => streams,
+      });
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      say(`no dashboard: ${error.message.replace(/^turbostream dashboard: /, '')}`);
+    }
+  }
   const follow = followStreamsFile({
     config: loaded,
     path: loaded.streamsFile ?? resolve(workDir, 'streams.yaml'),
@@ -116,11 +138,16 @@ export async function up(options: UpOptions): Promise<void> {
   );
   say(`  ${cli.command}${cli.note ? `    (${cli.note})` : ''}`);
   say(`  npx turbostream alerts${loaded.redis.explicit ? '    (with the same REDIS_URL)' : ''}`);
+  if (dashboard)
+    say(
+      `dashboard: ${dashboard.url}${config.dashboard.token === undefined ? '' : ' (open it once with ?token=<DASHBOARD_TOKEN>)'}`,
+    );
   say(`Ctrl-C stops${redisHandle.privateRedis ? ' everything, the private redis-server last' : ''}`);
 
   const signal = await lifecycle.stopRequested();
   say(`${signal}: stopping; work in flight has ${config.shutdownTimeoutMs} ms to finish (again to force)`);
   await lifecycle.stop(async () => {
+    await dashboard?.close();
     await follow.close();
     await pipeline.close();
     await closeTheRest();
