@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import type { IngestSettings } from '@turbostream/config';
 import { DeadLetter, fieldsToObject, OpsEvent, StreamEntryFields } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
+import { parseMetricsText, TurboMetrics } from '@turbostream/metrics';
 import { createKeyLayout, EventPublisher, type KeyLayout } from '@turbostream/redis';
 import { RedisServer, waitFor } from '@turbostream/testkit';
 import { redisTest } from '@turbostream/testkit/redis-test';
@@ -94,7 +95,7 @@ describe('Ingest', () => {
 
   async function startIngest(
     overrides: Partial<IngestSettings> = {},
-    options: { redis?: Redis; withEvents?: boolean } = {},
+    options: { redis?: Redis; withEvents?: boolean; metrics?: TurboMetrics } = {},
   ): Promise<Ingest> {
     source = await FakeSource.start();
     logs = '';
@@ -117,6 +118,7 @@ describe('Ingest', () => {
       sources: [stream],
       settings: { ...settings, ...overrides },
       ...(events ? { events } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     open.push(ingest);
     await ingest.start();
@@ -178,7 +180,8 @@ describe('Ingest', () => {
   redisTest(
     'resubscribes after the source drops the connection and writes a gap marker between old and new messages',
     async () => {
-      const ingest = await startIngest({}, { withEvents: true });
+      const metrics = new TurboMetrics();
+      const ingest = await startIngest({}, { withEvents: true, metrics });
       const first = await source.connection(1);
       await source.send(first, '{"before":1}');
       await waitFor(() => ingest.stats().s1?.stored === 1, { description: 'first message' });
@@ -205,6 +208,21 @@ describe('Ingest', () => {
         { description: 'ops events' },
       );
       expect(types).toEqual(['source.connected', 'source.down', 'source.connected', 'source.gap']);
+      const { samples } = parseMetricsText(await metrics.text());
+      const value = (name: string, labels: Record<string, string> = {}) =>
+        samples.find(
+          (sample) =>
+            sample.name === name && Object.entries(labels).every(([key, want]) => sample.labels[key] === want),
+        )?.value;
+      expect(value('turbostream_ingest_messages_total', { stream: 's1' })).toBe(2);
+      expect(value('turbostream_ingest_bytes_total', { stream: 's1' })).toBe('{"before":1}{"after":1}'.length);
+      expect(value('turbostream_source_reconnects_total', { stream: 's1' })).toBe(1);
+      expect(value('turbostream_ingest_gaps_total', { stream: 's1', cause: 'reconnect' })).toBe(1);
+      expect(value('turbostream_source_up', { stream: 's1' })).toBe(1);
+      await ingest.close();
+      expect(
+        parseMetricsText(await metrics.text()).samples.filter((sample) => sample.name === 'turbostream_source_up'),
+      ).toEqual([]);
     },
   );
 
