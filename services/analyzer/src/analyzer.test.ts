@@ -11,6 +11,7 @@ import {
   windowJobId,
 } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
+import { parseMetricsText, TurboMetrics } from '@turbostream/metrics';
 import { type AnalysisProvider, createHeuristicProvider, createOpenAIProvider } from '@turbostream/providers';
 import { ANALYSIS_JOB_OPTIONS, analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout, readAnalysisLog } from '@turbostream/redis';
@@ -81,6 +82,8 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     redis: Redis;
     analyzer: Analyzer;
     queue: (provider: ProviderId) => Queue;
+    /** The sum of a metric's samples with these labels, as /metrics would serve them now. */
+    metric: (name: string, labels?: Record<string, string>) => Promise<number>;
   }
 
   async function setup(
@@ -90,10 +93,12 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     const keys = extra.keys ?? createKeyLayout(namespace);
     const redis = client();
     const connection = client();
+    const metrics = new TurboMetrics();
     const analyzer = new Analyzer({
       redis,
       connection,
       keys,
+      metrics,
       logger: createLogger({ level: 'silent' }),
       providers: new Map(providers.map((provider) => [provider.id, provider])),
       settings: { concurrency: 2, lockMs: 5_000, attempts: 3 },
@@ -119,7 +124,14 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
       }
       return found;
     };
-    return { keys, redis, analyzer, queue };
+    const metric = async (name: string, labels: Record<string, string> = {}) =>
+      parseMetricsText(await metrics.text())
+        .samples.filter(
+          (sample) =>
+            sample.name === name && Object.entries(labels).every(([key, want]) => sample.labels[key] === want),
+        )
+        .reduce((sum, sample) => sum + sample.value, 0);
+    return { keys, redis, analyzer, queue, metric };
   }
 
   async function stateOf(queue: Queue, jobId: string): Promise<string> {
@@ -265,7 +277,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
   });
 
   redisTest('fails invalid job data for good, with a dead letter and a window.failed event', async () => {
-    const { keys, redis, queue } = await setup([createHeuristicProvider()]);
+    const { keys, redis, queue, metric } = await setup([createHeuristicProvider()]);
     const invalid = { ...windowJob('heuristic', 'robust-z'), v: 2 };
     await queue('heuristic').add('window', invalid, { jobId: 'invalid-1' });
     await waitFor(async () => (await stateOf(queue('heuristic'), 'invalid-1')) === 'failed', {
@@ -291,6 +303,10 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
       details: { windowId: `${BASE}-0`, provider: 'heuristic', model: 'robust-z' },
     });
     expect(String(failed.details?.reason)).toMatch(/^invalid-job/);
+    expect(await metric('turbostream_dead_letters_total', { stream: 'btc-trades', reason: 'invalid-job' })).toBe(1);
+    expect(
+      await metric('turbostream_analyses_total', { stream: 'btc-trades', provider: 'heuristic', outcome: 'failed' }),
+    ).toBe(1);
   });
 
   redisTest('fails a job for good on a permanent provider error and says why, without the key', async () => {
@@ -439,7 +455,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
       if (calls === 2) return { status: 503, error: { message: 'overloaded', type: 'server_error' } };
       return { content: answer };
     });
-    const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+    const { keys, redis, queue, metric } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
     await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), {
       jobId: 'flaky-1',
       backoff: { type: 'fixed', delay: 100 },
@@ -469,11 +485,24 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
         alerts: [{ severity: 'info', evidence: [`${BASE}-0`] }],
       },
     ]);
+    // The metrics say the same: a 429, a retry, a completion; three calls, two of them failures by type.
+    const job = { stream: 'btc-trades', provider: 'openai', model: 'gpt-4.1-mini' };
+    for (const outcome of ['rate-limited', 'retried', 'completed'])
+      expect(await metric('turbostream_analyses_total', { ...job, outcome }), outcome).toBe(1);
+    const call = { gen_ai_provider_name: 'openai', gen_ai_request_model: 'gpt-4.1-mini' };
+    expect(await metric('gen_ai_client_operation_duration_seconds_count', call)).toBe(3);
+    for (const errorType of ['rate-limited', 'transient'])
+      expect(await metric('gen_ai_client_operation_duration_seconds_count', { ...call, error_type: errorType })).toBe(
+        1,
+      );
+    expect(await metric('turbostream_llm_tokens_total', { ...call, gen_ai_token_type: 'input' })).toBe(inputTokens);
+    expect(await metric('turbostream_llm_cost_dollars_total', call)).toBeCloseTo(costUsd ?? Number.NaN, 12);
+    expect(await metric('turbostream_alerts_total', { ...job, severity: 'info' })).toBe(1);
   });
 
   redisTest('records a window as failed once transient errors use up its attempts', async () => {
     fake.setHandler(() => ({ status: 500, error: { message: 'The server had an error', type: 'server_error' } }));
-    const { keys, redis, queue } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
+    const { keys, redis, queue, metric } = await setup([createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]);
     await queue('openai').add('window', windowJob('openai', 'gpt-4.1-mini'), {
       jobId: 'down-1',
       attempts: 2,
@@ -496,6 +525,9 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
       { outcome: 'failed', jobId: 'down-1', streamId: 'btc-trades', provider: 'openai', messages: 41 },
     ]);
     expect(outcomes[0]?.outcome === 'failed' && outcomes[0].reason).toContain('HTTP 500');
+    const job = { stream: 'btc-trades', provider: 'openai', model: 'gpt-4.1-mini' };
+    expect(await metric('turbostream_analyses_total', { ...job, outcome: 'retried' })).toBe(1);
+    expect(await metric('turbostream_analyses_total', { ...job, outcome: 'failed' })).toBe(1);
   });
 
   redisTest('refuses a job whose provider does not match its queue', async () => {
@@ -539,7 +571,7 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
           request.signal?.addEventListener('abort', () => reject(new Error('aborted')));
         }),
     };
-    const { analyzer, queue } = await setup([stuck], { drainTimeoutMs: 300 });
+    const { analyzer, queue, metric } = await setup([stuck], { drainTimeoutMs: 300 });
     await queue('heuristic').add('window', windowJob('heuristic', 'robust-z'), { jobId: 'stuck-1' });
     await waitFor(() => started.length === 1, { description: 'job started' });
     const closing = analyzer.close();
@@ -548,5 +580,6 @@ describe('Analyzer (real redis-server, real BullMQ)', () => {
     const job = await queue('heuristic').getJob('stuck-1');
     expect(['delayed', 'waiting', 'wait']).toContain(await job?.getState());
     expect(job?.attemptsMade).toBe(0);
+    expect(await metric('turbostream_analyses_total', { provider: 'heuristic', outcome: 'cancelled' })).toBe(1);
   });
 });

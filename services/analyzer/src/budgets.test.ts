@@ -7,6 +7,7 @@ import {
   windowJobId,
 } from '@turbostream/contracts';
 import { createLogger } from '@turbostream/logging';
+import { parseMetricsText, TurboMetrics } from '@turbostream/metrics';
 import { createOpenAIProvider } from '@turbostream/providers';
 import { ANALYSIS_JOB_OPTIONS, analysisQueueName } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
@@ -77,10 +78,12 @@ describe('budgets (real redis-server, real BullMQ, OpenAI SDK against a fake)', 
     const keys = createKeyLayout(namespace);
     const redis = server.client();
     const connection = server.client();
+    const metrics = new TurboMetrics();
     const analyzer = new Analyzer({
       redis,
       connection,
       keys,
+      metrics,
       logger: createLogger({ level: 'silent' }),
       providers: new Map([['openai', createOpenAIProvider({ apiKey: API_KEY, baseURL: fake.url })]]),
       settings: { concurrency: 1, lockMs: 5_000, attempts: 3 },
@@ -103,7 +106,14 @@ describe('budgets (real redis-server, real BullMQ, OpenAI SDK against a fake)', 
       redis.disconnect();
       connection.disconnect();
     };
-    return { keys, queue, add, stop };
+    const metric = async (name: string, labels: Record<string, string> = {}) =>
+      parseMetricsText(await metrics.text())
+        .samples.filter(
+          (sample) =>
+            sample.name === name && Object.entries(labels).every(([key, want]) => sample.labels[key] === want),
+        )
+        .reduce((sum, sample) => sum + sample.value, 0);
+    return { keys, queue, add, stop, metric };
   }
 
   async function budgetEvents(redis: Redis, keys: KeyLayout): Promise<OpsEvent[]> {
@@ -120,7 +130,7 @@ describe('budgets (real redis-server, real BullMQ, OpenAI SDK against a fake)', 
       // One call's estimate fits in a period, two do not: each 1.5 s "minute" lets exactly one window through.
       const budget = { tokensPerMinute: Math.ceil(1.5 * (estimate.inputTokens + estimate.outputTokens)) };
       const minuteMs = 1_500;
-      const { keys, queue, add, stop } = await start(server, namespace, { minuteMs });
+      const { keys, queue, add, stop, metric } = await start(server, namespace, { minuteMs });
       callTimes.length = 0;
       try {
         for (let index = 0; index < 3; index += 1) await add(windowJob(index, 'gpt-4.1-mini', budget));
@@ -141,6 +151,11 @@ describe('budgets (real redis-server, real BullMQ, OpenAI SDK against a fake)', 
         // No attempt was used by waiting.
         const jobs = await queue.getJobs(['completed']);
         expect(jobs.map((job) => job.attemptsMade)).toEqual([1, 1, 1]);
+        const job = { stream: 'btc', provider: 'openai', model: 'gpt-4.1-mini' };
+        expect(await metric('turbostream_analyses_total', { ...job, outcome: 'completed' })).toBe(3);
+        expect(await metric('turbostream_analyses_total', { ...job, outcome: 'budget-wait' })).toBeGreaterThanOrEqual(
+          2,
+        );
       } finally {
         await stop();
       }
