@@ -153,8 +153,10 @@ describe('budgets (real redis-server, real BullMQ, OpenAI SDK against a fake)', 
         expect(jobs.map((job) => job.attemptsMade)).toEqual([1, 1, 1]);
         const job = { stream: 'btc', provider: 'openai', model: 'gpt-4.1-mini' };
         expect(await metric('turbostream_analyses_total', { ...job, outcome: 'completed' })).toBe(3);
+        // At least the refusal that reported budget.exhausted; how many more depends on where the periods fell
+        // (under load the first call can end in the next period, and the second window then fits at once).
         expect(await metric('turbostream_analyses_total', { ...job, outcome: 'budget-wait' })).toBeGreaterThanOrEqual(
-          2,
+          1,
         );
       } finally {
         await stop();
