@@ -14,12 +14,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnalysisRecord } from '@turbostream/contracts';
 import { BudgetLedger } from '@turbostream/costs';
-import { AlertPublisher, AnalysisLog, AnalyzerPresence, createKeyLayout, EventPublisher } from '@turbostream/redis';
+import {
+  AlertPublisher,
+  AnalysisLog,
+  AnalyzerPresence,
+  createKeyLayout,
+  EventPublisher,
+  readTargetOverrides,
+} from '@turbostream/redis';
 import { sampleAlert, waitFor } from '@turbostream/testkit';
 import { redisTest } from '@turbostream/testkit/redis-test';
 import type { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect } from 'vitest';
+import { sessionValue } from '../apps/cli/src/dashboard/auth.js';
 import { CONTENT_SECURITY_POLICY } from '../apps/cli/src/dashboard/server.js';
 import { artifactPath, launchChromium } from './support/browser.js';
 import { type DashboardProcess, startDashboardProcess } from './support/dashboard-process.js';
@@ -548,6 +556,180 @@ describe('turbostream dashboard', () => {
         expect(cookie?.value).not.toContain(SECRETS.dashboardToken);
         await page.reload();
         await page.waitForSelector('html[data-ready="true"]', { timeout: 10_000 });
+        await context.close();
+      } finally {
+        await guarded.process.stop();
+      }
+    },
+  );
+
+  redisTest(
+    "switches a stream's targets from the page as `turbostream streams set` does: with the token, from its own page only",
+    async () => {
+      // Without a token the page says why switching is off, and the server refuses it.
+      const open = await openPage('#streams');
+      const openForm = open.locator('form.switch[data-stream-id="logs"]');
+      await openForm.waitFor({ timeout: 10_000 });
+      expect(await openForm.locator('input[name="provider"]').isDisabled()).toBe(true);
+      expect(await openForm.locator('.switch-disabled').textContent()).toContain(
+        'Switching is disabled: changes from the page need DASHBOARD_TOKEN',
+      );
+      await open.context().close();
+      expect(
+        (
+          await fetch(new URL('/api/streams/targets', dashboard.url), {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', 'X-TurboStream-Request': '1' },
+            body: JSON.stringify({ stream: 'logs', provider: 'openai', model: 'x' }),
+          })
+        ).status,
+      ).toBe(403);
+
+      const guarded = await startDashboardProcess({ cwd, env: { ...env, DASHBOARD_TOKEN: SECRETS.dashboardToken } });
+      const overrideOfLogs = async () => (await readTargetOverrides(redis, keys)).get('logs');
+      const cliSet = (args: string[]) =>
+        spawnSync(process.execPath, [...cliNodeFlags(), CLI, 'streams', 'set', 'logs', ...args], {
+          cwd,
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
+      try {
+        const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+        const page = await context.newPage();
+        await page.goto(`${guarded.url}?token=${SECRETS.dashboardToken}#streams`);
+        await page.waitForSelector('html[data-ready="true"]', { timeout: 10_000 });
+        const card = page.locator('article[data-stream-id="logs"]');
+        const form = card.locator('form.switch');
+        await form.waitFor({ timeout: 10_000 });
+        expect(await form.locator('input[name="provider"]').isDisabled()).toBe(false);
+        expect(await form.locator('.switch-disabled').isHidden()).toBe(true);
+        // Filled with the current targets.
+        expect(await form.locator('input[name="provider"]').inputValue()).toBe('heuristic');
+        expect(await form.locator('input[name="compare"]').inputValue()).toBe('openai/gpt-e2e@0.5');
+        const result = form.locator('.switch-result');
+
+        // Refused as `streams set` refuses, with its words, shown as text; nothing written.
+        const refusals: [Record<string, string>, string[]][] = [
+          [{ provider: 'skynet', model: 'm', compare: '' }, ['--provider', 'skynet', '--model', 'm', '--no-compare']],
+          [
+            { provider: 'heuristic', model: '', compare: 'openai/x@1.5' },
+            ['--provider', 'heuristic', '--compare', 'openai/x@1.5'],
+          ],
+          [{ provider: '', model: '', compare: '' }, []],
+        ];
+        for (const [fields, args] of refusals) {
+          for (const [name, value] of Object.entries(fields)) await form.locator(`input[name="${name}"]`).fill(value);
+          await form.locator('button[type="submit"]').click();
+          await form.locator('.switch-result[data-state="error"]').waitFor({ timeout: 5_000 });
+          const shown = (await result.textContent()) ?? '';
+          const cli = cliSet(args);
+          expect(cli.status).toBe(2);
+          expect(shown.length).toBeGreaterThan(10);
+          expect(cli.stderr, JSON.stringify(fields)).toContain(shown.split('\n')[0]);
+          expect(await overrideOfLogs()).toBeUndefined();
+          await result.evaluate((element) => element.removeAttribute('data-state'));
+        }
+        expect(await result.textContent()).toContain('streams set needs --provider P (or --reset)');
+
+        // Switched: the same override `streams set` writes, read by the windowers from the next window on.
+        await form.locator('input[name="provider"]').fill('openai');
+        await form.locator('input[name="model"]').fill('gpt-next');
+        await form.locator('input[name="compare"]').fill('heuristic@0.25');
+        await form.locator('button[type="submit"]').click();
+        await form.locator('.switch-result[data-state="ok"]').waitFor({ timeout: 5_000 });
+        expect(await result.textContent()).toContain(
+          'stream logs: from the next window on, analysed by openai/gpt-next, heuristic/mad@0.25 ' +
+            '(was heuristic/mad, openai/gpt-e2e@0.5)',
+        );
+        // No live analyzer serves openai here: the same warning as the command's.
+        expect(await result.locator('.warning').allTextContents()).toEqual([
+          'warning: no live analyzer serves openai right now: its windows wait in analysis-openai until one does',
+        ]);
+        const override = await overrideOfLogs();
+        expect(override?.targets).toEqual([
+          { provider: 'openai', model: 'gpt-next' },
+          { provider: 'heuristic', model: 'mad' },
+        ]);
+        expect(override?.samples).toEqual({ 'heuristic/mad': 0.25 });
+        expect(override?.setBy).toMatch(/^the dashboard \(/);
+        // The card follows, as `turbostream streams` shows it.
+        await waitFor(async () => (await card.locator('dd.targets').textContent())?.includes('openai/gpt-next'), {
+          timeoutMs: 5_000,
+          description: 'the card to show the new targets',
+        });
+        expect(await card.locator('dd.targets').textContent()).toContain(
+          'openai/gpt-next, heuristic/mad@0.25 (set while running by the dashboard (',
+        );
+        await page.screenshot({ path: artifactPath('dashboard-switch.png'), fullPage: true });
+
+        // Refused: no token, the cookie without the page's header, another origin (even with the cookie or the bearer).
+        const targetsUrl = new URL('/api/streams/targets', guarded.url);
+        const post = (headers: Record<string, string>) =>
+          fetch(targetsUrl, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', ...headers },
+            body: JSON.stringify({ stream: 'logs', provider: 'heuristic', noCompare: true }),
+          });
+        const session = `turbostream_dashboard=${sessionValue(SECRETS.dashboardToken)}`;
+        expect((await post({ 'X-TurboStream-Request': '1' })).status).toBe(401);
+        expect((await post({ Cookie: session })).status).toBe(403);
+        expect(
+          (await post({ Cookie: session, 'X-TurboStream-Request': '1', Origin: 'http://evil.example' })).status,
+        ).toBe(403);
+        expect(
+          (
+            await post({
+              Authorization: `Bearer ${SECRETS.dashboardToken}`,
+              Origin: `http://127.0.0.1:${new URL(dashboard.url).port}`,
+            })
+          ).status,
+        ).toBe(403);
+        // From a page of another origin in the same browser (the token-less dashboard, another port: the same site,
+        // so the SameSite cookie goes along): refused, by the preflight or the Origin check.
+        // Its Content-Security-Policy (connect-src 'self') would stop the page's fetch first: bypassed, to reach the
+        // guarded dashboard's own checks, with this browser's cookie.
+        const otherContext = await browser.newContext({ bypassCSP: true });
+        await otherContext.addCookies(await context.cookies());
+        const other = await otherContext.newPage();
+        await other.goto(`${dashboard.url}#streams`);
+        const attempts = await other.evaluate(async (url: string) => {
+          const tries: string[] = [];
+          for (const [mode, headers] of [
+            ['no-cors', { 'Content-Type': 'text/plain' }],
+            ['cors', { 'Content-Type': 'application/json', 'X-TurboStream-Request': '1' }],
+          ] as const) {
+            try {
+              const response = await fetch(url, {
+                method: 'POST',
+                credentials: 'include',
+                mode,
+                headers,
+                body: JSON.stringify({ stream: 'logs', provider: 'heuristic', noCompare: true }),
+              });
+              tries.push(`sent ${response.type}`);
+            } catch (error) {
+              tries.push(String(error));
+            }
+          }
+          return tries;
+        }, targetsUrl.href);
+        // The simple request is refused by the Origin check (a 403 the page cannot even read: the dashboard's answers
+        // are same-origin only); the one with the header fails its preflight. Nothing changed.
+        expect(attempts).toEqual(['TypeError: Failed to fetch', 'TypeError: Failed to fetch']);
+        await otherContext.close();
+        expect((await overrideOfLogs())?.targets[0]).toEqual({ provider: 'openai', model: 'gpt-next' });
+
+        // Back to the streams file's targets, as `streams set --reset` does.
+        await form.locator('button[name="reset"]').click();
+        await waitFor(async () => (await result.textContent())?.includes('back to'), {
+          timeoutMs: 5_000,
+          description: 'the reset to be confirmed',
+        });
+        expect(await result.textContent()).toBe(
+          "stream logs: back to the streams file's targets: heuristic/mad, openai/gpt-e2e@0.5",
+        );
+        expect(await overrideOfLogs()).toBeUndefined();
         await context.close();
       } finally {
         await guarded.process.stop();

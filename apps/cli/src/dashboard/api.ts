@@ -142,6 +142,8 @@ export interface DashboardProviders {
 /** Sent first on every connection. */
 export interface DashboardHello {
   namespace: string;
+  /** Whether the page may make changes (switch targets, ask): only with DASHBOARD_TOKEN; `reason` says why not. */
+  changes: { enabled: boolean; reason: string };
   /** Alerts of the durable log, oldest first (the page merges them with live ones by id). */
   alerts: DashboardAlert[];
   /** The latest operational events, oldest first. */
@@ -175,6 +177,31 @@ export interface DashboardEvidenceEntry {
 export interface DashboardEvidence {
   streamId: string;
   entries: DashboardEvidenceEntry[];
+}
+
+/** The header the page sends with every change (POST): a page of another site cannot send it (auth.ts). */
+export const CHANGE_HEADER = 'X-TurboStream-Request';
+
+/** `POST /api/streams/targets`: what `turbostream streams set <stream> …` takes. */
+export interface DashboardSetTargetsRequest {
+  stream: string;
+  provider?: string;
+  model?: string;
+  /** `P`, `P/M` or `P/M@0.1`; none (with `noCompare` false) keeps the current ones. */
+  compare?: string[];
+  noCompare?: boolean;
+  reset?: boolean;
+}
+
+/** Its answer (200): what `streams set` prints; or `{ error }` (400) with the text `streams set` would print. */
+export interface DashboardSetTargetsReply {
+  message: string;
+  warnings: string[];
+  targetsText: string;
+}
+
+export interface DashboardErrorReply {
+  error: string;
 }
 
 /** The dashboard's limits, shared by the server (which enforces them) and the page. */

@@ -112,7 +112,7 @@ main { padding: 16px 20px 40px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 .card h3 { margin: 0 0 2px; font-size: 15px; }
 .card .url { color: var(--muted); font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0 0; }
+dl.facts { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 8px 0 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; word-break: break-word; }
 .alarm { margin: 6px 0 0; padding: 4px 8px; border-radius: 4px; border-left: 4px solid var(--critical); background: color-mix(in srgb, var(--critical) 10%, transparent); }
@@ -148,5 +148,16 @@ table.alerts tbody tr[aria-selected="true"] { background: color-mix(in srgb, var
 .stream-score { margin-bottom: 18px; }
 .agreement { color: var(--muted); font-size: 13px; margin: 4px 0 0; }
 .state-live { color: var(--ok); }
+form.switch fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 10px 0 0; padding: 6px 10px 8px; display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; }
+form.switch legend { color: var(--muted); font-size: 12px; padding: 0 4px; }
+form.switch label { display: flex; gap: 4px; align-items: center; color: var(--muted); font-size: 12px; }
+form.switch label.wide { flex: 1 1 100%; }
+form.switch label.wide input { flex: 1; }
+form.switch input { font: 12px ui-monospace, monospace; padding: 3px 5px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); min-width: 0; }
+form.switch button { font-size: 12px; padding: 3px 10px; }
+.switch-disabled, .switch-result { margin: 4px 0 0; font-size: 12px; color: var(--muted); white-space: pre-wrap; word-break: break-word; }
+.switch-result[data-state="ok"] { color: var(--ok); }
+.switch-result[data-state="error"] { color: var(--critical); }
+.switch-result .warning { display: block; color: var(--warning); }
 .state-gone { color: var(--muted); }
 `;

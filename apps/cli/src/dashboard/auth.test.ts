@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CHANGE_HEADER,
   checkAccess,
   cookieValue,
   isLoopbackHost,
@@ -105,6 +106,42 @@ describe('the dashboard access rules', () => {
     expect(checkAccess(get('/?token=nope'), TOKEN)).toMatchObject({ kind: 'deny', status: 401 });
     expect(sessionCookie(TOKEN)).toMatch(/^turbostream_dashboard=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
     expect(sessionCookie(TOKEN)).not.toContain(TOKEN);
+  });
+
+  it('takes a change with the token from the own page only: same origin, and the header with the cookie', () => {
+    const session = `${SESSION_COOKIE}=${sessionValue(TOKEN)}`;
+    const post = (headers: Record<string, string>) => ({ ...get('/api/streams/targets', headers), method: 'POST' });
+    const page = { cookie: session, origin: 'http://127.0.0.1:7700', 'sec-fetch-site': 'same-origin' };
+    expect(checkAccess(post({ ...page, [CHANGE_HEADER]: '1' }), TOKEN)).toEqual({ kind: 'allow' });
+    // The cookie alone (a form of another site, were SameSite not there) is not enough.
+    expect(checkAccess(post(page), TOKEN)).toMatchObject({
+      status: 403,
+      message: expect.stringContaining(CHANGE_HEADER),
+    });
+    const foreigns: Record<string, string>[] = [
+      { origin: 'http://evil.example' },
+      { origin: 'http://127.0.0.1:7701' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+    ];
+    for (const foreign of foreigns) {
+      expect(
+        checkAccess(post({ ...page, ...foreign, [CHANGE_HEADER]: '1' }), TOKEN),
+        JSON.stringify(foreign),
+      ).toMatchObject({ status: 403, message: expect.stringContaining("the dashboard's own page only") });
+      expect(checkAccess(post({ ...foreign, authorization: `Bearer ${TOKEN}` }), TOKEN)).toMatchObject({ status: 403 });
+    }
+    // A client that is no browser: the bearer, no origin.
+    expect(checkAccess(post({ authorization: `Bearer ${TOKEN}` }), TOKEN)).toEqual({ kind: 'allow' });
+    expect(checkAccess(post({ [CHANGE_HEADER]: '1' }), TOKEN)).toMatchObject({ status: 401 });
+    expect(checkAccess(post({ [CHANGE_HEADER]: '1', authorization: 'Bearer wrong' }), TOKEN)).toMatchObject({
+      status: 401,
+    });
+    // ?token= logs a page in; it never makes a change.
+    expect(checkAccess({ ...get(`/api/streams/targets?token=${TOKEN}`), method: 'POST' }, TOKEN)).toMatchObject({
+      status: 401,
+    });
   });
 
   it('reads a cookie among others', () => {

@@ -3,10 +3,16 @@
  * Redis), and only requests naming a loopback host are served (a web page elsewhere cannot rebind a name of its own to
  * 127.0.0.1 and read it). On any other address the dashboard refuses to start without `DASHBOARD_TOKEN`; with a token,
  * every request needs it, wherever it listens: a cookie set by opening the dashboard once with `?token=…`, or an
- * `Authorization: Bearer …` header. Changes (none yet: model switching, ask) always need the token.
+ * `Authorization: Bearer …` header. Changes (switching a stream's targets, asking a stream: POST) always need the
+ * token, and come from the dashboard's own page only: no `Origin` or `Sec-Fetch-Site` of another site, and, when the
+ * cookie is the proof, the header {@link CHANGE_HEADER} (which a page of another site cannot send without a CORS
+ * preflight, which the dashboard never answers). The cookie is `SameSite=Strict` besides.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+
+/** The header the dashboard's page sends with every change (any value); api.ts' CHANGE_HEADER. */
+export const CHANGE_HEADER = 'x-turbostream-request';
 
 /** The cookie that carries the proof of the token (never the token itself). */
 export const SESSION_COOKIE = 'turbostream_dashboard';
@@ -56,7 +62,14 @@ export interface AccessRequest {
   method: string;
   /** The path and query, as received. */
   url: string;
-  headers: { host?: string | undefined; cookie?: string | undefined; authorization?: string | undefined };
+  headers: {
+    host?: string | undefined;
+    cookie?: string | undefined;
+    authorization?: string | undefined;
+    origin?: string | undefined;
+    'sec-fetch-site'?: string | undefined;
+    'x-turbostream-request'?: string | undefined;
+  };
 }
 
 export type Access =
@@ -65,6 +78,25 @@ export type Access =
   /** `?token=` was right: set the cookie and send the browser to `location` (the URL without the token). */
   | { kind: 'login'; location: string; cookie: string }
   | { kind: 'deny'; status: 401 | 403 | 421; message: string };
+
+/** Why a change (POST) does not come from the dashboard's own page, or undefined when it does (or says nothing). */
+export function crossOrigin(request: AccessRequest): string | undefined {
+  const { origin, host } = request.headers;
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none')
+    return `changes come from the dashboard's own page only (Sec-Fetch-Site: ${site.slice(0, 40)})`;
+  if (origin === undefined) return undefined;
+  let originHost: string;
+  try {
+    const url = new URL(origin);
+    originHost = url.protocol === 'http:' || url.protocol === 'https:' ? url.host : '';
+  } catch {
+    originHost = '';
+  }
+  if (originHost === '' || originHost.toLowerCase() !== (host ?? '').toLowerCase())
+    return `changes come from the dashboard's own page only (not from ${JSON.stringify(origin.slice(0, 100))})`;
+  return undefined;
+}
 
 /** The `Set-Cookie` header that keeps a session of `token`: not readable by scripts, never sent by other sites. */
 export function sessionCookie(token: string): string {
@@ -93,11 +125,22 @@ export function checkAccess(request: AccessRequest, token: string | undefined): 
   }
   const authorization = request.headers.authorization ?? '';
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  const foreign = changes ? crossOrigin(request) : undefined;
   if (bearer !== undefined) {
-    return sameSecret(bearer, token) ? { kind: 'allow' } : { kind: 'deny', status: 401, message: UNAUTHORIZED };
+    if (!sameSecret(bearer, token)) return { kind: 'deny', status: 401, message: UNAUTHORIZED };
+    return foreign ? { kind: 'deny', status: 403, message: foreign } : { kind: 'allow' };
   }
   const cookie = cookieValue(request.headers.cookie, SESSION_COOKIE);
-  if (cookie !== undefined && sameSecret(cookie, sessionValue(token))) return { kind: 'allow' };
+  if (cookie !== undefined && sameSecret(cookie, sessionValue(token))) {
+    if (foreign) return { kind: 'deny', status: 403, message: foreign };
+    if (changes && request.headers[CHANGE_HEADER] === undefined)
+      return {
+        kind: 'deny',
+        status: 403,
+        message: `a change needs the header ${CHANGE_HEADER} (the dashboard's page sends it) or Authorization: Bearer`,
+      };
+    return { kind: 'allow' };
+  }
   const url = new URL(request.url, 'http://dashboard.invalid');
   const given = url.searchParams.get('token');
   if (given !== null && !changes && sameSecret(given, token)) {

@@ -18,6 +18,7 @@ import { BudgetLedger } from '@turbostream/costs';
 import { AnalysisProducer } from '@turbostream/queue';
 import { ANALYZER_TTL_MS, type KeyLayout, listAnalyzers, type RedisClient } from '@turbostream/redis';
 import { buildReport } from '../report/build-report.js';
+import { type SetTargetsRequest, type SetTargetsResult, setStreamTargetsIn } from '../streams/set-targets.js';
 import { describeBudget, readStreamOverview, type StreamOverview, streamAlarms } from '../streams/stream-overview.js';
 import {
   DASHBOARD_LIMITS,
@@ -243,6 +244,23 @@ export class DashboardSource {
       streams: report.streams,
       analyzers,
     };
+  }
+
+  /**
+   * Sets (or resets) a stream's targets from the next window on, as `turbostream streams set` does (the same
+   * function); throws its UsageError when the request is not valid. The streams are those shown (`up`'s demo too).
+   */
+  async setTargets(request: SetTargetsRequest, setBy: string): Promise<SetTargetsResult> {
+    return setStreamTargetsIn(
+      {
+        redis: this.#redis,
+        keys: this.#keys,
+        config: { ...this.#config, streams: [...this.#streams()] },
+        setBy,
+        now: this.#now,
+      },
+      request,
+    );
   }
 
   /** The latest alerts of the durable log, oldest first. */

@@ -21,6 +21,8 @@ export interface DashboardHubOptions {
   refreshMs?: number;
   /** A comment line keeps idle connections open through proxies. @defaultValue 15000 */
   keepAliveMs?: number;
+  /** Whether pages may make changes, told them in `hello`. @defaultValue disabled, without a reason */
+  changes?: { enabled: boolean; reason: string };
 }
 
 type EventName = keyof DashboardServerEvents;
@@ -80,7 +82,8 @@ export class DashboardHub {
       if (this.#clients.size === 0) this.#stopRefreshing();
     });
     const [alerts, events] = await Promise.all([source.recentAlerts(), source.recentEvents()]);
-    this.#send(response, 'hello', { namespace: source.keys.namespace, alerts, events });
+    const changes = this.#options.changes ?? { enabled: false, reason: '' };
+    this.#send(response, 'hello', { namespace: source.keys.namespace, changes, alerts, events });
     for (const name of ['streams', 'providers'] as const) {
       const last = this.#last.get(name);
       if (last !== undefined && this.#timer !== undefined) response.write(last);
@@ -98,6 +101,11 @@ export class DashboardHub {
   #stopRefreshing(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Reads the streams again soon (a change was made) and sends them if they changed. */
+  refreshSoon(): void {
+    this.#refreshSoon();
   }
 
   #refreshSoon(): void {

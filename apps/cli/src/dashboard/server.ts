@@ -6,13 +6,21 @@
  *   GET /                 the page          GET /app.css, /app/<module>.js   its style and scripts
  *   GET /api/events       server-sent events: hello, alert, event, streams, providers (api.ts)
  *   GET /api/evidence?stream=ID&ids=A,B   the messages an alert cites, read back from the stream by entry id
+ *   POST /api/streams/targets   switches a stream's targets, as `turbostream streams set` does (JSON, api.ts)
+ *
+ * Changes (POST) need DASHBOARD_TOKEN and come from the dashboard's own page only (auth.ts); their body is JSON
+ * (`Content-Type: application/json`, which no HTML form sends), of a few kilobytes at most.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatTargets } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import { DASHBOARD_LIMITS } from './api.js';
 import { APP_CSS, INDEX_HTML, loadScripts } from './assets.js';
-import { checkAccess } from './auth.js';
+import { UsageError } from '../runtime/load.js';
+import type { SetTargetsRequest } from '../streams/set-targets.js';
+import type { DashboardErrorReply, DashboardSetTargetsReply } from './api.js';
+import { CHANGE_HEADER, checkAccess } from './auth.js';
 import { type DashboardSource, ENTRY_ID, STREAM_ID, type SecretScrubber } from './data.js';
 import type { DashboardHub } from './hub.js';
 
@@ -78,6 +86,78 @@ function send(
 const TEXT = 'text/plain; charset=utf-8';
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** The largest body a change may have. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+/** A request that cannot be taken, with the status and text to answer. */
+class BadRequest extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON object of a change's body. */
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') throw new BadRequest(415, 'expected a JSON body (Content-Type: application/json)');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BadRequest(413, `the body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new BadRequest(400, 'the body is not JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new BadRequest(400, 'expected a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function optionalString(body: Record<string, unknown>, name: string, max = 200): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > max)
+    throw new BadRequest(400, `${name}: expected a text of at most ${max} characters`);
+  return value;
+}
+
+/** A switch request as `setStreamTargetsIn` takes it, or BadRequest. */
+function setTargetsRequest(body: Record<string, unknown>): SetTargetsRequest {
+  const stream = optionalString(body, 'stream', 64) ?? '';
+  if (!STREAM_ID.test(stream)) throw new BadRequest(400, 'stream: expected a stream id');
+  const compare = body.compare ?? [];
+  if (!Array.isArray(compare) || compare.length > 16 || !compare.every((item) => typeof item === 'string'))
+    throw new BadRequest(400, 'compare: expected at most 16 targets (P, P/M or P/M@0.1)');
+  const provider = optionalString(body, 'provider');
+  const model = optionalString(body, 'model');
+  return {
+    id: stream,
+    ...(provider === undefined ? {} : { provider }),
+    ...(model === undefined ? {} : { model }),
+    compare: (compare as string[]).map((item) => item.trim()).filter((item) => item !== ''),
+    noCompare: body.noCompare === true,
+    reset: body.reset === true,
+  } satisfies SetTargetsRequest;
+}
+
+/** Who made a change from the dashboard, as `turbostream streams` shows it. */
+function changedBy(request: IncomingMessage): string {
+  return `the dashboard (${request.socket.remoteAddress ?? 'unknown address'})`;
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 /** Starts the server; resolves once it listens (rejects when it cannot: the port taken, the address unknown). */
 export async function startDashboardServer(options: DashboardServerOptions): Promise<RunningDashboard> {
   const { token, source, hub, scrubber, logger } = options;
@@ -85,12 +165,12 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
 
   async function route(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
     const method = request.method ?? 'GET';
+    const path = url.pathname;
+    if (method === 'POST' && path === '/api/streams/targets') return setTargets(request, response);
     if (method !== 'GET' && method !== 'HEAD') {
-      // No change can be made from the dashboard yet (model switching and ask come later, behind the token).
       send(response, 405, 'method not allowed\n', TEXT, { Allow: 'GET, HEAD' });
       return;
     }
-    const path = url.pathname;
     if (path === '/' || path === '/index.html') return send(response, 200, INDEX_HTML, 'text/html; charset=utf-8');
     if (path === '/app.css') return send(response, 200, APP_CSS, 'text/css; charset=utf-8');
     if (path.startsWith('/app/')) {
@@ -128,6 +208,34 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     send(response, 404, 'not found\n', TEXT);
   }
 
+  const sendJson = (response: ServerResponse, status: number, body: unknown) =>
+    send(response, status, scrubber.scrub(JSON.stringify(body)), JSON_TYPE);
+
+  async function setTargets(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    try {
+      const body = setTargetsRequest(await readJson(request));
+      const result = await source.setTargets(body, changedBy(request));
+      logger.info(
+        { streamId: body.id, by: changedBy(request), targets: result.targets },
+        `dashboard: ${result.message}`,
+      );
+      hub.refreshSoon();
+      const reply: DashboardSetTargetsReply = {
+        message: result.message,
+        warnings: result.warnings,
+        targetsText: formatTargets(result.targets, result.samples),
+      };
+      sendJson(response, 200, reply);
+    } catch (error) {
+      if (error instanceof BadRequest || error instanceof UsageError) {
+        const reply: DashboardErrorReply = { error: error.message };
+        sendJson(response, error instanceof BadRequest ? error.status : 400, reply);
+        return;
+      }
+      throw error;
+    }
+  }
+
   const server = createServer((request, response) => {
     const access = checkAccess(
       {
@@ -137,6 +245,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           host: request.headers.host,
           cookie: request.headers.cookie,
           authorization: request.headers.authorization,
+          origin: request.headers.origin,
+          'sec-fetch-site': header(request, 'sec-fetch-site'),
+          [CHANGE_HEADER]: header(request, CHANGE_HEADER),
         },
       },
       token,

@@ -53,6 +53,14 @@ export async function startDashboard(options: DashboardStartOptions): Promise<Da
     subscriber,
     scrubber,
     logger,
+    changes: token
+      ? { enabled: true, reason: '' }
+      : {
+          enabled: false,
+          reason:
+            'changes from the page need DASHBOARD_TOKEN: set it (at least 16 characters, e.g. `openssl rand -hex 24`) ' +
+            'in env.local or the environment and restart the dashboard, then open it as /?token=<the token>',
+        },
     ...(options.refreshMs === undefined ? {} : { refreshMs: options.refreshMs }),
   });
   const closeAll = async () => {

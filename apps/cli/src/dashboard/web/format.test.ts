@@ -1,6 +1,15 @@
 import { sampleAlert } from '@turbostream/testkit';
 import { describe, expect, it } from 'vitest';
-import { duration, filterFromHash, hashOfFilter, insertionIndex, matches, prettyMessage } from './format.js';
+import {
+  compareText,
+  duration,
+  filterFromHash,
+  hashOfFilter,
+  insertionIndex,
+  matches,
+  parseCompare,
+  prettyMessage,
+} from './format.js';
 
 describe("the dashboard page's helpers", () => {
   it('filters alerts by stream and severity, from and to the address', () => {
@@ -29,5 +38,16 @@ describe("the dashboard page's helpers", () => {
     expect([412, 1_240, 90_000, 7_200_000].map(duration)).toEqual(['412 ms', '1.2 s', '2 min', '2 h']);
     expect(prettyMessage('{"p":1}')).toBe('{\n  "p": 1\n}');
     expect(prettyMessage('<script>x</script>')).toBe('<script>x</script>');
+  });
+
+  it("writes and reads the switch form's comparison targets as `streams set --compare` takes them", () => {
+    const text = compareText([
+      { provider: 'openai', model: 'gpt-x', sample: 0.1 },
+      { provider: 'heuristic', model: 'mad', sample: 1 },
+    ]);
+    expect(text).toBe('openai/gpt-x@0.1, heuristic/mad');
+    expect(parseCompare(text)).toEqual(['openai/gpt-x@0.1', 'heuristic/mad']);
+    expect(parseCompare('  a/b   c/d@0.5,,e ')).toEqual(['a/b', 'c/d@0.5', 'e']);
+    expect(parseCompare('   ')).toEqual([]);
   });
 });

@@ -2,7 +2,19 @@
  * The page's pure helpers (no DOM, no Node: unit-tested as they are): how times and figures read, and which alerts a
  * filter keeps.
  */
-import type { DashboardAlert, DashboardSeverity } from '../api.js';
+import type { DashboardAlert, DashboardSeverity, DashboardTarget } from '../api.js';
+
+/** Comparison targets as the switch form shows them: `openai/gpt-x@0.1, heuristic/mad`. */
+export function compareText(targets: readonly DashboardTarget[]): string {
+  return targets
+    .map((target) => `${target.provider}/${target.model}${target.sample < 1 ? `@${target.sample}` : ''}`)
+    .join(', ');
+}
+
+/** The switch form's comparison targets: separated by commas or spaces; none for an empty text. */
+export function parseCompare(text: string): string[] {
+  return text.split(/[\s,]+/).filter((item) => item !== '');
+}
 
 /** `14:03:07`, in the browser's time zone; the text as is when it is not a time. */
 export function clockTime(iso: string): string {

@@ -62,6 +62,7 @@ function setConnection(state: 'connecting' | 'live' | 'down', text: string): voi
 
 const source = new EventSource('/api/events');
 on(source, 'hello', (hello) => {
+  streams.setChanges(hello.changes);
   alerts.addMany(hello.alerts);
   streams.setEvents(hello.events);
   setConnection('live', `live · ${hello.namespace}`);

@@ -1,15 +1,53 @@
-/** The streams view: one card per stream, as `turbostream streams` shows it, and the latest operational events. */
-import { DASHBOARD_LIMITS, type DashboardEvent, type DashboardStream, type DashboardStreams } from '../api.js';
+/**
+ * The streams view: one card per stream, as `turbostream streams` shows it, each with a form that switches the
+ * stream's targets as `turbostream streams set` does (when the dashboard has a token); and the latest operational
+ * events. A card is made once per stream and its facts replaced on each snapshot, so that what is typed in its form
+ * stays.
+ */
+import {
+  DASHBOARD_LIMITS,
+  type DashboardEvent,
+  type DashboardSetTargetsReply,
+  type DashboardSetTargetsRequest,
+  type DashboardStream,
+  type DashboardStreams,
+} from '../api.js';
 import { byId, h } from './dom.js';
-import { clockTime } from './format.js';
+import { clockTime, compareText, parseCompare } from './format.js';
+import { postChange } from './post.js';
+
+interface Card {
+  article: HTMLElement;
+  facts: HTMLElement;
+  form: HTMLFormElement;
+  fieldset: HTMLFieldSetElement;
+  disabled: HTMLElement;
+}
 
 export class StreamsView {
   readonly #list = byId('streams-list');
   readonly #events = byId<HTMLOListElement>('events-list');
+  readonly #cards = new Map<string, Card>();
+  #changes = { enabled: false, reason: 'waiting for the server…' };
   #eventCount = 0;
+  /** Extra parts of a card (the ask box), made once per stream. */
+  extras: (stream: DashboardStream) => HTMLElement | null = () => null;
+
+  /** Whether the page may make changes (from `hello`), and why not. */
+  setChanges(changes: { enabled: boolean; reason: string }): void {
+    this.#changes = changes;
+    for (const card of this.#cards.values()) this.#showChanges(card);
+  }
+
+  #showChanges(card: Card): void {
+    card.fieldset.disabled = !this.#changes.enabled;
+    card.disabled.hidden = this.#changes.enabled;
+    card.disabled.textContent = this.#changes.enabled ? '' : `Switching is disabled: ${this.#changes.reason}`;
+  }
 
   render(snapshot: DashboardStreams): void {
     if (snapshot.streams.length === 0) {
+      this.#cards.clear();
       this.#list.replaceChildren(
         h(
           'p',
@@ -22,19 +60,102 @@ export class StreamsView {
       );
       return;
     }
-    this.#list.replaceChildren(...snapshot.streams.map((stream) => this.#card(stream)));
+    const ids = new Set(snapshot.streams.map((stream) => stream.id));
+    for (const [id, card] of this.#cards) {
+      if (ids.has(id)) continue;
+      this.#cards.delete(id);
+      card.article.remove();
+    }
+    // The "waiting" or "no streams" text.
+    for (const child of [...this.#list.children])
+      if (!(child instanceof HTMLElement && child.dataset.streamId)) child.remove();
+    let previous: Element | null = null;
+    for (const stream of snapshot.streams) {
+      let card = this.#cards.get(stream.id);
+      if (!card) {
+        card = this.#newCard(stream);
+        this.#cards.set(stream.id, card);
+      }
+      card.facts.replaceChildren(...this.#facts(stream));
+      // In the snapshot's order, moving only what is out of place (a moved element loses its focus).
+      const expected: Element | null = previous ? previous.nextElementSibling : this.#list.firstElementChild;
+      if (expected !== card.article) this.#list.insertBefore(card.article, expected);
+      previous = card.article;
+    }
   }
 
-  #card(stream: DashboardStream): HTMLElement {
+  #newCard(stream: DashboardStream): Card {
+    const facts = h('div', { className: 'facts-part' });
+    const [own, ...compared] = stream.targets;
+    const input = (name: string, value: string, placeholder: string) =>
+      h('input', { attrs: { name, value, placeholder, autocomplete: 'off', spellcheck: 'false' } });
+    const provider = input('provider', own?.provider ?? '', 'provider (openai, anthropic, …)');
+    const model = input('model', own?.model ?? '', 'model (else the provider’s default)');
+    const compare = input('compare', compareText(compared), 'P/M@0.1, P/M (empty: none)');
+    const result = h('p', { className: 'switch-result', attrs: { role: 'status', 'aria-live': 'polite' } });
+    const submit = h('button', { attrs: { type: 'submit' } }, 'Switch');
+    const reset = h('button', { attrs: { type: 'button', name: 'reset' } }, 'Back to the streams file');
+    const fieldset = h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Switch targets (from the next window on)'),
+      h('label', {}, 'provider ', provider),
+      h('label', {}, 'model ', model),
+      h('label', { className: 'wide' }, 'compare ', compare),
+      submit,
+      reset,
+    );
+    const disabled = h('p', { className: 'switch-disabled' });
+    const form = h('form', { className: 'switch', data: { streamId: stream.id } }, fieldset, disabled, result);
+    const send = async (body: DashboardSetTargetsRequest) => {
+      fieldset.disabled = true;
+      result.dataset.state = 'busy';
+      result.textContent = 'switching…';
+      const reply = await postChange<DashboardSetTargetsReply>('/api/streams/targets', body);
+      fieldset.disabled = !this.#changes.enabled;
+      if (reply.ok) {
+        result.dataset.state = 'ok';
+        result.replaceChildren(
+          reply.value.message,
+          ...reply.value.warnings.map((warning) => h('span', { className: 'warning' }, `warning: ${warning}`)),
+        );
+      } else {
+        result.dataset.state = 'error';
+        result.textContent = reply.error;
+      }
+    };
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const targets = parseCompare(compare.value);
+      void send({
+        stream: stream.id,
+        provider: provider.value.trim(),
+        model: model.value.trim(),
+        compare: targets,
+        noCompare: targets.length === 0,
+      });
+    });
+    reset.addEventListener('click', () => void send({ stream: stream.id, reset: true }));
+    const article = h(
+      'article',
+      { className: 'card', data: { streamId: stream.id } },
+      h('h3', {}, stream.id),
+      facts,
+      form,
+      this.extras(stream),
+    );
+    const card = { article, facts, form, fieldset, disabled };
+    this.#showChanges(card);
+    return card;
+  }
+
+  #facts(stream: DashboardStream): HTMLElement[] {
     const windower = stream.windower
       ? `${stream.windower.owner}, checkpoint ${stream.windower.checkpoint ?? '(none yet)'}` +
         `${stream.windower.backpressured ? ', paused (a full queue, or a spent budget: see BUDGET)' : ''}, as of ` +
         `${clockTime(stream.windower.updatedAt)}`
       : '(no status: no windower owns this stream right now)';
-    return h(
-      'article',
-      { className: 'card', data: { streamId: stream.id } },
-      h('h3', {}, stream.id),
+    return [
       h('div', { className: 'url' }, stream.url),
       ...stream.alarms.map((alarm) =>
         h('p', { className: 'alarm', data: { kind: alarm.kind } }, h('b', {}, alarm.kind), alarm.text),
@@ -60,7 +181,7 @@ export class StreamsView {
           ),
         ]),
       ),
-    );
+    ];
   }
 
   /** Replaces the events with the log's latest (oldest first). */
