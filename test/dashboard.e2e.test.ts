@@ -22,7 +22,7 @@ import {
   EventPublisher,
   readTargetOverrides,
 } from '@turbostream/redis';
-import { sampleAlert, waitFor } from '@turbostream/testkit';
+import { chatMessages, sampleAlert, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { redisTest } from '@turbostream/testkit/redis-test';
 import type { Redis } from 'ioredis';
 import type { Browser, Page } from 'playwright-core';
@@ -571,7 +571,7 @@ describe('turbostream dashboard', () => {
       const openForm = open.locator('form.switch[data-stream-id="logs"]');
       await openForm.waitFor({ timeout: 10_000 });
       expect(await openForm.locator('input[name="provider"]').isDisabled()).toBe(true);
-      expect(await openForm.locator('.switch-disabled').textContent()).toContain(
+      expect(await openForm.locator('.change-disabled').textContent()).toContain(
         'Switching is disabled: changes from the page need DASHBOARD_TOKEN',
       );
       await open.context().close();
@@ -603,7 +603,7 @@ describe('turbostream dashboard', () => {
         const form = card.locator('form.switch');
         await form.waitFor({ timeout: 10_000 });
         expect(await form.locator('input[name="provider"]').isDisabled()).toBe(false);
-        expect(await form.locator('.switch-disabled').isHidden()).toBe(true);
+        expect(await form.locator('.change-disabled').isHidden()).toBe(true);
         // Filled with the current targets.
         expect(await form.locator('input[name="provider"]').inputValue()).toBe('heuristic');
         expect(await form.locator('input[name="compare"]').inputValue()).toBe('openai/gpt-e2e@0.5');
@@ -733,6 +733,113 @@ describe('turbostream dashboard', () => {
         await context.close();
       } finally {
         await guarded.process.stop();
+      }
+    },
+  );
+
+  redisTest(
+    'asks a stream from its card as `turbostream ask` does: the answer streams in token by token, as text, with its figures',
+    async () => {
+      const fake = await startFakeOpenAI({ apiKey: SECRETS.openaiKey });
+      const guarded = await startDashboardProcess({
+        cwd,
+        env: { ...env, DASHBOARD_TOKEN: SECRETS.dashboardToken, OPENAI_BASE_URL: fake.url },
+      });
+      let release = () => {};
+      try {
+        const pieces = ['Yes: one spike ', `${IMG_PAYLOAD} `, 'at seq 0, ', 'then back to 100.1.'];
+        const before = pieces.slice(0, -1).join('');
+        const held = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        let lastSent = false;
+        // One delta a character; the last piece held back until the page has shown the ones before.
+        fake.setHandler(() => ({
+          content: pieces.join(''),
+          chunkSize: 1,
+          usage: { promptTokens: 1500, completionTokens: 12 },
+          beforeChunk: async (index) => {
+            if (index === before.length) {
+              await held;
+              lastSent = true;
+            }
+          },
+        }));
+        const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+        const page = await context.newPage();
+        await page.goto(`${guarded.url}?token=${SECRETS.dashboardToken}#streams`);
+        await page.waitForSelector('html[data-ready="true"]', { timeout: 10_000 });
+        const form = page.locator('form.ask[data-stream-id="trades"]');
+        await form.waitFor({ timeout: 10_000 });
+        expect(await form.locator('textarea').isDisabled()).toBe(false);
+        await form.locator('textarea').fill('Was there a price spike?');
+        await form.locator('input[name="model"]').fill('gpt-4.1-mini');
+        await form.locator('button[type="submit"]').click();
+        const answer = form.locator('.answer');
+        // Streaming: the page shows the answer so far while the model still holds its last piece back.
+        await waitFor(async () => (await answer.textContent()) === before, {
+          timeoutMs: 15_000,
+          description: 'the answer so far on the page',
+        });
+        expect(lastSent).toBe(false);
+        expect(Number(await answer.getAttribute('data-tokens'))).toBe(before.length);
+        expect(await form.locator('.ask-status').textContent()).toMatch(
+          /^asking openai\/gpt-4\.1-mini about the latest 3 messages of trades \(/,
+        );
+        release();
+        await page.locator('form.ask[data-stream-id="trades"][data-state="done"]').waitFor({ timeout: 10_000 });
+        // The model's markup is text: nothing made, nothing run.
+        expect(await answer.textContent()).toBe(pieces.join(''));
+        expect(await answer.locator('img').count()).toBe(0);
+        expect(await pwned(page)).toBe(0);
+        expect(await form.locator('[data-figure="ttft"]').textContent()).toMatch(/^time to first token \d/);
+        expect(await form.locator('[data-figure="total"]').textContent()).toMatch(/^total \d/);
+        expect(await form.locator('[data-figure="tokens"]').textContent()).toBe('tokens 1500 in / 12 out');
+        // gpt-4.1-mini: 1500 in × $0.40 + 12 out × $1.60 per million tokens.
+        expect(await form.locator('[data-figure="cost"]').textContent()).toBe('$0.000619');
+        const [system] = chatMessages(fake.requests.at(-1) ?? { method: '', path: '', headers: {}, body: {} });
+        expect(system?.content).toContain('<user_question>\nWas there a price spike?\n</user_question>');
+        await page.screenshot({ path: artifactPath('dashboard-ask.png'), fullPage: true });
+
+        // Questions that cannot be asked say why (AskError), as text; no call is made.
+        const calls = fake.requests.length;
+        const refused: [string, string, RegExp][] = [
+          ['anthropic', 'claude-x', /^provider anthropic is not configured: set ANTHROPIC_API_KEY/],
+          ['heuristic', '', /^heuristic cannot answer questions/],
+          ['skynet', '', /unknown provider "skynet"/],
+        ];
+        for (const [providerName, modelName, message] of refused) {
+          await form.locator('input[name="provider"]').fill(providerName);
+          await form.locator('input[name="model"]').fill(modelName);
+          await form.locator('button[type="submit"]').click();
+          await page.locator('form.ask[data-stream-id="trades"][data-state="error"]').waitFor({ timeout: 5_000 });
+          expect(await form.locator('.ask-status').textContent()).toMatch(message);
+          expect(await answer.textContent()).toBe('');
+          await form.evaluate((element) => element.removeAttribute('data-state'));
+        }
+        expect(fake.requests.length).toBe(calls);
+        await context.close();
+
+        // The token and the page's header are needed; a dashboard without a token refuses.
+        const askUrl = new URL('/api/ask', guarded.url);
+        const post = (url: URL, headers: Record<string, string>) =>
+          fetch(url, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', ...headers },
+            body: JSON.stringify({ stream: 'trades', question: 'anything?' }),
+          });
+        const session = `turbostream_dashboard=${sessionValue(SECRETS.dashboardToken)}`;
+        expect((await post(askUrl, { 'X-TurboStream-Request': '1' })).status).toBe(401);
+        expect((await post(askUrl, { Cookie: session })).status).toBe(403);
+        expect(
+          (await post(askUrl, { Cookie: session, 'X-TurboStream-Request': '1', Origin: 'http://x.example' })).status,
+        ).toBe(403);
+        expect((await post(new URL('/api/ask', dashboard.url), { 'X-TurboStream-Request': '1' })).status).toBe(403);
+        expect(fake.requests.length).toBe(calls);
+      } finally {
+        release();
+        await guarded.process.stop();
+        await fake.close();
       }
     },
   );

@@ -202,7 +202,40 @@ export interface DashboardSetTargetsReply {
 
 export interface DashboardErrorReply {
   error: string;
+  /** An AskError's code (`unknown-stream`, `unconfigured`, …), for `POST /api/ask`. */
+  code?: string;
 }
+
+/** `POST /api/ask`: what `turbostream ask <stream> "question" [--provider P] [--model M]` takes. */
+export interface DashboardAskRequest {
+  stream: string;
+  question: string;
+  provider?: string;
+  model?: string;
+}
+
+/**
+ * The events of `POST /api/ask`'s answer (text/event-stream), by name, once the question could be asked (else a 400
+ * with `{ error, code }`, the AskError's): `context`, the answer's `token`s as the model writes them (model text:
+ * shown as text), then `done`, or `error` when the call failed. `text` is worded as `turbostream ask` words it.
+ */
+export interface DashboardAskEvents {
+  context: { provider: string; model: string; messages: number; gaps: number; text: string };
+  token: { text: string };
+  done: {
+    ttftMs: number;
+    totalMs: number;
+    inputTokens: number;
+    outputTokens: number;
+    costUsd: number | null;
+    finishReason: string;
+    text: string;
+  };
+  error: { error: string };
+}
+
+/** The longest question the dashboard takes. */
+export const ASK_QUESTION_MAX = 2000;
 
 /** The dashboard's limits, shared by the server (which enforces them) and the page. */
 export const DASHBOARD_LIMITS = {

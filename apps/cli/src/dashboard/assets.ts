@@ -148,16 +148,21 @@ table.alerts tbody tr[aria-selected="true"] { background: color-mix(in srgb, var
 .stream-score { margin-bottom: 18px; }
 .agreement { color: var(--muted); font-size: 13px; margin: 4px 0 0; }
 .state-live { color: var(--ok); }
-form.switch fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 10px 0 0; padding: 6px 10px 8px; display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; }
-form.switch legend { color: var(--muted); font-size: 12px; padding: 0 4px; }
-form.switch label { display: flex; gap: 4px; align-items: center; color: var(--muted); font-size: 12px; }
-form.switch label.wide { flex: 1 1 100%; }
-form.switch label.wide input { flex: 1; }
-form.switch input { font: 12px ui-monospace, monospace; padding: 3px 5px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); min-width: 0; }
-form.switch button { font-size: 12px; padding: 3px 10px; }
-.switch-disabled, .switch-result { margin: 4px 0 0; font-size: 12px; color: var(--muted); white-space: pre-wrap; word-break: break-word; }
+form.change-form fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 10px 0 0; padding: 6px 10px 8px; display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; }
+form.change-form legend { color: var(--muted); font-size: 12px; padding: 0 4px; }
+form.change-form label { display: flex; gap: 4px; align-items: center; color: var(--muted); font-size: 12px; }
+form.change-form label.wide { flex: 1 1 100%; }
+form.change-form label.wide input { flex: 1; }
+form.change-form input { font: 12px ui-monospace, monospace; padding: 3px 5px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); min-width: 0; }
+form.change-form button { font-size: 12px; padding: 3px 10px; }
+.change-disabled, .switch-result, .ask-status { margin: 4px 0 0; font-size: 12px; color: var(--muted); white-space: pre-wrap; word-break: break-word; }
 .switch-result[data-state="ok"] { color: var(--ok); }
 .switch-result[data-state="error"] { color: var(--critical); }
 .switch-result .warning { display: block; color: var(--warning); }
+form.change-form textarea { flex: 1 1 100%; font: 13px system-ui, sans-serif; padding: 4px 6px; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); color: var(--fg); resize: vertical; }
+.ask-status[data-state="error"] { color: var(--critical); }
+.answer { margin: 6px 0 0; padding: 6px 8px; background: var(--bg); border: 1px solid var(--line); border-radius: 4px; white-space: pre-wrap; word-break: break-word; font: 13px/1.45 system-ui, sans-serif; }
+.answer:empty { display: none; }
+.ask-figures { margin: 4px 0 0; font-size: 12px; color: var(--muted); }
 .state-gone { color: var(--muted); }
 `;

@@ -14,9 +14,10 @@ import {
   StreamEntryFields,
   sampleOf,
 } from '@turbostream/contracts';
-import { BudgetLedger } from '@turbostream/costs';
+import { BudgetLedger, type PriceBook } from '@turbostream/costs';
 import { AnalysisProducer } from '@turbostream/queue';
 import { ANALYZER_TTL_MS, type KeyLayout, listAnalyzers, type RedisClient } from '@turbostream/redis';
+import { type AskEvent, askStream } from '../ask/ask-stream.js';
 import { buildReport } from '../report/build-report.js';
 import { type SetTargetsRequest, type SetTargetsResult, setStreamTargetsIn } from '../streams/set-targets.js';
 import { describeBudget, readStreamOverview, type StreamOverview, streamAlarms } from '../streams/stream-overview.js';
@@ -166,6 +167,8 @@ export interface DashboardSourceOptions {
   /** The providers view's period. @defaultValue one hour */
   since?: { text: string; ms: number };
   now?: () => number;
+  /** The prices of asked questions. @defaultValue the built-in table */
+  prices?: PriceBook;
 }
 
 /** Reads what the dashboard shows. */
@@ -178,6 +181,7 @@ export class DashboardSource {
   readonly #now: () => number;
   readonly #queues: AnalysisProducer;
   readonly #ledger: BudgetLedger;
+  readonly #prices: PriceBook | undefined;
 
   constructor(options: DashboardSourceOptions) {
     this.#redis = options.redis;
@@ -188,6 +192,7 @@ export class DashboardSource {
     this.#now = options.now ?? Date.now;
     this.#queues = new AnalysisProducer({ redis: options.redis, keys: options.keys });
     this.#ledger = new BudgetLedger({ redis: options.redis, keys: options.keys });
+    this.#prices = options.prices;
   }
 
   get keys(): KeyLayout {
@@ -261,6 +266,23 @@ export class DashboardSource {
       },
       request,
     );
+  }
+
+  /** Asks a question about a stream's latest messages, as `turbostream ask` does (askStream); the streams shown. */
+  ask(options: {
+    streamId: string;
+    question: string;
+    provider?: string | undefined;
+    model?: string | undefined;
+    signal: AbortSignal;
+  }): AsyncGenerator<AskEvent, void, undefined> {
+    return askStream({
+      redis: this.#redis,
+      keys: this.#keys,
+      config: { ...this.#config, streams: [...this.#streams()] },
+      ...options,
+      ...(this.#prices ? { prices: this.#prices } : {}),
+    });
   }
 
   /** The latest alerts of the durable log, oldest first. */

@@ -7,6 +7,8 @@
  *   GET /api/events       server-sent events: hello, alert, event, streams, providers (api.ts)
  *   GET /api/evidence?stream=ID&ids=A,B   the messages an alert cites, read back from the stream by entry id
  *   POST /api/streams/targets   switches a stream's targets, as `turbostream streams set` does (JSON, api.ts)
+ *   POST /api/ask         asks a stream a question, as `turbostream ask` does: the answer streams back as
+ *                         server-sent events (DashboardAskEvents), token by token
  *
  * Changes (POST) need DASHBOARD_TOKEN and come from the dashboard's own page only (auth.ts); their body is JSON
  * (`Content-Type: application/json`, which no HTML form sends), of a few kilobytes at most.
@@ -15,11 +17,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { formatTargets } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
+import { ProviderError } from '@turbostream/providers';
 import { DASHBOARD_LIMITS } from './api.js';
 import { APP_CSS, INDEX_HTML, loadScripts } from './assets.js';
 import { UsageError } from '../runtime/load.js';
 import type { SetTargetsRequest } from '../streams/set-targets.js';
-import type { DashboardErrorReply, DashboardSetTargetsReply } from './api.js';
+import { AskError, type AskEvent } from '../ask/ask-stream.js';
+import { describeContext, describeDone } from '../ask/format-ask.js';
+import {
+  ASK_QUESTION_MAX,
+  type DashboardAskEvents,
+  type DashboardErrorReply,
+  type DashboardSetTargetsReply,
+} from './api.js';
 import { CHANGE_HEADER, checkAccess } from './auth.js';
 import { type DashboardSource, ENTRY_ID, STREAM_ID, type SecretScrubber } from './data.js';
 import type { DashboardHub } from './hub.js';
@@ -148,6 +158,12 @@ function setTargetsRequest(body: Record<string, unknown>): SetTargetsRequest {
   } satisfies SetTargetsRequest;
 }
 
+/** A failed call, worded as `turbostream ask` words it. */
+function askFailed(error: ProviderError): string {
+  const status = error.statusCode ? ` ${error.statusCode}` : '';
+  return `ask failed (${error.kind}${status}): ${error.message}`;
+}
+
 /** Who made a change from the dashboard, as `turbostream streams` shows it. */
 function changedBy(request: IncomingMessage): string {
   return `the dashboard (${request.socket.remoteAddress ?? 'unknown address'})`;
@@ -167,6 +183,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     const method = request.method ?? 'GET';
     const path = url.pathname;
     if (method === 'POST' && path === '/api/streams/targets') return setTargets(request, response);
+    if (method === 'POST' && path === '/api/ask') return ask(request, response);
     if (method !== 'GET' && method !== 'HEAD') {
       send(response, 405, 'method not allowed\n', TEXT, { Allow: 'GET, HEAD' });
       return;
@@ -233,6 +250,84 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         return;
       }
       throw error;
+    }
+  }
+
+  async function ask(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let events: AsyncGenerator<AskEvent, void, undefined>;
+    let first: IteratorResult<AskEvent, void>;
+    const controller = new AbortController();
+    // A page that goes away (closed, reloaded) stops the call.
+    response.once('close', () => {
+      if (!response.writableFinished) controller.abort();
+    });
+    try {
+      const body = await readJson(request);
+      const streamId = optionalString(body, 'stream', 64) ?? '';
+      if (!STREAM_ID.test(streamId)) throw new BadRequest(400, 'stream: expected a stream id');
+      const question = optionalString(body, 'question', ASK_QUESTION_MAX)?.trim() ?? '';
+      if (question === '') throw new BadRequest(400, 'ask a question');
+      events = source.ask({
+        streamId,
+        question,
+        provider: optionalString(body, 'provider'),
+        model: optionalString(body, 'model'),
+        signal: controller.signal,
+      });
+      // The checks (AskError) come before any call: answered as a 400 with their text.
+      first = await events.next();
+    } catch (error) {
+      if (error instanceof BadRequest) return sendJson(response, error.status, { error: error.message });
+      if (error instanceof AskError) {
+        const reply: DashboardErrorReply = { error: error.message, code: error.code };
+        return sendJson(response, 400, reply);
+      }
+      if (ProviderError.isInstance(error)) return sendJson(response, 502, { error: askFailed(error) });
+      throw error;
+    }
+    response.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    });
+    request.socket.setNoDelay(true);
+    const write = <N extends keyof DashboardAskEvents>(name: N, data: DashboardAskEvents[N]) =>
+      response.write(`event: ${name}\ndata: ${scrubber.scrub(JSON.stringify(data))}\n\n`);
+    let target = { provider: '', model: '' };
+    try {
+      for (let result = first; !result.done; result = await events.next()) {
+        const event = result.value;
+        if (event.type === 'context') {
+          target = event;
+          write('context', {
+            provider: event.provider,
+            model: event.model,
+            messages: event.messages,
+            gaps: event.gaps,
+            text: describeContext(event),
+          });
+        } else if (event.type === 'token') write('token', { text: event.text });
+        else
+          write('done', {
+            ttftMs: event.ttftMs,
+            totalMs: event.totalMs,
+            inputTokens: event.usage.inputTokens,
+            outputTokens: event.usage.outputTokens,
+            costUsd: event.costUsd,
+            finishReason: event.finishReason,
+            text: describeDone(event, target),
+          });
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      if (ProviderError.isInstance(error)) write('error', { error: askFailed(error) });
+      else {
+        logger.warn({ err: error }, 'dashboard: ask failed');
+        write('error', { error: 'the question could not be asked: see the dashboard log' });
+      }
+    } finally {
+      response.end();
     }
   }
 

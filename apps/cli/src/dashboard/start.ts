@@ -1,5 +1,6 @@
 /** Starts the whole dashboard (reader, live hub, HTTP server) on a Redis and namespace; for the command and for `up`. */
-import type { StreamConfig, TurboConfig } from '@turbostream/config';
+import { formatProblem, type StreamConfig, streamsFileName, type TurboConfig } from '@turbostream/config';
+import { loadPriceFile, PriceBook } from '@turbostream/costs';
 import type { Logger } from '@turbostream/logging';
 import { closeRedis, connectRedis, createKeyLayout } from '@turbostream/redis';
 import { UsageError } from '../runtime/load.js';
@@ -42,10 +43,16 @@ export async function startDashboard(options: DashboardStartOptions): Promise<Da
   const redis = await connectForCommand(options.redis, 'turbostream:dashboard', { follow: true });
   const subscriber = connectRedis({ ...options.redis, name: 'turbostream:dashboard:live' });
   const scrubber = new SecretScrubber(configSecrets(config, options.redis.nodes));
+  // The prices of asked questions, as `turbostream ask` reads them.
+  const prices = new PriceBook();
+  const { problems } = loadPriceFile(prices, config.pricesFile, streamsFileName(config.pricesFile, process.cwd()));
+  for (const problem of problems)
+    logger.warn(`dashboard: price file not used (built-in prices): ${formatProblem(problem)}`);
   const source = new DashboardSource({
     redis,
     keys,
     config,
+    prices,
     ...(options.streams ? { streams: options.streams } : {}),
   });
   const hub = new DashboardHub({

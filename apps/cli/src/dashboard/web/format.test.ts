@@ -1,6 +1,7 @@
 import { sampleAlert } from '@turbostream/testkit';
 import { describe, expect, it } from 'vitest';
 import {
+  askCost,
   compareText,
   duration,
   filterFromHash,
@@ -9,6 +10,7 @@ import {
   matches,
   parseCompare,
   prettyMessage,
+  SseReader,
 } from './format.js';
 
 describe("the dashboard page's helpers", () => {
@@ -49,5 +51,20 @@ describe("the dashboard page's helpers", () => {
     expect(parseCompare(text)).toEqual(['openai/gpt-x@0.1', 'heuristic/mad']);
     expect(parseCompare('  a/b   c/d@0.5,,e ')).toEqual(['a/b', 'c/d@0.5', 'e']);
     expect(parseCompare('   ')).toEqual([]);
+  });
+
+  it('reads server-sent events from a streamed body, whatever the pieces it comes in', () => {
+    const text =
+      'event: context\ndata: {"a":1}\n\n: keep-alive\n\nevent: token\r\ndata: {"text":"x"}\r\n\r\ndata: a\ndata: b\n\n';
+    const whole = new SseReader().push(text);
+    expect(whole).toEqual([
+      { event: 'context', data: '{"a":1}' },
+      { event: 'token', data: '{"text":"x"}' },
+      { event: 'message', data: 'a\nb' },
+    ]);
+    const reader = new SseReader();
+    const bytewise = [...text].flatMap((char) => reader.push(char));
+    expect(bytewise).toEqual(whole);
+    expect([askCost(null), askCost(0), askCost(0.000619)]).toEqual(['no price', '$0', '$0.000619']);
   });
 });

@@ -104,3 +104,45 @@ export function insertionIndex(sorted: readonly DashboardAlert[], alert: Dashboa
   }
   return low;
 }
+
+/** One server-sent event: its name (`message` when none) and data. */
+export interface SseEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * Reads server-sent events from a stream of text (a streamed fetch's body, which EventSource cannot read: it only
+ * GETs): `push` each piece as it comes, get the events it completed. Lines may end in LF, CRLF or CR.
+ */
+export class SseReader {
+  #buffer = '';
+
+  push(text: string): SseEvent[] {
+    this.#buffer += text;
+    const events: SseEvent[] = [];
+    for (;;) {
+      const end = /\r\n\r\n|\n\n|\r\r/.exec(this.#buffer);
+      if (!end) return events;
+      const block = this.#buffer.slice(0, end.index);
+      this.#buffer = this.#buffer.slice(end.index + end[0].length);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split(/\r\n|\n|\r/)) {
+        if (line === '' || line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon === -1 ? line : line.slice(0, colon);
+        const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') event = value;
+        else if (field === 'data') data.push(value);
+      }
+      if (data.length > 0) events.push({ event, data: data.join('\n') });
+    }
+  }
+}
+
+/** An asked question's cost: `$0.000312`, or `no price`. */
+export function askCost(costUsd: number | null): string {
+  if (costUsd === null) return 'no price';
+  return costUsd === 0 ? '$0' : `$${costUsd.toPrecision(3)}`;
+}

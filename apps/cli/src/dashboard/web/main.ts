@@ -4,6 +4,7 @@
  */
 import type { DashboardServerEvents } from '../api.js';
 import { AlertsView } from './alerts-view.js';
+import { askBox } from './ask-box.js';
 import { byId } from './dom.js';
 import { ProvidersView } from './providers-view.js';
 import { StreamsView } from './streams-view.js';
@@ -12,6 +13,7 @@ const VIEWS = ['streams', 'alerts', 'providers'] as const;
 type View = (typeof VIEWS)[number];
 
 const streams = new StreamsView();
+streams.extras = (stream) => askBox(stream.id);
 const alerts = new AlertsView();
 const providers = new ProvidersView();
 const connection = byId('connection');

@@ -19,9 +19,6 @@ import { postChange } from './post.js';
 interface Card {
   article: HTMLElement;
   facts: HTMLElement;
-  form: HTMLFormElement;
-  fieldset: HTMLFieldSetElement;
-  disabled: HTMLElement;
 }
 
 export class StreamsView {
@@ -39,10 +36,15 @@ export class StreamsView {
     for (const card of this.#cards.values()) this.#showChanges(card);
   }
 
+  /** Each form of the card that makes a change (`fieldset.change`), and what says why it is disabled. */
   #showChanges(card: Card): void {
-    card.fieldset.disabled = !this.#changes.enabled;
-    card.disabled.hidden = this.#changes.enabled;
-    card.disabled.textContent = this.#changes.enabled ? '' : `Switching is disabled: ${this.#changes.reason}`;
+    const { enabled, reason } = this.#changes;
+    for (const fieldset of card.article.querySelectorAll<HTMLFieldSetElement>('fieldset.change'))
+      fieldset.disabled = !enabled || fieldset.dataset.busy === 'true';
+    for (const note of card.article.querySelectorAll<HTMLElement>('p.change-disabled')) {
+      note.hidden = enabled;
+      note.textContent = enabled ? '' : `${note.dataset.what ?? 'This'} is disabled: ${reason}`;
+    }
   }
 
   render(snapshot: DashboardStreams): void {
@@ -97,7 +99,7 @@ export class StreamsView {
     const reset = h('button', { attrs: { type: 'button', name: 'reset' } }, 'Back to the streams file');
     const fieldset = h(
       'fieldset',
-      {},
+      { className: 'change' },
       h('legend', {}, 'Switch targets (from the next window on)'),
       h('label', {}, 'provider ', provider),
       h('label', {}, 'model ', model),
@@ -105,13 +107,21 @@ export class StreamsView {
       submit,
       reset,
     );
-    const disabled = h('p', { className: 'switch-disabled' });
-    const form = h('form', { className: 'switch', data: { streamId: stream.id } }, fieldset, disabled, result);
+    const disabled = h('p', { className: 'change-disabled', data: { what: 'Switching' } });
+    const form = h(
+      'form',
+      { className: 'change-form switch', data: { streamId: stream.id } },
+      fieldset,
+      disabled,
+      result,
+    );
     const send = async (body: DashboardSetTargetsRequest) => {
       fieldset.disabled = true;
+      fieldset.dataset.busy = 'true';
       result.dataset.state = 'busy';
       result.textContent = 'switching…';
       const reply = await postChange<DashboardSetTargetsReply>('/api/streams/targets', body);
+      fieldset.dataset.busy = 'false';
       fieldset.disabled = !this.#changes.enabled;
       if (reply.ok) {
         result.dataset.state = 'ok';
@@ -144,7 +154,7 @@ export class StreamsView {
       form,
       this.extras(stream),
     );
-    const card = { article, facts, form, fieldset, disabled };
+    const card = { article, facts };
     this.#showChanges(card);
     return card;
   }
