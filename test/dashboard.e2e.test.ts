@@ -433,6 +433,75 @@ describe('turbostream dashboard', () => {
     await page.context().close();
   });
 
+  redisTest(
+    "compares a stream's targets window by window, under the report's agreement figures; draws each stream's rate",
+    async () => {
+      // The heuristic's analyses of two of those windows: it alerted on 1-0, citing what openai cited, not on 2-0.
+      const log = new AnalysisLog({ redis, keys, onError: (error) => console.error(error) });
+      const heuristicAlerts: [string, { severity: 'critical'; evidence: string[] }[]][] = [
+        ['1-0', [{ severity: 'critical', evidence: ['1-0'] }]],
+        ['2-0', []],
+      ];
+      for (const [windowId, alerts] of heuristicAlerts)
+        await log.append({
+          v: 1,
+          jobId: `logs.${windowId}.heuristic.mad`,
+          streamId: 'logs',
+          windowId,
+          provider: 'heuristic',
+          model: 'mad',
+          messages: 50,
+          analyzer: 'analyzer-e2e',
+          outcome: 'completed',
+          ttftMs: 1,
+          totalMs: 2,
+          inputTokens: 0,
+          outputTokens: 0,
+          costUsd: 0,
+          alerts,
+        });
+      const page = await openPage('#compare');
+      const logs = page.locator('section.stream-compare[data-stream-id="logs"]');
+      await logs.waitFor({ timeout: 10_000 });
+      expect(await logs.locator('thead th').allTextContents()).toEqual([
+        'window',
+        'recorded',
+        'heuristic/mad',
+        'openai/gpt-e2e',
+      ]);
+      // Newest first by when they were recorded: 2-0 and 1-0 (the heuristic's, just now), the 429 of 9-0, 4-0, 3-0.
+      const cells = (windowId: string) => logs.locator(`tr[data-window-id="${windowId}"] td.cell`).allTextContents();
+      expect(
+        await logs.locator('tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-window-id'))),
+      ).toEqual(['2-0', '1-0', '9-0', '4-0', '3-0']);
+      expect(await cells('9-0')).toEqual(['–', '429, waiting']);
+      expect(await cells('1-0')).toEqual(['1 alert (critical)', '1 alert (warning)']);
+      expect(await cells('2-0')).toEqual(['no alert', 'no alert']);
+      expect(await cells('4-0')).toEqual(['–', 'no alert']);
+      // The agreement as the providers view (and `turbostream report`) words it.
+      const agreement = await page.locator('section.stream-score[data-stream-id="logs"] .agreement').allTextContents();
+      expect(await logs.locator('.agreement').allTextContents()).toEqual(agreement);
+      expect(agreement).toEqual([
+        'heuristic/mad vs openai/gpt-e2e: 2 windows both analysed; both alerted 1, only heuristic/mad 0, only ' +
+          'openai/gpt-e2e 0, neither 1 (agree on 100 %); evidence overlap 1.00 over 1 windows',
+      ]);
+      await page.screenshot({ path: artifactPath('dashboard-compare.png'), fullPage: true });
+      // Each stream's messages per minute: the five windows of logs, 50 messages each, recorded just now.
+      await page.evaluate('location.hash = "#streams"');
+      const rate = page.locator('article[data-stream-id="logs"] .rate');
+      await waitFor(async () => (await rate.getAttribute('data-total')) === '250', {
+        timeoutMs: 5_000,
+        description: 'the rate of logs',
+      });
+      expect(await rate.locator('svg.sparkline polyline').getAttribute('points')).toMatch(/^0,27 (\S+ ){28}160,1$/);
+      expect(await rate.locator('svg.sparkline').getAttribute('aria-label')).toContain(
+        '250 in all, 250 in the last minute',
+      );
+      expect(await page.locator('article[data-stream-id="trades"] .rate').getAttribute('data-total')).toBe('0');
+      await page.context().close();
+    },
+  );
+
   redisTest('sends the browser no API key, no Redis password, no source credential or token', async () => {
     const texts: string[] = [];
     const get = async (path: string) => {

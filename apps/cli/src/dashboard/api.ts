@@ -137,6 +137,28 @@ export interface DashboardProviders {
   trimmed: boolean;
   streams: { streamId: string; targets: DashboardTargetScore[]; agreement: DashboardAgreement[] }[];
   analyzers: DashboardAnalyzer[];
+  /** Streams with more than one target: their latest windows, side by side (the compare view). */
+  compare: DashboardCompareStream[];
+  /** Messages per minute of each stream over the last `rateMinutes` minutes, oldest first (the sparklines). */
+  rates: Record<string, number[]>;
+  rateMinutes: number;
+}
+
+/** What one target made of one window. */
+export interface DashboardCompareCell {
+  target: string;
+  outcome: 'completed' | 'failed' | 'rate-limited';
+  alerts: number;
+  /** The worst severity of its alerts; null without one. */
+  severity: DashboardSeverity | null;
+}
+
+export interface DashboardCompareStream {
+  streamId: string;
+  /** Its own target first, then its comparison targets (and any other target recorded in the period). */
+  targets: string[];
+  /** The latest windows, newest first; a target without a cell did not analyse the window (sampled out, or not yet). */
+  windows: { windowId: string; at: string; cells: DashboardCompareCell[] }[];
 }
 
 /** Sent first on every connection. */

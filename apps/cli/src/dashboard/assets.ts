@@ -46,6 +46,7 @@ export const INDEX_HTML = `<!doctype html>
   <nav>
     <a href="#streams" data-view="streams">Streams</a>
     <a href="#alerts" data-view="alerts">Alerts <span id="alerts-badge" class="badge" hidden></span></a>
+    <a href="#compare" data-view="compare">Compare</a>
     <a href="#providers" data-view="providers">Providers</a>
   </nav>
   <span id="connection" class="connection" data-state="connecting">connecting…</span>
@@ -74,6 +75,10 @@ export const INDEX_HTML = `<!doctype html>
       </table>
       <aside id="alert-detail" class="detail"><p class="empty">Click an alert to see its summary and the messages it cites.</p></aside>
     </div>
+  </section>
+  <section id="view-compare" class="view" data-view="compare" hidden>
+    <p class="period">The latest windows of each stream that compares models, side by side: what each target made of each (– : not analysed, sampled out or not yet), under how the targets agree (as <code>turbostream report</code> computes it).</p>
+    <div id="compare-streams"><p class="empty">Waiting for the server…</p></div>
   </section>
   <section id="view-providers" class="view" data-view="providers" hidden>
     <p id="providers-period" class="period"></p>
@@ -165,4 +170,14 @@ form.change-form textarea { flex: 1 1 100%; font: 13px system-ui, sans-serif; pa
 .answer:empty { display: none; }
 .ask-figures { margin: 4px 0 0; font-size: 12px; color: var(--muted); }
 .state-gone { color: var(--muted); }
+.stream-compare { margin-bottom: 20px; }
+table.compare { margin-top: 6px; }
+table.compare td.cell { font-size: 13px; }
+.outcome-none { color: var(--muted); }
+.outcome-failed, .outcome-rate-limited { color: var(--warning); }
+.sev-text-critical { color: var(--critical); font-weight: 600; }
+.sev-text-warning { color: var(--warning); font-weight: 600; }
+.sev-text-info { color: var(--info); }
+.rate { display: flex; gap: 8px; align-items: center; }
+svg.sparkline { stroke: var(--accent); stroke-width: 1.5; }
 `;

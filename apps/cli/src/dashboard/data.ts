@@ -18,7 +18,7 @@ import { BudgetLedger, type PriceBook } from '@turbostream/costs';
 import { AnalysisProducer } from '@turbostream/queue';
 import { ANALYZER_TTL_MS, type KeyLayout, listAnalyzers, type RedisClient } from '@turbostream/redis';
 import { type AskEvent, askStream } from '../ask/ask-stream.js';
-import { buildReport } from '../report/build-report.js';
+import { buildReportWithRecords } from '../report/build-report.js';
 import { type SetTargetsRequest, type SetTargetsResult, setStreamTargetsIn } from '../streams/set-targets.js';
 import { describeBudget, readStreamOverview, type StreamOverview, streamAlarms } from '../streams/stream-overview.js';
 import {
@@ -30,6 +30,10 @@ import {
   type DashboardStream,
   type DashboardStreams,
 } from './api.js';
+import { compareWindows, messageRates } from './compare.js';
+
+/** The sparklines' span: minutes of messages per minute. */
+const RATE_MINUTES = 30;
 
 /** A stream id as the streams file allows it. */
 export const STREAM_ID = /^[a-z0-9_-]{1,64}$/;
@@ -224,7 +228,7 @@ export class DashboardSource {
   }
 
   async providers(): Promise<DashboardProviders> {
-    const report = await buildReport({
+    const { report, records, order, to } = await buildReportWithRecords({
       redis: this.#redis,
       keys: this.#keys,
       streams: this.#streams(),
@@ -248,6 +252,9 @@ export class DashboardSource {
       trimmed: report.log.trimmed,
       streams: report.streams,
       analyzers,
+      compare: compareWindows(records, order),
+      rates: Object.fromEntries(messageRates(records, to, RATE_MINUTES)),
+      rateMinutes: RATE_MINUTES,
     };
   }
 

@@ -8,6 +8,7 @@ import { formatTarget } from '@turbostream/contracts';
 import {
   ANALYSIS_LOG_MAX_LENGTH,
   type KeyLayout,
+  type LoggedAnalysis,
   type RedisClient,
   readAnalysisLog,
   readTargetOverrides,
@@ -20,7 +21,11 @@ import { scoreboard } from './scoreboard.js';
  * The report of every stream or one (`stream`). The streams of `streams` (the streams file's) are listed even without
  * records, and give each stream's target order (its own target first; targets set while running win).
  */
-export async function buildReport(options: {
+export async function buildReport(options: ReportOptions): Promise<Report> {
+  return (await buildReportWithRecords(options)).report;
+}
+
+export interface ReportOptions {
   redis: RedisClient;
   keys: KeyLayout;
   streams: readonly StreamConfig[];
@@ -28,7 +33,18 @@ export async function buildReport(options: {
   /** The period as given (`1h`) and in ms. */
   since: string;
   sinceMs: number;
-}): Promise<Report> {
+}
+
+/**
+ * The report, and what it was made of: the period's records (oldest first), each stream's target order, and the
+ * period's end by Redis's clock (for the dashboard's compare view and rates).
+ */
+export async function buildReportWithRecords(options: ReportOptions): Promise<{
+  report: Report;
+  records: readonly LoggedAnalysis[];
+  order: (streamId: string) => string[];
+  to: number;
+}> {
   const { redis, keys, streams: configured } = options;
   const to = await serverTime(redis, keys.analyses);
   const from = to - options.sinceMs;
@@ -51,7 +67,7 @@ export async function buildReport(options: {
   ].sort((left, right) => left.streamId.localeCompare(right.streamId));
   if (options.stream !== undefined && streams.length === 0)
     streams.push({ streamId: options.stream, targets: [], agreement: [] });
-  return {
+  const report: Report = {
     v: 1,
     since: options.since,
     from: new Date(from).toISOString(),
@@ -69,4 +85,5 @@ export async function buildReport(options: {
     },
     streams,
   };
+  return { report, records, order, to };
 }

@@ -146,3 +146,17 @@ export function askCost(costUsd: number | null): string {
   if (costUsd === null) return 'no price';
   return costUsd === 0 ? '$0' : `$${costUsd.toPrecision(3)}`;
 }
+
+/** The points of `values` in a `width` × `height` box, the largest value at the top (a flat line at the bottom for 0). */
+export function sparklinePoints(values: readonly number[], width: number, height: number): string {
+  if (values.length === 0) return '';
+  const max = Math.max(...values, 1);
+  const step = values.length > 1 ? width / (values.length - 1) : 0;
+  return values
+    .map((value, index) => {
+      const x = Math.round(index * step * 10) / 10;
+      const y = Math.round((height - 1 - (value / max) * (height - 2)) * 10) / 10;
+      return `${x},${y}`;
+    })
+    .join(' ');
+}

@@ -1,21 +1,23 @@
 /**
- * The dashboard page: three views (streams, alerts, providers) chosen by the address's hash, fed by one EventSource
+ * The dashboard page: four views (streams, alerts, compare, providers) chosen by the address's hash, fed by one EventSource
  * on /api/events (the browser reconnects by itself; each connection starts with the latest alerts and events).
  */
 import type { DashboardServerEvents } from '../api.js';
 import { AlertsView } from './alerts-view.js';
 import { askBox } from './ask-box.js';
+import { CompareView } from './compare-view.js';
 import { byId } from './dom.js';
 import { ProvidersView } from './providers-view.js';
 import { StreamsView } from './streams-view.js';
 
-const VIEWS = ['streams', 'alerts', 'providers'] as const;
+const VIEWS = ['streams', 'alerts', 'compare', 'providers'] as const;
 type View = (typeof VIEWS)[number];
 
 const streams = new StreamsView();
 streams.extras = (stream) => askBox(stream.id);
 const alerts = new AlertsView();
 const providers = new ProvidersView();
+const compare = new CompareView();
 const connection = byId('connection');
 const badge = byId('alerts-badge');
 let unseen = 0;
@@ -76,7 +78,11 @@ on(source, 'streams', (snapshot) => {
   streams.render(snapshot);
   alerts.setStreams(snapshot.streams.map((stream) => stream.id));
 });
-on(source, 'providers', (figures) => providers.render(figures));
+on(source, 'providers', (figures) => {
+  providers.render(figures);
+  compare.render(figures);
+  streams.setRates(figures.rates, figures.rateMinutes);
+});
 source.addEventListener('error', () => {
   if (source.readyState === EventSource.CLOSED)
     setConnection('down', 'disconnected: reload the page (with ?token=… if the dashboard has one)');

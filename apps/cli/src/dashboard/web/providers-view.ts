@@ -97,7 +97,8 @@ export class ProvidersView {
   }
 }
 
-function agreementText(agreement: DashboardAgreement): string {
+/** A pair's agreement, worded as `turbostream report` words it. */
+export function agreementText(agreement: DashboardAgreement): string {
   const overlap =
     agreement.evidenceOverlap === null
       ? 'no evidence overlap yet'

@@ -15,10 +15,12 @@ import {
 import { byId, h } from './dom.js';
 import { clockTime, compareText, parseCompare } from './format.js';
 import { postChange } from './post.js';
+import { sparkline } from './sparkline.js';
 
 interface Card {
   article: HTMLElement;
   facts: HTMLElement;
+  rate: HTMLElement;
 }
 
 export class StreamsView {
@@ -26,9 +28,30 @@ export class StreamsView {
   readonly #events = byId<HTMLOListElement>('events-list');
   readonly #cards = new Map<string, Card>();
   #changes = { enabled: false, reason: 'waiting for the server…' };
+  #rates: { rates: Record<string, number[]>; minutes: number } = { rates: {}, minutes: 30 };
   #eventCount = 0;
   /** Extra parts of a card (the ask box), made once per stream. */
   extras: (stream: DashboardStream) => HTMLElement | null = () => null;
+
+  /** Each stream's messages per minute (from the providers' figures), drawn as a sparkline on its card. */
+  setRates(rates: Record<string, number[]>, minutes: number): void {
+    this.#rates = { rates, minutes };
+    for (const [id, card] of this.#cards) this.#showRate(id, card);
+  }
+
+  #showRate(id: string, card: Card): void {
+    const values = this.#rates.rates[id] ?? new Array<number>(this.#rates.minutes).fill(0);
+    const last = values.at(-1) ?? 0;
+    const total = values.reduce((sum, value) => sum + value, 0);
+    const label =
+      `messages per minute over the last ${this.#rates.minutes} min (windows analysed): ${total} in all, ` +
+      `${last} in the last minute`;
+    card.rate.replaceChildren(
+      sparkline(values, label),
+      h('span', { className: 'time' }, `${Math.round(total / this.#rates.minutes)}/min avg, ${last} last min`),
+    );
+    card.rate.dataset.total = String(total);
+  }
 
   /** Whether the page may make changes (from `hello`), and why not. */
   setChanges(changes: { enabled: boolean; reason: string }): void {
@@ -88,6 +111,7 @@ export class StreamsView {
 
   #newCard(stream: DashboardStream): Card {
     const facts = h('div', { className: 'facts-part' });
+    const rate = h('div', { className: 'rate' });
     const [own, ...compared] = stream.targets;
     const input = (name: string, value: string, placeholder: string) =>
       h('input', { attrs: { name, value, placeholder, autocomplete: 'off', spellcheck: 'false' } });
@@ -150,12 +174,14 @@ export class StreamsView {
       'article',
       { className: 'card', data: { streamId: stream.id } },
       h('h3', {}, stream.id),
+      rate,
       facts,
       form,
       this.extras(stream),
     );
-    const card = { article, facts };
+    const card = { article, facts, rate };
     this.#showChanges(card);
+    this.#showRate(stream.id, card);
     return card;
   }
 
