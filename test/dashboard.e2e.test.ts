@@ -567,7 +567,13 @@ describe('turbostream dashboard', () => {
         await demo.waitFor({ timeout: 10_000 });
         expect(await demo.locator('dd.targets').textContent()).toContain('heuristic/mad');
         await page.click('nav a[data-view="alerts"]');
-        await page.locator('#alerts-body tr[data-stream="demo-market"]').first().waitFor({ timeout: 60_000 });
+        const first = page.locator('#alerts-body tr[data-stream="demo-market"]').first();
+        await first.waitFor({ timeout: 60_000 });
+        // The picture of README's Dashboard section (docs/dashboard.png is a copy of it): an alert of the demo and
+        // the messages it cites.
+        await first.click();
+        await page.locator('#alert-detail ol.evidence[aria-busy="false"]').waitFor({ timeout: 5_000 });
+        await page.screenshot({ path: artifactPath('dashboard-demo.png') });
         await context.close();
       } finally {
         expect(await up.stop()).toBe(0);

@@ -178,6 +178,6 @@ table.compare td.cell { font-size: 13px; }
 .sev-text-critical { color: var(--critical); font-weight: 600; }
 .sev-text-warning { color: var(--warning); font-weight: 600; }
 .sev-text-info { color: var(--info); }
-.rate { display: flex; gap: 8px; align-items: center; }
+.rate { display: flex; gap: 8px; align-items: center; font-size: 12px; }
 svg.sparkline { stroke: var(--accent); stroke-width: 1.5; }
 `;
