@@ -67,15 +67,15 @@ describe('switching a stream from the dashboard', () => {
       await page.locator('#events-list li[data-type="stream.targets-changed"]').first().waitFor({ timeout: 15_000 });
       const switchedAt = Date.now();
       await pipeline.sendMessages(30);
-      const after = () =>
+      const afterSwitch = () =>
         pipeline.alertsSeen.filter((alert) => alert.streamId === 'ticks' && Date.parse(alert.window.from) > switchedAt);
-      await waitFor(() => after().length > 0, {
+      await waitFor(() => afterSwitch().length > 0, {
         timeoutMs: 30_000,
         description: 'an alert of a window after the switch',
       });
-      expect(after().map((alert) => alert.model)).toEqual(after().map(() => 'gpt-switched'));
+      expect(afterSwitch().map((alert) => alert.model)).toEqual(afterSwitch().map(() => 'gpt-switched'));
       // And the page shows it as it comes.
-      const newest = after()[0];
+      const newest = afterSwitch()[0];
       await page.click('nav a[data-view="alerts"]');
       const row = page.locator(`tr[data-alert-id="${newest?.id}"]`);
       await row.waitFor({ timeout: 10_000 });
