@@ -86,6 +86,11 @@ describe('budgets across processes', () => {
       });
       expect(listed.status, listed.stderr).toBe(0);
       expect(listed.stdout).toContain('  budget    $0.0024 of $0.003 today (UTC)');
+      expect(listed.stdout).toMatch(/\n {2}source {4}up since \d{4}-\d\d-\d\dT/);
+      // The windower stopped cutting: what it left in the stream is its lag (one more window may have gone since).
+      const lag = Number(/\n {2}lag {7}(\d+) entries, [\d.]+ s\n/.exec(listed.stdout)?.[1]);
+      expect(lag).toBeLessThanOrEqual(settled.rest);
+      expect(lag).toBeGreaterThanOrEqual(Math.max(0, settled.rest - 20));
       expect(listed.stdout).toContain(
         `  BUDGET    stream spendy: usdPerDay spent; its windows wait until ${nextMidnight}`,
       );

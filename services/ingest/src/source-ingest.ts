@@ -88,8 +88,10 @@ export class SourceIngest {
       clock: this.#clock,
       onFrame: (data, isBinary) => this.#onFrame(data, isBinary),
       onOpen: ({ reconnect, downMs, reason }) => this.#onOpen(reconnect, downMs, reason),
-      onDown: ({ reason }) =>
-        this.#publish({ type: 'source.down', message: `source down: ${reason}`, details: { reason } }),
+      onDown: ({ reason }) => {
+        this.#recordSource('down', reason);
+        this.#publish({ type: 'source.down', message: `source down: ${reason}`, details: { reason } });
+      },
       onFrameTooLarge: (detail) =>
         this.#deadLetter(
           'oversized',
@@ -115,6 +117,7 @@ export class SourceIngest {
 
   /** Closes the socket (stops intake). */
   async stopIntake(): Promise<void> {
+    this.#recordSource('down', 'ingest stopped');
     await this.#connection.close();
   }
 
@@ -169,6 +172,7 @@ export class SourceIngest {
    * writes the batch, and {@link #onRestartGap} publishes the event.
    */
   #onOpen(reconnect: boolean, downMs: number, reason: string): void {
+    this.#recordSource('up', '');
     this.#publish({
       type: 'source.connected',
       message: reconnect ? 'source reconnected' : 'source connected',
@@ -200,6 +204,25 @@ export class SourceIngest {
       message: `messages may be missing: down ${details.downMs} ms (${details.reason})`,
       details,
     });
+  }
+
+  /**
+   * The source's state in the stream's stats hash (`source` up/down, `sourceSince`, `sourceReason`), for `turbostream
+   * streams` and the dashboard. Best effort, like the events: a failed write is logged, never thrown.
+   */
+  #recordSource(state: 'up' | 'down', reason: string): void {
+    const { redis, keys, streamId } = this.#options;
+    redis
+      .hset(
+        keys.stats(streamId),
+        'source',
+        state,
+        'sourceSince',
+        new Date(this.#clock()).toISOString(),
+        'sourceReason',
+        reason,
+      )
+      .catch((err: unknown) => this.#logger.debug({ err }, 'cannot record the source state'));
   }
 
   #publish(event: Omit<EventInput, 'streamId'>): void {

@@ -2,18 +2,18 @@ import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { compareEntryIds, deadLetter } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import type { TurboMetrics } from '@turbostream/metrics';
-import { type EventPublisher, type KeyLayout, Lease, type RedisClient, writeDeadLetters } from '@turbostream/redis';
 import type { AnalysisProducer } from '@turbostream/queue';
+import { type EventPublisher, type KeyLayout, Lease, type RedisClient, writeDeadLetters } from '@turbostream/redis';
+import type { BudgetWatch } from './budget-watch.js';
 import { Checkpoint, readCheckpoint } from './checkpoint.js';
 import { trimThreshold } from './entry-ids.js';
+import { QueueGate } from './queue-gate.js';
 import { type DivergedWindow, findDivergedWindow } from './stored-windows.js';
-import { type StreamChunk, readStreamChunk } from './stream-chunk.js';
+import { readStreamChunk, type StreamChunk } from './stream-chunk.js';
 import { parseStreamEntry } from './stream-entry.js';
 import { StreamOwnership } from './stream-ownership.js';
-import { type OpenWindow, type SealedWindow, cutWindows } from './window-cutter.js';
-import type { BudgetWatch } from './budget-watch.js';
-import { QueueGate } from './queue-gate.js';
-import { describeTargets, sameTargets, StreamTargetSource } from './target-source.js';
+import { describeTargets, StreamTargetSource, sameTargets } from './target-source.js';
+import { cutWindows, type OpenWindow, type SealedWindow } from './window-cutter.js';
 import { jobsPerWindow, windowJobs } from './window-jobs.js';
 
 export interface StreamWindowerOptions {
@@ -72,6 +72,37 @@ export interface StreamWindowerStats {
 function budgetScopes(stream: StreamConfig): string[] {
   const providers = [...new Set(stream.targets.map((target) => target.provider))].filter((id) => id !== 'heuristic');
   return [...(stream.budget ? [`stream:${stream.id}`] : []), ...providers.map((id) => `provider:${id}`)];
+}
+
+/**
+ * How far windowing is behind a stream's end, as Redis holds it: entries after the last sealed window (Redis 7's
+ * `entries-added` less those windowed; without it, the length before the first window, else unknown) and the time
+ * between the checkpoint (or the first entry) and the last entry, from their ids. For the metrics, `turbostream
+ * streams` and the dashboard.
+ */
+export async function readStreamLag(redis: RedisClient, keys: KeyLayout, streamId: string): Promise<StreamLag> {
+  const [info, checkpoint] = await Promise.all([
+    redis.xinfo('STREAM', keys.messages(streamId)).catch((error: unknown) => {
+      if (error instanceof Error && /no such key/i.test(error.message)) return undefined;
+      throw error;
+    }),
+    readCheckpoint(redis, keys, streamId),
+  ]);
+  if (!Array.isArray(info)) return { entries: 0, ms: 0 };
+  const fields = new Map<string, unknown>();
+  for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1]);
+  const last = String(fields.get('last-generated-id') ?? '0-0');
+  const first = fields.get('first-entry');
+  const firstId = Array.isArray(first) ? String(first[0]) : undefined;
+  const from = checkpoint.lastEntryId ?? firstId;
+  const added = fields.get('entries-added');
+  const entries =
+    added !== undefined
+      ? Math.max(0, Number(added) - checkpoint.entries)
+      : checkpoint.lastEntryId === undefined
+        ? Number(fields.get('length') ?? 0)
+        : undefined;
+  return { entries, ms: from === undefined ? 0 : Math.max(0, entryMs(last) - entryMs(from)) };
 }
 
 /** The window to go on with after the entries read so far. */
@@ -184,30 +215,7 @@ export class StreamWindower {
   /** The stream's lag as Redis holds it now, when this instance owns the stream (else `undefined`). */
   async lag(): Promise<StreamLag | undefined> {
     if (!this.#ownership.holds(this.#ownership.epoch)) return undefined;
-    const { redis, keys } = this.#options;
-    const streamId = this.#stream.id;
-    const [info, checkpoint] = await Promise.all([
-      redis.xinfo('STREAM', keys.messages(streamId)).catch((error: unknown) => {
-        if (error instanceof Error && /no such key/i.test(error.message)) return undefined;
-        throw error;
-      }),
-      readCheckpoint(redis, keys, streamId),
-    ]);
-    if (!Array.isArray(info)) return { entries: 0, ms: 0 };
-    const fields = new Map<string, unknown>();
-    for (let index = 0; index + 1 < info.length; index += 2) fields.set(String(info[index]), info[index + 1]);
-    const last = String(fields.get('last-generated-id') ?? '0-0');
-    const first = fields.get('first-entry');
-    const firstId = Array.isArray(first) ? String(first[0]) : undefined;
-    const from = checkpoint.lastEntryId ?? firstId;
-    const added = fields.get('entries-added');
-    const entries =
-      added !== undefined
-        ? Math.max(0, Number(added) - checkpoint.entries)
-        : checkpoint.lastEntryId === undefined
-          ? Number(fields.get('length') ?? 0)
-          : undefined;
-    return { entries, ms: from === undefined ? 0 : Math.max(0, entryMs(last) - entryMs(from)) };
+    return readStreamLag(this.#options.redis, this.#options.keys, this.#stream.id);
   }
 
   start(): void {

@@ -1,14 +1,22 @@
 import { hostname, userInfo } from 'node:os';
 import type { TurboConfig } from '@turbostream/config';
-import { formatTargets, type AnalysisTarget, type TargetSamples } from '@turbostream/contracts';
+import { type AnalysisTarget, formatTargets, type TargetSamples } from '@turbostream/contracts';
 import { BudgetLedger, type BudgetStatus } from '@turbostream/costs';
+import { escapeForTerminal } from '@turbostream/logging';
 import { AnalysisProducer } from '@turbostream/queue';
 import { closeRedis, createKeyLayout, type KeyLayout, type RedisClient } from '@turbostream/redis';
 import { loadConfigOrExit } from '../runtime/load.js';
 import { commandTarget } from '../runtime/local-instance.js';
 import { connectForCommand } from '../runtime/redis-bootstrap.js';
 import { findStream, type SetTargetsRequest, setStreamTargetsIn } from '../streams/set-targets.js';
-import { describeBudget, exhaustedText, missingText, readStreamOverview } from '../streams/stream-overview.js';
+import {
+  describeBudget,
+  describeLag,
+  describeSource,
+  exhaustedText,
+  missingText,
+  readStreamOverview,
+} from '../streams/stream-overview.js';
 
 /** The Redis and key layout of `turbostream up` in this directory, else of the configuration. */
 async function connectToStreams(config: TurboConfig): Promise<{ keys: KeyLayout; redis: RedisClient }> {
@@ -68,6 +76,10 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
           `${describe(file?.targets ?? [], file?.samples)})`
         : '  (from the streams file)';
       process.stdout.write(`  targets   ${describe(row.targets, row.samples)}${origin}\n`);
+      // The reason a source went down can come from the remote end: shown escaped.
+      const source = describeSource(row.source);
+      process.stdout.write(`  source    ${source === undefined ? '(not recorded yet)' : escapeForTerminal(source)}\n`);
+      process.stdout.write(`  lag       ${describeLag(row.lag).slice('lag '.length)}\n`);
       if (row.status) {
         process.stdout.write(
           `  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}` +

@@ -20,7 +20,14 @@ import { ANALYZER_TTL_MS, type KeyLayout, listAnalyzers, type RedisClient } from
 import { type AskEvent, askStream } from '../ask/ask-stream.js';
 import { buildReportWithRecords } from '../report/build-report.js';
 import { type SetTargetsRequest, type SetTargetsResult, setStreamTargetsIn } from '../streams/set-targets.js';
-import { describeBudget, readStreamOverview, type StreamOverview, streamAlarms } from '../streams/stream-overview.js';
+import {
+  describeBudget,
+  describeLag,
+  describeSource,
+  readStreamOverview,
+  type StreamOverview,
+  streamAlarms,
+} from '../streams/stream-overview.js';
 import {
   DASHBOARD_LIMITS,
   type DashboardAlert,
@@ -137,6 +144,8 @@ function dashboardStream(row: StreamOverview): DashboardStream {
     origin: row.override
       ? `set while running by ${row.override.setBy} at ${row.override.setAt}`
       : 'from the streams file',
+    lag: describeLag(row.lag),
+    source: describeSource(row.source) ?? null,
     windower: row.status
       ? {
           owner: row.status.owner,

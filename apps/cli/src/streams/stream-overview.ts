@@ -11,8 +11,8 @@ import {
   type BudgetLimit,
   type ProviderId,
   redactUrl,
-  type StreamStatus as StreamStatusType,
   StreamStatus,
+  type StreamStatus as StreamStatusType,
   type StreamTargetOverride,
   type TargetSamples,
   type UnservedTarget,
@@ -20,6 +20,34 @@ import {
 import type { BudgetLedger, BudgetStatus } from '@turbostream/costs';
 import type { AnalysisProducer, JobCounts } from '@turbostream/queue';
 import { type KeyLayout, liveAnalyzers, type RedisClient, readTargetOverrides } from '@turbostream/redis';
+import { readStreamLag, type StreamLag } from '@turbostream/windower';
+
+/** The source's state as ingest last recorded it in the stream's stats hash. */
+export interface SourceState {
+  state: 'up' | 'down';
+  since: string;
+  /** Why it is down ('' when up). */
+  reason: string;
+}
+
+/** `lag 12 entries, 3.4 s` (entries unknown on Redis before 7). */
+export function describeLag(lag: StreamLag): string {
+  return `lag ${lag.entries === undefined ? '?' : lag.entries} entries, ${(lag.ms / 1_000).toFixed(1)} s`;
+}
+
+/** `source up since …` or `source DOWN since … (reason)`; undefined when ingest never recorded it. */
+export function describeSource(source: SourceState | undefined): string | undefined {
+  if (!source) return undefined;
+  return source.state === 'up'
+    ? `up since ${source.since}`
+    : `DOWN since ${source.since}${source.reason ? ` (${source.reason})` : ''}`;
+}
+
+async function readSource(redis: RedisClient, keys: KeyLayout, streamId: string): Promise<SourceState | undefined> {
+  const [state, since, reason] = await redis.hmget(keys.stats(streamId), 'source', 'sourceSince', 'sourceReason');
+  if (state !== 'up' && state !== 'down') return undefined;
+  return { state, since: since ?? '', reason: reason ?? '' };
+}
 
 /** A budget's limits with what it has spent in the current periods. */
 export type BudgetOverview = BudgetStatus & { limits: Budget };
@@ -43,6 +71,10 @@ export interface StreamOverview {
   override: StreamTargetOverride | undefined;
   /** The windower's status; undefined when no windower owns the stream. */
   status: StreamStatusType | undefined;
+  /** How far windowing is behind the stream's end (entries undefined where Redis cannot count them). */
+  lag: StreamLag;
+  /** The source as ingest last recorded it; undefined before ingest ever connected it. */
+  source: SourceState | undefined;
   budget: BudgetOverview;
   providers: ProviderOverview[];
 }
@@ -139,6 +171,8 @@ export async function readStreamOverview(options: {
       overridden: override !== undefined,
       override,
       status,
+      lag: await readStreamLag(redis, keys, stream.id),
+      source: await readSource(redis, keys, stream.id),
       budget: { limits: stream.budget ?? {}, ...(await ledger.status(`stream:${stream.id}`, now)) },
       providers,
     });

@@ -201,8 +201,12 @@ export class StreamsView {
         { className: 'facts' },
         h('dt', {}, 'targets'),
         h('dd', { className: 'targets' }, stream.targetsText, h('span', { className: 'time' }, ` (${stream.origin})`)),
+        h('dt', {}, 'source'),
+        h('dd', { className: 'source' }, stream.source ?? '(not recorded: ingest has not connected it yet)'),
         h('dt', {}, 'windower'),
         h('dd', { className: 'windower' }, windower),
+        h('dt', {}, 'lag'),
+        h('dd', { className: 'lag' }, stream.lag),
         stream.budget ? h('dt', {}, 'budget') : null,
         stream.budget ? h('dd', {}, stream.budget) : null,
         ...stream.providers.flatMap((provider) => [
