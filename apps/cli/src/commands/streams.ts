@@ -79,7 +79,7 @@ export async function listStreams({ json }: { json: boolean }): Promise<void> {
       // The reason a source went down can come from the remote end: shown escaped.
       const source = describeSource(row.source);
       process.stdout.write(`  source    ${source === undefined ? '(not recorded yet)' : escapeForTerminal(source)}\n`);
-      process.stdout.write(`  lag       ${describeLag(row.lag).slice('lag '.length)}\n`);
+      process.stdout.write(`  lag       ${describeLag(row.lag)}\n`);
       if (row.status) {
         process.stdout.write(
           `  windower  ${row.status.owner}, checkpoint ${row.status.checkpoint ?? '(none yet)'}` +

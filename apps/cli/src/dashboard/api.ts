@@ -59,7 +59,7 @@ export interface DashboardStream {
   /** `from the streams file`, or who set the targets while running, and when. */
   origin: string;
   windower: { owner: string; checkpoint: string | null; backpressured: boolean; updatedAt: string } | null;
-  /** `lag 12 entries, 3.4 s`: how far windowing is behind the stream's end. */
+  /** `12 entries, 3.4 s`: how far windowing is behind the stream's end. */
   lag: string;
   /** `up since …` or `DOWN since … (reason)` as ingest last recorded it; null before ingest ever did. */
   source: string | null;

@@ -30,9 +30,9 @@ export interface SourceState {
   reason: string;
 }
 
-/** `lag 12 entries, 3.4 s` (entries unknown on Redis before 7). */
+/** `12 entries, 3.4 s` behind the stream's end (entries `?` on Redis before 7). */
 export function describeLag(lag: StreamLag): string {
-  return `lag ${lag.entries === undefined ? '?' : lag.entries} entries, ${(lag.ms / 1_000).toFixed(1)} s`;
+  return `${lag.entries === undefined ? '?' : lag.entries} entries, ${(lag.ms / 1_000).toFixed(1)} s`;
 }
 
 /** `source up since …` or `source DOWN since … (reason)`; undefined when ingest never recorded it. */
