@@ -244,7 +244,10 @@ const redisAofLastSecond: Scenario = {
     feed();
     await pipeline.waitForWindows(10);
     // What the disk holds when the OS dies: the AOF up to the last fsync (the copy may end inside a command:
-    // Redis loads a truncated AOF up to its last whole command, as after a real crash).
+    // Redis loads a truncated AOF up to its last whole command, as after a real crash). Everything Redis had
+    // acknowledged before this XLEN is in the file by then (Redis writes the AOF before it replies); what was still
+    // on its way (ingest's buffer, a batch in flight) is not, and may be lost with the last second too.
+    const storedAtCopy = await pipeline.streamLength();
     cpSync(aof, aside, { recursive: true });
     const drawnAtCopy = pipeline.source.drawn;
     await new Promise((resolve) => setTimeout(resolve, AOF_LOST_MS));
@@ -254,13 +257,17 @@ const redisAofLastSecond: Scenario = {
     cpSync(aside, aof, { recursive: true });
     await pipeline.redisServer.restart();
     allowSilentLoss(
-      drawnAtKill - drawnAtCopy,
-      'appendfsync everysec loses up to the last second of acknowledged writes when the OS goes down',
+      drawnAtKill - Math.min(storedAtCopy, drawnAtCopy),
+      'appendfsync everysec loses up to the last second of acknowledged writes when the OS goes down (and what ' +
+        'was on its way to Redis when the disk was copied)',
     );
     allowChannelDuplicates(
       'alerts published in the lost second are published again when their windows are analysed again (README)',
     );
-    note(`${(drawnAtKill - drawnAtCopy).toLocaleString('en')} drawn in the lost second`);
+    note(
+      `${(drawnAtKill - drawnAtCopy).toLocaleString('en')} drawn in the lost second, ` +
+        `${(drawnAtCopy - storedAtCopy).toLocaleString('en')} on their way to Redis at the copy`,
+    );
     await runOn(pipeline, 600);
   },
 };
