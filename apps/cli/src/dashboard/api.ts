@@ -4,6 +4,8 @@
  * that neither can drift from the other. Every field is display data: no configuration, no secret.
  */
 
+import type { Agreement, Percentiles, TargetScore } from '../report/figures.js';
+
 export type DashboardSeverity = 'info' | 'warning' | 'critical';
 
 /** An alert as published (contracts' `Alert`, schema version 1). */
@@ -82,44 +84,12 @@ export interface DashboardStreams {
   streams: DashboardStream[];
 }
 
-export interface DashboardPercentiles {
-  p50: number;
-  p95: number;
-}
-
-/** A target's figures over the period, as `turbostream report` computes them. */
-export interface DashboardTargetScore {
-  target: string;
-  provider: string;
-  model: string;
-  windows: number;
-  messages: number;
-  alerts: { info: number; warning: number; critical: number; total: number };
-  windowsWithAlerts: number;
-  ttftMs: DashboardPercentiles | null;
-  totalMs: DashboardPercentiles | null;
-  inputTokens: number;
-  outputTokens: number;
-  costUsd: number;
-  usdPer1kMessages: number | null;
-  unpricedWindows: number;
-  failed: number;
-  rateLimited: number;
-}
-
+// The report's figures as `turbostream report` computes them, one definition for both (report/figures.ts).
+export type DashboardPercentiles = Percentiles;
+/** A target's figures over the period. */
+export type DashboardTargetScore = TargetScore;
 /** How two targets of a stream agree on the windows both analysed (for the compare view). */
-export interface DashboardAgreement {
-  a: string;
-  b: string;
-  windows: number;
-  bothAlerted: number;
-  onlyA: number;
-  onlyB: number;
-  neither: number;
-  agreementRate: number | null;
-  evidenceOverlap: number | null;
-  overlapWindows: number;
-}
+export type DashboardAgreement = Agreement;
 
 export interface DashboardAnalyzer {
   instanceId: string;

@@ -3,6 +3,60 @@
  * imports this module as is (it must stay free of Node, the DOM and any package).
  */
 
+/** The p50 and p95 (nearest rank) of a list of milliseconds. */
+export interface Percentiles {
+  p50: number;
+  p95: number;
+}
+
+export interface TargetScore {
+  /** `provider/model`. */
+  target: string;
+  provider: string;
+  model: string;
+  /** Windows analysed (completed jobs, each job once) and the messages they held. */
+  windows: number;
+  messages: number;
+  /** Alerts raised, by severity, and windows with at least one. */
+  alerts: Record<'info' | 'warning' | 'critical', number> & { total: number };
+  windowsWithAlerts: number;
+  /** Time to first token and total time of the calls, in ms (nearest rank); null without a window. */
+  ttftMs: Percentiles | null;
+  totalMs: Percentiles | null;
+  inputTokens: number;
+  outputTokens: number;
+  /** Dollars of the priced windows (a model without a price has `costUsd: null`). */
+  costUsd: number;
+  /** Dollars per 1,000 messages over the priced windows; null when none was priced. */
+  usdPer1kMessages: number | null;
+  /** Windows whose model had no price: not in costUsd nor in usdPer1kMessages. */
+  unpricedWindows: number;
+  /** Windows that failed for good, and 429s (each one: a job may meet several). */
+  failed: number;
+  rateLimited: number;
+}
+
+/** How two targets of a stream agree, on the windows both analysed. */
+export interface Agreement {
+  a: string;
+  b: string;
+  /** Windows both analysed. */
+  windows: number;
+  bothAlerted: number;
+  onlyA: number;
+  onlyB: number;
+  neither: number;
+  /** (bothAlerted + neither) / windows; null without a window. */
+  agreementRate: number | null;
+  /**
+   * The mean, over the windows both alerted on (and cited at least one entry), of the Jaccard index of the entry ids
+   * each cited (all its alerts together): 1 when they cite the same entries, 0 when none in common. Null without such
+   * a window.
+   */
+  evidenceOverlap: number | null;
+  overlapWindows: number;
+}
+
 /** 950, 12.4k, 1.24M */
 export function compactCount(value: number): string {
   if (value < 10_000) return String(value);

@@ -3,7 +3,8 @@
  * per stream and target, what was analysed, alerted, how fast and at what cost; and for each pair of targets of a
  * stream, how they agree on the windows both analysed. Pure: the command reads the records and prints the result.
  */
-import { type AnalysisRecord, type CompletedAnalysis, formatTarget, type Severity } from '@turbostream/contracts';
+import { type AnalysisRecord, type CompletedAnalysis, formatTarget } from '@turbostream/contracts';
+import type { Agreement, Percentiles, TargetScore } from './figures.js';
 
 /** A record and when it was written (epoch ms). */
 export interface TimedRecord {
@@ -11,58 +12,8 @@ export interface TimedRecord {
   record: AnalysisRecord;
 }
 
-export interface Percentiles {
-  p50: number;
-  p95: number;
-}
-
-export interface TargetScore {
-  /** `provider/model`. */
-  target: string;
-  provider: string;
-  model: string;
-  /** Windows analysed (completed jobs, each job once) and the messages they held. */
-  windows: number;
-  messages: number;
-  /** Alerts raised, by severity, and windows with at least one. */
-  alerts: Record<Severity, number> & { total: number };
-  windowsWithAlerts: number;
-  /** Time to first token and total time of the calls, in ms (nearest rank); null without a window. */
-  ttftMs: Percentiles | null;
-  totalMs: Percentiles | null;
-  inputTokens: number;
-  outputTokens: number;
-  /** Dollars of the priced windows (a model without a price has `costUsd: null`). */
-  costUsd: number;
-  /** Dollars per 1,000 messages over the priced windows; null when none was priced. */
-  usdPer1kMessages: number | null;
-  /** Windows whose model had no price: not in costUsd nor in usdPer1kMessages. */
-  unpricedWindows: number;
-  /** Windows that failed for good, and 429s (each one: a job may meet several). */
-  failed: number;
-  rateLimited: number;
-}
-
-/** How two targets of a stream agree, on the windows both analysed. */
-export interface Agreement {
-  a: string;
-  b: string;
-  /** Windows both analysed. */
-  windows: number;
-  bothAlerted: number;
-  onlyA: number;
-  onlyB: number;
-  neither: number;
-  /** (bothAlerted + neither) / windows; null without a window. */
-  agreementRate: number | null;
-  /**
-   * The mean, over the windows both alerted on (and cited at least one entry), of the Jaccard index of the entry ids
-   * each cited (all its alerts together): 1 when they cite the same entries, 0 when none in common. Null without such
-   * a window.
-   */
-  evidenceOverlap: number | null;
-  overlapWindows: number;
-}
+// The figures' types live with their formats (figures.ts), where the dashboard's page reads them too.
+export type { Agreement, Percentiles, TargetScore } from './figures.js';
 
 export interface StreamScore {
   streamId: string;
