@@ -133,7 +133,7 @@ export const EnvSchema = z.object({
   INGEST_RECONNECT_INITIAL_MS: integer('a delay in milliseconds', 500, { min: 10 }),
   INGEST_RECONNECT_MAX_MS: integer('a delay in milliseconds', 30_000, { min: 10 }),
 
-  WINDOWER_POLL_MS: integer('an interval in milliseconds', 200, { min: 10 }),
+  WINDOWER_POLL_MS: integer('an interval in milliseconds', 1_000, { min: 10 }),
   WINDOWER_LEASE_MS: integer('a lease time in milliseconds', 10_000, { min: 300 }),
   WINDOWER_MAX_QUEUED: integer('a job count', 1_000),
   WINDOWER_RETENTION_MS: integer('a time in milliseconds', 3_600_000, { min: 0 }),

@@ -9,7 +9,14 @@ export async function readTargetOverride(
   streamId: string,
 ): Promise<StreamTargetOverride | undefined> {
   const json = await redis.hget(keys.streamTargets, streamId);
-  if (json === null) return undefined;
+  return json === null ? undefined : parseTargetOverride(keys, streamId, json);
+}
+
+/**
+ * A stream's override as stored in {@link KeyLayout.streamTargets}; throws, saying how to clear it, when it is not
+ * valid (for readers that fetch the whole hash at once).
+ */
+export function parseTargetOverride(keys: KeyLayout, streamId: string, json: string): StreamTargetOverride {
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -40,7 +47,7 @@ export async function readTargetOverrides(
       const parsed = StreamTargetOverride.safeParse(JSON.parse(json));
       if (parsed.success) result.set(streamId, parsed.data);
     } catch {
-      // reported by readTargetOverride when the windower reads it
+      // reported when the windower reads it (parseTargetOverride)
     }
   }
   return result;

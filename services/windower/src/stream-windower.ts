@@ -12,7 +12,8 @@ import { type DivergedWindow, findDivergedWindow } from './stored-windows.js';
 import { readStreamChunk, type StreamChunk } from './stream-chunk.js';
 import { parseStreamEntry } from './stream-entry.js';
 import { StreamOwnership } from './stream-ownership.js';
-import { describeTargets, StreamTargetSource, sameTargets } from './target-source.js';
+import type { StreamTail, TailEntry, TailFollower } from './stream-tail.js';
+import { describeTargets, StreamTargetSource, sameTargets, type TargetOverrides } from './target-source.js';
 import { cutWindows, type OpenWindow, type SealedWindow } from './window-cutter.js';
 import { jobsPerWindow, windowJobs } from './window-jobs.js';
 
@@ -32,6 +33,10 @@ export interface StreamWindowerOptions {
   closeTimeoutMs: number;
   /** Spent budgets, shared by the windower's streams. */
   budgets?: BudgetWatch;
+  /** Tells of the stream's new entries while it is at its end (shared by the windower's streams). */
+  tail: StreamTail;
+  /** Targets set while running (shared by the windower's streams). */
+  overrides: TargetOverrides;
   /** Where windows sealed and invalid entries are counted. */
   metrics: TurboMetrics;
 }
@@ -166,7 +171,24 @@ export class StreamWindower {
   #verifyUpTo: string | undefined;
   #failing = false;
   readonly #counts = { windows: 0, jobs: 0, deadLetters: 0, rewinds: 0 };
+  /** The next pass, and when it is due (`performance.now()` ms). */
   #timer: NodeJS.Timeout | undefined;
+  #due: number | undefined;
+  /** Set when something asked for a pass while one ran: another runs right after it. */
+  #again = false;
+  /**
+   * Between passes, the open window with the entries the tail told of since, cut the same way: a pass runs once they
+   * would seal a window (by count, bytes, or an entry past its deadline), or at its deadline.
+   */
+  #preview: OpenWindow | undefined;
+  /** The last entry id the preview holds (or the cursor, right after a pass). */
+  #seen: string | undefined;
+  /** Redis server time at the last read, and `performance.now()` then: the clock deadlines are timed by. */
+  #serverTime = { at: 0, local: 0 };
+  readonly #follower: TailFollower = {
+    onEntries: (entries) => this.#onEntries(entries),
+    onReset: () => this.#wake(),
+  };
   #running: Promise<void> | undefined;
   #started = false;
   #closing = false;
@@ -186,7 +208,7 @@ export class StreamWindower {
       onLost: () => this.#reset(),
     });
     this.#checkpoint = new Checkpoint({ redis, keys, streamId: stream.id, owner });
-    this.#targetSource = new StreamTargetSource({ redis, keys, stream, clock });
+    this.#targetSource = new StreamTargetSource({ overrides: options.overrides, stream });
     this.#gate = new QueueGate({
       queues: options.queues,
       perWindow: jobsPerWindow(stream),
@@ -221,10 +243,29 @@ export class StreamWindower {
   start(): void {
     if (this.#started || this.#closing) return;
     this.#started = true;
-    this.#schedule(0);
+    this.#wake();
   }
 
-  /** Stops polling, waits for the pass in progress (up to a deadline) and releases the lease. */
+  /**
+   * What no new entry tells of, checked by the windower every `pollMs`: a free lease, a full queue or a spent budget
+   * that may have cleared, a failure to retry, targets set while running. Runs a pass when one of them asks for it;
+   * a stream that is owned, idle and open to windows costs no Redis command here (the targets are read once for all).
+   */
+  tick(): void {
+    if (!this.#started || this.#closing || this.#running) return;
+    if (!this.#ownership.owned || !this.#loaded || this.#gate.closed || this.#failing) {
+      this.#wake();
+      return;
+    }
+    this.#targetSource.current().then(
+      ({ targets, samples }) => {
+        if (!sameTargets(targets, this.#stream.targets, samples, this.#stream.samples)) this.#wake();
+      },
+      () => this.#wake(), // the pass reports it
+    );
+  }
+
+  /** Stops windowing, waits for the pass in progress (up to a deadline) and releases the lease. */
   close(): Promise<void> {
     this.#closed ??= this.#close();
     return this.#closed;
@@ -233,6 +274,7 @@ export class StreamWindower {
   async #close(): Promise<void> {
     this.#closing = true;
     clearTimeout(this.#timer);
+    this.#options.tail.unfollow(this.#options.keys.messages(this.#stream.id));
     const deadline = new Promise((resolve) => setTimeout(resolve, this.#options.closeTimeoutMs).unref());
     await Promise.race([this.#running, deadline]);
     try {
@@ -243,19 +285,87 @@ export class StreamWindower {
     this.#reset();
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#closing) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.#pass()
-        .catch((err: unknown) => this.#failed(err))
-        .finally(() => {
-          this.#running = undefined;
-          this.#schedule(this.#options.settings.pollMs);
-        });
-    }, delayMs);
+  #wake(): void {
+    this.#schedule(0);
   }
 
-  /** One poll: take the lease if free, then window until the stream's end, backpressure or loss of the lease. */
+  /** Runs a pass in `delayMs`, unless one is due sooner; asked for now while one runs, another follows it. */
+  #schedule(delayMs: number): void {
+    if (this.#closing || !this.#started) return;
+    if (this.#running) {
+      if (delayMs === 0) this.#again = true;
+      return;
+    }
+    const due = performance.now() + delayMs;
+    if (this.#timer && this.#due !== undefined && this.#due <= due) return;
+    clearTimeout(this.#timer);
+    this.#due = due;
+    this.#timer = setTimeout(() => this.#run(), delayMs);
+  }
+
+  #run(): void {
+    this.#timer = undefined;
+    this.#due = undefined;
+    this.#again = false;
+    this.#running = this.#pass()
+      .catch((err: unknown) => this.#failed(err))
+      .finally(() => {
+        this.#running = undefined;
+        this.#afterPass();
+      });
+  }
+
+  /**
+   * At the stream's end, owned and open to windows: follows the stream's new entries and times the open window's
+   * deadline. Otherwise the windower's tick runs the next pass (a lease to take, a queue or budget to wait for).
+   */
+  #afterPass(): void {
+    if (this.#closing) return;
+    if (this.#again) {
+      this.#wake();
+      return;
+    }
+    if (!this.#ownership.holds(this.#ownership.epoch) || !this.#loaded || this.#gate.closed || this.#failing) return;
+    this.#preview = this.#open;
+    this.#seen = this.#cursor;
+    this.#options.tail.follow(this.#options.keys.messages(this.#stream.id), this.#cursor ?? '0-0', this.#follower);
+    if (this.#open) this.#schedule(this.#untilDeadline(this.#open.deadline));
+  }
+
+  /** Milliseconds until Redis's clock reaches `deadline` (a pass then seals the window), by the last time read. */
+  #untilDeadline(deadline: number): number {
+    const serverNow = this.#serverTime.at + (performance.now() - this.#serverTime.local);
+    return Math.max(0, Math.ceil(deadline - serverNow) + 1);
+  }
+
+  /** New entries told by the tail: a pass runs when they seal a window; a window they open is timed. */
+  #onEntries(entries: TailEntry[]): void {
+    if (this.#closing || !this.#loaded) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    const seen = this.#seen;
+    const fresh = seen === undefined ? entries : entries.filter(([id]) => compareEntryIds(id, seen) > 0);
+    const last = fresh.at(-1);
+    if (!last) return;
+    this.#seen = last[0];
+    const cut = cutWindows({
+      streamId: this.#stream.id,
+      limits: this.#stream.window,
+      entries: fresh.map(([id, fields]) => parseStreamEntry(id, fields)),
+      open: this.#preview,
+    });
+    if (cut.sealed.length > 0) {
+      this.#wake();
+      return;
+    }
+    const opened = this.#preview === undefined;
+    this.#preview = cut.open;
+    if (opened && cut.open) this.#schedule(this.#untilDeadline(cut.open.deadline));
+  }
+
+  /** One pass: take the lease if free, then window until the stream's end, backpressure or loss of the lease. */
   async #pass(): Promise<void> {
     if (!this.#ownership.owned) {
       if (this.#closing || !(await this.#ownership.acquire())) return;
@@ -285,6 +395,7 @@ export class StreamWindower {
       count: chunkSize + (inclusive ? 1 : 0),
     });
     if (!this.#ownership.holds(epoch)) return false;
+    this.#serverTime = { at: chunk.now, local: performance.now() };
     if (this.#lostProgress(chunk, inclusive)) {
       this.#reset();
       return true;
@@ -478,10 +589,12 @@ export class StreamWindower {
     });
   }
 
-  /** Forgets the cursor and open window; the next pass starts again from the checkpoint. */
+  /** Forgets the cursor and open window, and stops following the stream; the next pass starts again from the checkpoint. */
   #reset(): void {
     this.#loaded = false;
     this.#open = undefined;
+    this.#preview = undefined;
+    this.#options.tail.unfollow(this.#options.keys.messages(this.#stream.id));
   }
 
   #failed(err: unknown): void {

@@ -7,7 +7,9 @@ import { AnalysisProducer } from '@turbostream/queue';
 import type { EventPublisher, KeyLayout, RedisClient } from '@turbostream/redis';
 import { BudgetWatch } from './budget-watch.js';
 import { ProviderWatch } from './provider-watch.js';
+import { StreamTail } from './stream-tail.js';
 import { type StreamLag, StreamWindower, type StreamWindowerStats } from './stream-windower.js';
+import { TargetOverrides } from './target-source.js';
 
 /** The queue states exported as `turbostream_queue_jobs`. */
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
@@ -103,6 +105,11 @@ export class Windower {
   /** Each stream's configuration as given (its file targets, not those set while running), by id. */
   readonly #configs = new Map<string, StreamConfig>();
   readonly #watch: ProviderWatch;
+  /** Wakes the streams at their end on new entries (blocking reads on connections of its own). */
+  readonly #tail: StreamTail;
+  readonly #overrides: TargetOverrides;
+  /** Every `pollMs`, each stream's check of what no new entry tells of (see {@link StreamWindower.tick}). */
+  #ticker: NodeJS.Timeout | undefined;
   #started = false;
   #closed: Promise<void> | undefined;
   /** The update in progress; updates run one after another. */
@@ -124,6 +131,8 @@ export class Windower {
     this.#metrics = options.metrics ?? new TurboMetrics();
     this.#ledger = new BudgetLedger({ redis: options.redis, keys: options.keys });
     this.#budgets = new BudgetWatch({ ledger: this.#ledger, clock });
+    this.#tail = new StreamTail({ redis: options.redis, logger: options.logger });
+    this.#overrides = new TargetOverrides({ redis: options.redis, keys: options.keys, clock });
     for (const stream of options.streams) this.#add(stream);
     this.#watch = new ProviderWatch({
       redis: options.redis,
@@ -138,11 +147,17 @@ export class Windower {
     });
   }
 
-  /** Starts polling every stream; a stream is windowed once its lease is taken. */
+  /**
+   * Starts windowing every stream whose lease it takes: each is read to its end, then woken by its new entries and
+   * at its open window's deadline; every `pollMs` it checks for free leases, queues with room again and targets set.
+   */
   async start(): Promise<void> {
     if (this.#started || this.#closed) return;
     this.#started = true;
     for (const stream of this.#streams) stream.start();
+    this.#ticker = setInterval(() => {
+      for (const stream of this.#streams) stream.tick();
+    }, this.#options.settings.pollMs);
     this.#watch.start();
     this.#collectMetrics();
     this.#logger.info({ owner: this.#options.owner, streams: this.#streams.length }, 'windower started');
@@ -283,6 +298,8 @@ export class Windower {
       closeTimeoutMs: options.closeTimeoutMs ?? 5_000,
       budgets: this.#budgets,
       metrics: this.#metrics,
+      tail: this.#tail,
+      overrides: this.#overrides,
     });
     this.#streams.push(windower);
     this.#configs.set(stream.id, stream);
@@ -300,9 +317,11 @@ export class Windower {
 
   async #close(): Promise<void> {
     for (const stop of this.#stopCollecting.splice(0)) stop();
+    clearInterval(this.#ticker);
     await this.#watch.close();
     await this.#updating; // a stream being removed releases its lease there; one being added is then in the list
     await Promise.all(this.#streams.map((stream) => stream.close()));
+    await this.#tail.close();
     try {
       await this.#queues.close();
     } catch (err) {
