@@ -1,14 +1,14 @@
-// What the benchmarks share: an analyzer as a separate process of the built CLI, and a seeded random generator.
+// What the benchmarks share: services as separate processes of the built CLI, and a seeded random generator.
 import { spawn } from 'node:child_process';
 import { seededRandom as evalRandom } from '@turbostream/eval';
 import { CLI_MAIN, cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 
 /**
- * Starts `turbostream analyzer` with exactly `env` (plus PATH and HOME); keeps the tail of its stderr for a failure
- * report. `stop()` sends SIGTERM and waits (SIGKILL after 15 s).
+ * Starts `turbostream <command>` (`analyzer`, `windower`, `ingest`) with exactly `env` (plus PATH and HOME); keeps the
+ * tail of its stderr for a failure report. `stop()` sends SIGTERM and waits (SIGKILL after 15 s).
  */
-export function startAnalyzerProcess(env) {
-  const child = spawn(process.execPath, [...cliNodeFlags(), CLI_MAIN, 'analyzer'], {
+export function startCliProcess(command, env) {
+  const child = spawn(process.execPath, [...cliNodeFlags(), CLI_MAIN, command], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -18,12 +18,17 @@ export function startAnalyzerProcess(env) {
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {
-    child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(timer);
   };
   return { child, stop, errors: () => errors };
+}
+
+/** Starts `turbostream analyzer`: see {@link startCliProcess}. */
+export function startAnalyzerProcess(env) {
+  return startCliProcess('analyzer', env);
 }
 
 /** mulberry32 (the eval corpus's and the demo feed's): the same seed gives the same numbers in [0, 1). */
