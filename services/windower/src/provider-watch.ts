@@ -25,6 +25,9 @@ export interface ProviderWatchOptions {
   repeatMs?: number;
 }
 
+/** How often an unchanged stream status is written again (`updatedAt` is then at most this old). */
+const STATUS_REFRESH_MS = 60_000;
+
 /**
  * Watches, for every stream this windower owns, that each target's provider
  * has a live analyzer. A provider nobody serves is reported on the events
@@ -36,6 +39,8 @@ export class ProviderWatch {
   readonly #startedAt: number;
   /** stream id → provider → when it was first seen unserved, and when last reported. */
   readonly #unserved = new Map<string, Map<ProviderId, { since: number; reportedAt: number }>>();
+  /** stream id → the status last written (less its time) and when: an unchanged status is written once a minute. */
+  readonly #written = new Map<string, { status: string; at: number }>();
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
@@ -67,7 +72,10 @@ export class ProviderWatch {
     const live = new Map<ProviderId, number>();
     for (const stream of this.#options.streams) {
       const stats = stream.stats;
-      if (!stats.owned) continue;
+      if (!stats.owned) {
+        this.#written.delete(stats.streamId); // another windower writes it meanwhile
+        continue;
+      }
       const { targets, overridden } = stream.targets;
       const unserved: UnservedTarget[] = [];
       for (const target of targets) {
@@ -83,7 +91,7 @@ export class ProviderWatch {
         });
       }
       await this.#report(stats.streamId, unserved, now);
-      const status: StreamStatus = {
+      const status: Omit<StreamStatus, 'updatedAt'> = {
         v: 1,
         streamId: stats.streamId,
         owner: this.#options.owner,
@@ -92,9 +100,14 @@ export class ProviderWatch {
         unserved: now - this.#startedAt >= (this.#options.graceMs ?? 10_000) ? unserved : [],
         checkpoint: stats.checkpoint ?? null,
         backpressured: stats.backpressured,
-        updatedAt: new Date(now).toISOString(),
       };
-      await redis.set(keys.streamStatus(stats.streamId), JSON.stringify(status), 'PX', 5 * 60_000);
+      // A quiet stream's status does not change: rewriting it every round would cost each stream a command a round.
+      const written = this.#written.get(stats.streamId);
+      const unchanged = JSON.stringify(status);
+      if (written?.status === unchanged && now - written.at < STATUS_REFRESH_MS) continue;
+      const stored: StreamStatus = { ...status, updatedAt: new Date(now).toISOString() };
+      await redis.set(keys.streamStatus(stats.streamId), JSON.stringify(stored), 'PX', 5 * 60_000);
+      this.#written.set(stats.streamId, { status: unchanged, at: now });
     }
   }
 

@@ -103,7 +103,7 @@ describe('Windower wakes', () => {
     expect(windows[0]?.messages.map((message) => message.id)).toEqual(ids);
   });
 
-  redisTest('reads none of its idle streams while they stay idle', async () => {
+  redisTest('reads none of its idle streams, and rewrites none of their statuses, while they stay idle', async () => {
     const streams = Array.from({ length: 20 }, (_, index) =>
       streamConfig(`idle-${index}`, { maxMessages: 10, maxBytes: 100_000, maxSeconds: 1 }),
     );
@@ -114,6 +114,7 @@ describe('Windower wakes', () => {
       streams,
       settings: { ...noPolls, pollMs: 20 }, // its checks run all the time: they must not read the streams either
       owner: 'w1',
+      providerWatch: { intervalMs: 50 }, // and so do those of the providers, which write each stream's status
     });
     running.push(windower);
     await windower.start();
@@ -125,12 +126,16 @@ describe('Windower wakes', () => {
     await waitFor(async () => String(await redis.client('LIST')).includes('cmd=xread'), {
       description: 'a blocked XREAD',
     });
+    await waitFor(async () => (await redis.exists(...streams.map((stream) => keys.streamStatus(stream.id)))) === 20, {
+      description: 'every stream status written',
+    });
     await redis.config('RESETSTAT');
     // The point of the test: a second in which nothing is added (a polling windower read each stream 50 times).
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const calls = await commandCalls(redis);
     expect(calls.get('xrange') ?? 0).toBe(0);
     expect(calls.get('xread') ?? 0).toBeLessThanOrEqual(2);
+    expect(calls.get('set') ?? 0).toBe(0);
   });
 
   redisTest(
