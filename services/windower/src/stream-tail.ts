@@ -102,9 +102,11 @@ export class StreamTail {
         group.add(followed);
       },
       (err: unknown) => {
-        // Unfollowed, so that the next follow() tries again; until then the stream wakes on its own timers only.
-        if (this.#followed.get(key) === followed) this.#followed.delete(key);
-        this.#options.logger.warn({ err, key }, 'could not follow a stream for new entries');
+        // Let go and told so, a while later: its reader follows it again after its next read.
+        if (this.#followed.get(key) !== followed) return;
+        this.#followed.delete(key);
+        this.#options.logger.warn({ err, key }, 'could not follow a stream for new entries; trying again');
+        setTimeout(() => follower.onReset(), this.#options.retryMs).unref();
       },
     );
   }

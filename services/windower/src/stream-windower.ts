@@ -340,7 +340,8 @@ export class StreamWindower {
 
   /** New entries told by the tail: a pass runs when they seal a window; a window they open is timed. */
   #onEntries(entries: TailEntry[]): void {
-    if (this.#closing || !this.#loaded) return;
+    // Paused by a full queue or a spent budget, or failing: the windower's tick runs the next pass.
+    if (this.#closing || !this.#loaded || this.#gate.closed || this.#failing) return;
     if (this.#running) {
       this.#again = true;
       return;
