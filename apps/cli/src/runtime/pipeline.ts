@@ -1,10 +1,9 @@
-import { startAnalyzer } from '@turbostream/analyzer';
 import { serviceConfigs, type TurboConfig } from '@turbostream/config';
-import { type Ingest, startIngest } from '@turbostream/ingest';
+import type { Ingest } from '@turbostream/ingest';
 import type { Logger } from '@turbostream/logging';
 import type { TurboMetrics } from '@turbostream/metrics';
 import type { KeyLayout, RedisClient, RunningService } from '@turbostream/redis';
-import { startWindower, type Windower } from '@turbostream/windower';
+import type { Windower } from '@turbostream/windower';
 
 interface Closable {
   close(): Promise<void>;
@@ -12,15 +11,16 @@ interface Closable {
 
 /**
  * The one table of services: each name's start function, handed that service's part of the configuration and the
- * process's metrics.
+ * process's metrics. Each imports its package when it runs, so a process holds the code of the services it starts
+ * only: `turbostream ingest` without the analyzer's provider SDKs and token tables (~100 MB of RSS).
  */
 const START = {
-  ingest: (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
-    startIngest(serviceConfigs(config).ingest, logger, metrics),
-  windower: (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
-    startWindower(serviceConfigs(config).windower, logger, metrics),
-  analyzer: (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
-    startAnalyzer(serviceConfigs(config).analyzer, logger, metrics),
+  ingest: async (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
+    (await import('@turbostream/ingest')).startIngest(serviceConfigs(config).ingest, logger, metrics),
+  windower: async (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
+    (await import('@turbostream/windower')).startWindower(serviceConfigs(config).windower, logger, metrics),
+  analyzer: async (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) =>
+    (await import('@turbostream/analyzer')).startAnalyzer(serviceConfigs(config).analyzer, logger, metrics),
 } satisfies Record<
   string,
   (config: TurboConfig, logger: Logger, metrics?: TurboMetrics) => Promise<RunningService<Closable>>
