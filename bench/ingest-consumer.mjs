@@ -1,14 +1,18 @@
 // One measurement of bench/ingest.mjs, run as a child process so that its RSS
 // is its own: `receive` (a bare ws client, no Redis) or `ingest` (the real
 // Ingest class into Redis). Reports its figures to the parent over IPC.
+//
+// How many messages to wait for: a number (the burst), or `ipc` (the sustained
+// flood, whose producer sends for a time): then the parent passes on the
+// producer's `{ type: 'sent', count }` once it has sent its last message.
+import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
-import { Ingest } from '@turbostream/ingest';
+import * as ingestModule from '@turbostream/ingest';
 import { createLogger } from '@turbostream/logging';
 import { closeRedis, connectRedis, createKeyLayout } from '@turbostream/redis';
 import { WebSocket } from 'ws';
 
-const [mode, url, redisUrl, messagesArgument, namespace] = process.argv.slice(2);
-const messages = Number(messagesArgument);
+const [mode, url, redisUrl, expectedArgument, namespace] = process.argv.slice(2);
 /** The ingest settings the configuration loader defaults to (libs/config env schema). */
 const settings = {
   maxFrameBytes: 1_048_576,
@@ -19,13 +23,41 @@ const settings = {
   reconnectMaxMs: 30_000,
 };
 
+/** The number of messages sent: known up front (burst), or from the parent once the producer stops (sustained). */
+const expected =
+  expectedArgument === 'ipc'
+    ? new Promise((resolve) =>
+        process.on('message', (message) => {
+          if (message.type === 'sent') resolve(message.count);
+        }),
+      )
+    : Promise.resolve(Number(expectedArgument));
+let sent;
+void expected.then((count) => {
+  sent = count;
+});
+
 function heapFigures() {
   const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
   const { used_heap_size: used, total_heap_size: total } = getHeapStatistics();
-  return { used, total, newSpace: newSpace?.space_size ?? 0 };
+  const { external, arrayBuffers } = process.memoryUsage();
+  return { used, total, newSpace: newSpace?.space_size ?? 0, external, arrayBuffers };
 }
 
-/** Samples RSS (and V8's heap, to explain it) every 50 ms while `run` runs. */
+/** The kernel's record of this process's peak RSS (VmHWM), in bytes; 0 where /proc is not there. */
+function kernelPeakRss() {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Samples RSS (and V8's heap, to explain it) every 50 ms while `run` runs; the peak is the larger of the samples
+ * and the kernel's VmHWM, which catches a peak between two samples.
+ */
 async function measure(run) {
   const baselineRss = process.memoryUsage().rss;
   let peakRss = baselineRss;
@@ -40,34 +72,49 @@ async function measure(run) {
   const sampler = setInterval(sample, 50);
   const startedAt = performance.now();
   try {
-    const extra = await run();
-    const seconds = (performance.now() - startedAt) / 1000;
+    const { received, seconds: measured, ...extra } = await run(startedAt);
+    const seconds = measured ?? (performance.now() - startedAt) / 1000;
     sample();
-    return { seconds, rate: messages / seconds, baselineRss, peakRss, heapAtPeak, ...extra };
+    return {
+      seconds,
+      sent,
+      received,
+      rate: received / seconds,
+      baselineRss,
+      peakRss: Math.max(peakRss, kernelPeakRss()),
+      heapAtPeak,
+      ...extra,
+    };
   } finally {
     clearInterval(sampler);
   }
 }
 
-function receiveOnly() {
+function receiveOnly(startedAt) {
   return new Promise((resolve, reject) => {
     let received = 0;
     const socket = new WebSocket(url);
+    const finish = () => {
+      const seconds = (performance.now() - startedAt) / 1000;
+      socket.terminate();
+      resolve({ received, seconds, stored: received, peakBuffered: 0, deadLettered: 0, reconnects: 0 });
+    };
     socket.on('error', reject);
     socket.on('message', () => {
       received += 1;
-      if (received === messages) {
-        socket.terminate();
-        resolve({ stored: received, peakBuffered: 0, deadLettered: 0, reconnects: 0 });
-      }
+      if (received === sent) finish();
+    });
+    // A sustained flood's count can arrive after its last message did.
+    void expected.then((count) => {
+      if (received >= count) finish();
     });
   });
 }
 
-async function ingestIntoRedis() {
+async function ingestIntoRedis(startedAt) {
   const redis = connectRedis({ url: redisUrl, name: 'bench:ingest' });
   const keys = createKeyLayout(namespace);
-  const ingest = new Ingest({
+  const ingest = new ingestModule.Ingest({
     redis,
     keys,
     logger: createLogger({ level: 'warn' }),
@@ -79,17 +126,26 @@ async function ingestIntoRedis() {
     await new Promise((resolve) => {
       const poll = setInterval(() => {
         const stats = ingest.stats().bench;
-        if ((stats?.stored ?? 0) + (stats?.deadLettered ?? 0) >= messages) {
+        if (sent !== undefined && (stats?.stored ?? 0) + (stats?.deadLettered ?? 0) >= sent) {
           clearInterval(poll);
           resolve();
         }
       }, 5);
     });
+    const seconds = (performance.now() - startedAt) / 1000;
     const stats = ingest.stats().bench;
     await ingest.close();
+    const stored = await redis.xlen(keys.messages('bench'));
+    // The next rounds' Redis memory should not carry this one's (a 2 KB flood stores about a gigabyte).
+    await redis.del(keys.messages('bench'));
     return {
-      stored: await redis.xlen(keys.messages('bench')),
+      seconds,
+      received: stats?.received ?? 0,
+      stored,
       peakBuffered: stats?.peakBuffered ?? 0,
+      // Absent from builds before ingest bounded its buffer by bytes (kept so the bench measures those too).
+      peakBufferedBytes: stats?.peakBufferedBytes,
+      bufferLimitBytes: ingestModule.DEFAULT_MAX_BUFFERED_BYTES,
       deadLettered: stats?.deadLettered ?? 0,
       reconnects: stats?.reconnects ?? 0,
     };

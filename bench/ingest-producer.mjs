@@ -1,11 +1,20 @@
 // A WebSocket source for bench/ingest.mjs, run as a child process so its memory
 // is not counted in the ingest figures. Every client that connects receives
-// `messages` small market-like JSON messages, as fast as the socket allows
-// (respecting ws backpressure), then the producer reports the time it took.
+// market-like JSON messages as fast as the socket allows (respecting ws
+// backpressure, so TCP paces the producer to its reader), in one of two modes:
+//
+//   --messages N             a burst: N trades of ~138 bytes, then it reports the time it took;
+//   --seconds S --size B     a sustained flood: order-book updates of about B bytes for S seconds,
+//                            then it reports how many it sent ({ type: 'sent', count }).
+import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
 
-const messages = Number(process.argv[2] ?? 200_000);
+const { values } = parseArgs({
+  options: { messages: { type: 'string' }, seconds: { type: 'string' }, size: { type: 'string' } },
+});
 const HIGH_WATER_BYTES = 1024 * 1024;
+/** Bodies are drawn from a ring of this many, made once, so making a message costs the producer little. */
+const RING = 256;
 
 function trade(seq) {
   const price = (61_000 + (seq % 1000) * 0.37).toFixed(2);
@@ -16,19 +25,45 @@ function trade(seq) {
   );
 }
 
-const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-server.on('listening', () =>
-  process.send?.({ type: 'listening', port: server.address().port, bytes: trade(123_456).length }),
-);
-server.on('connection', (socket) => {
-  let sent = 0;
-  const startedAt = performance.now();
+/** `levels` price levels of one side of a book, as `["61012.37","0.01234"]` pairs. */
+function levels(count, from, step, variant) {
+  const list = [];
+  for (let level = 0; level < count; level += 1) {
+    const price = (from + step * level + (variant % 7) * 0.01).toFixed(2);
+    const quantity = (0.001 + ((variant * 31 + level * 17) % 5000) / 1000).toFixed(5);
+    list.push(`["${price}","${quantity}"]`);
+  }
+  return list.join(',');
+}
+
+/**
+ * An order-book update (Binance's depthUpdate shape) of about `size` bytes: the number of price levels is chosen
+ * so that the message comes out at that size. Messages differ by their sequence number, times and levels.
+ */
+function depthUpdates(size) {
+  const body = (count, variant) =>
+    `"e":"depthUpdate","s":"BTCUSDT","U":${157_000_000 + variant},"u":${157_000_000 + variant + count},` +
+    `"b":[${levels(count, 61_000, -0.5, variant)}],"a":[${levels(count, 61_000.5, 0.5, variant)}]}`;
+  const head = (seq) => `{"seq":${seq},"E":${1_764_102_000_000 + seq},`;
+  let count = 1;
+  while ((head(1_000_000) + body(count + 1, 0)).length <= size) count += 1;
+  const bodies = Array.from({ length: RING }, (_, variant) => body(count, variant));
+  return (seq) => head(seq) + bodies[seq % RING];
+}
+
+/**
+ * Sends `next(seq)` for seq = 0, 1, … while `more(seq)`, waiting for ws's buffer to drain above its high water;
+ * `onDone(count)` once the last message has reached the kernel.
+ */
+function flood(socket, next, more, onDone) {
+  let seq = 0;
   const pump = () => {
-    while (sent < messages) {
-      const message = trade(sent);
-      sent += 1;
-      if (sent === messages) {
-        socket.send(message, () => process.send?.({ type: 'sent', ms: performance.now() - startedAt }));
+    while (socket.readyState === socket.OPEN) {
+      const message = next(seq);
+      seq += 1;
+      if (!more(seq)) {
+        const count = seq;
+        socket.send(message, () => onDone(count));
         return;
       }
       if (socket.bufferedAmount >= HIGH_WATER_BYTES) {
@@ -42,5 +77,41 @@ server.on('connection', (socket) => {
     }
   };
   pump();
-});
+}
+
+/** The burst: `messages` trades, then the time it took once the last one reached the kernel. */
+function burst(socket, messages) {
+  const startedAt = performance.now();
+  flood(
+    socket,
+    trade,
+    (seq) => seq < messages,
+    (count) => process.send?.({ type: 'sent', count, ms: performance.now() - startedAt }),
+  );
+}
+
+/** The sustained flood: as many messages as the reader takes for `seconds`, then their count. */
+function sustained(socket, seconds, next) {
+  const startedAt = performance.now();
+  const endAt = startedAt + seconds * 1000;
+  // The clock is read every 256 messages: often enough to stop within a millisecond, cheap enough not to pace.
+  let open = true;
+  const more = (seq) => {
+    if (open && (seq & 255) === 0) open = performance.now() < endAt;
+    return open;
+  };
+  flood(socket, next, more, (count) => process.send?.({ type: 'sent', count, ms: performance.now() - startedAt }));
+}
+
+const seconds = values.seconds === undefined ? undefined : Number(values.seconds);
+const size = Number(values.size ?? 250);
+const messages = Number(values.messages ?? 200_000);
+const next = seconds === undefined ? trade : depthUpdates(size);
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+server.on('listening', () =>
+  process.send?.({ type: 'listening', port: server.address().port, bytes: next(123_456).length }),
+);
+server.on('connection', (socket) =>
+  seconds === undefined ? burst(socket, messages) : sustained(socket, seconds, next),
+);
 process.on('disconnect', () => server.close(() => process.exit(0)));
