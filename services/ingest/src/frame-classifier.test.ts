@@ -8,12 +8,15 @@ describe('classifyFrame', () => {
   it('accepts a JSON text frame as a message', () => {
     expect(classifyFrame(Buffer.from('{"p":"61210.5","q":1}'), false, json)).toEqual({
       kind: 'message',
-      text: '{"p":"61210.5","q":1}',
+      data: Buffer.from('{"p":"61210.5","q":1}'),
     });
   });
 
   it('keeps multi-byte UTF-8 text intact', () => {
-    expect(classifyFrame(Buffer.from('"€ 12 ✓"'), false, json)).toEqual({ kind: 'message', text: '"€ 12 ✓"' });
+    expect(classifyFrame(Buffer.from('"€ 12 ✓"'), false, json)).toEqual({
+      kind: 'message',
+      data: Buffer.from('"€ 12 ✓"'),
+    });
   });
 
   it('rejects binary frames, even when their bytes are valid text', () => {
@@ -34,7 +37,10 @@ describe('classifyFrame', () => {
   });
 
   it('rejects frames over the size limit before looking at their content', () => {
-    expect(classifyFrame(Buffer.alloc(64, 0x61), false, text)).toEqual({ kind: 'message', text: 'a'.repeat(64) });
+    expect(classifyFrame(Buffer.alloc(64, 0x61), false, text)).toEqual({
+      kind: 'message',
+      data: Buffer.from('a'.repeat(64)),
+    });
     const verdict = classifyFrame(Buffer.alloc(65, 0xff), true, json);
     expect(verdict).toMatchObject({ kind: 'dead-letter', reason: 'oversized' });
     expect(verdict.kind === 'dead-letter' && verdict.detail).toContain('65 bytes');
@@ -46,7 +52,10 @@ describe('classifyFrame', () => {
   });
 
   it('accepts any UTF-8 text when the source format is text', () => {
-    expect(classifyFrame(Buffer.from('hello, world'), false, text)).toEqual({ kind: 'message', text: 'hello, world' });
-    expect(classifyFrame(Buffer.from('{"a":'), false, text)).toEqual({ kind: 'message', text: '{"a":' });
+    expect(classifyFrame(Buffer.from('hello, world'), false, text)).toEqual({
+      kind: 'message',
+      data: Buffer.from('hello, world'),
+    });
+    expect(classifyFrame(Buffer.from('{"a":'), false, text)).toEqual({ kind: 'message', data: Buffer.from('{"a":') });
   });
 });

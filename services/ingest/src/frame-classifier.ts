@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { DeadLetterReason } from '@turbostream/contracts';
+import { isJsonText } from './json-text.js';
 
 export interface FrameRules {
   /** Frames larger than this many bytes are dead letters (`oversized`). */
@@ -8,15 +9,18 @@ export interface FrameRules {
   format: 'json' | 'text';
 }
 
-/** What becomes of one WebSocket frame: a message to store, or a dead letter with its reason. */
+/**
+ * What becomes of one WebSocket frame: a message to store (the frame's bytes as received: valid UTF-8, stored as they
+ * are, never decoded here), or a dead letter with its reason.
+ */
 export type FrameVerdict =
-  | { kind: 'message'; text: string }
+  | { kind: 'message'; data: Buffer }
   | { kind: 'dead-letter'; reason: DeadLetterReason; detail: string };
 
 /**
  * Decides what one received frame is. Pure: no I/O, never throws.
- * Checks run cheapest-first and the size check comes before any decoding, so a
- * huge frame is never decoded or parsed.
+ * Checks run cheapest-first and the size check comes before any other, so a
+ * huge frame is never scanned. No frame is decoded: a message stays the bytes it came as.
  */
 export function classifyFrame(data: Buffer, isBinary: boolean, rules: FrameRules): FrameVerdict {
   if (data.length > rules.maxFrameBytes) {
@@ -28,18 +32,8 @@ export function classifyFrame(data: Buffer, isBinary: boolean, rules: FrameRules
   if (!isUtf8(data)) {
     return { kind: 'dead-letter', reason: 'invalid-utf8', detail: 'text frame is not valid UTF-8' };
   }
-  const text = data.toString('utf8');
-  if (rules.format === 'json' && !isJson(text)) {
+  if (rules.format === 'json' && !isJsonText(data)) {
     return { kind: 'dead-letter', reason: 'not-json', detail: 'text frame is not JSON' };
   }
-  return { kind: 'message', text };
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
+  return { kind: 'message', data };
 }

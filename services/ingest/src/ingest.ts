@@ -24,6 +24,11 @@ export interface IngestOptions {
   metrics?: TurboMetrics;
   /** How long `close()` waits for buffered messages to reach Redis. @defaultValue 5000 */
   closeTimeoutMs?: number;
+  /**
+   * Bytes of messages a source may buffer for Redis before its socket is paused, as `maxBufferedMessages` bounds their
+   * count. @defaultValue `DEFAULT_MAX_BUFFERED_BYTES` (4 MiB)
+   */
+  maxBufferedBytes?: number;
   /** @defaultValue Date.now */
   clock?: () => number;
 }
@@ -140,7 +145,7 @@ export class Ingest {
 
   #add(config: IngestSource): { ingest: SourceIngest; config: IngestSource } {
     const { streamId, ...source } = config;
-    const { settings, redis, keys, logger, events, clock } = this.#options;
+    const { settings, redis, keys, logger, events, clock, maxBufferedBytes } = this.#options;
     const ingest = new SourceIngest({
       streamId,
       source,
@@ -150,6 +155,7 @@ export class Ingest {
       logger,
       events,
       metrics: this.#metrics,
+      maxBufferedBytes,
       ...(clock ? { clock } : {}),
     });
     const entry = { ingest, config };

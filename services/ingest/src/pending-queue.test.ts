@@ -1,5 +1,13 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { PendingQueue } from './pending-queue.js';
+
+/** V8's `gc()`, without starting Node with --expose-gc: the flag is read when a context is made. */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 describe('PendingQueue', () => {
   it('reads runs from the front and drops them once written, in order', () => {
@@ -33,5 +41,22 @@ describe('PendingQueue', () => {
     }
     expect(taken).toEqual(Array.from({ length: 20_000 }, (_, index) => index));
     expect(queue.peekRun(1, () => true)).toEqual([]);
+  });
+
+  it('lets go of what it dropped: a written message is garbage at once, not when the queue next empties', async () => {
+    const gc = exposedGc();
+    const queue = new PendingQueue<{ seq: number }>();
+    const refs: Array<WeakRef<{ seq: number }>> = [];
+    for (let seq = 0; seq < 10; seq += 1) {
+      const item = { seq };
+      refs.push(new WeakRef(item));
+      queue.push(item);
+    }
+    queue.drop(4);
+    // A WeakRef holds its target until the current job ends: let it end, then collect.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.map((ref) => ref.deref()?.seq)).toEqual([undefined, undefined, undefined, undefined, 4, 5, 6, 7, 8, 9]);
+    expect(queue.peekRun(10, () => true).map((item) => item.seq)).toEqual([4, 5, 6, 7, 8, 9]);
   });
 });

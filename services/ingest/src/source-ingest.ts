@@ -22,6 +22,10 @@ export interface SourceIngestStats {
   buffered: number;
   /** The largest `buffered` seen. */
   peakBuffered: number;
+  /** Bytes of those writes (messages as received). */
+  bufferedBytes: number;
+  /** The largest `bufferedBytes` seen. */
+  peakBufferedBytes: number;
   /** True while the socket is paused because the buffer is full. */
   paused: boolean;
   connected: boolean;
@@ -37,6 +41,8 @@ export interface SourceIngestOptions {
   events?: EventPublisher | undefined;
   /** Where its counters go (messages, bytes, dead letters, reconnects, gaps). */
   metrics: TurboMetrics;
+  /** Bytes buffered for Redis at which the socket is paused, besides the count bound. @defaultValue 4 MiB */
+  maxBufferedBytes?: number | undefined;
   /** @defaultValue Date.now */
   clock?: () => number;
 }
@@ -64,15 +70,19 @@ export class SourceIngest {
       logger: this.#logger,
       batchSize: settings.batchSize,
       maxBuffered: settings.maxBufferedMessages,
+      maxBufferedBytes: options.maxBufferedBytes,
       onHighWater: () => {
         this.#logger.debug(
-          { buffered: this.#writer.buffered },
+          { buffered: this.#writer.buffered, bufferedBytes: this.#writer.bufferedBytes },
           'buffer full; pausing the source until Redis catches up',
         );
         this.#connection.pause();
       },
       onLowWater: () => {
-        this.#logger.debug({ buffered: this.#writer.buffered }, 'buffer drained; resuming the source');
+        this.#logger.debug(
+          { buffered: this.#writer.buffered, bufferedBytes: this.#writer.bufferedBytes },
+          'buffer drained; resuming the source',
+        );
         this.#connection.resume();
       },
       onRestartGap: (gap) => this.#onRestartGap(gap),
@@ -135,6 +145,8 @@ export class SourceIngest {
       reconnects: this.#connection.reconnects,
       buffered: this.#writer.buffered,
       peakBuffered: this.#writer.peakBuffered,
+      bufferedBytes: this.#writer.bufferedBytes,
+      peakBufferedBytes: this.#writer.peakBufferedBytes,
       paused: this.#connection.paused,
       connected: this.#connection.connected,
     };
@@ -147,7 +159,10 @@ export class SourceIngest {
       format: this.#options.source.format,
     });
     if (verdict.kind === 'message') {
-      this.#writer.append({ kind: 'message', data: verdict.text, receivedAt: this.#clock() });
+      // A copy of its own: ws hands over a view of the socket read the frame came in (up to 64 KiB), which a buffered
+      // message would keep alive whole, beside frames already written or dead-lettered, so the buffer's byte bound
+      // would not bound its memory. Copies of small frames share Node's 8 KiB pool slabs, neighbours with neighbours.
+      this.#writer.append({ kind: 'message', data: Buffer.from(verdict.data), receivedAt: this.#clock() });
     } else {
       this.#deadLetter(verdict.reason, verdict.detail, data);
     }

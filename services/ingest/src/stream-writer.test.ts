@@ -114,3 +114,36 @@ describe('StreamWriter after a lost reply', () => {
     },
   );
 });
+
+describe('StreamWriter bounds', () => {
+  redisTest(
+    'reaches its high water by bytes as well as by count, and stores data given as bytes as its text',
+    async ({ redis, namespace }) => {
+      const keys = createKeyLayout(namespace);
+      const watermarks: string[] = [];
+      const writer = new StreamWriter({
+        redis,
+        keys,
+        streamId: 's1',
+        logger: createLogger({ level: 'silent' }),
+        batchSize: 100,
+        maxBuffered: 1000,
+        maxBufferedBytes: 10_000,
+        onHighWater: () => watermarks.push('high'),
+        onLowWater: () => watermarks.push('low'),
+      });
+      // 3,003 bytes each (the euro sign takes three): the fourth passes 10,000 bytes, far below 1,000 writes.
+      const texts = Array.from({ length: 4 }, (_, seq) => `{"seq":${seq},"p":"€${'9'.repeat(2_984)}"}`);
+      for (const [seq, text] of texts.entries()) {
+        writer.append({ kind: 'message', data: Buffer.from(text), receivedAt: 1_000 + seq });
+        expect({ seq, watermarks }).toEqual({ seq, watermarks: seq < 3 ? [] : ['high'] });
+      }
+      expect(writer.bufferedBytes).toBe(4 * Buffer.byteLength(texts[0] ?? ''));
+      expect(await writer.drain(5_000)).toBe(0);
+      expect(watermarks).toEqual(['high', 'low']);
+      expect(writer.bufferedBytes).toBe(0);
+      const stored = await redis.xrange(keys.messages('s1'), '-', '+');
+      expect(stored.map(([, fields]) => fieldsToObject(fields).data)).toEqual(texts);
+    },
+  );
+});

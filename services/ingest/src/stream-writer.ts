@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { DeadLetter, StreamEntryFields } from '@turbostream/contracts';
+import type { DeadLetter } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import { type KeyLayout, type RedisClient, writeDeadLetters } from '@turbostream/redis';
-import { type AppendEntry, appendBatch, type RestartGap } from './append-batch.js';
+import { type AppendEntry, appendBatch, type GapEntry, type MessageEntry, type RestartGap } from './append-batch.js';
 import { backoffDelay } from './backoff.js';
 import { PendingQueue } from './pending-queue.js';
 
@@ -11,6 +11,30 @@ type PendingWrite = AppendEntry | { kind: 'dead-letter'; deadLetter: DeadLetter 
 
 const laneOf = (write: PendingWrite): 'stream' | 'dead-letter' =>
   write.kind === 'dead-letter' ? 'dead-letter' : 'stream';
+
+/**
+ * The default bound on the bytes one writer buffers (see {@link StreamWriterOptions.maxBufferedBytes}): four batches of
+ * 500 messages of 2 KB, so Redis always has the next batch ready while one is in flight, and a thousand sources
+ * held back by a slow Redis hold at most 4 GiB between them, whatever their frame size.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What a buffered write holds in memory: a message's data (its bytes as received, or the length of a string), a dead
+ * letter's sample and detail (both bounded), a gap's reason.
+ */
+function weightOf(write: PendingWrite): number {
+  switch (write.kind) {
+    case 'message':
+      return write.data.length;
+    case 'dead-letter':
+      return write.deadLetter.sample.length + write.deadLetter.detail.length;
+    case 'gap':
+      return write.reason.length;
+    default:
+      return 0;
+  }
+}
 
 /** Random per process; with a counter per writer, it names each writer's batches apart from every other writer's. */
 const PROCESS_WRITER_PREFIX = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
@@ -32,8 +56,14 @@ export interface StreamWriterOptions {
   /** High-water mark: at this many buffered writes `onHighWater` is called (pause the source). */
   maxBuffered: number;
   /**
-   * Low-water mark: at or below it, after a high-water mark, `onLowWater` is called. @defaultValue half of
-   * `maxBuffered`
+   * High-water mark in bytes of buffered data (see {@link weightOf}): reaching it calls `onHighWater` too. The count
+   * alone let a source's buffer grow to `maxBuffered` × the frame size (10,000 × 1 MiB with the default settings).
+   * @defaultValue {@link DEFAULT_MAX_BUFFERED_BYTES}
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Low-water mark: at or below it (and at or below half of `maxBufferedBytes`), after a high-water mark,
+   * `onLowWater` is called. @defaultValue half of `maxBuffered`
    */
   lowWater?: number;
   /**
@@ -74,6 +104,8 @@ export class StreamWriter {
   readonly #statsKey: string;
   readonly #appendsKey: string;
   readonly #lowWater: number;
+  readonly #maxBufferedBytes: number;
+  readonly #lowWaterBytes: number;
   readonly #queue = new PendingQueue<PendingWrite>();
   readonly #idleWaiters: Array<() => void> = [];
   #running = false;
@@ -88,6 +120,8 @@ export class StreamWriter {
   #stored = 0;
   #deadLettered = 0;
   #peakBuffered = 0;
+  #bufferedBytes = 0;
+  #peakBufferedBytes = 0;
 
   constructor(options: StreamWriterOptions) {
     this.#options = options;
@@ -98,6 +132,8 @@ export class StreamWriter {
       0,
       Math.min(options.lowWater ?? Math.floor(options.maxBuffered / 2), options.maxBuffered - 1),
     );
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.#lowWaterBytes = Math.floor(this.#maxBufferedBytes / 2);
   }
 
   /** Writes waiting for Redis, including the batch in flight. */
@@ -109,6 +145,16 @@ export class StreamWriter {
     return this.#peakBuffered;
   }
 
+  /** Bytes of data waiting for Redis (see {@link weightOf}), including the batch in flight. */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes;
+  }
+
+  /** The largest `bufferedBytes` seen. */
+  get peakBufferedBytes(): number {
+    return this.#peakBufferedBytes;
+  }
+
   /** Messages Redis confirmed (gap markers not included). */
   get stored(): number {
     return this.#stored;
@@ -118,7 +164,7 @@ export class StreamWriter {
     return this.#deadLettered;
   }
 
-  append(entry: StreamEntryFields): void {
+  append(entry: MessageEntry | GapEntry): void {
     this.#enqueue(entry);
   }
 
@@ -161,12 +207,24 @@ export class StreamWriter {
     }
     this.#queue.push(write);
     const size = this.#queue.size;
+    this.#bufferedBytes += weightOf(write);
     if (size > this.#peakBuffered) this.#peakBuffered = size;
-    if (!this.#aboveHighWater && size >= this.#options.maxBuffered) {
+    if (this.#bufferedBytes > this.#peakBufferedBytes) this.#peakBufferedBytes = this.#bufferedBytes;
+    if (!this.#aboveHighWater && this.#atHighWater()) {
       this.#aboveHighWater = true;
       this.#options.onHighWater();
     }
     this.#schedule();
+  }
+
+  /** Full: by count or by bytes, whichever comes first. */
+  #atHighWater(): boolean {
+    return this.#queue.size >= this.#options.maxBuffered || this.#bufferedBytes >= this.#maxBufferedBytes;
+  }
+
+  /** Drained enough to read the source again: by count and by bytes. */
+  #atLowWater(): boolean {
+    return this.#queue.size <= this.#lowWater && this.#bufferedBytes <= this.#lowWaterBytes;
   }
 
   #schedule(): void {
@@ -192,7 +250,7 @@ export class StreamWriter {
           continue;
         }
         this.#inFlight = undefined;
-        this.#onSuccess(batch.writes.length);
+        this.#onSuccess(batch.writes);
       }
     } finally {
       this.#running = false;
@@ -220,11 +278,12 @@ export class StreamWriter {
     });
   }
 
-  #onSuccess(count: number): void {
+  #onSuccess(written: readonly PendingWrite[]): void {
     if (this.#failures > 0) this.#options.logger.info({ failures: this.#failures }, 'redis writes recovered');
     this.#failures = 0;
-    this.#queue.drop(count);
-    if (this.#aboveHighWater && this.#queue.size <= this.#lowWater) {
+    this.#queue.drop(written.length);
+    for (const write of written) this.#bufferedBytes -= weightOf(write);
+    if (this.#aboveHighWater && this.#atLowWater()) {
       this.#aboveHighWater = false;
       this.#options.onLowWater();
     }
