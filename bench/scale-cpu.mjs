@@ -26,3 +26,28 @@ export function ownCpuSeconds() {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 }
+
+/**
+ * INFO commandstats of the redis-server behind `redis` (since the last CONFIG RESETSTAT): calls and microseconds
+ * per command, most time first. A command a script calls is counted under its name and in the script's time too.
+ */
+export async function redisCommandStats(redis) {
+  const info = await redis.info('commandstats');
+  const perCommand = {};
+  for (const [, command, calls, time] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (command === 'info' || command === 'config') continue; // the benchmark's own
+    perCommand[command] = { calls: Number(calls), usec: Number(time) };
+  }
+  return { perCommand: Object.fromEntries(Object.entries(perCommand).sort(([, a], [, b]) => b.usec - a.usec)) };
+}
+
+/** CPU time the whole machine spent busy so far (user, nice, system, irq, softirq over all cores, from /proc/stat). */
+export function machineCpuSeconds() {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq] = fields;
+    return (user + nice + system + irq + softirq) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
