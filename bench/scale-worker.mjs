@@ -62,13 +62,13 @@ const consumer = new AnalysisConsumer({
 });
 await consumer.start();
 process.send?.('ready');
-let stopping;
-const stop = () => {
-  stopping ??= (async () => {
-    await consumer.close();
-    await closeRedis(connection);
-    process.exit(0);
-  })();
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await consumer.close();
+  await closeRedis(connection);
+  process.exit(0);
 };
 process.once('SIGTERM', stop);
 process.once('disconnect', stop); // the benchmark is gone (killed): so is its worker
