@@ -77,16 +77,20 @@ const here = (name) => fileURLToPath(new URL(name, import.meta.url));
  */
 const NODE_FLAGS = values['node-flags']?.split(/\s+/).filter(Boolean) ?? cliNodeFlags();
 
-/** The producer of one scenario; its `sent` reports go on to the measurement running at the time. */
-async function startProducer(args) {
-  const child = fork(here('./ingest-producer.mjs'), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const producer = { child, url: '', bytes: 0, measurement: undefined };
+/** The producer of one scenario; a flood's `sent` report goes on to the measurement running at the time. */
+async function startProducer(scenario) {
+  const child = fork(here('./ingest-producer.mjs'), scenario.producerArgs, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const producer = { child, url: '', bytes: 0, measurement: undefined, forwardCount: scenario.expected === 'ipc' };
   const ready = await new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`producer exited with ${code}`)));
     child.on('message', (message) => {
       if (message.type === 'listening') resolve(message);
-      if (message.type === 'sent' && producer.measurement?.connected) producer.measurement.send(message);
+      // Only a flood's measurement waits for the count; one that has finished meanwhile no longer hears it.
+      if (message.type === 'sent' && producer.forwardCount && producer.measurement?.connected)
+        producer.measurement.send(message, () => {});
     });
   });
   producer.url = `ws://127.0.0.1:${ready.port}`;
@@ -129,7 +133,7 @@ function describe(scenario, producer) {
 
 /** Every round of one scenario, then its medians and verdicts. */
 async function runScenario(scenario, redisUrl, index) {
-  const producer = await startProducer(scenario.producerArgs);
+  const producer = await startProducer(scenario);
   try {
     console.log('');
     console.log(`${describe(scenario, producer)}, ${rounds} rounds`);
