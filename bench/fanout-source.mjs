@@ -1,11 +1,12 @@
 // The sources of bench/fanout.mjs, in a process of their own (forked by it): one loopback WebSocket server whose
 // paths are the sources (`/s0000` … `/s0999`), each sending `--rate` numbered JSON messages a second (~200 bytes:
-// `{"source":"s0042","seq":n,…}`) while the feed is on. A number is *sent* once its frame was handed to an open
-// socket; numbers are drawn only then, so each source's numbers run 0 … sent - 1 with none skipped.
+// `{"source":"s0042","seq":n,…}`) while the feed is on. Numbers are drawn only for an open socket, and a number is
+// *sent* once ws reports its frame written to the socket (a frame ws drops because the socket closed first is not).
 //
 // Driven over IPC: {type: 'start', rampMs} starts the feed (source i after i / sources × rampMs, so that windows do
 // not all close together), {type: 'stop'} silences it (the sockets stay open), {type: 'counts'} answers with what
-// was sent; it announces {type: 'listening', port} first. It exits when its parent goes away.
+// was sent, {type: 'written'} with the numbers written, per source; it announces {type: 'listening', port} first.
+// It exits when its parent goes away.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
@@ -26,7 +27,13 @@ const sourceName = (index) => `s${String(index).padStart(4, '0')}`;
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'XRP-USD', 'ADA-USD', 'DOGE-USD', 'AVAX-USD', 'LINK-USD'];
 const sockets = new Array(sourceCount).fill(undefined);
+/** Numbers drawn (handed to ws), per source. */
+const drawn = new Array(sourceCount).fill(0);
+/** Frames ws reported written to the socket, per source. */
 const sent = new Array(sourceCount).fill(0);
+/** Per source and number: 1 once ws reported its frame written, 2 if ws dropped it (the socket closed first). */
+const outcomes = Array.from({ length: sourceCount }, () => new Uint8Array(256));
+let dropped = 0;
 const nextAt = new Array(sourceCount).fill(Number.POSITIVE_INFINITY);
 const prices = Array.from({ length: sourceCount }, (_, index) => 100 + (index % 97) * 37.5);
 const random = seededRandom(14);
@@ -62,8 +69,9 @@ const http = createServer((_request, response) => response.writeHead(404).end())
 const server = new WebSocketServer({
   server: http,
   clientTracking: false,
-  // As many exchanges do when asked for it (ws clients ask by default); off unless --deflate.
-  perMessageDeflate: values.deflate,
+  // As many exchanges do when asked for it (ws clients ask by default); off unless --deflate. Tuned so that the
+  // source keeps its rate: the fastest level, and more compressions at once than ws's default 10.
+  perMessageDeflate: values.deflate ? { zlibDeflateOptions: { level: 1 }, concurrencyLimit: 100 } : false,
 });
 server.on('connection', (socket, request) => {
   const match = /^\/s(\d{4})$/.exec(request.url ?? '');
@@ -81,6 +89,33 @@ server.on('connection', (socket, request) => {
   });
 });
 
+function outcome(index, seq, error) {
+  let seen = outcomes[index];
+  if (seq >= seen.length) {
+    const grown = new Uint8Array(Math.max(seq + 1, seen.length * 2));
+    grown.set(seen);
+    outcomes[index] = grown;
+    seen = grown;
+  }
+  seen[seq] = error ? 2 : 1;
+  if (error) dropped += 1;
+  else sent[index] += 1;
+}
+
+/** The numbers written, per source, as [from, to) ranges (one range unless frames were dropped). */
+function writtenRanges() {
+  return outcomes.map((seen, index) => {
+    const ranges = [];
+    for (let seq = 0; seq < drawn[index]; seq += 1) {
+      if (seen[seq] !== 1) continue;
+      const last = ranges.at(-1);
+      if (last && last[1] === seq) last[1] = seq + 1;
+      else ranges.push([seq, seq + 1]);
+    }
+    return ranges;
+  });
+}
+
 /** Sends every message that is due; a clock of its own, so a late tick catches up instead of lowering the rate. */
 function tick() {
   if (!sending) return;
@@ -93,10 +128,11 @@ function tick() {
         skipped += 1;
         continue;
       }
-      const text = message(index, sent[index]);
-      sent[index] += 1;
+      const seq = drawn[index];
+      drawn[index] += 1;
+      const text = message(index, seq);
       bytes += text.length;
-      socket.send(text);
+      socket.send(text, (error) => outcome(index, seq, error));
     }
   }
   setTimeout(tick, 5);
@@ -114,7 +150,21 @@ process.on('message', (command) => {
     nextAt.fill(Number.POSITIVE_INFINITY);
   } else if (command.type === 'counts') {
     const open = sockets.filter((socket) => socket?.readyState === 1).length;
-    process.send({ type: 'counts', sent, open, connections, disconnects, skipped, bytes });
+    const drawnTotal = drawn.reduce((sum, count) => sum + count, 0);
+    const sentTotal = sent.reduce((sum, count) => sum + count, 0);
+    process.send({
+      type: 'counts',
+      sent,
+      open,
+      connections,
+      disconnects,
+      skipped,
+      dropped,
+      queued: drawnTotal - sentTotal - dropped,
+      bytes,
+    });
+  } else if (command.type === 'written') {
+    process.send({ type: 'written', ranges: writtenRanges() });
   }
 });
 process.on('disconnect', () => process.exit(0));

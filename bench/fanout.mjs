@@ -505,7 +505,10 @@ try {
   results.senders = await commandSenders(idleSeconds);
   const hwm = new Map(measured.map(({ name, pid }) => [name, memory(pid).hwm]));
 
-  // What became of every number: stored (the stream, per number), windowed (the checkpoint), analysed (prompts).
+  // What became of every number: stored (the stream, per number), windowed (the checkpoints), analysed (prompts).
+  source.child.send({ type: 'written' });
+  const { ranges } = await fromSource('written');
+  let sentFinal = 0;
   let stored = 0;
   let duplicated = 0;
   let gaps = 0;
@@ -518,7 +521,7 @@ try {
     replies.forEach(([error, entries], position) => {
       if (error) throw error;
       const index = offset + position;
-      const seen = new Uint8Array(sent[index]);
+      const seen = new Set();
       for (const [, fields] of entries) {
         const field = (name) => fields[fields.indexOf(name) + 1];
         if (field('kind') === 'gap') {
@@ -526,14 +529,16 @@ try {
           continue;
         }
         const seq = Number(/"seq":(\d+)/.exec(field('data') ?? '')?.[1] ?? Number.NaN);
-        if (!(seq < seen.length)) continue;
-        if (seen[seq]) duplicated += 1;
-        else stored += 1;
-        seen[seq] = 1;
+        if (seen.has(seq)) duplicated += 1;
+        seen.add(seq);
       }
-      for (let seq = 0; seq < sent[index]; seq += 1) {
-        if (!seen[seq]) lostStored += 1;
-        if (!analysed[index][seq]) lostAnalysed += 1;
+      stored += seen.size;
+      for (const [from, to] of ranges[index]) {
+        sentFinal += to - from;
+        for (let seq = from; seq < to; seq += 1) {
+          if (!seen.has(seq)) lostStored += 1;
+          if (!analysed[index][seq]) lostAnalysed += 1;
+        }
       }
     });
   }
@@ -541,14 +546,14 @@ try {
   const windows = await sumField(keys.windowState, 'windows');
   const jobCounts = await queue.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
   results.loss = {
-    sent: sentTotal,
+    sent: sentFinal,
     stored,
     duplicated,
     gaps,
     lostStored,
     windowedEntries,
     windows,
-    analysedMessages: sentTotal - lostAnalysed,
+    analysedMessages: sentFinal - lostAnalysed,
     lostAnalysed,
     jobCounts,
     llmRequests,
@@ -704,8 +709,10 @@ console.log(
 );
 console.log(
   `drain: ${results.drained ? '' : 'NOT '}done ${results.drainSeconds.toFixed(1)} s after the sources stopped; ` +
-    `source connections ${results.sourceFinal.connections} (${results.sourceFinal.disconnects} closed), ` +
-    `sends due with no socket open: ${results.sourceFinal.skipped}`,
+    `source connections ${results.sourceFinal.connections} (${results.sourceFinal.disconnects} closed); in the ` +
+    `source: ${results.sourceFinal.dropped} frames dropped by ws (socket closed first), ` +
+    `${results.sourceFinal.queued} still queued, ${results.sourceFinal.skipped} sends due with no socket open ` +
+    '(sent = reported written to the socket)',
 );
 
 const ingestPeak = results.hwm.get('ingest');
