@@ -71,15 +71,19 @@ async function measure(run) {
   };
   const sampler = setInterval(sample, 50);
   const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
   try {
     const { received, seconds: measured, ...extra } = await run(startedAt);
     const seconds = measured ?? (performance.now() - startedAt) / 1000;
+    const cpu = process.cpuUsage(cpuAtStart);
     sample();
     return {
       seconds,
       sent,
       received,
       rate: received / seconds,
+      // The process's own CPU (user + system) per message: unlike the rate, barely moved by other load on the machine.
+      cpuMicrosPerMessage: (cpu.user + cpu.system) / received,
       baselineRss,
       peakRss: Math.max(peakRss, kernelPeakRss()),
       heapAtPeak,

@@ -173,6 +173,11 @@ function report(scenario, receives, ingests) {
       `${(median(ingests.map((result) => result.peakRss)) / MB).toFixed(0)} MB`,
   );
   console.log(
+    `median CPU per message (the measuring process's own): receive-only ` +
+      `${median(receives.map((result) => result.cpuMicrosPerMessage)).toFixed(2)} µs, ingest ` +
+      `${median(ingests.map((result) => result.cpuMicrosPerMessage)).toFixed(2)} µs (redis-server's not counted)`,
+  );
+  console.log(
     `at the highest ingest RSS: V8 heap ${(heap.total / MB).toFixed(0)} MB, of which young ` +
       `generation ${(heap.newSpace / MB).toFixed(0)} MB; live heap ${(heap.used / MB).toFixed(0)} MB; outside ` +
       `it, Buffers ${(heap.arrayBuffers / MB).toFixed(0)} MB (node ` +
