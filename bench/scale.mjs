@@ -333,8 +333,9 @@ try {
         `  ${LABELS[kind]} ${replicas}x${concurrency}: ${row.completed}/${result.windows} windows in ` +
           `${result.seconds.toFixed(2)} s = ${throughput.toFixed(1)}/s, ideal ${ideal.toFixed(1)}/s ` +
           `(${row.percent.toFixed(1)} %); per replica ${[...result.perReplica.values()].join('/')}; ` +
-          `failed ${result.failed}; other work on the machine: ${(result.cpu.others / result.seconds).toFixed(2)} ` +
-          `cores; Redis, calls and µs a window: ${topCommands.join(', ')}`,
+          `failed ${result.failed}; the machine busy ${(result.cpu.machine / result.seconds).toFixed(2)} of ` +
+          `${availableParallelism()} cores, ${(result.cpu.others / result.seconds).toFixed(2)} of them other work; ` +
+          `Redis, calls and µs a window: ${topCommands.join(', ')}`,
       );
     }
   }
