@@ -56,7 +56,7 @@ export function describeConfig(config: TurboConfig): string {
   );
   lines.push(
     `ingest       max frame ${config.ingest.maxFrameBytes} bytes, buffer ${config.ingest.maxBufferedMessages} ` +
-      `messages, batch ${config.ingest.batchSize}, ping every ${config.ingest.pingIntervalMs} ms`,
+      `messages or ${config.ingest.maxBufferedBytes} bytes, batch ${config.ingest.batchSize}, ping every ${config.ingest.pingIntervalMs} ms`,
   );
   lines.push(
     `windower     poll ${config.windower.pollMs} ms, lease ${config.windower.leaseMs} ms, max ` +

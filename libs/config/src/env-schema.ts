@@ -128,6 +128,7 @@ export const EnvSchema = z.object({
 
   INGEST_MAX_FRAME_BYTES: integer('a size in bytes', 1_048_576, { min: 64 }),
   INGEST_MAX_BUFFERED_MESSAGES: integer('a message count', 10_000, { min: 10 }),
+  INGEST_MAX_BUFFERED_BYTES: integer('a size in bytes', 4_194_304, { min: 65_536 }),
   INGEST_BATCH_SIZE: integer('a message count', 500),
   INGEST_PING_INTERVAL_MS: integer('an interval in milliseconds', 15_000, { min: 100 }),
   INGEST_RECONNECT_INITIAL_MS: integer('a delay in milliseconds', 500, { min: 10 }),
@@ -182,6 +183,12 @@ export const SETTINGS = {
     maxFrameBytes: 'INGEST_MAX_FRAME_BYTES',
     /** Messages held in memory per source before the socket is paused. */
     maxBufferedMessages: 'INGEST_MAX_BUFFERED_MESSAGES',
+    /**
+     * Bytes of messages held in memory per source before the socket is paused, whichever bound comes first: four
+     * batches of 500 × 2 KB by default, so the next batch is ready while one is in flight, and 1,000 sources held back
+     * by a slow Redis hold at most 4 GiB between them whatever their frame size.
+     */
+    maxBufferedBytes: 'INGEST_MAX_BUFFERED_BYTES',
     /** Messages per pipelined XADD batch. */
     batchSize: 'INGEST_BATCH_SIZE',
     pingIntervalMs: 'INGEST_PING_INTERVAL_MS',

@@ -70,6 +70,7 @@ const settings: IngestSettings = {
   maxFrameBytes: 1_048_576,
   // The count bound of the default settings: 8,000 messages stay under it, so only a bound on bytes can pause.
   maxBufferedMessages: 10_000,
+  maxBufferedBytes: 64 * 1024,
   batchSize: 500,
   pingIntervalMs: 60_000,
   reconnectInitialMs: 20,
@@ -81,7 +82,7 @@ describe('Ingest under a flood while Redis does not take writes', () => {
     'bounds what it buffers by bytes, pauses the socket so TCP holds the source back, and loses nothing',
     async ({ server, redis, namespace }) => {
       const total = 8_000; // 16 MB: more than the loopback's socket buffers hold, far less than the count bound
-      const maxBufferedBytes = 64 * 1024;
+      const { maxBufferedBytes } = settings;
       const keys = createKeyLayout(namespace);
       const source = await FloodSource.start(total);
       const client = server.client();
@@ -91,7 +92,6 @@ describe('Ingest under a flood while Redis does not take writes', () => {
         logger: createLogger({ level: 'silent' }),
         sources: [{ streamId: 's1', url: source.url, subscribe: [], headers: {}, format: 'json' }],
         settings,
-        maxBufferedBytes,
       });
       // Redis holds every write (scripts included) until CLIENT UNPAUSE: the first batch waits, the buffer fills.
       await redis.call('CLIENT', 'PAUSE', '60000', 'WRITE');

@@ -12,6 +12,7 @@ import { Ingest, type IngestSource } from './ingest.js';
 const settings: IngestSettings = {
   maxFrameBytes: 1024,
   maxBufferedMessages: 1000,
+  maxBufferedBytes: 4_194_304,
   batchSize: 10,
   pingIntervalMs: 60_000,
   reconnectInitialMs: 20,

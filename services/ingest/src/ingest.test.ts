@@ -70,6 +70,7 @@ class FakeSource {
 const settings: IngestSettings = {
   maxFrameBytes: 1024,
   maxBufferedMessages: 1000,
+  maxBufferedBytes: 4_194_304,
   batchSize: 7,
   pingIntervalMs: 60_000,
   reconnectInitialMs: 20,

@@ -24,11 +24,6 @@ export interface IngestOptions {
   metrics?: TurboMetrics;
   /** How long `close()` waits for buffered messages to reach Redis. @defaultValue 5000 */
   closeTimeoutMs?: number;
-  /**
-   * Bytes of messages a source may buffer for Redis before its socket is paused, as `maxBufferedMessages` bounds their
-   * count. @defaultValue `DEFAULT_MAX_BUFFERED_BYTES` (4 MiB)
-   */
-  maxBufferedBytes?: number;
   /** @defaultValue Date.now */
   clock?: () => number;
 }
@@ -145,7 +140,7 @@ export class Ingest {
 
   #add(config: IngestSource): { ingest: SourceIngest; config: IngestSource } {
     const { streamId, ...source } = config;
-    const { settings, redis, keys, logger, events, clock, maxBufferedBytes } = this.#options;
+    const { settings, redis, keys, logger, events, clock } = this.#options;
     const ingest = new SourceIngest({
       streamId,
       source,
@@ -155,7 +150,6 @@ export class Ingest {
       logger,
       events,
       metrics: this.#metrics,
-      maxBufferedBytes,
       ...(clock ? { clock } : {}),
     });
     const entry = { ingest, config };

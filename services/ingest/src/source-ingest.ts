@@ -41,8 +41,6 @@ export interface SourceIngestOptions {
   events?: EventPublisher | undefined;
   /** Where its counters go (messages, bytes, dead letters, reconnects, gaps). */
   metrics: TurboMetrics;
-  /** Bytes buffered for Redis at which the socket is paused, besides the count bound. @defaultValue 4 MiB */
-  maxBufferedBytes?: number | undefined;
   /** @defaultValue Date.now */
   clock?: () => number;
 }
@@ -70,7 +68,7 @@ export class SourceIngest {
       logger: this.#logger,
       batchSize: settings.batchSize,
       maxBuffered: settings.maxBufferedMessages,
-      maxBufferedBytes: options.maxBufferedBytes,
+      maxBufferedBytes: settings.maxBufferedBytes,
       onHighWater: () => {
         this.#logger.debug(
           { buffered: this.#writer.buffered, bufferedBytes: this.#writer.bufferedBytes },

@@ -13,13 +13,6 @@ const laneOf = (write: PendingWrite): 'stream' | 'dead-letter' =>
   write.kind === 'dead-letter' ? 'dead-letter' : 'stream';
 
 /**
- * The default bound on the bytes one writer buffers (see {@link StreamWriterOptions.maxBufferedBytes}): four batches of
- * 500 messages of 2 KB, so Redis always has the next batch ready while one is in flight, and a thousand sources
- * held back by a slow Redis hold at most 4 GiB between them, whatever their frame size.
- */
-export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-
-/**
  * What a buffered write holds in memory: a message's data (its bytes as received, or the length of a string), a dead
  * letter's sample and detail (both bounded), a gap's reason.
  */
@@ -58,9 +51,9 @@ export interface StreamWriterOptions {
   /**
    * High-water mark in bytes of buffered data (see {@link weightOf}): reaching it calls `onHighWater` too. The count
    * alone let a source's buffer grow to `maxBuffered` × the frame size (10,000 × 1 MiB with the default settings).
-   * @defaultValue {@link DEFAULT_MAX_BUFFERED_BYTES}
+   * `INGEST_MAX_BUFFERED_BYTES`.
    */
-  maxBufferedBytes?: number;
+  maxBufferedBytes: number;
   /**
    * Low-water mark: at or below it (and at or below half of `maxBufferedBytes`), after a high-water mark,
    * `onLowWater` is called. @defaultValue half of `maxBuffered`
@@ -132,7 +125,7 @@ export class StreamWriter {
       0,
       Math.min(options.lowWater ?? Math.floor(options.maxBuffered / 2), options.maxBuffered - 1),
     );
-    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.#maxBufferedBytes = options.maxBufferedBytes;
     this.#lowWaterBytes = Math.floor(this.#maxBufferedBytes / 2);
   }
 
