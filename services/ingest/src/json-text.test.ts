@@ -88,6 +88,43 @@ describe('isJsonText', () => {
     }
   });
 
+  it('agrees with JSON.parse on strings of every length and mix, read four bytes at a time', () => {
+    // Strings are scanned a 32-bit word at a time: a quote, backslash or control character (or a character of
+    // several bytes) at each place in a word, and texts that end inside one, must come out as JSON.parse says.
+    // biome-ignore format: one piece list, not one piece a line
+    const PIECES = [
+      'a', 'b', '0', ' ', '~', '\x7f', 'é', '€', '😀', '\u2028', '"', '\\', '\\"', '\\\\', '\\n', '\\/', '\\u00e9',
+      '\\u12', '\\x', '\u0001', '\u001f', '\t', '\n', '\u0000', '!', '#', '[', '\\u', '\\uD83D\\uDE00',
+    ];
+    const next = random(2048);
+    for (let round = 0; round < 20_000; round += 1) {
+      const length = Math.floor(next() * 24);
+      const content = Array.from({ length }, () =>
+        next() < 0.8 ? 'abcdefgh'[Math.floor(next() * 8)] : PIECES[Math.floor(next() * PIECES.length)],
+      ).join('');
+      const lead = ' '.repeat(Math.floor(next() * 4));
+      const shapes = [`"${content}"`, `["${content}"]`, `{"${content}":1}`, `${lead}{"k":"${content}"}`, `"${content}`];
+      const text = shapes[Math.floor(next() * shapes.length)] ?? '';
+      expectAgreement(next() < 0.2 ? text.slice(0, Math.floor(next() * (text.length + 1))) : text);
+    }
+  });
+
+  it('reads only its own bytes of a larger buffer, at any offset in it', () => {
+    const texts = ['"abc', '"abcdefg', '["0123456', '{"key":"value"}', '"a\\', '12', '"\u00e9t', 'tru', '[1,2'];
+    for (const text of texts) {
+      const own = Buffer.from(text);
+      for (let offset = 0; offset < 8; offset += 1) {
+        // Around the text, bytes that would complete it: a scanner reading past its end would accept.
+        const larger = Buffer.alloc(offset + own.length + 16, '"]}');
+        own.copy(larger, offset);
+        const slice = larger.subarray(offset, offset + own.length);
+        expect({ text, offset, accepted: isJsonText(slice) }).toEqual({ text, offset, accepted: parses(text) });
+        const copy = new Uint8Array(own); // an ArrayBuffer of its own, on V8's heap when small
+        expect({ text, offset, accepted: isJsonText(copy) }).toEqual({ text, offset, accepted: parses(text) });
+      }
+    }
+  });
+
   it('takes nesting deeper than its first stack, and a market message as it comes', () => {
     const deep = `${'['.repeat(10_000)}1${']'.repeat(10_000)}`;
     expect(isJsonText(Buffer.from(deep))).toBe(true);

@@ -9,52 +9,204 @@
  * its young generation several times a second. This scanner reads the bytes once and allocates nothing (its
  * container stack is reused across calls). Bytes of multi-byte characters (0x80 and up) are accepted inside strings
  * only, as their characters are by `JSON.parse`; the caller has checked that the bytes are UTF-8.
+ *
+ * It is one function of plain loops over the bytes, since it is the inner loop of ingest (`bench/json-check.mjs`
+ * measures it): no call per byte or token, every read within the bytes (a read past the end, `undefined`, made
+ * V8's comparisons generic and cost several times over), and the bytes of a string, most of a message, taken four
+ * at a time as one 32-bit word until a quote, a backslash or a control character. A position at or past the end
+ * reads as `END` (0, a control character), which every test rejects as a real 0 byte would be: where a text may end
+ * is decided by the position alone.
  */
 export function isJsonText(bytes: Uint8Array): boolean {
   const end = bytes.length;
+  let stack: Uint8Array = containers;
+  if (bytes.buffer !== wordsBuffer) {
+    wordsBuffer = bytes.buffer;
+    wordsView = new DataView(wordsBuffer);
+  }
+  const words = wordsView;
+  const base = bytes.byteOffset;
   let depth = 0;
-  let pos = skipWhitespace(bytes, 0);
-  for (;;) {
-    // A value starts at `pos`.
-    const first = at(bytes, pos);
-    if (first === OPEN_OBJECT || first === OPEN_ARRAY) {
-      pos = skipWhitespace(bytes, pos + 1);
-      if (at(bytes, pos) === (first === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY)) {
-        pos += 1; // empty: a complete value
-      } else {
-        pushContainer(depth, first === OPEN_OBJECT ? IN_OBJECT : IN_ARRAY);
-        depth += 1;
-        if (first === OPEN_OBJECT) {
-          pos = scanMemberName(bytes, pos);
-          if (pos < 0) return false;
+  /** Whether the innermost open container is an object (false at depth 0 too). */
+  let inObject = false;
+  /** Whether the value starting at `pos` must be a member's name (a string, then a colon). */
+  let name = false;
+  let pos = 0;
+  let code = 0;
+  value: for (;;) {
+    // A value (or a member's name) starts at `pos`, after any whitespace.
+    code = pos < end ? (bytes[pos] as number) : END;
+    while (code <= 0x20 && (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09)) {
+      pos += 1;
+      code = pos < end ? (bytes[pos] as number) : END;
+    }
+    if (code === QUOTE) {
+      pos += 1;
+      for (;;) {
+        // The common case: bytes of text (0x80 and up: parts of characters, taken as they are), four at a time while
+        // none of the four is a quote, a backslash or a control character (SWAR: each test sets the top bit of a
+        // byte's lane when some byte matches, and is exact about whether any does), then one at a time.
+        while (pos + 4 <= end) {
+          const word = words.getInt32(base + pos, true);
+          const quotes = word ^ 0x22222222;
+          const backslashes = word ^ 0x5c5c5c5c;
+          const below20 = (word - 0x20202020) & ~word;
+          const quote = (quotes - 0x01010101) & ~quotes;
+          const backslash = (backslashes - 0x01010101) & ~backslashes;
+          if (((below20 | quote | backslash) & 0x80808080) !== 0) break;
+          pos += 4;
         }
+        while (pos < end) {
+          code = bytes[pos] as number;
+          if (code < 0x20 || code === QUOTE || code === BACKSLASH) break;
+          pos += 1;
+        }
+        if (pos >= end) return false; // no closing quote
+        if (code === QUOTE) break;
+        if (code !== BACKSLASH) return false; // control characters must be escaped
+        const escaped = pos + 1 < end ? (bytes[pos + 1] as number) : END;
+        if (escaped === 0x75 /* u */) {
+          if (pos + 5 >= end) return false;
+          const hex =
+            (HEX[bytes[pos + 2] as number] as number) &
+            (HEX[bytes[pos + 3] as number] as number) &
+            (HEX[bytes[pos + 4] as number] as number) &
+            (HEX[bytes[pos + 5] as number] as number);
+          if (hex === 0) return false;
+          pos += 6;
+        } else if (ESCAPES[escaped] === 1) {
+          pos += 2;
+        } else {
+          return false;
+        }
+      }
+      pos += 1; // the closing quote
+      if (name) {
+        name = false;
+        code = pos < end ? (bytes[pos] as number) : END;
+        while (code <= 0x20 && (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09)) {
+          pos += 1;
+          code = pos < end ? (bytes[pos] as number) : END;
+        }
+        if (code !== COLON) return false;
+        pos += 1;
         continue;
       }
+    } else if (name) {
+      return false;
+    } else if (code === OPEN_ARRAY || code === OPEN_OBJECT) {
+      const object = code === OPEN_OBJECT;
+      pos += 1;
+      code = pos < end ? (bytes[pos] as number) : END;
+      while (code <= 0x20 && (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09)) {
+        pos += 1;
+        code = pos < end ? (bytes[pos] as number) : END;
+      }
+      if (code === (object ? CLOSE_OBJECT : CLOSE_ARRAY)) {
+        pos += 1; // empty: a complete value
+      } else {
+        if (depth === stack.length) stack = growContainers();
+        stack[depth] = object ? IN_OBJECT : IN_ARRAY;
+        depth += 1;
+        inObject = object;
+        name = object;
+        continue;
+      }
+    } else if (code === MINUS || (code >= ZERO && code <= NINE)) {
+      // -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+      if (code === MINUS) {
+        pos += 1;
+        code = pos < end ? (bytes[pos] as number) : END;
+      }
+      if (code === ZERO) {
+        pos += 1;
+        code = pos < end ? (bytes[pos] as number) : END;
+      } else {
+        if (!(code >= ZERO && code <= NINE)) return false;
+        do {
+          pos += 1;
+          code = pos < end ? (bytes[pos] as number) : END;
+        } while (code >= ZERO && code <= NINE);
+      }
+      if (code === DOT) {
+        pos += 1;
+        code = pos < end ? (bytes[pos] as number) : END;
+        if (!(code >= ZERO && code <= NINE)) return false;
+        do {
+          pos += 1;
+          code = pos < end ? (bytes[pos] as number) : END;
+        } while (code >= ZERO && code <= NINE);
+      }
+      if (code === 0x65 || code === 0x45 /* e, E */) {
+        pos += 1;
+        code = pos < end ? (bytes[pos] as number) : END;
+        if (code === PLUS || code === MINUS) {
+          pos += 1;
+          code = pos < end ? (bytes[pos] as number) : END;
+        }
+        if (!(code >= ZERO && code <= NINE)) return false;
+        do {
+          pos += 1;
+          code = pos < end ? (bytes[pos] as number) : END;
+        } while (code >= ZERO && code <= NINE);
+      }
+    } else if (code === 0x74 /* t */) {
+      if (
+        pos + 3 >= end ||
+        bytes[pos + 1] !== 0x72 /* r */ ||
+        bytes[pos + 2] !== 0x75 /* u */ ||
+        bytes[pos + 3] !== 0x65 /* e */
+      ) {
+        return false;
+      }
+      pos += 4;
+    } else if (code === 0x66 /* f */) {
+      if (
+        pos + 4 >= end ||
+        bytes[pos + 1] !== 0x61 /* a */ ||
+        bytes[pos + 2] !== 0x6c /* l */ ||
+        bytes[pos + 3] !== 0x73 /* s */ ||
+        bytes[pos + 4] !== 0x65 /* e */
+      ) {
+        return false;
+      }
+      pos += 5;
+    } else if (code === 0x6e /* n */) {
+      if (
+        pos + 3 >= end ||
+        bytes[pos + 1] !== 0x75 /* u */ ||
+        bytes[pos + 2] !== 0x6c /* l */ ||
+        bytes[pos + 3] !== 0x6c /* l */
+      ) {
+        return false;
+      }
+      pos += 4;
     } else {
-      pos = scanScalar(bytes, pos, first);
-      if (pos < 0) return false;
+      return false;
     }
     // A value ended at `pos`: close containers, or go on to the next element or member.
     for (;;) {
-      pos = skipWhitespace(bytes, pos);
-      if (depth === 0) return pos === end;
-      const inObject = containers[depth - 1] === IN_OBJECT;
-      const next = at(bytes, pos);
-      if (next === COMMA) {
-        pos = skipWhitespace(bytes, pos + 1);
-        if (inObject) {
-          pos = scanMemberName(bytes, pos);
-          if (pos < 0) return false;
-        }
-        break;
+      code = pos < end ? (bytes[pos] as number) : END;
+      while (code <= 0x20 && (code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09)) {
+        pos += 1;
+        code = pos < end ? (bytes[pos] as number) : END;
       }
-      if (next !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) return false;
-      depth -= 1;
+      if (depth === 0) return pos === end;
+      if (code === COMMA) {
+        pos += 1;
+        name = inObject;
+        continue value;
+      }
+      if (code !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) return false;
       pos += 1;
+      depth -= 1;
+      inObject = depth > 0 && stack[depth - 1] === IN_OBJECT;
     }
   }
 }
 
+/** What a position at or past the end reads as: 0, a control character, refused wherever a byte is tested. */
+const END = 0;
 const OPEN_OBJECT = 0x7b; // {
 const CLOSE_OBJECT = 0x7d; // }
 const OPEN_ARRAY = 0x5b; // [
@@ -71,126 +223,34 @@ const NINE = 0x39;
 const IN_ARRAY = 0;
 const IN_OBJECT = 1;
 
-/**
- * The byte at `index`. Past the end that is `undefined` (typed as a number, for speed: this is the inner loop of
- * ingest), which every test below rejects: each is an equality or a range `x >= a && x <= b`, false for undefined.
- */
-function at(bytes: Uint8Array, index: number): number {
-  return bytes[index] as number;
+/** 1 for the bytes of hexadecimal digits (`0-9`, `A-F`, `a-f`), 0 for every other byte. */
+const HEX = new Uint8Array(256);
+for (const [from, to] of [
+  [0x30, 0x39],
+  [0x41, 0x46],
+  [0x61, 0x66],
+] as const) {
+  for (let code = from; code <= to; code += 1) HEX[code] = 1;
 }
+
+/** 1 for `"`, `\`, `/`, `b`, `f`, `n`, `r`, `t`: the characters that may follow a backslash, besides `u`. */
+const ESCAPES = new Uint8Array(256);
+for (const code of [0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]) ESCAPES[code] = 1;
+
+/**
+ * A view of the last text's ArrayBuffer, for reading its strings four bytes at a time; made again only when a text
+ * comes in another ArrayBuffer (a Buffer is often a slice of a shared one), so a check allocates nothing most times.
+ * It keeps that one ArrayBuffer from being collected until the next check.
+ */
+let wordsBuffer: ArrayBufferLike = new ArrayBuffer(0);
+let wordsView: DataView = new DataView(wordsBuffer);
 
 /** The open containers, innermost last; grown when a text nests deeper than any before. */
 let containers = new Uint8Array(64);
 
-function pushContainer(depth: number, kind: number): void {
-  if (depth === containers.length) {
-    const grown = new Uint8Array(containers.length * 2);
-    grown.set(containers);
-    containers = grown;
-  }
-  containers[depth] = kind;
-}
-
-function skipWhitespace(bytes: Uint8Array, from: number): number {
-  let pos = from;
-  for (;;) {
-    const code = at(bytes, pos);
-    if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09) return pos;
-    pos += 1;
-  }
-}
-
-/** A member's name and its colon, from `pos` (at the name's quote) to the start of its value; -1 if malformed. */
-function scanMemberName(bytes: Uint8Array, pos: number): number {
-  if (at(bytes, pos) !== QUOTE) return -1;
-  const afterName = scanString(bytes, pos);
-  if (afterName < 0) return -1;
-  const colon = skipWhitespace(bytes, afterName);
-  return at(bytes, colon) === COLON ? skipWhitespace(bytes, colon + 1) : -1;
-}
-
-/** A string, number, `true`, `false` or `null` starting at `pos` (whose code is `first`): where it ends, or -1. */
-function scanScalar(bytes: Uint8Array, pos: number, first: number): number {
-  if (first === QUOTE) return scanString(bytes, pos);
-  if (first === MINUS || (first >= ZERO && first <= NINE)) return scanNumber(bytes, pos);
-  const literal = first === 0x74 ? TRUE : first === 0x66 ? FALSE : first === 0x6e ? NULL : undefined;
-  if (literal === undefined) return -1;
-  for (let index = 0; index < literal.length; index += 1) if (at(bytes, pos + index) !== literal[index]) return -1;
-  return pos + literal.length;
-}
-
-const TRUE = [0x74, 0x72, 0x75, 0x65];
-const FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
-const NULL = [0x6e, 0x75, 0x6c, 0x6c];
-
-/** A string from its opening quote at `pos`: the position after its closing quote, or -1. */
-function scanString(bytes: Uint8Array, pos: number): number {
-  const end = bytes.length;
-  let index = pos + 1;
-  while (index < end) {
-    const code = at(bytes, index);
-    // The common case first: a byte of text (0x80 and up: parts of characters, taken as they are).
-    if (code >= 0x20 && code !== QUOTE && code !== BACKSLASH) {
-      index += 1;
-      continue;
-    }
-    if (code === QUOTE) return index + 1;
-    if (code < 0x20) return -1; // control characters must be escaped
-    if (code === BACKSLASH) {
-      const escaped = at(bytes, index + 1);
-      if (escaped === 0x75 /* u */) {
-        for (let digit = index + 2; digit < index + 6; digit += 1) if (!isHexDigit(at(bytes, digit))) return -1;
-        index += 6;
-        continue;
-      }
-      if (!SIMPLE_ESCAPES.has(escaped)) return -1;
-      index += 2;
-      continue;
-    }
-    index += 1;
-  }
-  return -1;
-}
-
-/** `"`, `\`, `/`, `b`, `f`, `n`, `r`, `t`: the characters that may follow a backslash, besides `u`. */
-const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
-
-function isHexDigit(code: number): boolean {
-  return (code >= ZERO && code <= NINE) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
-}
-
-/** `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` from `pos`: where it ends, or -1. */
-function scanNumber(bytes: Uint8Array, pos: number): number {
-  let index = pos;
-  if (at(bytes, index) === MINUS) index += 1;
-  if (at(bytes, index) === ZERO) index += 1;
-  else {
-    const afterInteger = skipDigits(bytes, index);
-    if (afterInteger === index) return -1;
-    index = afterInteger;
-  }
-  if (at(bytes, index) === DOT) {
-    const afterFraction = skipDigits(bytes, index + 1);
-    if (afterFraction === index + 1) return -1;
-    index = afterFraction;
-  }
-  const exponent = at(bytes, index);
-  if (exponent === 0x65 || exponent === 0x45 /* e, E */) {
-    index += 1;
-    const sign = at(bytes, index);
-    if (sign === PLUS || sign === MINUS) index += 1;
-    const afterExponent = skipDigits(bytes, index);
-    if (afterExponent === index) return -1;
-    index = afterExponent;
-  }
-  return index;
-}
-
-function skipDigits(bytes: Uint8Array, from: number): number {
-  let index = from;
-  for (;;) {
-    const code = at(bytes, index);
-    if (!(code >= ZERO && code <= NINE)) return index;
-    index += 1;
-  }
+function growContainers(): Uint8Array {
+  const grown = new Uint8Array(containers.length * 2);
+  grown.set(containers);
+  containers = grown;
+  return grown;
 }
