@@ -325,10 +325,15 @@ export class StreamWindower {
       this.#wake();
       return;
     }
-    if (!this.#ownership.holds(this.#ownership.epoch) || !this.#loaded || this.#gate.closed || this.#failing) return;
+    const key = this.#options.keys.messages(this.#stream.id);
+    if (!this.#ownership.holds(this.#ownership.epoch) || !this.#loaded || this.#gate.closed || this.#failing) {
+      // Not followed meanwhile: a paused stream's entries would be read for nothing while the source keeps sending.
+      this.#options.tail.unfollow(key);
+      return;
+    }
     this.#preview = this.#open;
     this.#seen = this.#cursor;
-    this.#options.tail.follow(this.#options.keys.messages(this.#stream.id), this.#cursor ?? '0-0', this.#follower);
+    this.#options.tail.follow(key, this.#cursor ?? '0-0', this.#follower);
     if (this.#open) this.#schedule(this.#untilDeadline(this.#open.deadline));
   }
 

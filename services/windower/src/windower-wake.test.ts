@@ -1,11 +1,13 @@
 import type { StreamConfig, WindowerSettings } from '@turbostream/config';
 import { createLogger } from '@turbostream/logging';
-import { listWindows } from '@turbostream/queue';
+import { analysisQueueName, listWindows, queueOptions } from '@turbostream/queue';
 import { createKeyLayout, type KeyLayout } from '@turbostream/redis';
 import { RedisServer, waitFor } from '@turbostream/testkit';
 import { redisTest } from '@turbostream/testkit/redis-test';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect } from 'vitest';
+import { readCheckpoint } from './checkpoint.js';
 import { Windower } from './windower.js';
 
 const logger = createLogger({ level: (process.env.TEST_LOG as 'debug') ?? 'silent' });
@@ -137,6 +139,57 @@ describe('Windower wakes', () => {
     expect(calls.get('xread') ?? 0).toBeLessThanOrEqual(2);
     expect(calls.get('set') ?? 0).toBe(0);
   });
+
+  redisTest(
+    'stops following a stream while a full queue pauses it, and follows it again once the queue drains',
+    async () => {
+      const stream = streamConfig('paused', { maxMessages: 1, maxBytes: 100_000, maxSeconds: 3_600 });
+      const windower = new Windower({
+        redis,
+        keys,
+        logger,
+        streams: [stream],
+        settings: { ...noPolls, pollMs: 20, maxQueued: 2 },
+        owner: 'w1',
+      });
+      running.push(windower);
+      const queue = new Queue(analysisQueueName('heuristic'), { connection: redis, ...queueOptions(keys) });
+      try {
+        await windower.start();
+        await waitFor(async () => /flags=\S*b\S* .*cmd=xread/.test(String(await redis.client('LIST'))), {
+          description: 'the stream followed',
+        });
+        await add('paused', 3);
+        await waitFor(() => windower.stats().streams[0]?.backpressured, { description: 'the queue full' });
+        await waitFor(async () => !/flags=\S*b\S* .*cmd=xread/.test(String(await redis.client('LIST'))), {
+          description: 'no blocked XREAD left',
+        });
+        await redis.config('RESETSTAT');
+        const waiting = await add('paused', 5);
+        // The point of the test: the source keeps sending while the stream is paused, and nothing reads it meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect((await commandCalls(redis)).get('xread') ?? 0).toBe(0);
+
+        await queue.drain();
+        await waitFor(async () => (await readCheckpoint(redis, keys, 'paused')).lastEntryId === waiting[0], {
+          description: 'two more windows once the queue drained (the one held back, and the first sent while paused)',
+        });
+        // Drained until the rest is windowed, the stream is at its end: followed again.
+        await waitFor(
+          async () => {
+            await queue.drain();
+            return (await readCheckpoint(redis, keys, 'paused')).lastEntryId === waiting[4];
+          },
+          { description: 'the rest windowed' },
+        );
+        await waitFor(async () => /flags=\S*b\S* .*cmd=xread/.test(String(await redis.client('LIST'))), {
+          description: 'followed again',
+        });
+      } finally {
+        await queue.close();
+      }
+    },
+  );
 
   redisTest(
     'follows a stream again after Redis restarts from an older snapshot and new entries take lower ids than those ' +
