@@ -8,13 +8,12 @@
 //                            then it reports how many it sent ({ type: 'sent', count }).
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
+import { depthUpdates } from './order-book.mjs';
 
 const { values } = parseArgs({
   options: { messages: { type: 'string' }, seconds: { type: 'string' }, size: { type: 'string' } },
 });
 const HIGH_WATER_BYTES = 1024 * 1024;
-/** Bodies are drawn from a ring of this many, made once, so making a message costs the producer little. */
-const RING = 256;
 
 function trade(seq) {
   const price = (61_000 + (seq % 1000) * 0.37).toFixed(2);
@@ -23,32 +22,6 @@ function trade(seq) {
     `${100 + (seq % 900)}","b":${88_000_000 + seq},"a":${99_000_000 + seq},"T":${1_764_102_000_000 + seq},"m":` +
     `${seq % 2 === 0}}`
   );
-}
-
-/** `levels` price levels of one side of a book, as `["61012.37","0.01234"]` pairs. */
-function levels(count, from, step, variant) {
-  const list = [];
-  for (let level = 0; level < count; level += 1) {
-    const price = (from + step * level + (variant % 7) * 0.01).toFixed(2);
-    const quantity = (0.001 + ((variant * 31 + level * 17) % 5000) / 1000).toFixed(5);
-    list.push(`["${price}","${quantity}"]`);
-  }
-  return list.join(',');
-}
-
-/**
- * An order-book update (Binance's depthUpdate shape) of about `size` bytes: the number of price levels is chosen
- * so that the message comes out at that size. Messages differ by their sequence number, times and levels.
- */
-function depthUpdates(size) {
-  const body = (count, variant) =>
-    `"e":"depthUpdate","s":"BTCUSDT","U":${157_000_000 + variant},"u":${157_000_000 + variant + count},` +
-    `"b":[${levels(count, 61_000, -0.5, variant)}],"a":[${levels(count, 61_000.5, 0.5, variant)}]}`;
-  const head = (seq) => `{"seq":${seq},"E":${1_764_102_000_000 + seq},`;
-  let count = 1;
-  while ((head(1_000_000) + body(count + 1, 0)).length <= size) count += 1;
-  const bodies = Array.from({ length: RING }, (_, variant) => body(count, variant));
-  return (seq) => head(seq) + bodies[seq % RING];
 }
 
 /**

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { isJsonText } from '../services/ingest/dist/json-text.js';
+import { depthUpdates } from './order-book.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -23,26 +24,10 @@ const rounds = Number(values.rounds);
 const roundMs = Number(values.ms);
 const RING = 256;
 
-/** `count` price levels of one side of a book, as `["61012.37","0.01234"]` pairs (as bench/ingest-producer.mjs). */
-function levels(count, from, step, variant) {
-  const list = [];
-  for (let level = 0; level < count; level += 1) {
-    const price = (from + step * level + (variant % 7) * 0.01).toFixed(2);
-    const quantity = (0.001 + ((variant * 31 + level * 17) % 5000) / 1000).toFixed(5);
-    list.push(`["${price}","${quantity}"]`);
-  }
-  return list.join(',');
-}
-
 /** Order-book updates (Binance's depthUpdate shape) of about `size` bytes, as bench/ingest-producer.mjs sends. */
-function depthUpdates(size) {
-  const body = (count, variant) =>
-    `"e":"depthUpdate","s":"BTCUSDT","U":${157_000_000 + variant},"u":${157_000_000 + variant + count},` +
-    `"b":[${levels(count, 61_000, -0.5, variant)}],"a":[${levels(count, 61_000.5, 0.5, variant)}]}`;
-  const head = (seq) => `{"seq":${seq},"E":${1_764_102_000_000 + seq},`;
-  let count = 1;
-  while ((head(1_000_000) + body(count + 1, 0)).length <= size) count += 1;
-  return Array.from({ length: RING }, (_, seq) => Buffer.from(head(seq) + body(count, seq)));
+function orderBook(size) {
+  const next = depthUpdates(size);
+  return Array.from({ length: RING }, (_, seq) => Buffer.from(next(seq)));
 }
 
 /** News-like messages of about `size` bytes: a few long strings, with an escape and some non-ASCII text. */
@@ -58,8 +43,8 @@ function longStrings(size) {
 }
 
 const kinds = [
-  { name: 'order book ~250 B', messages: depthUpdates(250) },
-  { name: 'order book ~2 KB', messages: depthUpdates(2048) },
+  { name: 'order book ~250 B', messages: orderBook(250) },
+  { name: 'order book ~2 KB', messages: orderBook(2048) },
   { name: 'long strings ~2 KB', messages: longStrings(2048) },
 ];
 
