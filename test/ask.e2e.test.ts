@@ -5,7 +5,6 @@
  * as the model writes it, escaped for the terminal; standard error says what
  * was asked and ends with the figures of the call.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { createKeyLayout } from '@turbostream/redis';
 import { chatMessages, type FakeOpenAI, type RedisServer, startFakeOpenAI, waitFor } from '@turbostream/testkit';
 import { redisTest, uniqueNamespace } from '@turbostream/testkit/redis-test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertCliBuilt, CLI, cliNodeFlags } from './support/service-process.js';
+import { assertCliBuilt, CliRun } from './support/service-process.js';
 
 const KEY = 'sk-ask-e2e-0123456789abcdefghij';
 const BASE = 1_764_504_000_000;
@@ -36,35 +35,6 @@ function workspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'turbostream-ask-'));
   writeFileSync(join(dir, 'streams.yaml'), STREAMS_YAML);
   return dir;
-}
-
-/** A `turbostream` process whose standard output and error are kept apart, as they arrive. */
-class Turbostream {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  stdout = '';
-  stderr = '';
-
-  constructor(args: string[], cwd: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, [...cliNodeFlags(), CLI, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TURBOSTREAM_ENV_FILE: '/dev/null', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      this.stdout += chunk.toString();
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  /** Runs to the end; the exit code with both outputs. */
-  async done(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const code = await this.exited;
-    return { code, stdout: this.stdout, stderr: this.stderr };
-  }
 }
 
 describe('turbostream ask', () => {
@@ -129,11 +99,14 @@ describe('turbostream ask', () => {
   });
 
   const ask = (args: string[]) =>
-    new Turbostream(['ask', ...args], cwd, {
-      REDIS_URL: server.url,
-      TURBOSTREAM_NAMESPACE: namespace,
-      OPENAI_API_KEY: KEY,
-      OPENAI_BASE_URL: fake.url,
+    new CliRun(['ask', ...args], {
+      cwd,
+      env: {
+        REDIS_URL: server.url,
+        TURBOSTREAM_NAMESPACE: namespace,
+        OPENAI_API_KEY: KEY,
+        OPENAI_BASE_URL: fake.url,
+      },
     });
 
   it('streams the answer to standard output as the model writes it, then the figures of the call', async () => {

@@ -10,7 +10,7 @@
  * A terminal is given by `script` (util-linux), which runs the command on a
  * pseudo-terminal: only there are alerts and logs written for people.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { redisTest } from '@turbostream/testkit/redis-test';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeSource } from './support/fake-source.js';
-import { assertCliBuilt, CLI, cliNodeFlags } from './support/service-process.js';
+import { assertCliBuilt, CliRun } from './support/service-process.js';
 import { firstRef, windowOf } from './support/window-answers.js';
 
 /** Clear screen, cursor home, bell, window title, C1 CSI, DEL, right-to-left override, line separator. */
@@ -41,44 +41,6 @@ function workspace(files: Record<string, string> = {}): string {
   return dir;
 }
 
-function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A `turbostream` process, its standard output a pipe or (`tty`) a pseudo-terminal that standard error shares. */
-class Turbostream {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  stdout = '';
-  stderr = '';
-
-  constructor(args: string[], { cwd, env, tty }: { cwd: string; env: Record<string, string>; tty: boolean }) {
-    const argv = [process.execPath, ...cliNodeFlags(), CLI, ...args];
-    const [command = '', ...rest] = tty ? ['script', '-qfec', argv.map(shellQuote).join(' '), '/dev/null'] : argv;
-    this.child = spawn(command, rest, {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TURBOSTREAM_ENV_FILE: '/dev/null', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout?.on('data', (chunk: Buffer) => {
-      this.stdout += chunk.toString();
-    });
-    this.child.stderr?.on('data', (chunk: Buffer) => {
-      this.stderr += chunk.toString();
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-
-  /** SIGTERM (`script` passes it on to the command), SIGKILL after 10 s. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-}
-
 /** What a terminal was given, less the colours turbostream adds, line by line (a pseudo-terminal writes CR LF). */
 function terminalLines(output: string): string[] {
   return output.replace(OWN_COLOURS, '').replaceAll('\r\n', '\n').split('\n');
@@ -90,7 +52,7 @@ function expectNothingRaw(output: string): void {
   expect(raw.map((line) => JSON.stringify(line))).toEqual([]);
 }
 
-async function dumpOnFailure<T>(processes: Turbostream[], body: () => Promise<T>): Promise<T> {
+async function dumpOnFailure<T>(processes: CliRun[], body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {
@@ -143,7 +105,7 @@ describe('control characters from feeds and models, on a terminal', () => {
         const publisher = new AlertPublisher({ redis, keys });
         const [logged, live] = [hostileAlert(1), hostileAlert(2)];
         await publisher.publish(logged);
-        const follower = new Turbostream(['alerts', '--replay', '1'], {
+        const follower = new CliRun(['alerts', '--replay', '1'], {
           cwd: workspace(),
           env: env('escapes'),
           tty: false,
@@ -185,12 +147,12 @@ describe('control characters from feeds and models, on a terminal', () => {
       async () => {
         const publisher = new AlertPublisher({ redis, keys: createKeyLayout('escapes-tty') });
         for (const alert of [hostileAlert(1), hostileAlert(2)]) await publisher.publish(alert);
-        const human = new Turbostream(['alerts', '--replay', '2'], {
+        const human = new CliRun(['alerts', '--replay', '2'], {
           cwd: workspace(),
           env: env('escapes-tty'),
           tty: true,
         });
-        const json = new Turbostream(['alerts', '--replay', '2', '--json'], {
+        const json = new CliRun(['alerts', '--replay', '2', '--json'], {
           cwd: workspace(),
           env: env('escapes-tty'),
           tty: true,
@@ -268,7 +230,7 @@ describe('control characters from feeds and models, on a terminal', () => {
           '',
         ].join('\n'),
       });
-      const up = new Turbostream(['up'], {
+      const up = new CliRun(['up'], {
         cwd,
         tty: true,
         env: {

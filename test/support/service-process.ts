@@ -62,6 +62,54 @@ export class ServiceProcess {
   }
 }
 
+/** Quotes a word for `sh -c`. */
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * A `turbostream <command>` run whose standard output and error are kept apart, as they arrive: output a pipe, or
+ * (`tty`) a pseudo-terminal given by `script` (util-linux), which standard error then shares.
+ */
+export class CliRun {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  stdout = '';
+  stderr = '';
+
+  constructor(args: string[], { cwd, env, tty = false }: { cwd: string; env: Record<string, string>; tty?: boolean }) {
+    const argv = [process.execPath, ...cliNodeFlags(), CLI, ...args];
+    const [command = '', ...rest] = tty ? ['script', '-qfec', argv.map(shellQuote).join(' '), '/dev/null'] : argv;
+    this.child = spawn(command, rest, {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TURBOSTREAM_ENV_FILE: '/dev/null', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      this.stdout += chunk.toString();
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString();
+    });
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  /** Runs to the end; the exit code with both outputs. */
+  async done(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const code = await this.exited;
+    return { code, stdout: this.stdout, stderr: this.stderr };
+  }
+
+  /** SIGTERM (`script` passes it on to the command), SIGKILL after 10 s. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
 /** Runs `body`; when it fails, prints the tail of each process's output before rethrowing. */
 export async function dumpOutputsOnFailure<T>(
   processes: readonly ServiceProcess[],
