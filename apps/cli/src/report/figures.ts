@@ -77,3 +77,36 @@ export const pair = (value: { p50: number; p95: number } | null): string =>
 
 /** `86 %` */
 export const percent = (value: number): string => `${Math.round(value * 100)} %`;
+
+/** One column of a target's score: its title and its cell. */
+export interface ScoreColumn {
+  title: string;
+  cell: (score: TargetScore) => string;
+}
+
+/**
+ * The columns of the per-target score table, after the target itself (which each medium shows as it needs: escaped
+ * on a terminal): one list for `turbostream report` and the dashboard.
+ */
+export const SCORE_COLUMNS: readonly ScoreColumn[] = [
+  { title: 'windows', cell: (score) => String(score.windows) },
+  { title: 'alerted', cell: (score) => String(score.windowsWithAlerts) },
+  {
+    title: 'alerts c/w/i',
+    cell: ({ alerts }) => `${alerts.critical}/${alerts.warning}/${alerts.info}`,
+  },
+  { title: 'ttft ms p50/p95', cell: (score) => pair(score.ttftMs) },
+  { title: 'total ms p50/p95', cell: (score) => pair(score.totalMs) },
+  {
+    title: 'tokens in/out',
+    cell: (score) => `${compactCount(score.inputTokens)}/${compactCount(score.outputTokens)}`,
+  },
+  { title: 'cost', cell: (score) => dollars(score.costUsd) },
+  {
+    title: '$/1k msgs',
+    cell: (score) =>
+      score.usdPer1kMessages === null ? (score.windows > 0 ? 'no price' : '-') : dollars(score.usdPer1kMessages),
+  },
+  { title: 'failed', cell: (score) => String(score.failed) },
+  { title: '429s', cell: (score) => String(score.rateLimited) },
+];

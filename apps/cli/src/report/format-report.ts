@@ -1,6 +1,6 @@
 /** `turbostream report`'s period (`--since`) and its text output: a table per stream, then how its targets agree. */
 import { escapeForTerminal } from '@turbostream/logging';
-import { compactCount, dollars, pair, percent } from './figures.js';
+import { compactCount, dollars, percent, SCORE_COLUMNS } from './figures.js';
 import type { Agreement, StreamScore, TargetScore } from './scoreboard.js';
 
 export { compactCount, dollars };
@@ -45,33 +45,12 @@ export interface Report {
 
 const shown = escapeForTerminal;
 
-const COLUMNS = [
-  'target',
-  'windows',
-  'alerted',
-  'alerts c/w/i',
-  'ttft ms p50/p95',
-  'total ms p50/p95',
-  'tokens in/out',
-  '$/1k msgs',
-  'failed',
-  '429s',
-];
+/** The score table of a terminal leaves out the period's dollars ($/1k msgs stays), to keep it narrower. */
+const TERMINAL_COLUMNS = SCORE_COLUMNS.filter((column) => column.title !== 'cost');
+const COLUMNS = ['target', ...TERMINAL_COLUMNS.map((column) => column.title)];
 
 function row(score: TargetScore): string[] {
-  const { alerts } = score;
-  return [
-    shown(score.target),
-    String(score.windows),
-    String(score.windowsWithAlerts),
-    `${alerts.critical}/${alerts.warning}/${alerts.info}`,
-    pair(score.ttftMs),
-    pair(score.totalMs),
-    `${compactCount(score.inputTokens)}/${compactCount(score.outputTokens)}`,
-    score.usdPer1kMessages === null ? (score.windows > 0 ? 'no price' : '-') : dollars(score.usdPer1kMessages),
-    String(score.failed),
-    String(score.rateLimited),
-  ];
+  return [shown(score.target), ...TERMINAL_COLUMNS.map((column) => column.cell(score))];
 }
 
 /** Rows under a header, the first column left-aligned and the others right-aligned, two spaces apart. */

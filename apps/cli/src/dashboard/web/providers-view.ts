@@ -4,23 +4,11 @@
  * analyzers and their heartbeats.
  */
 import type { DashboardAgreement, DashboardProviders, DashboardTargetScore } from '../api.js';
-import { compactCount, dollars, pair, percent } from '../../report/figures.js';
+import { percent, SCORE_COLUMNS } from '../../report/figures.js';
 import { byId, h } from './dom.js';
 import { clockTime, duration } from './format.js';
 
-const COLUMNS = [
-  'target',
-  'windows',
-  'alerted',
-  'alerts c/w/i',
-  'ttft ms p50/p95',
-  'total ms p50/p95',
-  'tokens in/out',
-  'cost',
-  '$/1k msgs',
-  'failed',
-  '429s',
-];
+const COLUMNS = ['target', ...SCORE_COLUMNS.map((column) => column.title)];
 
 export class ProvidersView {
   readonly #period = byId('providers-period');
@@ -76,18 +64,7 @@ export class ProvidersView {
   }
 
   #scoreRow(score: DashboardTargetScore): HTMLTableRowElement {
-    const cells = [
-      score.windows,
-      score.windowsWithAlerts,
-      `${score.alerts.critical}/${score.alerts.warning}/${score.alerts.info}`,
-      pair(score.ttftMs),
-      pair(score.totalMs),
-      `${compactCount(score.inputTokens)}/${compactCount(score.outputTokens)}`,
-      dollars(score.costUsd),
-      score.usdPer1kMessages === null ? (score.windows > 0 ? 'no price' : '-') : dollars(score.usdPer1kMessages),
-      score.failed,
-      score.rateLimited,
-    ];
+    const cells = SCORE_COLUMNS.map((column) => column.cell(score));
     return h(
       'tr',
       { data: { target: score.target } },
