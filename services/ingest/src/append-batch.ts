@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { StreamEntryFields } from '@turbostream/contracts';
 import type { RedisClient } from '@turbostream/redis';
 import { entryFields } from './entry-fields.js';
+import type { MessageRun } from './message-run.js';
 
 /** The `reason` of the gap entry that marks a restart of ingest. */
 export const RESTART_GAP_REASON = 'ingest-restart';
@@ -41,8 +42,8 @@ export interface MessageEntry {
 /** A gap entry, as the stream holds it. */
 export type GapEntry = Extract<StreamEntryFields, { kind: 'gap' }>;
 
-/** What a batch may hold. */
-export type AppendEntry = MessageEntry | GapEntry | RestartCheck;
+/** What a batch may hold: a {@link MessageRun} stands for its messages, in order. */
+export type AppendEntry = MessageEntry | MessageRun | GapEntry | RestartCheck;
 
 /** The restart gap a batch wrote: the entry before it, and the time since that entry. */
 export interface RestartGap {
@@ -161,6 +162,10 @@ function scriptArguments(batch: AppendBatch, ttlMs: number): { args: Array<strin
     if (entry.kind === 'message') {
       messages += 1;
       entryArgs.push('-1', entry.data, String(entry.receivedAt));
+    } else if (entry.kind === 'messages') {
+      messages += entry.count;
+      for (let index = 0; index < entry.count; index += 1)
+        entryArgs.push('-1', entry.data(index), String(entry.receivedAt(index)));
     } else if (entry.kind === 'restart-check') {
       entryArgs.push('0', String(entry.receivedAt));
     } else {

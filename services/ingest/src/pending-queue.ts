@@ -15,6 +15,16 @@ export class PendingQueue<T> {
     this.#items.push(item);
   }
 
+  /** The item at the front (the next to be written), if any. */
+  first(): T | undefined {
+    return this.#items[this.#head];
+  }
+
+  /** The item at the back (the one pushed last), if any. */
+  last(): T | undefined {
+    return this.size > 0 ? this.#items[this.#items.length - 1] : undefined;
+  }
+
   /** Up to `max` items from the front for which `same(first, item)` holds, without removing them. */
   peekRun(max: number, same: (first: T, item: T) => boolean): T[] {
     const first = this.#items[this.#head];

@@ -157,10 +157,9 @@ export class SourceIngest {
       format: this.#options.source.format,
     });
     if (verdict.kind === 'message') {
-      // A copy of its own: ws hands over a view of the socket read the frame came in (up to 64 KiB), which a buffered
-      // message would keep alive whole, beside frames already written or dead-lettered, so the buffer's byte bound
-      // would not bound its memory. Copies of small frames share Node's 8 KiB pool slabs, neighbours with neighbours.
-      this.#writer.append({ kind: 'message', data: Buffer.from(verdict.data), receivedAt: this.#clock() });
+      // The writer copies it into its buffer: ws hands over a view of the socket read the frame came in (up to 64 KiB),
+      // which a buffered message would keep alive whole, so the buffer's byte bound would not bound its memory.
+      this.#writer.append({ kind: 'message', data: verdict.data, receivedAt: this.#clock() });
     } else {
       this.#deadLetter(verdict.reason, verdict.detail, data);
     }

@@ -148,4 +148,32 @@ describe('StreamWriter bounds', () => {
       expect(stored.map(([, fields]) => fieldsToObject(fields).data)).toEqual(texts);
     },
   );
+
+  redisTest(
+    'keeps a copy of each message: the buffer it came in may be reused at once',
+    async ({ redis, namespace }) => {
+      const keys = createKeyLayout(namespace);
+      const writer = new StreamWriter({
+        redis,
+        keys,
+        streamId: 's1',
+        logger: createLogger({ level: 'silent' }),
+        batchSize: 100,
+        maxBuffered: 1000,
+        maxBufferedBytes: 10_000,
+        onHighWater: () => {},
+        onLowWater: () => {},
+      });
+      // As ws does: each frame a view of one socket read, which Node may fill again once the frame has been handled.
+      const read = Buffer.from('{"seq":0}');
+      for (let seq = 0; seq < 3; seq += 1) {
+        read.write(`{"seq":${seq}}`);
+        writer.append({ kind: 'message', data: read, receivedAt: 1_000 + seq });
+      }
+      read.fill('x');
+      expect(await writer.drain(5_000)).toBe(0);
+      const stored = await redis.xrange(keys.messages('s1'), '-', '+');
+      expect(stored.map(([, fields]) => fieldsToObject(fields).data)).toEqual(['{"seq":0}', '{"seq":1}', '{"seq":2}']);
+    },
+  );
 });

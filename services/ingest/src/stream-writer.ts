@@ -2,24 +2,32 @@ import { randomBytes } from 'node:crypto';
 import type { DeadLetter } from '@turbostream/contracts';
 import type { Logger } from '@turbostream/logging';
 import { type KeyLayout, type RedisClient, writeDeadLetters } from '@turbostream/redis';
-import { type AppendEntry, appendBatch, type GapEntry, type MessageEntry, type RestartGap } from './append-batch.js';
+import { appendBatch, type GapEntry, type MessageEntry, type RestartCheck, type RestartGap } from './append-batch.js';
 import { backoffDelay } from './backoff.js';
+import { MessageRun } from './message-run.js';
 import { PendingQueue } from './pending-queue.js';
 
-/** A stream entry as is (one object per message keeps the buffer lean), a restart check, or a dead letter. */
-type PendingWrite = AppendEntry | { kind: 'dead-letter'; deadLetter: DeadLetter };
+/**
+ * Messages, in runs (no object per message: see {@link MessageRun}); a gap or a restart check as is; or a dead
+ * letter.
+ */
+type PendingWrite = MessageRun | GapEntry | RestartCheck | DeadLetterWrite;
+type DeadLetterWrite = { kind: 'dead-letter'; deadLetter: DeadLetter };
+
+/** The entries a buffered write stands for: a run's messages, or itself. */
+const countOf = (write: PendingWrite): number => (write.kind === 'messages' ? write.count : 1);
 
 const laneOf = (write: PendingWrite): 'stream' | 'dead-letter' =>
   write.kind === 'dead-letter' ? 'dead-letter' : 'stream';
 
 /**
- * What a buffered write holds in memory: a message's data (its bytes as received, or the length of a string), a dead
- * letter's sample and detail (both bounded), a gap's reason.
+ * What a buffered write holds in memory: its messages' bytes, a dead letter's sample and detail (both bounded), a
+ * gap's reason.
  */
 function weightOf(write: PendingWrite): number {
   switch (write.kind) {
-    case 'message':
-      return write.data.length;
+    case 'messages':
+      return write.bytes;
     case 'dead-letter':
       return write.deadLetter.sample.length + write.deadLetter.detail.length;
     case 'gap':
@@ -85,6 +93,9 @@ export interface StreamWriterOptions {
  * stays in the buffer until Redis confirms it, so nothing is lost while Redis
  * is down; the high/low-water callbacks let the caller stop reading the source
  * meanwhile. Dead letters share the buffer (and its bound) but go to their own stream.
+ * Messages wait copied into runs of up to a batch ({@link MessageRun}: no
+ * object per message for V8 to promote under a flood); a batch is one run, or
+ * the gaps, restart checks or dead letters between two runs.
  *
  * Each batch of entries gets the next number of this writer and keeps it, and
  * its contents, until Redis confirms it: a batch sent again (ioredis re-sends
@@ -112,6 +123,8 @@ export class StreamWriter {
   #failures = 0;
   #stored = 0;
   #deadLettered = 0;
+  /** Entries buffered: messages (in their runs), gaps, restart checks, dead letters. */
+  #buffered = 0;
   #peakBuffered = 0;
   #bufferedBytes = 0;
   #peakBufferedBytes = 0;
@@ -131,7 +144,7 @@ export class StreamWriter {
 
   /** Writes waiting for Redis, including the batch in flight. */
   get buffered(): number {
-    return this.#queue.size;
+    return this.#buffered;
   }
 
   get peakBuffered(): number {
@@ -157,8 +170,23 @@ export class StreamWriter {
     return this.#deadLettered;
   }
 
+  /** Buffers a message (its data is copied: the caller may reuse its buffer) or a gap entry. */
   append(entry: MessageEntry | GapEntry): void {
-    this.#enqueue(entry);
+    if (entry.kind === 'gap') {
+      this.#enqueue(entry);
+      return;
+    }
+    if (this.#refused(entry.kind)) return;
+    const last = this.#queue.last();
+    const before = last?.kind === 'messages' ? last.bytes : 0;
+    if (last?.kind === 'messages' && last.tryAppend(entry.data, entry.receivedAt)) {
+      this.#added(1, last.bytes - before);
+      return;
+    }
+    const run = new MessageRun(this.#options.batchSize, this.#options.maxBatchBytes ?? 8 * 1024 * 1024);
+    run.tryAppend(entry.data, entry.receivedAt);
+    this.#queue.push(run);
+    this.#added(1, run.bytes);
   }
 
   /**
@@ -190,18 +218,26 @@ export class StreamWriter {
       clearTimeout(timer);
     }
     this.#stopped = true;
-    return this.#queue.size;
+    return this.#buffered;
+  }
+
+  /** True, with a warning, once the writer has stopped: what comes after is not stored. */
+  #refused(kind: string): boolean {
+    if (this.#stopped) this.#options.logger.warn({ kind }, 'write after the writer stopped; not stored');
+    return this.#stopped;
   }
 
   #enqueue(write: PendingWrite): void {
-    if (this.#stopped) {
-      this.#options.logger.warn({ kind: write.kind }, 'write after the writer stopped; not stored');
-      return;
-    }
+    if (this.#refused(write.kind)) return;
     this.#queue.push(write);
-    const size = this.#queue.size;
-    this.#bufferedBytes += weightOf(write);
-    if (size > this.#peakBuffered) this.#peakBuffered = size;
+    this.#added(countOf(write), weightOf(write));
+  }
+
+  /** Counts what was just buffered, and schedules its writing. */
+  #added(count: number, bytes: number): void {
+    this.#buffered += count;
+    this.#bufferedBytes += bytes;
+    if (this.#buffered > this.#peakBuffered) this.#peakBuffered = this.#buffered;
     if (this.#bufferedBytes > this.#peakBufferedBytes) this.#peakBufferedBytes = this.#bufferedBytes;
     if (!this.#aboveHighWater && this.#atHighWater()) {
       this.#aboveHighWater = true;
@@ -212,12 +248,12 @@ export class StreamWriter {
 
   /** Full: by count or by bytes, whichever comes first. */
   #atHighWater(): boolean {
-    return this.#queue.size >= this.#options.maxBuffered || this.#bufferedBytes >= this.#maxBufferedBytes;
+    return this.#buffered >= this.#options.maxBuffered || this.#bufferedBytes >= this.#maxBufferedBytes;
   }
 
   /** Drained enough to read the source again: by count and by bytes. */
   #atLowWater(): boolean {
-    return this.#queue.size <= this.#lowWater && this.#bufferedBytes <= this.#lowWaterBytes;
+    return this.#buffered <= this.#lowWater && this.#bufferedBytes <= this.#lowWaterBytes;
   }
 
   #schedule(): void {
@@ -239,7 +275,10 @@ export class StreamWriter {
         try {
           await this.#write(batch.seq, batch.writes);
         } catch (error) {
-          await this.#onFailure(error, batch.writes.length);
+          await this.#onFailure(
+            error,
+            batch.writes.reduce((sum, write) => sum + countOf(write), 0),
+          );
           continue;
         }
         this.#inFlight = undefined;
@@ -260,22 +299,31 @@ export class StreamWriter {
     return this.#inFlight;
   }
 
-  /** The leading run of one lane, bounded by the batch size and the batch byte budget. */
+  /**
+   * A run of messages alone (sealed: it takes no more, so a batch sent again is the same), else the leading writes of
+   * one lane up to the next run of messages, bounded by the batch size. A run is bounded by the batch size and the
+   * batch byte budget already.
+   */
   #nextBatch(): PendingWrite[] {
-    const maxBytes = this.#options.maxBatchBytes ?? 8 * 1024 * 1024;
-    let bytes = 0;
-    return this.#queue.peekRun(this.#options.batchSize, (first, item) => {
-      if (laneOf(first) !== laneOf(item)) return false;
-      bytes += item.kind === 'message' ? item.data.length : 0;
-      return bytes <= maxBytes;
-    });
+    const head = this.#queue.first();
+    if (head?.kind === 'messages') {
+      head.seal();
+      return [head];
+    }
+    return this.#queue.peekRun(
+      this.#options.batchSize,
+      (first, item) => item.kind !== 'messages' && laneOf(first) === laneOf(item),
+    );
   }
 
   #onSuccess(written: readonly PendingWrite[]): void {
     if (this.#failures > 0) this.#options.logger.info({ failures: this.#failures }, 'redis writes recovered');
     this.#failures = 0;
     this.#queue.drop(written.length);
-    for (const write of written) this.#bufferedBytes -= weightOf(write);
+    for (const write of written) {
+      this.#buffered -= countOf(write);
+      this.#bufferedBytes -= weightOf(write);
+    }
     if (this.#aboveHighWater && this.#atLowWater()) {
       this.#aboveHighWater = false;
       this.#options.onLowWater();
@@ -286,7 +334,7 @@ export class StreamWriter {
     this.#failures += 1;
     if (this.#failures === 1 || this.#failures % 10 === 0) {
       this.#options.logger.warn(
-        { err: error, failures: this.#failures, batch: count, buffered: this.#queue.size },
+        { err: error, failures: this.#failures, batch: count, buffered: this.#buffered },
         'redis batch failed; retrying',
       );
     }
@@ -302,7 +350,9 @@ export class StreamWriter {
   }
 
   async #writeEntries(seq: number, batch: PendingWrite[]): Promise<void> {
-    const entries = batch.filter((write): write is AppendEntry => write.kind !== 'dead-letter');
+    const entries = batch.filter(
+      (write): write is Exclude<PendingWrite, DeadLetterWrite> => write.kind !== 'dead-letter',
+    );
     const keys = { stream: this.#streamKey, stats: this.#statsKey, appends: this.#appendsKey };
     const result = await appendBatch(
       this.#options.redis,
@@ -313,7 +363,7 @@ export class StreamWriter {
     this.#stored += result.messages;
     if (this.#options.onStored) {
       let bytes = 0;
-      for (const entry of entries) if (entry.kind === 'message') bytes += Buffer.byteLength(entry.data);
+      for (const entry of entries) if (entry.kind === 'messages') bytes += entry.bytes;
       this.#options.onStored(result.messages, bytes);
     }
     if (!result.applied) {
