@@ -12,10 +12,13 @@
 // fresh process; the ratio uses the medians, because on a small machine the producer, redis-server and the
 // measuring process compete for CPU and single runs vary. A burst ends before V8's heap and ws's buffers reach
 // a steady state; a flood of some seconds shows where memory settles.
-// The measurements run in bench/ingest-consumer.mjs, the source in bench/ingest-producer.mjs.
+// The measurements run in bench/ingest-consumer.mjs, the source in bench/ingest-producer.mjs. Besides each
+// measuring process's own CPU per message, the report gives redis-server's (INFO cpu) while ingest stores: on a
+// machine of few cores the producer, ingest and Redis share them, and their sum bounds the rate.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { closeRedis, connectRedis } from '@turbostream/redis';
 import { RedisServer } from '@turbostream/testkit';
 import { cliNodeFlags } from '../apps/cli/dist/node-flags.js';
 
@@ -146,7 +149,9 @@ async function runScenario(scenario, redisUrl, index) {
     for (let round = 1; round <= rounds; round += 1) {
       const receive = await measure('receive', producer, redisUrl, scenario.expected, '');
       console.log(row(`${round}. receive-only (no Redis)`, receive));
+      const cpuBefore = await redisCpuSeconds();
       const ingest = await measure('ingest', producer, redisUrl, scenario.expected, `bench${index}-${round}`);
+      ingest.redisCpuMicrosPerMessage = (((await redisCpuSeconds()) - cpuBefore) * 1e6) / ingest.stored;
       console.log(row(`${round}. ingest → Redis`, ingest));
       receives.push(receive);
       ingests.push(ingest);
@@ -175,7 +180,8 @@ function report(scenario, receives, ingests) {
   console.log(
     `median CPU per message (the measuring process's own): receive-only ` +
       `${median(receives.map((result) => result.cpuMicrosPerMessage)).toFixed(2)} µs, ingest ` +
-      `${median(ingests.map((result) => result.cpuMicrosPerMessage)).toFixed(2)} µs (redis-server's not counted)`,
+      `${median(ingests.map((result) => result.cpuMicrosPerMessage)).toFixed(2)} µs; redis-server's, storing them: ` +
+      `${median(ingests.map((result) => result.redisCpuMicrosPerMessage)).toFixed(2)} µs`,
   );
   console.log(
     `at the highest ingest RSS: V8 heap ${(heap.total / MB).toFixed(0)} MB, of which young ` +
@@ -205,12 +211,19 @@ function report(scenario, receives, ingests) {
       "note: most of that RSS is V8's young generation, which grows with the allocation rate up to a size set by the",
     );
     console.log(
-      "      machine's memory, not by what ingest holds; --max-semi-space-size caps it (see apps/cli/src/main.ts).",
+      "      machine's memory, not by what ingest holds; --max-semi-space-size caps it (apps/cli/bin/turbostream.js).",
     );
   }
 }
 
 const redisServer = await RedisServer.start();
+const statsClient = connectRedis({ url: redisServer.url, name: 'bench:ingest:stats' });
+/** redis-server's CPU time so far (user + system, from INFO), in seconds. */
+async function redisCpuSeconds() {
+  const info = await statsClient.info('cpu');
+  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
 try {
   console.log(
     `ingest bench: producer and each measurement in their own process; redis-server ${redisServer.url}; ` +
@@ -219,5 +232,6 @@ try {
   const list = scenarios();
   for (const [index, scenario] of list.entries()) await runScenario(scenario, redisServer.url, index + 1);
 } finally {
+  await closeRedis(statsClient);
   await redisServer.dispose();
 }
