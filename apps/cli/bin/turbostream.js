@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
+#!/usr/bin/env -S node --max-semi-space-size=8 --heap-growing-percent=100
 // The `turbostream` command: what npm links as node_modules/.bin/turbostream,
 // so `npx turbostream …` and `npm start` run this file. It is plain JavaScript
 // and committed, so the link exists right after `npm install`, before anything
@@ -8,11 +8,20 @@
 //   2. builds the workspace on first use in a checkout (dist/ missing);
 //   3. runs the CLI (dist/main.js) in this process.
 //
-// The flag on the first line is the one home of the CLI's Node flags: it caps
-// V8's young generation (Node sizes it from the machine's memory, up to 64 MB a
-// semi-space), which at full ingest speed otherwise makes up most of the RSS
-// without holding any more data. Tests, benchmarks, `turbostream stack` and the
-// container image read the flags from this line (see src/node-flags.ts).
+// The flags on the first line are the one home of the CLI's Node flags. They
+// keep a flood from growing V8's heap with garbage (BENCHMARKS.md, "Sustained
+// floods"):
+//   --max-semi-space-size=8   caps the young generation (Node sizes it from the
+//       machine's memory, up to 64 MB a semi-space), which at full ingest speed
+//       otherwise makes up most of the RSS without holding any more data;
+//   --heap-growing-percent=100 starts a full collection once the old
+//       generation is twice what the last one kept alive, where V8's own factor
+//       (up to 4×) let a flood's promoted garbage add ~25 MB first (50 cut
+//       more memory but cost ingest ~1.5 µs of CPU a message in full
+//       collections).
+// Neither moved the analyzers' figures in `npm run bench:scale`.
+// Tests, benchmarks, `turbostream stack` and the container image read the
+// flags from this line (see src/node-flags.ts).
 //
 // Keep this file runnable by old Node versions: it is what tells their users
 // what to do.
