@@ -6,7 +6,27 @@ import { waitFor } from '@turbostream/testkit';
 import { redisTest } from '@turbostream/testkit/redis-test';
 import { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
-import { StreamWriter } from './stream-writer.js';
+import { StreamWriter, type StreamWriterOptions } from './stream-writer.js';
+
+/** A writer of stream `s1`, silent, with room for 1,000 writes and 10,000 bytes, batches of 100; `options` override. */
+function newWriter(
+  redis: StreamWriterOptions['redis'],
+  keys: StreamWriterOptions['keys'],
+  options: Partial<StreamWriterOptions> = {},
+): StreamWriter {
+  return new StreamWriter({
+    redis,
+    keys,
+    streamId: 's1',
+    logger: createLogger({ level: 'silent' }),
+    batchSize: 100,
+    maxBuffered: 1000,
+    maxBufferedBytes: 10_000,
+    onHighWater: () => {},
+    onLowWater: () => {},
+    ...options,
+  });
+}
 
 describe('StreamWriter', () => {
   redisTest(
@@ -87,18 +107,7 @@ describe('StreamWriter after a lost reply', () => {
       const [evalsha, evalScript] = [redis.evalsha.bind(redis), redis.eval.bind(redis)];
       redis.evalsha = ((...args: Parameters<typeof evalsha>) => loseReply(evalsha(...args))) as typeof redis.evalsha;
       redis.eval = ((...args: Parameters<typeof evalScript>) => loseReply(evalScript(...args))) as typeof redis.eval;
-      const writer = new StreamWriter({
-        redis,
-        keys,
-        streamId: 's1',
-        logger: createLogger({ level: 'silent' }),
-        batchSize: 100,
-        maxBuffered: 1000,
-        maxBufferedBytes: 1_000_000,
-        retry: { initialMs: 50, maxMs: 50 },
-        onHighWater: () => {},
-        onLowWater: () => {},
-      });
+      const writer = newWriter(redis, keys, { maxBufferedBytes: 1_000_000, retry: { initialMs: 50, maxMs: 50 } });
       // More arrives while the batch waits to be sent again: it goes into the next batch.
       onLost = () => {
         for (let seq = 3; seq < 6; seq += 1)
@@ -123,14 +132,7 @@ describe('StreamWriter bounds', () => {
     async ({ redis, namespace }) => {
       const keys = createKeyLayout(namespace);
       const watermarks: string[] = [];
-      const writer = new StreamWriter({
-        redis,
-        keys,
-        streamId: 's1',
-        logger: createLogger({ level: 'silent' }),
-        batchSize: 100,
-        maxBuffered: 1000,
-        maxBufferedBytes: 10_000,
+      const writer = newWriter(redis, keys, {
         onHighWater: () => watermarks.push('high'),
         onLowWater: () => watermarks.push('low'),
       });
@@ -153,17 +155,7 @@ describe('StreamWriter bounds', () => {
     'keeps a copy of each message: the buffer it came in may be reused at once',
     async ({ redis, namespace }) => {
       const keys = createKeyLayout(namespace);
-      const writer = new StreamWriter({
-        redis,
-        keys,
-        streamId: 's1',
-        logger: createLogger({ level: 'silent' }),
-        batchSize: 100,
-        maxBuffered: 1000,
-        maxBufferedBytes: 10_000,
-        onHighWater: () => {},
-        onLowWater: () => {},
-      });
+      const writer = newWriter(redis, keys);
       // As ws does: each frame a view of one socket read, which Node may fill again once the frame has been handled.
       const read = Buffer.from('{"seq":0}');
       for (let seq = 0; seq < 3; seq += 1) {
