@@ -5,14 +5,14 @@ const MAX_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Messages waiting to be written, copied back to back into byte chunks, with their positions and receive times in
- * arrays of numbers: no object per message.
+ * one typed array: no object per message.
  *
  * Under a flood a message waits tens of milliseconds (the buffer is full, and the batch before it is in flight),
  * longer than V8 keeps an object in its young generation. Held as a Buffer view and an entry object each, every
  * waiting message was promoted to the old generation, about 150 bytes of garbage a message that grew the heap by
  * ~25 MB between full collections and cost a full collection every second (BENCHMARKS.md, "Sustained floods").
- * Here a run of up to a batch of messages is a handful of objects, and the views the batch's command needs are made
- * when it is sent and die young.
+ * Here a run of up to a batch of messages is a handful of objects. The views the batch's command needs are made when
+ * it is sent and live only while it is in flight (V8 still promotes some of those: BENCHMARKS.md).
  *
  * A run is appended to until it is {@link seal}ed (taken into a batch), holds `capacity` messages, or would pass
  * `maxBytes`; what it holds never changes after that, so a batch sent again is sent unchanged.
