@@ -150,37 +150,13 @@ export function isJsonText(bytes: Uint8Array): boolean {
           code = pos < end ? (bytes[pos] as number) : END;
         } while (code >= ZERO && code <= NINE);
       }
-    } else if (code === 0x74 /* t */) {
-      if (
-        pos + 3 >= end ||
-        bytes[pos + 1] !== 0x72 /* r */ ||
-        bytes[pos + 2] !== 0x75 /* u */ ||
-        bytes[pos + 3] !== 0x65 /* e */
-      ) {
-        return false;
+    } else if (code === 0x74 /* t */ || code === 0x66 /* f */ || code === 0x6e /* n */) {
+      const literal = code === 0x74 ? TRUE : code === 0x66 ? FALSE : NULL;
+      if (pos + literal.length > end) return false;
+      for (let index = 1; index < literal.length; index += 1) {
+        if (bytes[pos + index] !== literal[index]) return false;
       }
-      pos += 4;
-    } else if (code === 0x66 /* f */) {
-      if (
-        pos + 4 >= end ||
-        bytes[pos + 1] !== 0x61 /* a */ ||
-        bytes[pos + 2] !== 0x6c /* l */ ||
-        bytes[pos + 3] !== 0x73 /* s */ ||
-        bytes[pos + 4] !== 0x65 /* e */
-      ) {
-        return false;
-      }
-      pos += 5;
-    } else if (code === 0x6e /* n */) {
-      if (
-        pos + 3 >= end ||
-        bytes[pos + 1] !== 0x75 /* u */ ||
-        bytes[pos + 2] !== 0x6c /* l */ ||
-        bytes[pos + 3] !== 0x6c /* l */
-      ) {
-        return false;
-      }
-      pos += 4;
+      pos += literal.length;
     } else {
       return false;
     }
@@ -220,6 +196,10 @@ const PLUS = 0x2b;
 const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
+/** The bytes of the literal names. */
+const TRUE = new TextEncoder().encode('true');
+const FALSE = new TextEncoder().encode('false');
+const NULL = new TextEncoder().encode('null');
 const IN_ARRAY = 0;
 const IN_OBJECT = 1;
 
